@@ -1,0 +1,113 @@
+/**
+ * Notices about the run as a whole, which lead the report: an export that
+ * looks truncated (a half-written file reads as a mass withdrawal), files
+ * that are deltas or absent, rows the reader could not read.
+ */
+import { ENTITY_FILES, fileMode, isActiveInSource, type Roster } from "../roster.ts";
+import type { PlatformSnapshot } from "../platform/snapshot.ts";
+import type { Notice } from "./findings.ts";
+import { indexPlatform, indexSource } from "./indexes.ts";
+
+/** Below this many active platform records a group is too small to judge. */
+const MIN_GROUP = 20;
+/** Above this share of platform records absent from the source, the export looks incomplete. */
+const ABSENT_SHARE = 0.5;
+
+/**
+ * Notices for the report's head.
+ *
+ * @example
+ * coverageNotices(roster, platform)[0].code // "source.looks_incomplete"
+ */
+export function coverageNotices(roster: Roster, platform: PlatformSnapshot): Notice[] {
+  const notices: Notice[] = [];
+  const source = indexSource(roster);
+  const plat = indexPlatform(platform);
+
+  const incomplete: Array<{ scope: string; absent: number; total: number }> = [];
+  const check = (
+    scope: string,
+    rows: ReadonlyArray<{ sourceId: string | null; deletedAt: string | null }>,
+    present: (id: string) => boolean,
+  ) => {
+    let total = 0;
+    let absent = 0;
+    for (const r of rows) {
+      if (r.deletedAt !== null || r.sourceId === null) continue;
+      total++;
+      if (!present(r.sourceId)) absent++;
+    }
+    if (total >= MIN_GROUP && absent / total > ABSENT_SHARE) incomplete.push({ scope, absent, total });
+  };
+  const activeUser = (role: string) => (id: string) => {
+    const u = source.users.get(id);
+    return !!u && u.role === role && isActiveInSource(u);
+  };
+  if (fileMode(roster, "users") === "bulk") {
+    check("students", platform.students, activeUser("student"));
+    check("teachers", platform.teachers, activeUser("teacher"));
+    const byCampus = new Map<number, typeof platform.students>();
+    for (const s of platform.students) {
+      if (s.campusId === null) continue;
+      const list = byCampus.get(s.campusId) ?? [];
+      list.push(s);
+      byCampus.set(s.campusId, list);
+    }
+    for (const [campusId, students] of byCampus) {
+      check(
+        `students of ${plat.campusById.get(campusId)?.name ?? `campus ${campusId}`}`,
+        students,
+        activeUser("student"),
+      );
+    }
+  }
+  if (fileMode(roster, "classes") === "bulk") {
+    check("classes", platform.classes, (id) => {
+      const c = source.classes.get(id);
+      return !!c && isActiveInSource(c);
+    });
+  }
+  if (incomplete.length) {
+    notices.push({
+      code: "source.looks_incomplete",
+      severity: "warning",
+      message: `The export looks incomplete: ${
+        incomplete.map((i) => `${i.absent} of ${i.total} active platform ${i.scope} are absent from it`).join("; ")
+      }. A truncated or partial export reads as mass withdrawals: check the export before acting on not_in_source findings.`,
+      details: { groups: incomplete },
+    });
+  }
+
+  for (const file of ENTITY_FILES) {
+    const mode = fileMode(roster, file);
+    if (mode === "delta") {
+      notices.push({
+        code: "source.delta_export",
+        severity: "warning",
+        message:
+          `${file}.csv is a delta export (changes only): it cannot show what is gone, so no ${file} record is reported as not_in_source. Use a bulk export to find those.`,
+        details: { file },
+      });
+    } else if (mode === "absent" && file !== "courses" && file !== "academicSessions") {
+      notices.push({
+        code: "source.file_absent",
+        severity: "warning",
+        message: `${file}.csv is absent from the export: nothing is reported as missing from it or absent from it.`,
+        details: { file },
+      });
+    }
+  }
+
+  const rejected = roster.issues.filter((i) => i.kind === "bad_row").reduce((n, i) => n + i.count, 0);
+  if (rejected > 0) {
+    notices.push({
+      code: "source.rejected_rows",
+      severity: "warning",
+      message: `${rejected} row${
+        rejected === 1 ? "" : "s"
+      } of the export could not be read (listed below); the records they name are not reported as absent.`,
+      details: { rows: rejected },
+    });
+  }
+  return notices;
+}

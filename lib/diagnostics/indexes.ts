@@ -1,0 +1,142 @@
+/**
+ * Lookup tables over a roster and a platform snapshot, built once per
+ * object and shared by every diagnostic that runs on them.
+ */
+import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../roster.ts";
+import type {
+  Campus,
+  Parent,
+  PlatformClass,
+  PlatformEnrollment,
+  PlatformSnapshot,
+  Student,
+  Teacher,
+} from "../platform/snapshot.ts";
+
+/** The key of an enrollment: class, user and role. */
+export function enrollmentKey(classSourcedId: string, userSourcedId: string, role: string): string {
+  return `${classSourcedId}\u0000${userSourcedId}\u0000${role}`;
+}
+
+/** Lookups over a roster. */
+export interface SourceIndex {
+  orgs: Map<string, Org>;
+  users: Map<string, User>;
+  classes: Map<string, Class>;
+  /** Active student and teacher enrollments by {@link enrollmentKey}. */
+  activeEnrollments: Map<string, Enrollment>;
+  /** Ids of rows the reader rejected: never called absent. */
+  rejected: Set<string>;
+}
+
+/** Lookups over a platform snapshot. */
+export interface PlatformIndex {
+  campusById: Map<number, Campus>;
+  campusBySource: Map<string, Campus>;
+  studentById: Map<number, Student>;
+  studentBySource: Map<string, Student>;
+  teacherById: Map<number, Teacher>;
+  teacherBySource: Map<string, Teacher>;
+  classById: Map<number, PlatformClass>;
+  classBySource: Map<string, PlatformClass>;
+  parentById: Map<number, Parent>;
+  /**
+   * Active enrollments (row, class and person all active, class and person
+   * rostered) by {@link enrollmentKey}.
+   */
+  activeEnrollments: Map<string, PlatformEnrollment[]>;
+}
+
+const sourceCache = new WeakMap<Roster, SourceIndex>();
+const platformCache = new WeakMap<PlatformSnapshot, PlatformIndex>();
+
+/** Indexes a roster (cached per roster object; do not mutate a roster after indexing it). */
+export function indexSource(roster: Roster): SourceIndex {
+  let index = sourceCache.get(roster);
+  if (index) return index;
+  index = {
+    orgs: firstBy(roster.orgs, (o) => o.sourcedId),
+    users: firstBy(roster.users, (u) => u.sourcedId),
+    classes: firstBy(roster.classes, (c) => c.sourcedId),
+    activeEnrollments: new Map(),
+    rejected: new Set(roster.rejected.map((r) => r.sourcedId)),
+  };
+  for (const e of roster.enrollments) {
+    if ((e.role === "student" || e.role === "teacher") && isActiveInSource(e)) {
+      const key = enrollmentKey(e.classSourcedId, e.userSourcedId, e.role);
+      if (!index.activeEnrollments.has(key)) index.activeEnrollments.set(key, e);
+    }
+  }
+  sourceCache.set(roster, index);
+  return index;
+}
+
+/** Indexes a platform snapshot (cached per snapshot object). */
+export function indexPlatform(platform: PlatformSnapshot): PlatformIndex {
+  let index = platformCache.get(platform);
+  if (index) return index;
+  index = {
+    campusById: byId(platform.campuses),
+    campusBySource: bySource(platform.campuses),
+    studentById: byId(platform.students),
+    studentBySource: bySource(platform.students),
+    teacherById: byId(platform.teachers),
+    teacherBySource: bySource(platform.teachers),
+    classById: byId(platform.classes),
+    classBySource: bySource(platform.classes),
+    parentById: byId(platform.parents),
+    activeEnrollments: new Map(),
+  };
+  for (const e of platform.enrollments) {
+    const key = platformEnrollmentKey(e, index);
+    if (key === undefined) continue;
+    const list = index.activeEnrollments.get(key);
+    if (list) list.push(e);
+    else index.activeEnrollments.set(key, [e]);
+  }
+  platformCache.set(platform, index);
+  return index;
+}
+
+/**
+ * The key of a platform enrollment when it, its class and its person are all
+ * active and rostered; undefined otherwise.
+ */
+export function platformEnrollmentKey(e: PlatformEnrollment, index: PlatformIndex): string | undefined {
+  if (e.deletedAt !== null) return undefined;
+  const cls = index.classById.get(e.classId);
+  if (!cls || cls.deletedAt !== null || cls.sourceId === null) return undefined;
+  const person = e.role === "student"
+    ? e.studentId === null ? undefined : index.studentById.get(e.studentId)
+    : e.teacherId === null
+    ? undefined
+    : index.teacherById.get(e.teacherId);
+  if (!person || person.deletedAt !== null || person.sourceId === null) return undefined;
+  return enrollmentKey(cls.sourceId, person.sourceId, e.role);
+}
+
+function firstBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const row of rows) {
+    const k = key(row);
+    if (!map.has(k)) map.set(k, row);
+  }
+  return map;
+}
+
+function byId<T extends { id: number }>(rows: readonly T[]): Map<number, T> {
+  const map = new Map<number, T>();
+  for (const row of rows) map.set(row.id, row);
+  return map;
+}
+
+/** By source id, preferring the active row when a soft-deleted twin shares it. */
+function bySource<T extends { sourceId: string | null; deletedAt: string | null }>(rows: readonly T[]): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const row of rows) {
+    if (row.sourceId === null) continue;
+    const had = map.get(row.sourceId);
+    if (!had || (had.deletedAt !== null && row.deletedAt === null)) map.set(row.sourceId, row);
+  }
+  return map;
+}

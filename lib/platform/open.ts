@@ -1,0 +1,46 @@
+/** Opens the platform database of an environment. */
+import { demoDistrict } from "../demo/demo.ts";
+import { connectUrl, databaseUrl, type Environment, type PlatformConnection } from "./connect.ts";
+import { startEmbeddedPlatform } from "./embedded.ts";
+
+/** Options of {@link openPlatform}. */
+export interface OpenOptions {
+  /** Environment variables (for the database URLs); default none. */
+  env?: Record<string, string | undefined>;
+  applicationName?: string;
+}
+
+/**
+ * Connects to `staging` or `production` by their URL variables, or starts the
+ * embedded demo database. Close the connection when done.
+ *
+ * @example
+ * const conn = await openPlatform("production", { env: Deno.env.toObject() });
+ * try { … } finally { await conn.close(); }
+ */
+export async function openPlatform(environment: Environment, options: OpenOptions = {}): Promise<PlatformConnection> {
+  const env = options.env ?? {};
+  const timeout = Number(env.CDT_STATEMENT_TIMEOUT_MS) || undefined;
+  if (environment !== "embedded") {
+    return connectUrl(databaseUrl(environment, env), {
+      environment,
+      applicationName: options.applicationName,
+      statementTimeoutMs: timeout,
+    });
+  }
+  const db = await startEmbeddedPlatform(demoDistrict().platform);
+  const conn = connectUrl(db.url, {
+    environment,
+    applicationName: options.applicationName,
+    statementTimeoutMs: timeout,
+    max: 1,
+  });
+  return {
+    ...conn,
+    server: "embedded demo (PGlite on 127.0.0.1)",
+    close: async () => {
+      await conn.close();
+      await db.stop();
+    },
+  };
+}

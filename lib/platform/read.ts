@@ -1,0 +1,251 @@
+/**
+ * Reads one district's snapshot from the platform database: every table
+ * streamed with a cursor inside one read-only transaction.
+ */
+import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
+import { PlatformError } from "./errors.ts";
+import type {
+  Campus,
+  District,
+  Parent,
+  ParentStudent,
+  PlatformClass,
+  PlatformEnrollment,
+  PlatformSnapshot,
+  RosterSync,
+  Student,
+  Teacher,
+} from "./snapshot.ts";
+
+/** Progress while reading: rows read so far from one table. */
+export interface TableProgress {
+  table: string;
+  rows: number;
+  done: boolean;
+}
+
+const BATCH = 10_000;
+
+// bigint columns arrive as text from postgres.js; platform ids fit in a double.
+const num = (v: string | number | bigint) => Number(v);
+const numOrNull = (v: string | number | bigint | null) => v === null ? null : Number(v);
+
+/**
+ * Reads the district whose slug is `customerId` and all its rows.
+ *
+ * @example
+ * const platform = await readSnapshot(conn, "demo-isd");
+ * platform.students.length // 1200
+ */
+export async function readSnapshot(
+  conn: PlatformConnection,
+  customerId: string,
+  options: { onProgress?: (p: TableProgress) => void } = {},
+): Promise<PlatformSnapshot> {
+  return await readOnly(conn, async (tx) => {
+    const district = await findDistrict(tx, customerId, conn);
+    const d = district.id;
+    const stream = async <R, T>(
+      table: string,
+      query: PendingCursor,
+      map: (row: R) => T,
+    ): Promise<T[]> => {
+      const out: T[] = [];
+      for await (const rows of query.cursor(BATCH)) {
+        for (const row of rows) out.push(map(row as R));
+        options.onProgress?.({ table, rows: out.length, done: false });
+      }
+      options.onProgress?.({ table, rows: out.length, done: true });
+      return out;
+    };
+    const campuses = await stream<CampusRow, Campus>(
+      "campuses",
+      tx`select id, source_id, name, deleted_at::text from campuses where district_id = ${d} order by id`,
+      (r) => ({ id: num(r.id), sourceId: r.source_id, name: r.name, deletedAt: r.deleted_at }),
+    );
+    const students = await stream<StudentRow, Student>(
+      "students",
+      tx`select id, campus_id, source_id, student_number, first_name, last_name, grade, deleted_at::text
+         from students where district_id = ${d} order by id`,
+      (r) => ({
+        id: num(r.id),
+        campusId: numOrNull(r.campus_id),
+        sourceId: r.source_id,
+        studentNumber: r.student_number,
+        firstName: r.first_name,
+        lastName: r.last_name,
+        grade: r.grade,
+        deletedAt: r.deleted_at,
+      }),
+    );
+    const teachers = await stream<TeacherRow, Teacher>(
+      "teachers",
+      tx`select id, campus_id, source_id, email, first_name, last_name, deleted_at::text
+         from teachers where district_id = ${d} order by id`,
+      (r) => ({
+        id: num(r.id),
+        campusId: numOrNull(r.campus_id),
+        sourceId: r.source_id,
+        email: r.email,
+        firstName: r.first_name,
+        lastName: r.last_name,
+        deletedAt: r.deleted_at,
+      }),
+    );
+    const parents = await stream<ParentRow, Parent>(
+      "parents",
+      tx`select id, source_id, email, first_name, last_name, deleted_at::text from parents where district_id = ${d} order by id`,
+      (r) => ({
+        id: num(r.id),
+        sourceId: r.source_id,
+        email: r.email,
+        firstName: r.first_name,
+        lastName: r.last_name,
+        deletedAt: r.deleted_at,
+      }),
+    );
+    const parentStudents = await stream<ParentStudentRow, ParentStudent>(
+      "parent_students",
+      tx`select ps.parent_id, ps.student_id, ps.origin, ps.deleted_at::text
+         from parent_students ps join parents p on p.id = ps.parent_id
+         where p.district_id = ${d} order by ps.parent_id, ps.student_id`,
+      (r) => ({ parentId: num(r.parent_id), studentId: num(r.student_id), origin: r.origin, deletedAt: r.deleted_at }),
+    );
+    const classes = await stream<ClassRow, PlatformClass>(
+      "classes",
+      tx`select id, campus_id, source_id, title, class_code, deleted_at::text from classes where district_id = ${d} order by id`,
+      (r) => ({
+        id: num(r.id),
+        campusId: numOrNull(r.campus_id),
+        sourceId: r.source_id,
+        title: r.title,
+        classCode: r.class_code,
+        deletedAt: r.deleted_at,
+      }),
+    );
+    const enrollments = await stream<EnrollmentRow, PlatformEnrollment>(
+      "enrollments",
+      tx`select e.id, e.class_id, e.role, e.student_id, e.teacher_id, e.source_id, e.deleted_at::text
+         from enrollments e join classes c on c.id = e.class_id where c.district_id = ${d} order by e.id`,
+      (r) => ({
+        id: num(r.id),
+        classId: num(r.class_id),
+        role: r.role,
+        studentId: numOrNull(r.student_id),
+        teacherId: numOrNull(r.teacher_id),
+        sourceId: r.source_id,
+        deletedAt: r.deleted_at,
+      }),
+    );
+    const rosterSyncs = await stream<RosterSyncRow, RosterSync>(
+      "roster_syncs",
+      tx`select id, source_kind, started_at::text, finished_at::text, status, stats, error
+         from roster_syncs where district_id = ${d} order by started_at`,
+      (r) => ({
+        id: num(r.id),
+        sourceKind: r.source_kind,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        status: r.status,
+        stats: r.stats,
+        error: r.error,
+      }),
+    );
+    return { district, campuses, students, teachers, parents, parentStudents, classes, enrollments, rosterSyncs };
+  });
+}
+
+/**
+ * Finds a district by slug, or explains which districts exist.
+ *
+ * @example
+ * const district = await readOnly(conn, (tx) => findDistrict(tx, "demo-isd", conn));
+ */
+export async function findDistrict(tx: ReadOnlyTx, slug: string, conn: PlatformConnection): Promise<District> {
+  const rows = await tx<
+    { id: string; slug: string; name: string }[]
+  >`select id, slug, name from districts where slug = ${slug}`;
+  if (rows.length === 0) {
+    const [{ n }] = await tx<{ n: number }[]>`select count(*)::int as n from districts`;
+    throw new PlatformError(
+      `the ${conn.environment} platform database (${conn.server}) has no district with slug "${slug}" (it holds ${n} district${
+        n === 1 ? "" : "s"
+      }); ` +
+        `check customer_id in the settings and --env`,
+      { config: true },
+    );
+  }
+  return { id: num(rows[0].id), slug: rows[0].slug, name: rows[0].name };
+}
+
+// postgres.js's pending query, as far as this module needs it.
+interface PendingCursor {
+  cursor(rows: number): AsyncIterable<readonly unknown[]>;
+}
+
+type Id = string;
+interface CampusRow {
+  id: Id;
+  source_id: string | null;
+  name: string;
+  deleted_at: string | null;
+}
+interface StudentRow {
+  id: Id;
+  campus_id: Id | null;
+  source_id: string | null;
+  student_number: string | null;
+  first_name: string;
+  last_name: string;
+  grade: string | null;
+  deleted_at: string | null;
+}
+interface TeacherRow {
+  id: Id;
+  campus_id: Id | null;
+  source_id: string | null;
+  email: string | null;
+  first_name: string;
+  last_name: string;
+  deleted_at: string | null;
+}
+interface ParentRow {
+  id: Id;
+  source_id: string | null;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  deleted_at: string | null;
+}
+interface ParentStudentRow {
+  parent_id: Id;
+  student_id: Id;
+  origin: "roster" | "invite" | "support";
+  deleted_at: string | null;
+}
+interface ClassRow {
+  id: Id;
+  campus_id: Id | null;
+  source_id: string | null;
+  title: string;
+  class_code: string | null;
+  deleted_at: string | null;
+}
+interface EnrollmentRow {
+  id: Id;
+  class_id: Id;
+  role: "student" | "teacher";
+  student_id: Id | null;
+  teacher_id: Id | null;
+  source_id: string | null;
+  deleted_at: string | null;
+}
+interface RosterSyncRow {
+  id: Id;
+  source_kind: string;
+  started_at: string;
+  finished_at: string | null;
+  status: "running" | "succeeded" | "partial" | "failed";
+  stats: Record<string, unknown> | null;
+  error: string | null;
+}

@@ -1,0 +1,50 @@
+/** A Markdown report, for tickets, wikis and pull requests. */
+import type { Report } from "../diagnostics/findings.ts";
+import { findingsByCode } from "./group.ts";
+
+const cell = (s: string) => s.replaceAll("|", "\\|").replace(/\r?\n/g, " ");
+
+/**
+ * Renders a report as Markdown: summary table, warnings, then every finding grouped by code.
+ *
+ * @example
+ * renderMarkdown(report).startsWith("# Diagnosis of demo-isd") // true
+ */
+export function renderMarkdown(report: Report): string {
+  const out: string[] = [];
+  out.push(`# Diagnosis of ${report.customer} (${report.environment})`, "");
+  out.push(
+    `Generated ${report.generatedAt} from ${report.source.kind} ${report.source.version}; tools: ${
+      report.tools.join(", ")
+    }.`,
+    "",
+  );
+  out.push(`**${report.summary.error} errors, ${report.summary.warning} warnings, ${report.summary.info} info.**`, "");
+  if (report.warnings.length) {
+    out.push("## Warnings", "");
+    for (const w of report.warnings) out.push(`- **${w.code}**: ${cell(w.message)}`);
+    out.push("");
+  }
+  const groups = findingsByCode(report);
+  if (groups.length) {
+    out.push("## Summary", "", "| code | severity | count |", "|---|---|---:|");
+    for (const g of groups) out.push(`| \`${g.code}\` | ${g.severities.join("/")} | ${g.findings.length} |`);
+    out.push("");
+    for (const g of groups) {
+      out.push(
+        `## \`${g.code}\` (${g.findings.length})`,
+        "",
+        "| severity | entity | message | action |",
+        "|---|---|---|---|",
+      );
+      for (const f of g.findings) {
+        const entity = Object.entries(f.entity).map(([k, v]) => `${k}=${v}`).join(", ");
+        out.push(`| ${f.severity} | ${cell(entity)} | ${cell(f.message)} | ${f.resolution.action} |`);
+      }
+      out.push("");
+    }
+  } else {
+    out.push("No findings.", "");
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,76 @@
+/**
+ * Maps a CSV header to the columns the reader knows, by name: exact names
+ * first, then the same name in another letter case or misspelt by a letter
+ * or two (`prefferedGivenName`), each with a warning.
+ */
+
+/** Where each known column sits in a row, plus the extension columns kept. */
+export interface HeaderMap {
+  index: Map<string, number>;
+  /** `metadata.*`, `ext_*` and unknown columns, kept as extensions. */
+  extensions: Array<{ name: string; index: number }>;
+  warnings: string[];
+  infos: string[];
+}
+
+/**
+ * Levenshtein distance, bounded: returns `max + 1` as soon as it exceeds `max`.
+ *
+ * @example
+ * editDistance("prefferedGivenName", "preferredGivenName", 2) // 2
+ */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      rowMin = Math.min(rowMin, cur[j]);
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Maps header names to known columns.
+ *
+ * @example
+ * mapHeader(["sourcedId", "Status", "prefferedGivenName"], ["sourcedId", "status", "preferredGivenName"]).index
+ * // Map { sourcedId → 0, status → 1, preferredGivenName → 2 } (two warnings)
+ */
+export function mapHeader(header: readonly string[], known: readonly string[]): HeaderMap {
+  const map: HeaderMap = { index: new Map(), extensions: [], warnings: [], infos: [] };
+  const knownSet = new Set(known);
+  const pending: Array<{ name: string; index: number }> = [];
+  header.forEach((rawName, index) => {
+    const name = rawName.trim();
+    if (name !== rawName) map.warnings.push(`header "${rawName}" has surrounding spaces; read as "${name}"`);
+    if (knownSet.has(name)) {
+      if (map.index.has(name)) map.warnings.push(`column "${name}" appears twice; the first is read`);
+      else map.index.set(name, index);
+    } else if (name.startsWith("metadata.") || /^ext_/i.test(name)) {
+      map.extensions.push({ name, index });
+    } else {
+      pending.push({ name, index });
+    }
+  });
+  for (const { name, index } of pending) {
+    const missing = known.filter((k) => !map.index.has(k));
+    const sameCase = missing.find((k) => k.toLowerCase() === name.toLowerCase());
+    const close = sameCase ??
+      missing.find((k) => name.length >= 5 && editDistance(name.toLowerCase(), k.toLowerCase(), 2) <= 2);
+    if (close) {
+      map.index.set(close, index);
+      map.warnings.push(`column "${name}" is not a OneRoster column; read as "${close}"`);
+    } else {
+      map.extensions.push({ name, index });
+      if (name !== "") map.infos.push(`column "${name}" is not a OneRoster column; kept as an extension`);
+    }
+  }
+  return map;
+}

@@ -1,0 +1,537 @@
+/**
+ * Reads a OneRoster 1.1 or 1.2 CSV bundle (directory or zip) into the roster
+ * model. Rows are streamed, validated with zod, and every oddity is reported
+ * with its file and line; only rows that cannot be understood are rejected,
+ * and those are counted and named, never dropped silently.
+ */
+import type { z } from "zod";
+import {
+  AcademicSession,
+  Class,
+  Course,
+  Enrollment,
+  type EntityFile,
+  type FileMode,
+  Org,
+  type RejectedRow,
+  type RoleAssignment,
+  type Roster,
+  User,
+} from "../../roster.ts";
+import { normalizeGrade } from "../../normalize.ts";
+import { SourceError } from "../errors.ts";
+import { IssueCollector } from "../issues.ts";
+import { type Bundle, openBundle } from "./bundle.ts";
+import { type CsvFile, type OneRosterVersion, requiredColumns, specColumns } from "./columns.ts";
+import { mapHeader } from "./header.ts";
+import { type Manifest, parseManifest } from "./manifest.ts";
+import { csvRecords } from "./records.ts";
+import {
+  ENROLLMENT_ROLES,
+  GRADE_CODES,
+  readBoolean,
+  readEnum,
+  readList,
+  readStatus,
+  ROLES_11,
+  ROLES_12,
+  type Warn,
+} from "./values.ts";
+
+/** Progress while reading: rows read so far in one file. */
+export interface ReadProgress {
+  file: string;
+  rows: number;
+  done: boolean;
+}
+
+/** Options of {@link readOneRosterCsv}. */
+export interface ReadOptions {
+  onProgress?: (progress: ReadProgress) => void;
+  /** The day roles are judged current on (1.2 `endDate` is exclusive); default today. */
+  asOf?: string;
+}
+
+const PROGRESS_EVERY = 25_000;
+const REQUIRED_FILES: readonly CsvFile[] = ["orgs", "users", "classes", "enrollments"];
+const ORG_TYPES = ["department", "school", "district", "local", "state", "national"] as const;
+
+/** What the reader expects of a column, for error messages. */
+const EXPECTED: Record<string, string> = {
+  sourcedId: "a non-empty id",
+  status: "one of active, tobedeleted",
+  type: `one of ${ORG_TYPES.join(", ")}`,
+  enabledUser: "true or false",
+  primary: "true or false",
+  classSourcedId: "a non-empty id",
+  userSourcedId: "a non-empty id",
+  roleType: "primary or secondary",
+};
+
+/**
+ * Reads a OneRoster CSV export.
+ *
+ * @example
+ * const roster = await readOneRosterCsv("exports/lincoln.zip");
+ * roster.users.length // 14210
+ */
+export async function readOneRosterCsv(path: string, options: ReadOptions = {}): Promise<Roster> {
+  const bundle = await openBundle(path);
+  const issues = new IssueCollector();
+  for (const w of bundle.warnings) issues.add("warning", "(bundle)", 0, "layout", w);
+  const reader = new BundleReader(bundle, issues, options);
+  return await reader.read();
+}
+
+class BundleReader {
+  #rejected: RejectedRow[] = [];
+  #names = new Map<string, string>();
+
+  constructor(readonly bundle: Bundle, readonly issues: IssueCollector, readonly options: ReadOptions) {
+    for (const name of bundle.files) this.#names.set(name.toLowerCase(), name);
+  }
+
+  /** The bundle's name for `<stem>.csv`, accepting another letter case with a warning. */
+  #fileName(stem: string): string | undefined {
+    const wanted = `${stem}.csv`;
+    if (this.bundle.files.includes(wanted)) return wanted;
+    const other = this.#names.get(wanted.toLowerCase());
+    if (other) {
+      this.issues.add("warning", other, 0, "file_name", `file "${other}" read as ${wanted} (names are case-sensitive)`);
+    }
+    return other;
+  }
+
+  async read(): Promise<Roster> {
+    const manifest = await this.#manifest();
+    const version = this.#version(manifest);
+    const fileModes: Partial<Record<EntityFile, FileMode>> = {};
+    const present = new Map<CsvFile, string>();
+    const stems: CsvFile[] = ["orgs", "users", "classes", "enrollments", "courses", "academicSessions"];
+    if (version === "1.2") stems.push("roles");
+    for (const stem of stems) {
+      const name = this.#fileName(stem);
+      const declared = manifest?.files.get(stem);
+      if (declared === "absent") {
+        if (name) {
+          this.issues.add(
+            "warning",
+            name,
+            0,
+            "declared_absent",
+            `${name} is present but manifest.csv declares it absent; not read`,
+          );
+        }
+        if (stem !== "roles") fileModes[stem] = "absent";
+        continue;
+      }
+      if (!name) {
+        const required = REQUIRED_FILES.includes(stem) ||
+          (stem === "roles" && manifest?.files.get("users") !== "absent");
+        if (declared || required) {
+          if (required) {
+            throw new SourceError(
+              `${this.bundle.location}: ${stem}.csv is missing${
+                declared ? ` but manifest.csv declares it ${declared}` : ""
+              }; ` +
+                `a OneRoster ${version} export needs it (declare it "absent" in manifest.csv if it is left out on purpose)`,
+            );
+          }
+          this.issues.add(
+            "warning",
+            `${stem}.csv`,
+            0,
+            "missing_file",
+            `${stem}.csv is declared ${declared} in manifest.csv but is not in the export`,
+          );
+        }
+        if (stem !== "roles") fileModes[stem] = "absent";
+        continue;
+      }
+      present.set(stem, name);
+      if (stem !== "roles") fileModes[stem] = declared ?? "bulk";
+    }
+
+    const roster: Roster = {
+      source: { kind: "oneroster-csv", version, location: this.bundle.location, systemName: manifest?.systemName },
+      fileModes,
+      orgs: [],
+      users: [],
+      classes: [],
+      enrollments: [],
+      courses: [],
+      academicSessions: [],
+      issues: [],
+      rejected: this.#rejected,
+    };
+    const name = (stem: CsvFile) => present.get(stem);
+    if (name("orgs")) roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, orgRow);
+    const roles = name("roles") ? await this.#roles(name("roles")!, version) : undefined;
+    if (name("users")) {
+      roster.users = await this.#table(
+        name("users")!,
+        version,
+        "users",
+        User,
+        userRow(version, roles, this.options.asOf),
+      );
+    }
+    if (name("classes")) roster.classes = await this.#table(name("classes")!, version, "classes", Class, classRow);
+    if (name("enrollments")) {
+      roster.enrollments = await this.#table(name("enrollments")!, version, "enrollments", Enrollment, enrollmentRow);
+    }
+    if (name("courses")) roster.courses = await this.#table(name("courses")!, version, "courses", Course, courseRow);
+    if (name("academicSessions")) {
+      roster.academicSessions = await this.#table(
+        name("academicSessions")!,
+        version,
+        "academicSessions",
+        AcademicSession,
+        sessionRow,
+      );
+    }
+    roster.issues = this.issues.list();
+    return roster;
+  }
+
+  async #manifest(): Promise<Manifest | undefined> {
+    const name = this.#fileName("manifest");
+    if (!name) {
+      this.issues.add(
+        "warning",
+        "manifest.csv",
+        0,
+        "missing_manifest",
+        "manifest.csv is missing; the OneRoster version is inferred from the files",
+      );
+      return undefined;
+    }
+    return await parseManifest(csvRecords(name, await this.bundle.open(name)), this.issues);
+  }
+
+  #version(manifest: Manifest | undefined): OneRosterVersion {
+    const declared = manifest?.version;
+    if (declared === "1.1" || declared === "1.2") return declared;
+    if (declared === "1.0") {
+      this.issues.add("info", "manifest.csv", 0, "version", "oneroster.version is 1.0; read with the 1.1 columns");
+      return "1.1";
+    }
+    const inferred: OneRosterVersion = this.#fileName("roles") ? "1.2" : "1.1";
+    if (manifest) {
+      this.issues.add(
+        "warning",
+        "manifest.csv",
+        0,
+        "version",
+        declared
+          ? `oneroster.version is "${declared}"; read as ${inferred}`
+          : `manifest.csv has no oneroster.version; read as ${inferred}`,
+      );
+    }
+    return inferred;
+  }
+
+  async #roles(name: string, version: OneRosterVersion): Promise<Map<string, RoleAssignment[]>> {
+    const byUser = new Map<string, RoleAssignment[]>();
+    await this.#rows(name, version, "roles", (get, warn, line) => {
+      const userSourcedId = get("userSourcedId").trim();
+      if (!userSourcedId) {
+        return this.#reject(name, line, "", 'column "userSourcedId" is empty; expected a non-empty id');
+      }
+      const status = readStatus(get("status"), warn);
+      if (status === "tobedeleted") return;
+      const role = readEnum(get("role"), "role", ROLES_12, warn);
+      if (!(ROLES_12 as readonly string[]).includes(role) && !role.startsWith("ext:")) {
+        return this.#reject(
+          name,
+          line,
+          userSourcedId,
+          `column "role" has "${role}"; expected one of ${ROLES_12.join(", ")}`,
+        );
+      }
+      let roleType = readEnum(get("roleType"), "roleType", ["primary", "secondary"], warn);
+      if (roleType === "") {
+        warn('column "roleType" is empty; read as primary');
+        roleType = "primary";
+      }
+      if (roleType !== "primary" && roleType !== "secondary") {
+        return this.#reject(
+          name,
+          line,
+          userSourcedId,
+          `column "roleType" has "${roleType}"; expected primary or secondary`,
+        );
+      }
+      const list = byUser.get(userSourcedId) ?? [];
+      list.push({
+        role: role as RoleAssignment["role"],
+        roleType,
+        orgSourcedId: get("orgSourcedId").trim() || undefined,
+        beginDate: get("beginDate").trim() || undefined,
+        endDate: get("endDate").trim() || undefined,
+      });
+      byUser.set(userSourcedId, list);
+    });
+    return byUser;
+  }
+
+  /** Reads one entity file: builds each row, validates it with `schema`, skips duplicates. */
+  async #table<T extends { sourcedId: string }>(
+    name: string,
+    version: OneRosterVersion,
+    stem: CsvFile,
+    schema: z.ZodType<T>,
+    build: RowBuilder,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    const seen = new Set<string>();
+    await this.#rows(name, version, stem, (get, warn, line, extensions) => {
+      const candidate = build(get, warn, extensions);
+      if (typeof candidate === "string") return this.#reject(name, line, get("sourcedId").trim(), candidate);
+      candidate.origin = { file: name, line };
+      const parsed = schema.safeParse(candidate);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const column = String(issue.path[0] ?? "");
+        const raw = (candidate as Record<string, unknown>)[column];
+        const expected = EXPECTED[column] ?? issue.message;
+        return this.#reject(
+          name,
+          line,
+          String(candidate.sourcedId ?? ""),
+          `column "${column}" has "${raw ?? ""}"; expected ${expected}`,
+        );
+      }
+      const row = parsed.data;
+      if (seen.has(row.sourcedId)) {
+        this.issues.add(
+          "warning",
+          name,
+          line,
+          "duplicate_id",
+          `sourcedId "${row.sourcedId}" appears again; the first row is kept`,
+        );
+        return;
+      }
+      seen.add(row.sourcedId);
+      out.push(row);
+    });
+    return out;
+  }
+
+  #reject(file: string, line: number, sourcedId: string, message: string): void {
+    this.issues.add("error", file, line, "bad_row", `${message}; row skipped`);
+    if (sourcedId) this.#rejected.push({ file, line, sourcedId });
+  }
+
+  /** Streams a file's rows through `each`, mapping columns by header name. */
+  async #rows(
+    name: string,
+    version: OneRosterVersion,
+    stem: CsvFile,
+    each: (get: Get, warn: Warn, line: number, extensions: Extensions) => void,
+  ): Promise<void> {
+    const spec = specColumns(version, stem);
+    const known = version === "1.2" && stem === "users" ? [...spec, "role", "orgSourcedIds"] : spec;
+    const records = csvRecords(name, await this.bundle.open(name));
+    let header: ReturnType<typeof mapHeader> | undefined;
+    let width = 0;
+    let fields: string[] = [];
+    let line = 0;
+    let rows = 0;
+    const index = new Map<string, number>();
+    const get: Get = (column) => {
+      const i = index.get(column);
+      return i === undefined ? "" : fields[i] ?? "";
+    };
+    const warn: Warn = (message) => this.issues.add("warning", name, line, "lenient_value", message);
+    const extensions: Extensions = () => {
+      let out: Record<string, string> | undefined;
+      for (const ext of header!.extensions) {
+        const v = fields[ext.index];
+        if (v) (out ??= {})[ext.name] = v;
+      }
+      return out;
+    };
+    for await (const record of records) {
+      if (!header) {
+        header = mapHeader(record.fields, known);
+        width = record.fields.length;
+        for (const w of header.warnings) this.issues.add("warning", name, record.line, "header", w);
+        for (const i of header.infos) this.issues.add("info", name, record.line, "unknown_column", i);
+        const missing = requiredColumns(version, stem).filter((c) => !header!.index.has(c));
+        if (missing.length) {
+          throw new SourceError(
+            `${name}:${record.line}: required column${missing.length > 1 ? "s" : ""} ${
+              missing.map((c) => `"${c}"`).join(", ")
+            } missing; ` +
+              `a OneRoster ${version} ${name} needs ${requiredColumns(version, stem).join(", ")}`,
+          );
+        }
+        const absentSpec = spec.filter((c) => !header!.index.has(c));
+        if (absentSpec.length) {
+          this.issues.add(
+            "info",
+            name,
+            record.line,
+            "missing_column",
+            `optional column${absentSpec.length > 1 ? "s" : ""} ${absentSpec.join(", ")} not present`,
+          );
+        }
+        for (const [k, v] of header.index) index.set(k, v);
+        continue;
+      }
+      fields = record.fields;
+      line = record.line;
+      if (fields.length !== width) {
+        this.issues.add(
+          "warning",
+          name,
+          line,
+          "field_count",
+          `row has ${fields.length} fields, the header has ${width}; read by position`,
+        );
+      }
+      each(get, warn, line, extensions);
+      rows++;
+      if (rows % PROGRESS_EVERY === 0) this.options.onProgress?.({ file: name, rows, done: false });
+    }
+    if (!header) this.issues.add("warning", name, 0, "empty_file", `${name} is empty (no header row)`);
+    this.options.onProgress?.({ file: name, rows, done: true });
+  }
+}
+
+type Get = (column: string) => string;
+type Extensions = () => Record<string, string> | undefined;
+/** Builds a candidate record from a row, or returns why the row cannot be read. */
+type RowBuilder = (
+  get: Get,
+  warn: Warn,
+  extensions: Extensions,
+) => Record<string, unknown> & { sourcedId: string } | string;
+
+function grades(raw: string, warn: Warn): string[] {
+  const list = readList(raw);
+  for (const g of list) {
+    if (!GRADE_CODES.has(normalizeGrade(g))) warn(`column "grades" has "${g}"; not a CEDS grade code, kept as written`);
+  }
+  return list;
+}
+
+const orgRow: RowBuilder = (get, warn, extensions) => ({
+  sourcedId: get("sourcedId").trim(),
+  status: readStatus(get("status"), warn),
+  name: get("name").trim(),
+  type: readEnum(get("type"), "type", ORG_TYPES, warn),
+  identifier: get("identifier").trim(),
+  parentSourcedId: get("parentSourcedId").trim() || undefined,
+  extensions: extensions(),
+});
+
+function userRow(
+  version: OneRosterVersion,
+  roles: Map<string, RoleAssignment[]> | undefined,
+  asOf?: string,
+): RowBuilder {
+  const today = asOf ?? new Date().toISOString().slice(0, 10);
+  return (get, warn, extensions) => {
+    const sourcedId = get("sourcedId").trim();
+    let role: string;
+    let assignments: RoleAssignment[];
+    let orgSourcedIds = readList(get("orgSourcedIds"));
+    const fromRoles = roles?.get(sourcedId)?.filter((r) => !r.endDate || r.endDate > today);
+    if (version === "1.2" && fromRoles?.length) {
+      assignments = fromRoles;
+      const primary = fromRoles.find((r) => r.roleType === "primary") ?? fromRoles[0];
+      role = primary.role;
+      const primaryOrg = get("primaryOrgSourcedId").trim();
+      const orgs = fromRoles.map((r) => r.orgSourcedId).filter((o): o is string => !!o);
+      orgSourcedIds = [...new Set([...(primaryOrg ? [primaryOrg] : []), ...orgs, ...orgSourcedIds])];
+    } else {
+      const rawRole = get("role");
+      if (version === "1.2" && !rawRole.trim()) {
+        return `user "${sourcedId}" has no current role in roles.csv; expected a roles.csv row with its userSourcedId`;
+      }
+      role = readEnum(rawRole, "role", version === "1.2" ? ROLES_12 : ROLES_11, warn);
+      if (!(version === "1.2" ? ROLES_12 : ROLES_11 as readonly string[]).includes(role) && !role.startsWith("ext:")) {
+        return `column "role" has "${rawRole.trim()}"; expected one of ${
+          (version === "1.2" ? ROLES_12 : ROLES_11).join(", ")
+        }`;
+      }
+      assignments = orgSourcedIds.map((org, i) => ({
+        role: role as RoleAssignment["role"],
+        roleType: i === 0 ? "primary" : "secondary",
+        orgSourcedId: org,
+      }));
+    }
+    return {
+      sourcedId,
+      status: readStatus(get("status"), warn),
+      enabledUser: readBoolean(get("enabledUser"), "enabledUser", true, warn),
+      role,
+      roles: assignments,
+      orgSourcedIds,
+      username: get("username").trim(),
+      givenName: get("givenName"),
+      familyName: get("familyName"),
+      middleName: get("middleName"),
+      identifier: get("identifier").trim(),
+      email: get("email"),
+      agentSourcedIds: readList(get("agentSourcedIds")),
+      grades: grades(get("grades"), warn),
+      extensions: extensions(),
+    };
+  };
+}
+
+const classRow: RowBuilder = (get, warn, extensions) => ({
+  sourcedId: get("sourcedId").trim(),
+  status: readStatus(get("status"), warn),
+  title: get("title"),
+  classCode: get("classCode").trim(),
+  classType: readEnum(get("classType"), "classType", ["homeroom", "scheduled"], warn),
+  courseSourcedId: get("courseSourcedId").trim(),
+  schoolSourcedId: get("schoolSourcedId").trim(),
+  termSourcedIds: readList(get("termSourcedIds")),
+  grades: grades(get("grades"), warn),
+  extensions: extensions(),
+});
+
+const enrollmentRow: RowBuilder = (get, warn, extensions) => {
+  const role = readEnum(get("role"), "role", ENROLLMENT_ROLES, warn);
+  if (!(ENROLLMENT_ROLES as readonly string[]).includes(role) && !role.startsWith("ext:")) {
+    return `column "role" has "${get("role").trim()}"; expected one of ${ENROLLMENT_ROLES.join(", ")}`;
+  }
+  return {
+    sourcedId: get("sourcedId").trim(),
+    status: readStatus(get("status"), warn),
+    classSourcedId: get("classSourcedId").trim(),
+    schoolSourcedId: get("schoolSourcedId").trim(),
+    userSourcedId: get("userSourcedId").trim(),
+    role,
+    primary: readBoolean(get("primary"), "primary", undefined, warn),
+    beginDate: get("beginDate").trim() || undefined,
+    endDate: get("endDate").trim() || undefined,
+    extensions: extensions(),
+  };
+};
+
+const courseRow: RowBuilder = (get, warn) => ({
+  sourcedId: get("sourcedId").trim(),
+  status: readStatus(get("status"), warn),
+  title: get("title"),
+  courseCode: get("courseCode").trim(),
+  orgSourcedId: get("orgSourcedId").trim(),
+  schoolYearSourcedId: get("schoolYearSourcedId").trim(),
+});
+
+const sessionRow: RowBuilder = (get, warn) => ({
+  sourcedId: get("sourcedId").trim(),
+  status: readStatus(get("status"), warn),
+  title: get("title"),
+  type: readEnum(get("type"), "type", ["gradingPeriod", "semester", "schoolYear", "term"], warn),
+  startDate: get("startDate").trim(),
+  endDate: get("endDate").trim(),
+  parentSourcedId: get("parentSourcedId").trim(),
+  schoolYear: get("schoolYear").trim(),
+});

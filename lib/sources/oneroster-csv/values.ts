@@ -1,0 +1,145 @@
+/**
+ * Lenient readers for OneRoster cell values. Real exporters write `TRUE`,
+ * `Active`, `inactive`, lists with spaces: each is read as meant and
+ * reported as a warning, so the diagnosis goes on.
+ */
+import { KNOWN_ROLES } from "../../roster.ts";
+
+/** Reports a lenient reading of one cell. */
+export type Warn = (message: string) => void;
+
+/**
+ * Reads a `status` cell. Empty means active (OneRoster 1.1 bulk files leave it
+ * blank); legacy `inactive` means `tobedeleted`. Returns the raw text when it
+ * is not a status at all, for the row validator to reject.
+ *
+ * @example
+ * readStatus("", warn) // "active"
+ * readStatus("inactive", warn) // "tobedeleted", with a warning
+ */
+export function readStatus(raw: string, warn: Warn): string {
+  const value = raw.trim();
+  if (value === "" || value === "active") return "active";
+  if (value === "tobedeleted") return value;
+  const lower = value.toLowerCase();
+  if (lower === "active" || lower === "tobedeleted") {
+    warn(`column "status" has "${value}"; read as ${lower}`);
+    return lower;
+  }
+  if (lower === "inactive" || lower === "deleted") {
+    warn(`column "status" has "${value}"; read as tobedeleted`);
+    return "tobedeleted";
+  }
+  return value;
+}
+
+const TRUTHY = new Set(["true", "1", "yes", "y", "t"]);
+const FALSY = new Set(["false", "0", "no", "n", "f"]);
+
+/**
+ * Reads a boolean cell (`enabledUser`, `primary`): `true`/`false` in any case;
+ * `1`/`0`, `yes`/`no` with a warning; empty gives `fallback`.
+ *
+ * @example
+ * readBoolean("TRUE", "enabledUser", true, warn) // true
+ */
+export function readBoolean(
+  raw: string,
+  column: string,
+  fallback: boolean | undefined,
+  warn: Warn,
+): boolean | string | undefined {
+  const value = raw.trim();
+  if (value === "") return fallback;
+  const lower = value.toLowerCase();
+  if (lower === "true") return true;
+  if (lower === "false") return false;
+  if (TRUTHY.has(lower)) {
+    warn(`column "${column}" has "${value}"; read as true`);
+    return true;
+  }
+  if (FALSY.has(lower)) {
+    warn(`column "${column}" has "${value}"; read as false`);
+    return false;
+  }
+  return value;
+}
+
+/**
+ * Splits a list cell (`"a,b"`, `"a, b"`), dropping empty entries.
+ *
+ * @example
+ * readList("org-1, org-2") // ["org-1", "org-2"]
+ */
+export function readList(raw: string): string[] {
+  if (raw === "") return [];
+  const out: string[] = [];
+  for (const part of raw.split(",")) {
+    const v = part.trim();
+    if (v) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Matches a value against an enumeration, accepting other letter cases with
+ * a warning; returns the raw value when nothing matches.
+ *
+ * @example
+ * readEnum("Student", "role", ["student", "teacher"], warn) // "student"
+ */
+export function readEnum(raw: string, column: string, allowed: readonly string[], warn: Warn): string {
+  const value = raw.trim();
+  if (allowed.includes(value)) return value;
+  if (/^ext:/i.test(value)) return "ext:" + value.slice(4);
+  const lower = value.toLowerCase();
+  const match = allowed.find((a) => a.toLowerCase() === lower);
+  if (match) {
+    warn(`column "${column}" has "${value}"; read as ${match}`);
+    return match;
+  }
+  return value;
+}
+
+/** User roles of OneRoster 1.1, the ones its files may name. */
+export const ROLES_11 = [
+  "administrator",
+  "aide",
+  "guardian",
+  "parent",
+  "proctor",
+  "relative",
+  "student",
+  "teacher",
+] as const;
+
+/** User roles of OneRoster 1.2. */
+export const ROLES_12 = KNOWN_ROLES;
+
+/** Enrollment roles (1.2 adds `ext:*`). */
+export const ENROLLMENT_ROLES = ["administrator", "proctor", "student", "teacher"] as const;
+
+/** CEDS grade codes that OneRoster uses. */
+export const GRADE_CODES: ReadonlySet<string> = new Set([
+  "IT",
+  "PR",
+  "PK",
+  "TK",
+  "KG",
+  "01",
+  "02",
+  "03",
+  "04",
+  "05",
+  "06",
+  "07",
+  "08",
+  "09",
+  "10",
+  "11",
+  "12",
+  "13",
+  "PS",
+  "UG",
+  "Other",
+]);

@@ -1,0 +1,78 @@
+/**
+ * `deno task demo`: the main job on the embedded demo district. Writes the
+ * district's OneRoster export (with known problems planted), builds its
+ * platform database in memory, and runs the diagnosis on them.
+ */
+import { parseArgs } from "node:util";
+import { demoDistrict } from "../lib/demo/demo.ts";
+import { writeDemoExport } from "../lib/demo/export.ts";
+import { diagnoseCustomer } from "../lib/diagnose.ts";
+import { renderReport, ReportFormat } from "../lib/report/mod.ts";
+import { loadSettings, resolveSettingsPath, settingsDir } from "../lib/settings/load.ts";
+import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { progressPrinter } from "../lib/cli/progress.ts";
+import { DEMO_CUSTOMER_ID } from "../lib/demo/generate.ts";
+import { plantedCheck } from "../lib/demo/check.ts";
+
+const HELP = `Usage: deno task demo [--format table|json|csv|md]
+
+Runs the diagnosis on the demo district "${DEMO_CUSTOMER_ID}" (about 1,200 students
+over 3 campuses), which needs no database server and no credentials:
+
+  1. writes its OneRoster 1.1 CSV export to demo-data/${DEMO_CUSTOMER_ID}/oneroster/,
+     with known problems planted in it;
+  2. builds its platform database in memory (PGlite), read through the same
+     read-only connector as staging and production;
+  3. runs every diagnostic and prints the report, then checks that every
+     planted problem was found.
+
+The same data every run. To re-run the diagnosis alone afterwards:
+  deno task diagnose --customer ${DEMO_CUSTOMER_ID} --env embedded
+`;
+
+const encoder = new TextEncoder();
+const stderr = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { format: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const format = ReportFormat.safeParse(values.format ?? "table");
+  if (!format.success) throw new UsageError(`--format must be one of ${ReportFormat.options.join(", ")}`);
+
+  const env = Deno.env.toObject();
+  const dir = settingsDir(undefined, env);
+  const loaded = await loadSettings(dir, DEMO_CUSTOMER_ID);
+  const exportDir = resolveSettingsPath(loaded, loaded.settings.source.path);
+  const district = demoDistrict();
+  await writeDemoExport(exportDir, district.roster);
+  stderr(`wrote the demo export to ${exportDir}\n`);
+
+  const { report } = await diagnoseCustomer({
+    customerId: DEMO_CUSTOMER_ID,
+    settingsDir: dir,
+    environment: "embedded",
+    env,
+    onProgress: progressPrinter(Deno.stderr.isTerminal(), stderr),
+  });
+  await Deno.stdout.write(encoder.encode(renderReport(report, format.data)));
+  const check = plantedCheck(district.planted, report.findings);
+  stderr(`\n${check.message}\n`);
+  return check.ok ? EXIT.ok : EXIT.failure;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (e) {
+    stderr(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n");
+    Deno.exitCode = exitCodeFor(e);
+  }
+}

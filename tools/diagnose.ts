@@ -1,0 +1,146 @@
+/**
+ * `deno task diagnose`: compare one customer's roster with the platform and
+ * report findings. Reads only; writes nothing but the report.
+ */
+import { parseArgs } from "node:util";
+import { extname } from "node:path";
+import { diagnoseCustomer } from "../lib/diagnose.ts";
+import { type Report, ToolName } from "../lib/diagnostics/findings.ts";
+import { AVAILABLE_TOOLS } from "../lib/diagnostics/run.ts";
+import { Environment } from "../lib/platform/connect.ts";
+import { renderReport, ReportFormat } from "../lib/report/mod.ts";
+import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
+import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { progressPrinter } from "../lib/cli/progress.ts";
+
+const HELP = `Usage: deno task diagnose --customer ID [options]
+
+Compares a customer's roster (its SIS export) with the platform database and
+reports what is missing, extra or different. Only reads: production is opened
+in read-only transactions and nothing is ever written to it.
+
+Options:
+  --customer ID        customer_id of customer-integration-settings/<ID>.json (required)
+  --tool NAME          a diagnostic to run; repeatable (default: all available:
+                       ${AVAILABLE_TOOLS.join(", ")})
+  --env ENV            embedded | staging | production (default: the settings'
+                       oneshelf_environment). staging and production need
+                       STAGING_DATABASE_URL / PRODUCTION_DATABASE_URL
+  --source PATH        a OneRoster CSV export (directory or .zip) to use instead
+                       of the one the settings name
+  --settings-dir DIR   where the settings files are (default: CDT_SETTINGS_DIR,
+                       else customer-integration-settings/)
+  --format FORMAT      table | json | csv | md (default: table on a terminal,
+                       else json; with --out, from the file's extension)
+  --out FILE           write the report to FILE instead of standard output
+  --fail-on LEVEL      error | warning: exit 1 when findings of that severity
+                       (or worse) exist
+  -h, --help           show this help
+
+Exit codes: 0 success, 1 failure or --fail-on hit, 2 usage or configuration error.
+
+Examples:
+  deno task diagnose --customer demo-isd --env embedded
+  PRODUCTION_DATABASE_URL=postgres://… deno task diagnose --customer lincoln-usd --env production --format json --out lincoln.json
+`;
+
+const encoder = new TextEncoder();
+const stderr = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        customer: { type: "string" },
+        tool: { type: "string", multiple: true },
+        env: { type: "string" },
+        source: { type: "string" },
+        "settings-dir": { type: "string" },
+        format: { type: "string" },
+        out: { type: "string" },
+        "fail-on": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  if (!values.customer) throw new UsageError(`--customer is required\n\n${HELP}`);
+  const customerId = checkCustomerId(values.customer);
+  const tools = (values.tool ?? []).map((t) => {
+    const parsed = ToolName.safeParse(t);
+    if (!parsed.success) {
+      throw new UsageError(`--tool "${t}" is not a tool; expected one of ${ToolName.options.join(", ")}`);
+    }
+    if (!AVAILABLE_TOOLS.includes(parsed.data)) {
+      throw new UsageError(`--tool ${t} is not available in this release; available: ${AVAILABLE_TOOLS.join(", ")}`);
+    }
+    return parsed.data;
+  });
+  const environment = values.env === undefined ? undefined : Environment.safeParse(values.env);
+  if (environment && !environment.success) {
+    throw new UsageError(`--env "${values.env}" is not an environment; expected embedded, staging or production`);
+  }
+  const format = chooseFormat(values.format, values.out);
+  const failOn = values["fail-on"];
+  if (failOn !== undefined && failOn !== "error" && failOn !== "warning") {
+    throw new UsageError(`--fail-on "${failOn}" must be error or warning`);
+  }
+
+  const env = Deno.env.toObject();
+  const { report, settingsWarnings } = await diagnoseCustomer({
+    customerId,
+    settingsDir: settingsDir(values["settings-dir"], env),
+    environment: environment?.data,
+    sourcePath: values.source,
+    tools,
+    env,
+    onProgress: progressPrinter(Deno.stderr.isTerminal(), stderr),
+  });
+  for (const w of settingsWarnings) stderr(`warning: ${w}\n`);
+
+  const text = renderReport(report, format);
+  if (values.out) {
+    await Deno.writeTextFile(values.out, text);
+    stderr(`wrote ${values.out}: ${summaryLine(report)}\n`);
+  } else {
+    await Deno.stdout.write(encoder.encode(text));
+  }
+  if (failOn === "error" && report.summary.error > 0) return EXIT.failure;
+  if (failOn === "warning" && report.summary.error + report.summary.warning > 0) return EXIT.failure;
+  return EXIT.ok;
+}
+
+function chooseFormat(flag: string | undefined, out: string | undefined): ReportFormat {
+  if (flag !== undefined) {
+    const parsed = ReportFormat.safeParse(flag);
+    if (!parsed.success) throw new UsageError(`--format "${flag}" must be one of ${ReportFormat.options.join(", ")}`);
+    return parsed.data;
+  }
+  if (out) {
+    const ext = extname(out).toLowerCase();
+    return ext === ".json" ? "json" : ext === ".csv" ? "csv" : ext === ".md" ? "md" : "table";
+  }
+  return Deno.stdout.isTerminal() ? "table" : "json";
+}
+
+function summaryLine(report: Report): string {
+  return `${report.summary.error} errors, ${report.summary.warning} warnings, ${report.summary.info} info`;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (e) {
+    stderr(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n");
+    Deno.exitCode = exitCodeFor(e);
+  }
+}
