@@ -378,8 +378,8 @@ function syncHistory(students: number, teachers: number, classes: number, enroll
     out.push({
       id: day + 1,
       sourceKind: "oneroster-csv",
-      startedAt: date.toISOString(),
-      finishedAt: finished.toISOString(),
+      startedAt: pgTimestamp(date),
+      finishedAt: pgTimestamp(finished),
       status,
       stats: status === "failed" ? null : {
         students: status === "partial" ? Math.round(students * 0.4) : students,
@@ -392,6 +392,11 @@ function syncHistory(students: number, teachers: number, classes: number, enroll
     });
   }
   return out;
+}
+
+/** A timestamp as PostgreSQL prints a timestamptz in UTC: `2026-11-14 07:00:00+00`. */
+function pgTimestamp(date: Date): string {
+  return date.toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "+00");
 }
 
 /** The timestamp generated rows carry in `updated_at` and `created_at`. */

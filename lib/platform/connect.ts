@@ -70,6 +70,8 @@ export function connectUrl(url: string, options: ConnectOptions): PlatformConnec
       application_name: options.applicationName ?? "customer-data-tools",
       statement_timeout: timeout,
       default_transaction_read_only: true,
+      // Timestamps read as text come out the same whatever the server's zone.
+      TimeZone: "UTC",
     },
   }) as Sql;
   return {

@@ -1,0 +1,201 @@
+/**
+ * `deno task bench`: the foundation's speed and memory target, measured.
+ *
+ * Generates a district (50,000 students by default), loads it into a real
+ * PostgreSQL database and writes its OneRoster export, then measures in the
+ * same run:
+ *   floor     = parse every CSV file with csv-parse (no validation) + `COPY … TO STDOUT` of every table;
+ *   diagnosis = `tools/diagnose.ts --format json` end to end, under /usr/bin/time -v (wall time, peak RSS).
+ * Target: diagnosis ≤ 3 × floor and peak RSS under 1 GiB. Exits 1 when missed.
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { parse } from "csv-parse";
+import postgres from "postgres";
+import { generateDistrict } from "../lib/demo/generate.ts";
+import { plantMissingData } from "../lib/demo/plant.ts";
+import { writeDemoExport } from "../lib/demo/export.ts";
+import { createSchema, writeSnapshot } from "../lib/platform/load.ts";
+import type { Sql } from "../lib/platform/connect.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    students: { type: "string", default: "50000" },
+    "database-url": { type: "string" },
+    runs: { type: "string", default: "2" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log(`Usage: deno task bench [--students N] [--database-url URL] [--runs N]
+
+Measures diagnose against a floor on a generated district in a real PostgreSQL
+(default: TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres).
+A scratch database cdt_bench is created and dropped.`);
+  Deno.exit(0);
+}
+
+const students = Number(values.students);
+const serverUrl = values["database-url"] ?? Deno.env.get("TEST_DATABASE_URL") ??
+  "postgres://postgres@127.0.0.1:5432/postgres";
+const root = new URL("..", import.meta.url).pathname;
+const work = join(root, "bench-data");
+const exportDir = join(work, "bench-usd", "oneroster");
+const settingsDir = join(work, "settings");
+const dbName = "cdt_bench";
+const log = (s: string) => console.error(s);
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+
+// 1. Generate, write the export, load the database (not measured).
+let t = performance.now();
+const district = generateDistrict({ customerId: "bench-usd", students, seed: 50_000 });
+const planted = plantMissingData(district);
+log(
+  `generated ${students} students, ${district.platform.enrollments.length} enrollments in ${
+    seconds(performance.now() - t)
+  } s`,
+);
+t = performance.now();
+await Deno.remove(work, { recursive: true }).catch(() => {});
+await writeDemoExport(exportDir, district.roster);
+await Deno.mkdir(settingsDir, { recursive: true });
+await Deno.writeTextFile(
+  join(settingsDir, "bench-usd.json"),
+  JSON.stringify({
+    customer_id: "bench-usd",
+    customer_name: "Benchmark USD",
+    integration_type: "oneroster-csv",
+    oneshelf_environment: "staging",
+    source: { kind: "oneroster-csv", path: "../bench-usd/oneroster" },
+  }),
+);
+log(`wrote the export in ${seconds(performance.now() - t)} s`);
+const server = postgres(serverUrl, { max: 1, onnotice: () => {} });
+await server.unsafe(`drop database if exists ${dbName} with (force)`);
+await server.unsafe(`create database ${dbName}`);
+const u = new URL(serverUrl);
+u.pathname = `/${dbName}`;
+const dbUrl = u.toString();
+t = performance.now();
+const admin = postgres(dbUrl, { max: 1, onnotice: () => {} }) as Sql;
+await createSchema(admin);
+await writeSnapshot(admin, district.platform);
+await admin`analyze`;
+await admin.end();
+log(`loaded the database in ${seconds(performance.now() - t)} s`);
+
+try {
+  const runs = Number(values.runs);
+  const floors: number[] = [];
+  const diagnoses: Array<{ wall: number; rssKiB: number }> = [];
+  for (let i = 0; i < runs; i++) {
+    const csv = await csvFloor(exportDir);
+    const copy = await copyFloor(dbUrl);
+    floors.push(csv + copy);
+    log(
+      `run ${i + 1}: floor ${seconds(csv + copy)} s (csv-parse ${seconds(csv)} s + COPY TO STDOUT ${seconds(copy)} s)`,
+    );
+    const d = await timedDiagnose(dbUrl);
+    diagnoses.push(d);
+    log(`run ${i + 1}: diagnose ${seconds(d.wall)} s, peak RSS ${(d.rssKiB / 1024).toFixed(0)} MiB`);
+  }
+  const floor = Math.min(...floors);
+  const best = diagnoses.reduce((a, b) => (a.wall <= b.wall ? a : b));
+  const peak = Math.max(...diagnoses.map((d) => d.rssKiB));
+  const ratio = best.wall / floor;
+  const ok = ratio <= 3 && peak < 1024 * 1024;
+  console.log(JSON.stringify(
+    {
+      students,
+      enrollments: district.platform.enrollments.length,
+      plantedFindings: planted.length,
+      floorSeconds: +seconds(floor),
+      diagnoseSeconds: +seconds(best.wall),
+      ratio: +ratio.toFixed(2),
+      peakRssMiB: Math.round(peak / 1024),
+      target: "ratio <= 3, peak RSS < 1024 MiB",
+      ok,
+    },
+    null,
+    2,
+  ));
+  if (!ok) Deno.exitCode = 1;
+} finally {
+  await server.unsafe(`drop database if exists ${dbName} with (force)`);
+  await server.end();
+}
+
+/** Parses every CSV of the export with csv-parse, as records, nothing else. */
+async function csvFloor(dir: string): Promise<number> {
+  const t0 = performance.now();
+  for await (const entry of Deno.readDir(dir)) {
+    const file = await Deno.open(join(dir, entry.name));
+    const parser = Readable.fromWeb(file.readable as import("node:stream/web").ReadableStream).pipe(
+      parse({ bom: true }),
+    );
+    let n = 0;
+    for await (const _ of parser) n++;
+  }
+  return performance.now() - t0;
+}
+
+/** `COPY (select …) TO STDOUT` of each table the diagnosis reads, via psql, output discarded. */
+async function copyFloor(url: string): Promise<number> {
+  const tables = [
+    "campuses",
+    "students",
+    "teachers",
+    "parents",
+    "parent_students",
+    "classes",
+    "enrollments",
+    "roster_syncs",
+  ];
+  const t0 = performance.now();
+  for (const table of tables) {
+    const out = await new Deno.Command("psql", {
+      args: [url, "-q", "-c", `copy ${table} to stdout`],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(`psql copy ${table}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return performance.now() - t0;
+}
+
+/** Runs the real CLI under /usr/bin/time -v. */
+async function timedDiagnose(url: string): Promise<{ wall: number; rssKiB: number }> {
+  const out = join(work, "report.json");
+  const t0 = performance.now();
+  const r = await new Deno.Command("/usr/bin/time", {
+    args: [
+      "-v",
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      join(root, "tools/diagnose.ts"),
+      "--customer",
+      "bench-usd",
+      "--settings-dir",
+      settingsDir,
+      "--format",
+      "json",
+      "--out",
+      out,
+    ],
+    env: { STAGING_DATABASE_URL: url },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const wall = performance.now() - t0;
+  const stderr = new TextDecoder().decode(r.stderr);
+  if (!r.success) throw new Error(`diagnose failed:\n${stderr}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  const report = JSON.parse(await Deno.readTextFile(out));
+  if (report.findings.length !== planted.length) {
+    throw new Error(`diagnose found ${report.findings.length} findings; ${planted.length} were planted`);
+  }
+  return { wall, rssKiB: rss ? Number(rss[1]) : NaN };
+}

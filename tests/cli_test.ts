@@ -1,0 +1,179 @@
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { withTestDatabase } from "./helpers/database.ts";
+import { withTempDir } from "./helpers/bundle.ts";
+import { generateDistrict } from "../lib/demo/generate.ts";
+import { plantMissingData } from "../lib/demo/plant.ts";
+import { plantedCheck } from "../lib/demo/check.ts";
+import { writeDemoExport } from "../lib/demo/export.ts";
+import { Report } from "../lib/diagnostics/findings.ts";
+
+const DIAGNOSE = new URL("../tools/diagnose.ts", import.meta.url).pathname;
+const DEMO = new URL("../tools/demo.ts", import.meta.url).pathname;
+const dbTest = { sanitizeOps: false, sanitizeResources: false };
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(script: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", script, ...args],
+    env: { NO_COLOR: "1", ...env },
+    clearEnv: false,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A customer "lincoln-usd" with a planted district in a test database and its export on disk. */
+async function withCustomer(
+  fn: (
+    ctx: { settingsDir: string; env: Record<string, string>; planted: ReturnType<typeof plantMissingData> },
+  ) => Promise<void>,
+) {
+  const district = generateDistrict({ customerId: "lincoln-usd", students: 300, seed: 8 });
+  const planted = plantMissingData(district);
+  await withTestDatabase(async (db) => {
+    await withTempDir(async (dir) => {
+      await writeDemoExport(join(dir, "exports", "lincoln"), district.roster);
+      const settingsDir = join(dir, "settings");
+      await Deno.mkdir(settingsDir);
+      await Deno.writeTextFile(
+        join(settingsDir, "lincoln-usd.json"),
+        JSON.stringify({
+          customer_id: "lincoln-usd",
+          customer_name: "Lincoln Unified",
+          integration_type: "oneroster-csv",
+          oneshelf_environment: "staging",
+          source: { kind: "oneroster-csv", path: "../exports/lincoln" },
+        }),
+      );
+      await fn({ settingsDir, env: { STAGING_DATABASE_URL: db.url }, planted });
+    });
+  }, district.platform);
+}
+
+Deno.test("diagnose --help prints the options and exits 0", async () => {
+  const r = await run(DIAGNOSE, ["--help"]);
+  assertEquals(r.code, 0);
+  for (
+    const flag of ["--customer", "--tool", "--env", "--source", "--settings-dir", "--format", "--out", "--fail-on"]
+  ) {
+    assert(r.stdout.includes(flag), `help mentions ${flag}`);
+  }
+});
+
+Deno.test("usage and configuration errors exit 2 with one clear line", async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [[], /--customer is required/],
+    [["--customer", "../etc"], /--customer "\.\.\/etc" is not a customer id/],
+    [["--customer", "demo-isd", "--bogus"], /Unknown option '--bogus'/],
+    [["--customer", "demo-isd", "--env", "prod"], /--env "prod" is not an environment/],
+    [["--customer", "demo-isd", "--format", "xml"], /--format "xml" must be one of table, json, csv, md/],
+    [["--customer", "demo-isd", "--tool", "nope"], /--tool "nope" is not a tool/],
+    [["--customer", "demo-isd", "--fail-on", "info"], /--fail-on "info" must be error or warning/],
+    [["--customer", "nobody-usd"], /no settings for customer "nobody-usd"/],
+    [["--customer", "demo-isd", "--env", "production"], /PRODUCTION_DATABASE_URL is not set/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = await run(DIAGNOSE, args, { PRODUCTION_DATABASE_URL: "" });
+    assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assertMatch(r.stderr, pattern);
+    assertEquals(r.stdout, "", "nothing on stdout but a report");
+  }
+});
+
+Deno.test({
+  name: "diagnose --format json on a real database reports every planted finding in the findings.md shape",
+  ...dbTest,
+  fn: () =>
+    withCustomer(async ({ settingsDir, env, planted }) => {
+      const r = await run(
+        DIAGNOSE,
+        ["--customer", "lincoln-usd", "--settings-dir", settingsDir, "--format", "json"],
+        env,
+      );
+      assertEquals(r.code, 0, r.stderr);
+      const report = Report.strict().parse(JSON.parse(r.stdout));
+      assertEquals(report.customer, "lincoln-usd");
+      assertEquals(report.environment, "staging");
+      assertEquals(report.source, { kind: "oneroster-csv", version: "1.1" });
+      const check = plantedCheck(planted, report.findings);
+      assert(check.ok, check.message);
+      assert(report.warnings.some((w) =>
+        w.code === "source.bad_row" && /users\.csv:\d+: column "role" has "studnet"/.test(w.message)
+      ));
+    }),
+});
+
+Deno.test({
+  name: "--fail-on error exits 1 when errors exist; --out writes the report and keeps stdout empty",
+  ...dbTest,
+  fn: () =>
+    withCustomer(async ({ settingsDir, env }) => {
+      const fail = await run(DIAGNOSE, [
+        "--customer",
+        "lincoln-usd",
+        "--settings-dir",
+        settingsDir,
+        "--fail-on",
+        "error",
+      ], env);
+      assertEquals(fail.code, 1);
+      await withTempDir(async (dir) => {
+        const out = join(dir, "report.csv");
+        const r = await run(DIAGNOSE, ["--customer", "lincoln-usd", "--settings-dir", settingsDir, "--out", out], env);
+        assertEquals(r.code, 0, r.stderr);
+        assertEquals(r.stdout, "");
+        assertMatch(r.stderr, /wrote .*report\.csv: \d+ errors, \d+ warnings/);
+        const rows = parse(await Deno.readTextFile(out), { columns: true }) as Array<Record<string, string>>;
+        assert(rows.length > 50);
+        assertEquals(Object.keys(rows[0]), [
+          "tool",
+          "code",
+          "severity",
+          "entity",
+          "message",
+          "action",
+          "explanation",
+          "details",
+        ]);
+      });
+    }),
+});
+
+Deno.test({
+  name: "--source replaces the settings' export, and a missing export is a failure naming the path",
+  ...dbTest,
+  fn: () =>
+    withCustomer(async ({ settingsDir, env }) => {
+      const r = await run(DIAGNOSE, [
+        "--customer",
+        "lincoln-usd",
+        "--settings-dir",
+        settingsDir,
+        "--source",
+        "/nonexistent/export.zip",
+      ], env);
+      assertEquals(r.code, 1);
+      assertMatch(r.stderr, /^error: \/nonexistent\/export\.zip: no such file or directory/);
+    }),
+});
+
+Deno.test({
+  name: "deno task demo writes the export, diagnoses the embedded district and finds every planted problem",
+  ...dbTest,
+  fn: async () => {
+    const r = await run(DEMO, []);
+    assertEquals(r.code, 0, r.stderr);
+    assertMatch(r.stdout, /^Diagnosis of demo-isd \(embedded\) from oneroster-csv 1\.1/);
+    assertMatch(r.stdout, /SUMMARY: \d+ errors, \d+ warnings/);
+    assertMatch(r.stderr, /Demo check: all \d+ planted findings \(\d+ codes\) were found, and nothing else\./);
+  },
+});

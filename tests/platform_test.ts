@@ -1,0 +1,174 @@
+import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./helpers/assert.ts";
+import { TEST_DATABASE_URL, withTestDatabase } from "./helpers/database.ts";
+import { connectUrl, databaseUrl, readOnly, redactUrl } from "../lib/platform/connect.ts";
+import { PlatformError } from "../lib/platform/errors.ts";
+import { readSnapshot } from "../lib/platform/read.ts";
+import { SCHEMA_URL } from "../lib/platform/load.ts";
+import { generateDistrict } from "../lib/demo/generate.ts";
+import { plantMissingData } from "../lib/demo/plant.ts";
+
+const dbTest = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name: "a write through the connector is refused by the server",
+  ...dbTest,
+  fn: () =>
+    withTestDatabase(async (db) => {
+      const conn = connectUrl(db.url, { environment: "staging", applicationName: "cdt test" });
+      try {
+        const err = await assertRejects(
+          () => readOnly(conn, (tx) => tx`insert into districts (id, slug, name) values (9, 'x', 'X')`),
+          PlatformError,
+        );
+        assertMatch(err.message, /refused a write: the tools only read/);
+        assertMatch(err.message, /read-only transaction/);
+        if (db.kind === "postgres") {
+          // Real PostgreSQL also honours default_transaction_read_only outside our transactions.
+          await assertRejects(() => conn.sql`insert into districts (id, slug, name) values (9, 'x', 'X')`, Error);
+        }
+        const [{ n }] = await db.admin<{ n: number }[]>`select count(*)::int as n from districts where id = 9`;
+        assertEquals(n, 0);
+      } finally {
+        await conn.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "every read runs in a read-only transaction with the session settings the connector asks for",
+  ...dbTest,
+  fn: () =>
+    withTestDatabase(async (db) => {
+      const conn = connectUrl(db.url, {
+        environment: "staging",
+        applicationName: "cdt test",
+        statementTimeoutMs: 45_000,
+      });
+      try {
+        const [row] = await readOnly(conn, (tx) =>
+          tx<{ ro: string; timeout: string; app: string }[]>`
+            select current_setting('transaction_read_only') as ro,
+                   current_setting('statement_timeout') as timeout,
+                   current_setting('application_name') as app`);
+        assertEquals(row.ro, "on");
+        if (db.kind === "postgres") {
+          assertEquals(row.timeout, "45s");
+          assertEquals(row.app, "cdt test");
+        }
+      } finally {
+        await conn.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "a district read back through the connector equals the district written",
+  ...dbTest,
+  fn: async () => {
+    const district = generateDistrict({ customerId: "round-trip", students: 150, seed: 3 });
+    plantMissingData(district);
+    await withTestDatabase(async (db) => {
+      const conn = connectUrl(db.url, { environment: "staging" });
+      try {
+        const tables: string[] = [];
+        const snapshot = await readSnapshot(conn, "round-trip", {
+          onProgress: (p) => p.done && tables.push(`${p.table}:${p.rows}`),
+        });
+        const sortById = <T extends { id: number }>(xs: T[]) => [...xs].sort((a, b) => a.id - b.id);
+        const expected = district.platform;
+        assertEquals(snapshot.district, expected.district);
+        assertEquals(snapshot.campuses, sortById(expected.campuses));
+        assertEquals(snapshot.students, sortById(expected.students));
+        assertEquals(snapshot.teachers, sortById(expected.teachers));
+        assertEquals(snapshot.parents, sortById(expected.parents));
+        assertEquals(snapshot.classes, sortById(expected.classes));
+        assertEquals(snapshot.enrollments, sortById(expected.enrollments));
+        assertEquals(snapshot.rosterSyncs, expected.rosterSyncs);
+        assertEquals(snapshot.parentStudents.length, expected.parentStudents.length);
+        assert(tables.includes(`enrollments:${expected.enrollments.length}`), tables.join(" "));
+      } finally {
+        await conn.close();
+      }
+    }, district.platform);
+  },
+});
+
+Deno.test({
+  name: "an unknown customer is a configuration error that says how many districts the database holds",
+  ...dbTest,
+  fn: () =>
+    withTestDatabase(async (db) => {
+      const conn = connectUrl(db.url, { environment: "production" });
+      try {
+        const err = await assertRejects(() => readSnapshot(conn, "nowhere-usd"), PlatformError);
+        assert(err.config);
+        assertMatch(err.message, /has no district with slug "nowhere-usd" \(it holds 1 district\)/);
+      } finally {
+        await conn.close();
+      }
+    }, generateDistrict({ students: 10 }).platform),
+});
+
+Deno.test({
+  name: "an unreachable server is a clear error that names the server but never the password",
+  ...dbTest,
+  fn: async () => {
+    const conn = connectUrl("postgres://cdt:hunter2secret@127.0.0.1:1/platform", { environment: "production" });
+    try {
+      const err = await assertRejects(() => readSnapshot(conn, "demo-isd"), PlatformError);
+      assertMatch(
+        err.message,
+        /cannot reach the production platform database \(postgres:\/\/cdt@127\.0\.0\.1:1\/platform\)/,
+      );
+      assert(!err.message.includes("hunter2secret"));
+    } finally {
+      await conn.close();
+    }
+  },
+});
+
+Deno.test("a remote environment without its URL variable is a configuration error naming the variable", () => {
+  const err = assertThrows(() => databaseUrl("production", {}), PlatformError);
+  assert(err.config);
+  assertMatch(err.message, /PRODUCTION_DATABASE_URL is not set/);
+  assertEquals(databaseUrl("staging", { STAGING_DATABASE_URL: " postgres://a@b/c " }), "postgres://a@b/c");
+  assertEquals(redactUrl("postgres://u:p%40ss@h:5432/d?sslmode=require"), "postgres://u@h:5432/d");
+});
+
+Deno.test({
+  name: "the project's schema copy matches the shared platform contract",
+  ignore: !existsSync(new URL("../../shared/platform/schema.sql", import.meta.url)),
+  fn: async () => {
+    const shared = await Deno.readTextFile(new URL("../../shared/platform/schema.sql", import.meta.url));
+    assertEquals(await Deno.readTextFile(SCHEMA_URL), shared);
+  },
+});
+
+Deno.test({
+  name: "a 20,000-student district streams through cursors on a real server",
+  ignore: !TEST_DATABASE_URL,
+  ...dbTest,
+  fn: async () => {
+    const district = generateDistrict({ customerId: "big-usd", students: 20_000, seed: 20 });
+    await withTestDatabase(async (db) => {
+      const conn = connectUrl(db.url, { environment: "staging" });
+      try {
+        const snapshot = await readSnapshot(conn, "big-usd");
+        assertEquals(snapshot.students.length, 20_000);
+        assertEquals(snapshot.enrollments.length, district.platform.enrollments.length);
+        assertEquals(snapshot.parentStudents.length, district.platform.parentStudents.length);
+      } finally {
+        await conn.close();
+      }
+    }, district.platform);
+  },
+});
+
+function existsSync(url: URL): boolean {
+  try {
+    Deno.statSync(url);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,74 @@
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { parse } from "csv-parse/sync";
+import { generateDistrict } from "../lib/demo/generate.ts";
+import { plantMissingData } from "../lib/demo/plant.ts";
+import { runDiagnostics } from "../lib/diagnostics/run.ts";
+import { renderReport } from "../lib/report/mod.ts";
+import { finding } from "../lib/diagnostics/findings.ts";
+
+function plantedReport() {
+  const district = generateDistrict({ students: 300, seed: 6 });
+  plantMissingData(district);
+  return runDiagnostics({
+    customer: "demo-isd",
+    environment: "embedded",
+    roster: district.roster,
+    platform: district.platform,
+    now: new Date("2026-11-24T12:00:00Z"),
+  });
+}
+
+Deno.test("the table leads with warnings, then a summary by code with errors first, then a few findings per code", () => {
+  const report = plantedReport();
+  report.warnings.push({
+    code: "source.looks_incomplete",
+    severity: "warning",
+    message: "The export looks incomplete: test",
+  });
+  const text = renderReport(report, "table");
+  const lines = text.split("\n");
+  assertEquals(lines[0], "Diagnosis of demo-isd (embedded) from oneroster-csv 1.1, 2026-11-24T12:00:00Z");
+  assert(text.indexOf("WARNINGS") < text.indexOf("SUMMARY"));
+  const summary = lines.slice(
+    lines.findIndex((l) => l.startsWith("SUMMARY")) + 2,
+    lines.indexOf("", lines.findIndex((l) => l.startsWith("SUMMARY"))),
+  );
+  const severities = summary.map((l) => l.trim().split(/\s+/)[1]);
+  assertEquals(severities, [...severities].sort(), "error codes before warning codes");
+  assertMatch(text, /enrollment\.missing_in_platform \(\d+\)\n( {4}[x!] .*\n {6}-> .*\n){5} {4}… and \d+ more/);
+});
+
+Deno.test("a clean report says the roster and the platform agree", () => {
+  const { roster, platform } = generateDistrict({ students: 100, seed: 1 });
+  const text = renderReport(runDiagnostics({ customer: "x", environment: "embedded", roster, platform }), "table");
+  assertMatch(text, /SUMMARY: 0 errors, 0 warnings, 0 info\n {2}No findings: the roster and the platform agree\./);
+});
+
+Deno.test("CSV has one row per finding that round-trips through a CSV parser, commas and quotes included", () => {
+  const report = plantedReport();
+  report.findings.unshift(finding({
+    code: "student.missing_in_platform",
+    entity: { sourcedId: 'stu-"1",x' },
+    message: 'Student Ruiz, "Jr." (line\nbreak)',
+    resolution: { action: "resync", explanation: "a, b" },
+  }));
+  const rows = parse(renderReport(report, "csv"), { columns: true }) as Array<Record<string, string>>;
+  assertEquals(rows.length, report.findings.length);
+  assertEquals(rows[0].message, 'Student Ruiz, "Jr." (line\nbreak)');
+  assertEquals(JSON.parse(rows[0].entity), { sourcedId: 'stu-"1",x' });
+});
+
+Deno.test("Markdown has a summary table and a section per code, with pipes escaped", () => {
+  const report = plantedReport();
+  report.findings[0].message = "a | b";
+  const md = renderReport(report, "md");
+  assertMatch(md, /^# Diagnosis of demo-isd \(embedded\)/);
+  assertMatch(md, /\| code \| severity \| count \|/);
+  for (const code of Object.keys(report.summary.byCode)) assert(md.includes(`## \`${code}\``), code);
+  assert(md.includes("a \\| b"));
+});
+
+Deno.test("JSON is the report object itself", () => {
+  const report = plantedReport();
+  assertEquals(JSON.parse(renderReport(report, "json")), report);
+});
