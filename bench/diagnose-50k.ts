@@ -14,7 +14,7 @@ import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import postgres from "postgres";
 import { generateDistrict } from "../lib/demo/generate.ts";
-import { plantMissingData } from "../lib/demo/plant.ts";
+import { plantProblems } from "../lib/demo/plant.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { createSchema, writeSnapshot } from "../lib/platform/load.ts";
 import type { Sql } from "../lib/platform/connect.ts";
@@ -51,7 +51,7 @@ const seconds = (ms: number) => (ms / 1000).toFixed(2);
 // 1. Generate, write the export, load the database (not measured).
 let t = performance.now();
 const district = generateDistrict({ customerId: "bench-usd", students, seed: 50_000 });
-const planted = plantMissingData(district);
+const planted = plantProblems(district);
 log(
   `generated ${students} students, ${district.platform.enrollments.length} enrollments in ${
     seconds(performance.now() - t)

@@ -4,7 +4,7 @@ import { parse } from "csv-parse/sync";
 import { withTestDatabase } from "./helpers/database.ts";
 import { withTempDir } from "./helpers/bundle.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
-import { plantMissingData } from "../lib/demo/plant.ts";
+import { plantProblems } from "../lib/demo/plant.ts";
 import { plantedCheck } from "../lib/demo/check.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { Report } from "../lib/diagnostics/findings.ts";
@@ -34,11 +34,11 @@ async function run(script: string, args: string[], env: Record<string, string> =
 /** A customer "lincoln-usd" with a planted district in a test database and its export on disk. */
 async function withCustomer(
   fn: (
-    ctx: { settingsDir: string; env: Record<string, string>; planted: ReturnType<typeof plantMissingData> },
+    ctx: { settingsDir: string; env: Record<string, string>; planted: ReturnType<typeof plantProblems> },
   ) => Promise<void>,
 ) {
   const district = generateDistrict({ customerId: "lincoln-usd", students: 300, seed: 8 });
-  const planted = plantMissingData(district);
+  const planted = plantProblems(district);
   await withTestDatabase(async (db) => {
     await withTempDir(async (dir) => {
       await writeDemoExport(join(dir, "exports", "lincoln"), district.roster);

@@ -4,7 +4,7 @@ import { coverageNotices } from "../lib/diagnostics/coverage.ts";
 import { CODES, Report } from "../lib/diagnostics/findings.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
-import { plantMissingData } from "../lib/demo/plant.ts";
+import { plantProblems } from "../lib/demo/plant.ts";
 import { plantedCheck } from "../lib/demo/check.ts";
 import { emptyRoster } from "../lib/roster.ts";
 import { emptySnapshot } from "../lib/platform/snapshot.ts";
@@ -27,14 +27,32 @@ Deno.test("a clean generated district gives no missing-data findings and no noti
   assertEquals(coverageNotices(roster, platform), []);
 });
 
-Deno.test("every missing-data code planted in a generated district is found with its exact entity, and nothing else", () => {
+Deno.test("every code of every tool planted in a generated district is found with its exact entity, and nothing else", () => {
   for (const seed of [1, 2, 3]) {
     const district = generateDistrict({ students: 500, seed });
-    const planted = plantMissingData(district);
-    assertEquals(new Set(planted.map((p) => p.code)), new Set(MISSING_DATA_CODES), "the plant covers every code");
-    const check = plantedCheck(planted, findMissingData(district.roster, district.platform));
+    const planted = plantProblems(district);
+    assertEquals(new Set(planted.map((p) => p.code)), new Set(Object.keys(CODES)), "the plant covers every code");
+    const report = runDiagnostics({
+      customer: "t",
+      environment: "embedded",
+      roster: district.roster,
+      platform: district.platform,
+    });
+    const check = plantedCheck(planted, report.findings);
     assert(check.ok, check.message);
+    const missingDataOnly = plantedCheck(
+      planted.filter((p) => MISSING_DATA_CODES.includes(p.code)),
+      findMissingData(district.roster, district.platform),
+    );
+    assert(missingDataOnly.ok, missingDataOnly.message);
   }
+});
+
+Deno.test("a clean generated district gives no findings from any tool", () => {
+  const { roster, platform } = generateDistrict({ students: 800, seed: 12 });
+  const report = runDiagnostics({ customer: "t", environment: "embedded", roster, platform });
+  assertEquals(report.findings, []);
+  assertEquals(report.tools, ["missing-data", "student-mismatch", "parent-email", "campus-transfer"]);
 });
 
 Deno.test("grades 9 and 09 are alike and names compare trimmed; other differences are field mismatches", () => {
@@ -201,7 +219,7 @@ Deno.test("an export missing most of a campus's students leads the report with a
 
 Deno.test("the report has exactly the findings.md shape: entity keys from the code table, findings sorted", () => {
   const district = generateDistrict({ students: 300, seed: 4 });
-  plantMissingData(district);
+  plantProblems(district);
   const report = runDiagnostics({
     customer: "demo-isd",
     environment: "embedded",
@@ -211,7 +229,7 @@ Deno.test("the report has exactly the findings.md shape: entity keys from the co
   });
   Report.strict().parse(report);
   assertEquals(report.generatedAt, "2026-11-24T12:00:00Z");
-  assertEquals(report.tools, ["missing-data"]);
+  assertEquals(report.tools, ["missing-data", "student-mismatch", "parent-email", "campus-transfer"]);
   for (const f of report.findings) assertEquals(Object.keys(f.entity), [...CODES[f.code].entityKeys]);
   const keys = report.findings.map((f) => [f.tool, f.code, ...Object.values(f.entity)]);
   const sorted = [...keys].sort((a, b) => {

@@ -5,7 +5,7 @@ import { PlatformError } from "../lib/platform/errors.ts";
 import { readSnapshot } from "../lib/platform/read.ts";
 import { SCHEMA_URL } from "../lib/platform/load.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
-import { plantMissingData } from "../lib/demo/plant.ts";
+import { plantProblems } from "../lib/demo/plant.ts";
 
 const dbTest = { sanitizeOps: false, sanitizeResources: false };
 
@@ -66,7 +66,7 @@ Deno.test({
   ...dbTest,
   fn: async () => {
     const district = generateDistrict({ customerId: "round-trip", students: 150, seed: 3 });
-    plantMissingData(district);
+    plantProblems(district);
     await withTestDatabase(async (db) => {
       const conn = connectUrl(db.url, { environment: "staging" });
       try {

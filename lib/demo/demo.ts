@@ -1,6 +1,6 @@
 /** The demo district that `deno task demo` and the embedded environment share. */
 import { type DemoDistrict, type DemoOptions, generateDistrict } from "./generate.ts";
-import { type PlantedFinding, plantMissingData } from "./plant.ts";
+import { type PlantedFinding, plantProblems } from "./plant.ts";
 
 /** A generated district with its planted problems and the findings they must produce. */
 export interface PlantedDistrict extends DemoDistrict {
@@ -17,6 +17,6 @@ export interface PlantedDistrict extends DemoDistrict {
  */
 export function demoDistrict(options: DemoOptions = {}): PlantedDistrict {
   const district = generateDistrict(options);
-  const planted = plantMissingData(district);
+  const planted = plantProblems(district);
   return { ...district, planted };
 }

@@ -168,7 +168,8 @@ export function generateDistrict(options: DemoOptions = {}): DemoDistrict {
         deletedAt: null,
       });
     }
-    const guardianCount = rng.chance(0.6) ? 2 : 1;
+    // One family in ten has no guardian in the roster (adult students, records without contacts).
+    const guardianCount = familyIndex % 10 === 9 ? 0 : rng.chance(0.6) ? 2 : 1;
     const bothSides = rng.chance(0.5);
     for (let g = 0; g < guardianCount; g++) {
       guardianSeq++;

@@ -8,6 +8,7 @@
 import { isActiveInSource, isGuardian, type Roster, type User } from "../roster.ts";
 import type { Parent, PlatformSnapshot } from "../platform/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
+import { ShapeCache } from "./indexes.ts";
 
 /** Guardians, their students and their accounts. */
 export interface GuardianIndex {
@@ -23,7 +24,7 @@ export interface GuardianIndex {
   guardiansByAccount: Map<number, User[]>;
 }
 
-const cache = new WeakMap<Roster, WeakMap<PlatformSnapshot, GuardianIndex>>();
+const cache = new ShapeCache<Roster, ShapeCache<PlatformSnapshot, GuardianIndex>>();
 
 /**
  * Builds (or returns the cached) guardian index for a roster and a snapshot.
@@ -87,7 +88,7 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
   }
 
   const index = { guardians, studentsOf, guardiansOf, accountOf, guardiansByAccount };
-  if (!byPlatform) cache.set(roster, byPlatform = new WeakMap());
+  if (!byPlatform) cache.set(roster, byPlatform = new ShapeCache());
   byPlatform.set(platform, index);
   return index;
 }

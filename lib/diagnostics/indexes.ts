@@ -47,10 +47,37 @@ export interface PlatformIndex {
   activeEnrollments: Map<string, PlatformEnrollment[]>;
 }
 
-const sourceCache = new WeakMap<Roster, SourceIndex>();
-const platformCache = new WeakMap<PlatformSnapshot, PlatformIndex>();
+/**
+ * A cache keyed by object that notices when one of the object's arrays was
+ * replaced or grew since the entry was made, so a mutated roster is re-indexed.
+ */
+export class ShapeCache<K extends object, V> {
+  #entries = new WeakMap<K, { shape: unknown[]; value: V }>();
 
-/** Indexes a roster (cached per roster object; do not mutate a roster after indexing it). */
+  get(key: K): V | undefined {
+    const entry = this.#entries.get(key);
+    return entry && sameShape(entry.shape, shapeOf(key)) ? entry.value : undefined;
+  }
+
+  set(key: K, value: V): void {
+    this.#entries.set(key, { shape: shapeOf(key), value });
+  }
+}
+
+function shapeOf(o: object): unknown[] {
+  const shape: unknown[] = [];
+  for (const v of Object.values(o)) if (Array.isArray(v)) shape.push(v, v.length);
+  return shape;
+}
+
+function sameShape(a: unknown[], b: unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+const sourceCache = new ShapeCache<Roster, SourceIndex>();
+const platformCache = new ShapeCache<PlatformSnapshot, PlatformIndex>();
+
+/** Indexes a roster (cached per roster object until one of its arrays is replaced or grows). */
 export function indexSource(roster: Roster): SourceIndex {
   let index = sourceCache.get(roster);
   if (index) return index;

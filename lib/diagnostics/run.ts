@@ -5,13 +5,19 @@ import { formatIssue } from "../sources/issues.ts";
 import { buildReport, type Finding, type Notice, type Report, type ToolName } from "./findings.ts";
 import { coverageNotices } from "./coverage.ts";
 import { findMissingData } from "./missing-data.ts";
+import { findStudentMismatches } from "./student-mismatch.ts";
+import { findParentEmailConflicts } from "./parent-email.ts";
+import { findCampusTransfers } from "./campus-transfer.ts";
 
 /** A diagnostic: a pure function from a roster and a platform snapshot to findings. */
 export type Diagnostic = (roster: Roster, platform: PlatformSnapshot) => Finding[];
 
 /** The diagnostics this release implements, by tool name. */
-export const DIAGNOSTICS: Partial<Record<ToolName, Diagnostic>> = {
+export const DIAGNOSTICS: Record<ToolName, Diagnostic> = {
   "missing-data": findMissingData,
+  "student-mismatch": findStudentMismatches,
+  "parent-email": findParentEmailConflicts,
+  "campus-transfer": findCampusTransfers,
 };
 
 /** The tool names that can run, in report order. */

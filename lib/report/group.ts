@@ -23,6 +23,8 @@ export function findingsByCode(report: Report): CodeGroup[] {
     if (!g.severities.includes(f.severity)) g.severities.push(f.severity);
     g.findings.push(f);
   }
+  const order: Severity[] = ["error", "warning", "info"];
+  for (const g of groups.values()) g.severities.sort((a, b) => order.indexOf(a) - order.indexOf(b));
   const rank = (g: CodeGroup) => g.severities.includes("error") ? 0 : g.severities.includes("warning") ? 1 : 2;
   return [...groups.values()].sort((a, b) =>
     rank(a) - rank(b) || (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : a.code < b.code ? -1 : 1)

@@ -1,6 +1,14 @@
 /** Small literal records for hand-built rosters and snapshots. */
 import type { Class, Enrollment, Org, User } from "../../lib/roster.ts";
-import type { Campus, PlatformClass, PlatformEnrollment, Student, Teacher } from "../../lib/platform/snapshot.ts";
+import type {
+  Campus,
+  Parent,
+  ParentStudent,
+  PlatformClass,
+  PlatformEnrollment,
+  Student,
+  Teacher,
+} from "../../lib/platform/snapshot.ts";
 
 export const school = (sourcedId: string, o: Partial<Org> = {}): Org => ({
   sourcedId,
@@ -107,3 +115,25 @@ export const platformEnrollment = (
   deletedAt: null,
   ...o,
 });
+
+export const platformParent = (
+  id: number,
+  sourceId: string | null,
+  email: string,
+  o: Partial<Parent> = {},
+): Parent => ({
+  id,
+  sourceId,
+  email,
+  firstName: "Rosa",
+  lastName: "Ruiz",
+  deletedAt: null,
+  ...o,
+});
+
+export const link = (
+  parentId: number,
+  studentId: number,
+  origin: ParentStudent["origin"] = "roster",
+  o: Partial<ParentStudent> = {},
+): ParentStudent => ({ parentId, studentId, origin, deletedAt: null, ...o });

@@ -1,0 +1,198 @@
+/**
+ * Campus Transfer Validator: students whose school changed in the roster but
+ * not in the platform, enrollments left behind at the old campus, duplicate
+ * records a transfer created, and parents left linked to the stale record
+ * (shared/findings.md, tool `campus-transfer`).
+ */
+import { isActiveInSource, type Roster, type User } from "../roster.ts";
+import type { PlatformEnrollment, PlatformSnapshot, Student } from "../platform/snapshot.ts";
+import { type Finding, finding } from "./findings.ts";
+import { enrollmentKey, indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { describeSourceUser } from "./describe.ts";
+
+/**
+ * Reports every `campus-transfer` code.
+ *
+ * @example
+ * findCampusTransfers(roster, platform).filter((f) => f.code === "transfer.duplicate_student")
+ */
+export function findCampusTransfers(roster: Roster, platform: PlatformSnapshot): Finding[] {
+  const source = indexSource(roster);
+  const plat = indexPlatform(platform);
+  const out: Finding[] = [];
+
+  const enrollmentsByStudent = new Map<number, PlatformEnrollment[]>();
+  for (const e of platform.enrollments) {
+    if (e.deletedAt !== null || e.studentId === null) continue;
+    const list = enrollmentsByStudent.get(e.studentId) ?? [];
+    list.push(e);
+    enrollmentsByStudent.set(e.studentId, list);
+  }
+
+  for (const user of roster.users) {
+    if (user.role !== "student" || !isActiveInSource(user)) continue;
+    const student = plat.studentBySource.get(user.sourcedId);
+    if (!student || student.deletedAt !== null) continue;
+    const schools = user.orgSourcedIds.filter((id) => source.orgs.get(id)?.type === "school");
+    if (schools.length === 0) continue;
+    const campus = student.campusId === null ? undefined : plat.campusById.get(student.campusId);
+    const sourceSchool = { sourcedId: schools[0], name: source.orgs.get(schools[0])!.name };
+    const platformCampus = campus ? { platformId: campus.id, sourcedId: campus.sourceId, name: campus.name } : null;
+    let notUpdated: Finding | undefined;
+    if (!campus?.sourceId || !schools.includes(campus.sourceId)) {
+      notUpdated = finding({
+        code: "transfer.campus_not_updated",
+        entity: { sourcedId: user.sourcedId, platformId: student.id },
+        message:
+          `${describeSourceUser(user, source)} is at ${sourceSchool.name} (${sourceSchool.sourcedId}) in the roster ` +
+          `but at ${
+            campus ? `${campus.name} (${campus.sourceId ?? `platform ${campus.id}`})` : "no campus"
+          } in the platform (student ${student.id})`,
+        details: { sourceSchool, sourceSchools: schools, platformCampus },
+        resolution: {
+          action: "resync",
+          explanation:
+            "The transfer has not reached the platform; a roster sync moves the student's campus. The fix script can move it now.",
+        },
+      });
+      out.push(notUpdated);
+    }
+    const stale = staleEnrollments(user, schools, enrollmentsByStudent.get(student.id) ?? [], source, plat);
+    if (stale.length) {
+      out.push(finding({
+        code: "transfer.stale_enrollments",
+        entity: { sourcedId: user.sourcedId, platformId: student.id },
+        message:
+          `${describeSourceUser(user, source)} keeps ${stale.length} active enrollment${
+            stale.length === 1 ? "" : "s"
+          } ` +
+          `at ${[...new Set(stale.map((s) => s.campus))].join(", ")} that the roster no longer has: ${
+            stale.map((s) => s.title).join("; ")
+          }`,
+        details: {
+          classes: stale,
+          sourceSchool,
+          ...(notUpdated ? { causedBy: { code: notUpdated.code, entity: notUpdated.entity } } : {}),
+        },
+        resolution: {
+          action: "soft_delete",
+          explanation:
+            "The old campus's enrollments outlived the transfer; a roster sync removes them, or the fix script soft-deletes them.",
+        },
+      }));
+    }
+  }
+
+  // Active platform records sharing one student number.
+  const byNumber = new Map<string, Student[]>();
+  for (const s of platform.students) {
+    const number = (s.studentNumber ?? "").trim();
+    if (s.deletedAt !== null || !number) continue;
+    const list = byNumber.get(number) ?? [];
+    list.push(s);
+    byNumber.set(number, list);
+  }
+  for (const [number, students] of byNumber) {
+    if (students.length < 2) continue;
+    const records = students.map((s) => ({
+      platformId: s.id,
+      sourcedId: s.sourceId,
+      name: `${s.firstName} ${s.lastName}`.trim(),
+      campus: s.campusId === null ? null : plat.campusById.get(s.campusId)?.name ?? null,
+      inSource: inSource(s, source),
+    }));
+    out.push(finding({
+      code: "transfer.duplicate_student",
+      entity: { studentNumber: number },
+      message: `Student number ${number} has ${students.length} active platform records: ` +
+        records.map((r) =>
+          `${r.name} (platform ${r.platformId}, ${r.sourcedId ?? "no source id"}, ${r.campus ?? "no campus"}${
+            r.inSource ? "" : ", not in the roster"
+          })`
+        ).join("; "),
+      details: { students: records },
+      resolution: {
+        action: "merge_records",
+        explanation:
+          "A transfer or a re-identification in the SIS created a second record; merge them into the one the roster still has, moving parent links and reading history.",
+      },
+    }));
+  }
+
+  // Parents left linked to a stale record of a student number whose active record they do not see.
+  const linksByParent = new Map<number, Set<number>>();
+  for (const ps of platform.parentStudents) {
+    if (ps.deletedAt !== null) continue;
+    let set = linksByParent.get(ps.parentId);
+    if (!set) linksByParent.set(ps.parentId, set = new Set());
+    set.add(ps.studentId);
+  }
+  for (const [parentId, studentIds] of linksByParent) {
+    const parent = plat.parentById.get(parentId);
+    if (!parent || parent.deletedAt !== null) continue;
+    for (const studentId of studentIds) {
+      const stale = plat.studentById.get(studentId);
+      if (!stale) continue;
+      const number = (stale.studentNumber ?? "").trim();
+      if (!number || (stale.deletedAt === null && inSource(stale, source))) continue;
+      const current = (byNumber.get(number) ?? []).filter((s) => s.id !== stale.id);
+      if (current.length === 0 || current.some((s) => studentIds.has(s.id))) continue;
+      out.push(finding({
+        code: "transfer.parent_link_on_stale_record",
+        entity: { parentPlatformId: parent.id, studentPlatformId: stale.id },
+        message:
+          `Parent account ${parent.email.trim()} (platform ${parent.id}) is linked to student record ${stale.id} ` +
+          `(${stale.firstName} ${stale.lastName}, ${stale.sourceId ?? "no source id"}, ${
+            stale.deletedAt ? `deleted ${stale.deletedAt}` : "not in the roster"
+          }) ` +
+          `but not to the active record ${
+            current.map((s) => `${s.id} (${s.sourceId ?? "no source id"})`).join(", ")
+          } of student number ${number}`,
+        details: {
+          staleRecord: { platformId: stale.id, sourcedId: stale.sourceId, deletedAt: stale.deletedAt },
+          activeRecords: current.map((s) => ({ platformId: s.id, sourcedId: s.sourceId })),
+          studentNumber: number,
+        },
+        resolution: {
+          action: "relink_parent",
+          explanation:
+            "Move the parent's link from the stale record to the active one (the fix script does it), so the parent sees the child's current classes.",
+        },
+      }));
+    }
+  }
+  return out;
+}
+
+function inSource(student: Student, source: SourceIndex): boolean {
+  if (student.sourceId === null) return false;
+  const user = source.users.get(student.sourceId);
+  return !!user && user.role === "student" && isActiveInSource(user);
+}
+
+function staleEnrollments(
+  user: User,
+  schools: string[],
+  enrollments: PlatformEnrollment[],
+  source: SourceIndex,
+  plat: PlatformIndex,
+) {
+  const stale: Array<
+    { platformId: number; classPlatformId: number; classSourcedId: string | null; title: string; campus: string }
+  > = [];
+  for (const e of enrollments) {
+    const cls = plat.classById.get(e.classId);
+    if (!cls || cls.deletedAt !== null || cls.campusId === null) continue;
+    const campus = plat.campusById.get(cls.campusId);
+    if (!campus?.sourceId || schools.includes(campus.sourceId)) continue;
+    if (cls.sourceId && source.activeEnrollments.has(enrollmentKey(cls.sourceId, user.sourcedId, "student"))) continue;
+    stale.push({
+      platformId: e.id,
+      classPlatformId: cls.id,
+      classSourcedId: cls.sourceId,
+      title: cls.title,
+      campus: campus.name,
+    });
+  }
+  return stale;
+}

@@ -1,0 +1,126 @@
+/**
+ * Parent Email Conflict Detector: guardians sharing one email, empty or
+ * invalid emails, and source emails that differ from the account's
+ * (shared/findings.md, tool `parent-email`).
+ */
+import type { Roster, User } from "../roster.ts";
+import type { PlatformSnapshot } from "../platform/snapshot.ts";
+import { isValidEmail, normalizeEmail } from "../normalize.ts";
+import { type Finding, finding } from "./findings.ts";
+import { indexSource } from "./indexes.ts";
+import { indexGuardians } from "./guardians.ts";
+import { userName } from "./describe.ts";
+
+/**
+ * Reports every `parent-email` code.
+ *
+ * @example
+ * findParentEmailConflicts(roster, platform).filter((f) => f.code === "parent_email.shared")
+ */
+export function findParentEmailConflicts(roster: Roster, platform: PlatformSnapshot): Finding[] {
+  const source = indexSource(roster);
+  const g = indexGuardians(roster, platform);
+  const out: Finding[] = [];
+
+  const byEmail = new Map<string, User[]>();
+  for (const guardian of g.guardians) {
+    const email = normalizeEmail(guardian.email);
+    if (!email) continue;
+    const list = byEmail.get(email) ?? [];
+    list.push(guardian);
+    byEmail.set(email, list);
+  }
+  for (const [email, guardians] of byEmail) {
+    if (guardians.length < 2) continue;
+    const studentsOf = guardians.map((x) => g.studentsOf.get(x.sourcedId) ?? new Set<string>());
+    const sameFamily = oneFamily(studentsOf);
+    const students = [...new Set(studentsOf.flatMap((s) => [...s]))].sort();
+    const name = (id: string) => {
+      const u = source.users.get(id);
+      return u ? userName(u) : id;
+    };
+    out.push(finding({
+      code: "parent_email.shared",
+      severity: sameFamily ? "warning" : "error",
+      entity: { email },
+      message: `${guardians.length} guardians share ${email} (${sameFamily ? "same family" : "different families"}): ` +
+        guardians.map((x, i) =>
+          `${userName(x)} ${x.sourcedId} of ${[...studentsOf[i]].map(name).join(", ") || "no students"}`
+        ).join("; "),
+      details: {
+        kind: sameFamily ? "same_family" : "different_families",
+        guardians: guardians.map((x, i) => ({
+          sourcedId: x.sourcedId,
+          name: userName(x),
+          role: x.role,
+          students: [...studentsOf[i]].sort(),
+        })),
+        students: students.map((s) => ({ sourcedId: s, name: name(s) })),
+      },
+      resolution: sameFamily
+        ? {
+          action: "investigate",
+          explanation:
+            "One login serves both guardians of the same children; usually fine. If each guardian needs their own login, the district gives each an email in the SIS.",
+        }
+        : {
+          action: "fix_in_sis",
+          explanation:
+            "Unrelated families share one login, so each sees the other's children. The district must give each guardian their own email in the SIS.",
+        },
+    }));
+  }
+
+  for (const guardian of g.guardians) {
+    const email = normalizeEmail(guardian.email);
+    if (!isValidEmail(email)) {
+      out.push(finding({
+        code: "parent_email.invalid",
+        entity: { sourcedId: guardian.sourcedId, email },
+        message: `Guardian ${userName(guardian)} (${guardian.sourcedId}) has ${
+          email ? `an invalid email "${guardian.email.trim()}"` : "no email"
+        }; no parent login can be made`,
+        details: { sourceEmail: guardian.email, students: [...(g.studentsOf.get(guardian.sourcedId) ?? [])].sort() },
+        resolution: {
+          action: "fix_in_sis",
+          explanation:
+            "The district corrects the guardian's email in the SIS; the next sync creates or updates the login.",
+        },
+      }));
+    }
+    const account = g.accountOf.get(guardian.sourcedId);
+    if (account?.by === "source_id" && normalizeEmail(account.parent.email) !== email) {
+      out.push(finding({
+        code: "parent_email.platform_mismatch",
+        entity: { sourcedId: guardian.sourcedId, platformId: account.parent.id },
+        message: `Guardian ${userName(guardian)} (${guardian.sourcedId}) has ${email || "no email"} in the roster ` +
+          `but the parent account ${account.parent.id} logs in as ${normalizeEmail(account.parent.email)}`,
+        details: { sourceEmail: email, platformEmail: normalizeEmail(account.parent.email) },
+        resolution: {
+          action: "resync",
+          explanation:
+            "The guardian's email changed in the SIS; a roster sync updates the login. Tell the parent which email to sign in with.",
+        },
+      }));
+    }
+  }
+  return out;
+}
+
+/** True when the guardians' student sets form one family: connected by shared students. */
+function oneFamily(sets: Array<Set<string>>): boolean {
+  if (sets.some((s) => s.size === 0)) return false;
+  const reached = new Set([0]);
+  const queue = [0];
+  while (queue.length) {
+    const i = queue.pop()!;
+    for (let j = 0; j < sets.length; j++) {
+      if (reached.has(j)) continue;
+      if ([...sets[i]].some((s) => sets[j].has(s))) {
+        reached.add(j);
+        queue.push(j);
+      }
+    }
+  }
+  return reached.size === sets.length;
+}

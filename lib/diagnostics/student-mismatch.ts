@@ -1,0 +1,201 @@
+/**
+ * Student Mismatch Resolver: which students each parent account can see,
+ * against what the roster's guardians say (shared/findings.md, tool
+ * `student-mismatch`). Links made by `invite` or `support` are not roster
+ * links: they are listed, never reported as unexpected.
+ */
+import { isActiveInSource, isGuardian, type Roster } from "../roster.ts";
+import type { PlatformSnapshot } from "../platform/snapshot.ts";
+import { normalizeEmail } from "../normalize.ts";
+import { type Finding, finding } from "./findings.ts";
+import { indexPlatform, indexSource } from "./indexes.ts";
+import { indexGuardians } from "./guardians.ts";
+import { userName } from "./describe.ts";
+
+type StudentRef = {
+  platformId: number | null;
+  sourcedId: string | null;
+  name: string;
+  causedBy?: { code: string; entity: Record<string, string | number> };
+};
+
+/**
+ * Reports every `student-mismatch` code.
+ *
+ * @example
+ * findStudentMismatches(roster, platform).filter((f) => f.code === "parent_link.mismatch")
+ */
+export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot): Finding[] {
+  const source = indexSource(roster);
+  const plat = indexPlatform(platform);
+  const g = indexGuardians(roster, platform);
+  const out: Finding[] = [];
+
+  const linksByParent = new Map<number, Array<{ studentId: number; origin: string }>>();
+  for (const ps of platform.parentStudents) {
+    if (ps.deletedAt !== null) continue;
+    const list = linksByParent.get(ps.parentId) ?? [];
+    list.push({ studentId: ps.studentId, origin: ps.origin });
+    linksByParent.set(ps.parentId, list);
+  }
+  const studentRef = (sourcedId: string): StudentRef => {
+    const s = plat.studentBySource.get(sourcedId);
+    const active = s && s.deletedAt === null ? s : undefined;
+    const user = source.users.get(sourcedId);
+    return {
+      platformId: active?.id ?? null,
+      sourcedId,
+      name: user ? userName(user) : active ? `${active.firstName} ${active.lastName}`.trim() : "",
+      ...(active ? {} : { causedBy: { code: "student.missing_in_platform", entity: { sourcedId } } }),
+    };
+  };
+
+  // Accounts that roster guardians map to: what they see against what the roster says.
+  for (const [parentId, guardians] of g.guardiansByAccount) {
+    const parent = plat.parentById.get(parentId)!;
+    const expected = new Set<string>();
+    for (const guardian of guardians) for (const s of g.studentsOf.get(guardian.sourcedId) ?? []) expected.add(s);
+    const visible = new Set<string>();
+    const unexpected: StudentRef[] = [];
+    const otherLinks: Array<StudentRef & { origin: string }> = [];
+    const links = linksByParent.get(parentId) ?? [];
+    const visibleIds = new Set<number>();
+    for (const link of links) {
+      const student = plat.studentById.get(link.studentId);
+      if (!student || student.deletedAt !== null) continue;
+      visibleIds.add(student.id);
+      const ref = {
+        platformId: student.id,
+        sourcedId: student.sourceId,
+        name: `${student.firstName} ${student.lastName}`.trim(),
+      };
+      if (student.sourceId !== null) visible.add(student.sourceId);
+      if (link.origin !== "roster") otherLinks.push({ ...ref, origin: link.origin });
+      else if (student.sourceId === null || !expected.has(student.sourceId)) unexpected.push(ref);
+    }
+    const missing = [...expected].filter((s) => !visible.has(s)).sort().map((s) => {
+      const ref = studentRef(s);
+      const stale = staleLink(s, links, plat);
+      return stale && !ref.causedBy
+        ? {
+          ...ref,
+          causedBy: {
+            code: "transfer.parent_link_on_stale_record",
+            entity: { parentPlatformId: parentId, studentPlatformId: stale },
+          },
+        }
+        : ref;
+    });
+    if (unexpected.length === 0 && missing.length === 0) continue;
+    const email = normalizeEmail(parent.email);
+    const names = (refs: StudentRef[]) =>
+      refs.map((r) => `${r.name || "?"} (${r.sourcedId ?? `platform ${r.platformId}`})`).join(", ");
+    out.push(finding({
+      code: "parent_link.mismatch",
+      entity: { parentPlatformId: parent.id, email },
+      message: `Parent account ${email} (platform ${parent.id}; guardian${guardians.length > 1 ? "s" : ""} ` +
+        `${guardians.map((x) => `${userName(x)} ${x.sourcedId}`).join(", ")})` +
+        (missing.length
+          ? ` cannot see ${missing.length} student${missing.length === 1 ? "" : "s"} the roster gives them: ${
+            names(missing)
+          }`
+          : "") +
+        (missing.length && unexpected.length ? ";" : "") +
+        (unexpected.length
+          ? ` sees ${unexpected.length} student${
+            unexpected.length === 1 ? "" : "s"
+          } through roster links the roster does not give them: ${names(unexpected)}`
+          : ""),
+      details: {
+        unexpected,
+        missing,
+        guardians: guardians.map((x) => x.sourcedId),
+        otherLinks,
+        visiblePlatformIds: [...visibleIds].sort((a, b) => a - b),
+      },
+      resolution: {
+        action: "relink_parent",
+        explanation: missing.some((m) => m.causedBy?.code === "student.missing_in_platform")
+          ? "Fix student.missing_in_platform first; the roster sync then links the parent. Other links: the fix script relinks them."
+          : "The parent's roster links differ from the guardians' students; a roster sync or the fix script relinks them.",
+      },
+    }));
+  }
+
+  // Guardians with students but no account.
+  for (const guardian of g.guardians) {
+    if (g.accountOf.has(guardian.sourcedId)) continue;
+    const students = [...(g.studentsOf.get(guardian.sourcedId) ?? [])].sort();
+    if (students.length === 0) continue;
+    const email = normalizeEmail(guardian.email);
+    out.push(finding({
+      code: "parent.missing_in_platform",
+      entity: { sourcedId: guardian.sourcedId, email },
+      message:
+        `Guardian ${userName(guardian)} (${guardian.sourcedId}, ${email || "no email"}) of ${students.length} student${
+          students.length === 1 ? "" : "s"
+        } ` +
+        `(${
+          students.map((s) => studentRef(s)).map((r) => `${r.name} ${r.sourcedId}`).join(", ")
+        }) has no parent account in the platform`,
+      details: { students: students.map(studentRef), sourceEmail: guardian.email, role: guardian.role },
+      resolution: email
+        ? {
+          action: "resync",
+          explanation:
+            "A roster sync creates the account; if the email is shared or invalid, fix that first (parent-email findings).",
+        }
+        : {
+          action: "fix_in_sis",
+          explanation: "The guardian has no email, so no login can be made; the district must add one in the SIS.",
+        },
+    }));
+  }
+
+  // Rostered accounts that no active guardian maps to.
+  const guardianIds = new Set(roster.users.filter((u) => isGuardian(u) && isActiveInSource(u)).map((u) => u.sourcedId));
+  for (const parent of platform.parents) {
+    if (parent.deletedAt !== null || parent.sourceId === null || source.rejected.has(parent.sourceId)) continue;
+    if (g.guardiansByAccount.has(parent.id) || guardianIds.has(parent.sourceId)) continue;
+    const user = source.users.get(parent.sourceId);
+    out.push(finding({
+      code: "parent.not_in_source",
+      entity: { platformId: parent.id, sourcedId: parent.sourceId },
+      message:
+        `Parent account ${normalizeEmail(parent.email)} (platform ${parent.id}, ${parent.sourceId}) is active but ` +
+        (user
+          ? `the roster has ${parent.sourceId} as ${user.role}, ${user.status}`
+          : "its guardian is not in the roster"),
+      details: {
+        email: normalizeEmail(parent.email),
+        linkedStudents: (linksByParent.get(parent.id) ?? []).map((l) => ({
+          platformId: l.studentId,
+          origin: l.origin,
+        })),
+        ...(user ? { sourceRole: user.role, sourceStatus: user.status } : {}),
+      },
+      resolution: {
+        action: "contact_district",
+        explanation:
+          "The SIS no longer lists this guardian; confirm with the district before a sync removes the account's roster links.",
+      },
+    }));
+  }
+  return out;
+}
+
+/** The platform id of a stale record of `sourcedId`'s student number that the parent is linked to, if any. */
+function staleLink(
+  sourcedId: string,
+  links: Array<{ studentId: number }>,
+  plat: ReturnType<typeof indexPlatform>,
+): number | undefined {
+  const current = plat.studentBySource.get(sourcedId);
+  const number = (current?.studentNumber ?? "").trim();
+  if (!current || !number) return undefined;
+  for (const link of links) {
+    const s = plat.studentById.get(link.studentId);
+    if (s && s.id !== current.id && (s.studentNumber ?? "").trim() === number) return s.id;
+  }
+  return undefined;
+}

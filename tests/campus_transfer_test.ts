@@ -1,0 +1,102 @@
+import { assertEquals, assertMatch } from "./helpers/assert.ts";
+import { findCampusTransfers } from "../lib/diagnostics/campus-transfer.ts";
+import { emptyRoster, type Roster } from "../lib/roster.ts";
+import { emptySnapshot, type PlatformSnapshot } from "../lib/platform/snapshot.ts";
+import {
+  campus,
+  link,
+  platformClass,
+  platformEnrollment,
+  platformParent,
+  platformStudent,
+  school,
+  sourceClass,
+  sourceEnrollment,
+  sourceUser,
+} from "./helpers/literals.ts";
+
+/** Ana moved from Lincoln (sch-1) to Adams (sch-2) in the SIS. */
+function transfer(): { roster: Roster; platform: PlatformSnapshot } {
+  return {
+    roster: {
+      ...emptyRoster(),
+      orgs: [school("sch-1", { name: "Lincoln" }), school("sch-2", { name: "Adams" })],
+      users: [sourceUser("stu-1", "student", { orgSourcedIds: ["sch-2"], identifier: "1042" })],
+      classes: [sourceClass("cls-1"), sourceClass("cls-2", { schoolSourcedId: "sch-2" })],
+      enrollments: [sourceEnrollment("e2", "cls-2", "stu-1", "student", { schoolSourcedId: "sch-2" })],
+    },
+    platform: {
+      ...emptySnapshot(),
+      campuses: [campus(1, "sch-1", { name: "Lincoln" }), campus(2, "sch-2", { name: "Adams" })],
+      students: [platformStudent(11, "stu-1", { campusId: 1, studentNumber: "1042" })],
+      classes: [
+        platformClass(21, "cls-1", { campusId: 1, title: "Reading 3A" }),
+        platformClass(22, "cls-2", { campusId: 2 }),
+      ],
+      enrollments: [platformEnrollment(41, 21, "student", 11), platformEnrollment(42, 22, "student", 11)],
+    },
+  };
+}
+
+Deno.test("a campus that did not follow the transfer is reported with both schools, and the old enrollments with it", () => {
+  const { roster, platform } = transfer();
+  const [moved, stale] = findCampusTransfers(roster, platform);
+  assertEquals([moved.code, moved.entity], ["transfer.campus_not_updated", { sourcedId: "stu-1", platformId: 11 }]);
+  assertEquals(moved.details.sourceSchool, { sourcedId: "sch-2", name: "Adams" });
+  assertEquals(moved.details.platformCampus, { platformId: 1, sourcedId: "sch-1", name: "Lincoln" });
+  assertMatch(moved.message, /is at Adams \(sch-2\) in the roster but at Lincoln \(sch-1\) in the platform/);
+  assertEquals([stale.code, stale.entity], ["transfer.stale_enrollments", { sourcedId: "stu-1", platformId: 11 }]);
+  assertEquals(stale.details.classes, [{
+    platformId: 41,
+    classPlatformId: 21,
+    classSourcedId: "cls-1",
+    title: "Reading 3A",
+    campus: "Lincoln",
+  }]);
+  assertEquals(stale.details.causedBy, {
+    code: "transfer.campus_not_updated",
+    entity: { sourcedId: "stu-1", platformId: 11 },
+  });
+});
+
+Deno.test("an old-campus class the source still has for the student is not stale", () => {
+  const { roster, platform } = transfer();
+  platform.students[0].campusId = 2;
+  roster.enrollments.push(sourceEnrollment("e1", "cls-1", "stu-1", "student"));
+  assertEquals(findCampusTransfers(roster, platform), []);
+});
+
+Deno.test("a transfer where the old record was soft-deleted and a new one created leaves the parent on the stale record", () => {
+  const { roster, platform } = transfer();
+  roster.users[0].sourcedId = "stu-1b";
+  roster.enrollments[0].userSourcedId = "stu-1b";
+  platform.students = [
+    platformStudent(11, "stu-1", { campusId: 1, studentNumber: "1042", deletedAt: "2026-11-20 09:30:00+00" }),
+    platformStudent(12, "stu-1b", { campusId: 2, studentNumber: "1042" }),
+  ];
+  platform.enrollments = [platformEnrollment(42, 22, "student", 12)];
+  platform.parents = [platformParent(31, "par-1", "rosa@example.org")];
+  platform.parentStudents = [link(31, 11)];
+  const findings = findCampusTransfers(roster, platform);
+  assertEquals(findings.map((f) => [f.code, f.entity]), [
+    ["transfer.parent_link_on_stale_record", { parentPlatformId: 31, studentPlatformId: 11 }],
+  ]);
+  assertEquals(findings[0].details.activeRecords, [{ platformId: 12, sourcedId: "stu-1b" }]);
+  platform.parentStudents.push(link(31, 12));
+  assertEquals(findCampusTransfers(roster, platform), [], "linked to the active record too: nothing to fix");
+});
+
+Deno.test("two active records with one student number are a duplicate, and the one absent from the source keeps its parent", () => {
+  const { roster, platform } = transfer();
+  platform.students[0].campusId = 2;
+  platform.enrollments = [platformEnrollment(42, 22, "student", 11)];
+  platform.students.push(platformStudent(15, "stu-old", { campusId: 1, studentNumber: " 1042 " }));
+  platform.parents = [platformParent(31, "par-1", "rosa@example.org")];
+  platform.parentStudents = [link(31, 15)];
+  const findings = findCampusTransfers(roster, platform);
+  assertEquals(findings.map((f) => [f.code, f.entity]), [
+    ["transfer.duplicate_student", { studentNumber: "1042" }],
+    ["transfer.parent_link_on_stale_record", { parentPlatformId: 31, studentPlatformId: 15 }],
+  ]);
+  assertEquals((findings[0].details.students as Array<{ inSource: boolean }>).map((s) => s.inSource), [true, false]);
+});
