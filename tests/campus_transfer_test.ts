@@ -42,7 +42,7 @@ Deno.test("a campus that did not follow the transfer is reported with both schoo
   const { roster, platform } = transfer();
   const [moved, stale] = findCampusTransfers(roster, platform);
   assertEquals([moved.code, moved.entity], ["transfer.campus_not_updated", { sourcedId: "stu-1", platformId: 11 }]);
-  assertEquals(moved.details.sourceSchool, { sourcedId: "sch-2", name: "Adams" });
+  assertEquals(moved.details.sourceSchool, { sourcedId: "sch-2", name: "Adams", platformId: 2 });
   assertEquals(moved.details.platformCampus, { platformId: 1, sourcedId: "sch-1", name: "Lincoln" });
   assertMatch(moved.message, /is at Adams \(sch-2\) in the roster but at Lincoln \(sch-1\) in the platform/);
   assertEquals([stale.code, stale.entity], ["transfer.stale_enrollments", { sourcedId: "stu-1", platformId: 11 }]);

@@ -9,6 +9,7 @@ import { type Report, ToolName } from "../lib/diagnostics/findings.ts";
 import { AVAILABLE_TOOLS } from "../lib/diagnostics/run.ts";
 import { Environment } from "../lib/platform/connect.ts";
 import { renderReport, ReportFormat } from "../lib/report/mod.ts";
+import { renderFixScript } from "../lib/report/fix-script.ts";
 import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
@@ -35,12 +36,17 @@ Options:
   --out FILE           write the report to FILE instead of standard output
   --fail-on LEVEL      error | warning: exit 1 when findings of that severity
                        (or worse) exist
+  --fix-script FILE    also write a reviewable SQL script for the findings with
+                       a mechanical fix (relink a parent, soft-delete stale
+                       enrollments, move a student's campus); it ends in
+                       ROLLBACK and is never run by the tools
   -h, --help           show this help
 
 Exit codes: 0 success, 1 failure or --fail-on hit, 2 usage or configuration error.
 
 Examples:
   deno task diagnose --customer demo-isd --env embedded
+  deno task diagnose --customer demo-isd --tool campus-transfer --fix-script fix.sql
   PRODUCTION_DATABASE_URL=postgres://… deno task diagnose --customer lincoln-usd --env production --format json --out lincoln.json
 `;
 
@@ -61,6 +67,7 @@ async function main(args: string[]): Promise<number> {
         format: { type: "string" },
         out: { type: "string" },
         "fail-on": { type: "string" },
+        "fix-script": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -113,6 +120,15 @@ async function main(args: string[]): Promise<number> {
     stderr(`wrote ${values.out}: ${summaryLine(report)}\n`);
   } else {
     await Deno.stdout.write(encoder.encode(text));
+  }
+  if (values["fix-script"]) {
+    const script = renderFixScript(report);
+    await Deno.writeTextFile(values["fix-script"], script.sql);
+    stderr(
+      `wrote ${values["fix-script"]}: fixes for ${script.fixed.length} finding(s)` +
+        (script.skipped.length ? `, ${script.skipped.length} need another fix first` : "") +
+        "; it ends in ROLLBACK: review it, then change that to COMMIT to apply\n",
+    );
   }
   if (failOn === "error" && report.summary.error > 0) return EXIT.failure;
   if (failOn === "warning" && report.summary.error + report.summary.warning > 0) return EXIT.failure;

@@ -36,7 +36,12 @@ export function findCampusTransfers(roster: Roster, platform: PlatformSnapshot):
     const schools = user.orgSourcedIds.filter((id) => source.orgs.get(id)?.type === "school");
     if (schools.length === 0) continue;
     const campus = student.campusId === null ? undefined : plat.campusById.get(student.campusId);
-    const sourceSchool = { sourcedId: schools[0], name: source.orgs.get(schools[0])!.name };
+    const target = plat.campusBySource.get(schools[0]);
+    const sourceSchool = {
+      sourcedId: schools[0],
+      name: source.orgs.get(schools[0])!.name,
+      platformId: target && target.deletedAt === null ? target.id : null,
+    };
     const platformCampus = campus ? { platformId: campus.id, sourcedId: campus.sourceId, name: campus.name } : null;
     let notUpdated: Finding | undefined;
     if (!campus?.sourceId || !schools.includes(campus.sourceId)) {

@@ -1,0 +1,138 @@
+/**
+ * A reviewable SQL script for the findings that have a mechanical fix:
+ * relink a parent, soft-delete stale enrollments, move a student's campus.
+ * One commented block per finding, inside BEGIN … ROLLBACK: running it
+ * changes nothing until a person edits the last line to COMMIT. The tools
+ * never run it.
+ */
+import type { Finding, Report } from "../diagnostics/findings.ts";
+
+/** Codes this script can fix. */
+export const FIXABLE_CODES = [
+  "parent_link.mismatch",
+  "transfer.parent_link_on_stale_record",
+  "transfer.stale_enrollments",
+  "transfer.campus_not_updated",
+] as const;
+
+/** The script and what it covers. */
+export interface FixScript {
+  sql: string;
+  /** Findings with a block of statements. */
+  fixed: Finding[];
+  /** Fixable findings that lack what a mechanical fix needs (explained in the script). */
+  skipped: Finding[];
+}
+
+type Ref = { platformId: number | null };
+
+// Values come from the report's numeric ids only; text goes into comments, made single-line.
+const id = (v: unknown): number => {
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Error(`not a platform id: ${JSON.stringify(v)}`);
+  return v;
+};
+const comment = (s: string) => s.replace(/[\r\n]+/g, " ").replace(/\*\//g, "* /");
+
+const link = (parentId: number, studentId: number) =>
+  `insert into parent_students (parent_id, student_id, origin, created_at) values (${id(parentId)}, ${
+    id(studentId)
+  }, 'roster', now())\n` +
+  `  on conflict (parent_id, student_id) do update set deleted_at = null where parent_students.deleted_at is not null;`;
+const unlink = (parentId: number, studentId: number) =>
+  `update parent_students set deleted_at = now() where parent_id = ${id(parentId)} and student_id = ${
+    id(studentId)
+  } and deleted_at is null;`;
+
+/**
+ * Statements for one finding, or a reason why it has no mechanical fix.
+ *
+ * @example
+ * statementsFor(finding) // ["update enrollments set deleted_at = now() …"]
+ */
+export function statementsFor(f: Finding): string[] | string {
+  const d = f.details as Record<string, unknown>;
+  switch (f.code) {
+    case "parent_link.mismatch": {
+      const parent = id(f.entity.parentPlatformId);
+      const out = (d.unexpected as Ref[]).filter((s) => s.platformId !== null).map((s) =>
+        unlink(parent, s.platformId!)
+      );
+      const missing = d.missing as Array<Ref & { causedBy?: { code: string } }>;
+      out.push(...missing.filter((s) => s.platformId !== null).map((s) => link(parent, s.platformId!)));
+      const unfixable = missing.filter((s) => s.platformId === null).length;
+      if (out.length === 0) {
+        return `its ${unfixable} missing student(s) have no platform record yet: fix student.missing_in_platform first`;
+      }
+      return out;
+    }
+    case "transfer.parent_link_on_stale_record": {
+      const parent = id(f.entity.parentPlatformId);
+      const active = (d.activeRecords as Ref[])[0];
+      return [unlink(parent, id(f.entity.studentPlatformId)), link(parent, id(active.platformId))];
+    }
+    case "transfer.stale_enrollments": {
+      const ids = (d.classes as Array<{ platformId: number }>).map((c) => id(c.platformId));
+      return [
+        `update enrollments set deleted_at = now(), updated_at = now()\n  where id in (${
+          ids.join(", ")
+        }) and student_id = ${id(f.entity.platformId)} and deleted_at is null;`,
+      ];
+    }
+    case "transfer.campus_not_updated": {
+      const target = (d.sourceSchool as Ref & { sourcedId: string }).platformId;
+      if (target === null) {
+        return `the platform has no active campus for ${
+          (d.sourceSchool as { sourcedId: string }).sourcedId
+        }: fix campus.missing_in_platform first`;
+      }
+      const from = (d.platformCampus as Ref | null)?.platformId ?? null;
+      return [
+        `update students set campus_id = ${id(target)}, updated_at = now()\n  where id = ${
+          id(f.entity.platformId)
+        } and campus_id ${from === null ? "is null" : `= ${id(from)}`} and deleted_at is null;`,
+      ];
+    }
+    default:
+      return "no mechanical fix";
+  }
+}
+
+/**
+ * Renders the fix script for a report's fixable findings.
+ *
+ * @example
+ * const { sql, fixed } = renderFixScript(report);
+ * await Deno.writeTextFile("fix.sql", sql);
+ */
+export function renderFixScript(report: Report): FixScript {
+  const fixed: Finding[] = [];
+  const skipped: Finding[] = [];
+  const blocks: string[] = [];
+  for (const f of report.findings) {
+    if (!(FIXABLE_CODES as readonly string[]).includes(f.code)) continue;
+    const statements = statementsFor(f);
+    const head = `-- [${blocks.length + 1}] ${f.code} ${JSON.stringify(f.entity)}\n-- ${comment(f.message)}\n`;
+    if (typeof statements === "string") {
+      skipped.push(f);
+      blocks.push(`${head}-- not fixed here: ${comment(statements)}`);
+    } else {
+      fixed.push(f);
+      blocks.push(`${head}${statements.join("\n")}`);
+    }
+  }
+  const sql = [
+    `-- Customer Data Tools fix script for ${comment(report.customer)} (${
+      comment(report.environment)
+    }), generated ${report.generatedAt}`,
+    `-- ${fixed.length} finding(s) with a mechanical fix; ${skipped.length} fixable finding(s) need another fix first.`,
+    "-- Review every block. This script ends in ROLLBACK and changes nothing until a person replaces",
+    "-- the last line with COMMIT. Customer Data Tools never runs it.",
+    "",
+    "BEGIN;",
+    "",
+    ...blocks.flatMap((b) => [b, ""]),
+    "ROLLBACK; -- change to COMMIT once reviewed",
+    "",
+  ].join("\n");
+  return { sql, fixed, skipped };
+}

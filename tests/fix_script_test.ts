@@ -1,0 +1,68 @@
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { withTestDatabase } from "./helpers/database.ts";
+import { connectUrl } from "../lib/platform/connect.ts";
+import { readSnapshot } from "../lib/platform/read.ts";
+import { generateDistrict } from "../lib/demo/generate.ts";
+import { plantProblems } from "../lib/demo/plant.ts";
+import { runDiagnostics } from "../lib/diagnostics/run.ts";
+import { FIXABLE_CODES, renderFixScript } from "../lib/report/fix-script.ts";
+import type { Report } from "../lib/diagnostics/findings.ts";
+
+const key = (f: { code: string; entity: unknown }) => `${f.code} ${JSON.stringify(f.entity)}`;
+
+async function diagnose(url: string): Promise<Report> {
+  const conn = connectUrl(url, { environment: "staging" });
+  try {
+    const platform = await readSnapshot(conn, "fix-usd");
+    return runDiagnostics({ customer: "fix-usd", environment: "staging", roster: district.roster, platform });
+  } finally {
+    await conn.close();
+  }
+}
+
+const district = generateDistrict({ customerId: "fix-usd", students: 400, seed: 21 });
+plantProblems(district);
+
+Deno.test({
+  name: "the fix script, committed on a copy, removes the findings it fixes and adds none",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withTestDatabase(async (db) => {
+      const before = await diagnose(db.url);
+      const script = renderFixScript(before);
+      const fixedCodes = new Set(script.fixed.map((f) => f.code));
+      assertEquals(fixedCodes, new Set(FIXABLE_CODES), "the planted district has a fix of every kind");
+
+      // As written, the script changes nothing.
+      await db.admin.unsafe(script.sql);
+      assertEquals((await diagnose(db.url)).findings.map(key), before.findings.map(key));
+
+      // A person reviews it and commits.
+      const committed = script.sql.replace(/^ROLLBACK;.*$/m, "COMMIT;");
+      assert(committed !== script.sql);
+      await db.admin.unsafe(committed);
+      const after = await diagnose(db.url);
+      const afterKeys = new Set(after.findings.map(key));
+      for (const f of script.fixed) assert(!afterKeys.has(key(f)), `still there after the fix: ${key(f)}`);
+      const beforeKeys = new Set(before.findings.map(key));
+      const added = after.findings.filter((f) => !beforeKeys.has(key(f)));
+      assertEquals(added.map(key), [], "the fix adds no finding");
+    }, district.platform),
+});
+
+Deno.test("the script is reviewable: one commented block per finding, inside BEGIN and ROLLBACK", () => {
+  const report = runDiagnostics({
+    customer: "fix-usd",
+    environment: "staging",
+    roster: district.roster,
+    platform: district.platform,
+  });
+  const { sql, fixed } = renderFixScript(report);
+  const lines = sql.trimEnd().split("\n");
+  assert(lines.includes("BEGIN;"));
+  assertMatch(lines.at(-1)!, /^ROLLBACK; -- change to COMMIT once reviewed$/);
+  assertEquals(sql.match(/^-- \[\d+\] /gm)!.length, fixed.length);
+  assertEquals(sql.match(/\bcommit\b/gi)!.length, 2, "COMMIT appears only in the comments");
+  assert(!/delete from/i.test(sql), "rows are soft-deleted, never deleted");
+});
