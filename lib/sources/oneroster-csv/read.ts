@@ -50,6 +50,15 @@ export interface ReadOptions {
   onProgress?: (progress: ReadProgress) => void;
   /** The day roles are judged current on (1.2 `endDate` is exclusive); default today. */
   asOf?: string;
+  /**
+   * Reads only the rows a predicate keeps, per file (for a focused read such
+   * as a person lookup); rows it skips are neither built nor validated.
+   * Entity files it omits are read whole. Enrollments are read before classes,
+   * so a class filter may use what the enrollment filter saw.
+   */
+  keep?: Partial<Record<CsvFile, (get: (column: string) => string) => boolean>>;
+  /** Read only these entity files (others are left empty); default all. */
+  only?: readonly CsvFile[];
 }
 
 const PROGRESS_EVERY = 25_000;
@@ -164,7 +173,8 @@ class BundleReader {
       issues: [],
       rejected: this.#rejected,
     };
-    const name = (stem: CsvFile) => present.get(stem);
+    const only = this.options.only;
+    const name = (stem: CsvFile) => (!only || only.includes(stem) || stem === "roles" ? present.get(stem) : undefined);
     if (name("orgs")) roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, orgRow);
     const roles = name("roles") ? await this.#roles(name("roles")!, version) : undefined;
     if (name("users")) {
@@ -176,10 +186,10 @@ class BundleReader {
         userRow(version, roles, this.options.asOf),
       );
     }
-    if (name("classes")) roster.classes = await this.#table(name("classes")!, version, "classes", Class, classRow);
     if (name("enrollments")) {
       roster.enrollments = await this.#table(name("enrollments")!, version, "enrollments", Enrollment, enrollmentRow);
     }
+    if (name("classes")) roster.classes = await this.#table(name("classes")!, version, "classes", Class, classRow);
     if (name("courses")) roster.courses = await this.#table(name("courses")!, version, "courses", Course, courseRow);
     if (name("academicSessions")) {
       roster.academicSessions = await this.#table(
@@ -334,6 +344,7 @@ class BundleReader {
     const spec = specColumns(version, stem);
     const known = version === "1.2" && stem === "users" ? [...spec, "role", "orgSourcedIds"] : spec;
     const records = csvRecords(name, await this.bundle.open(name));
+    const keep = this.options.keep?.[stem];
     let header: ReturnType<typeof mapHeader> | undefined;
     let width = 0;
     let fields: string[] = [];
@@ -383,6 +394,7 @@ class BundleReader {
       }
       fields = record.fields;
       line = record.line;
+      if (keep && !keep(get)) continue;
       if (fields.length !== width) {
         this.issues.add(
           "warning",

@@ -1,0 +1,333 @@
+/**
+ * Person lookup: everything the roster and the platform say about one
+ * student, parent, teacher or class, side by side, with the findings that
+ * concern them. Reads only a focused slice of each side, so it answers in
+ * seconds on a large district; the slice is closed over the person's family
+ * and classes so the findings match a full diagnosis.
+ */
+import { z } from "zod";
+import { GUARDIAN_ROLES, type Roster, type User } from "./roster.ts";
+import type { PlatformSnapshot } from "./platform/snapshot.ts";
+import { type Finding, type ToolName } from "./diagnostics/findings.ts";
+import { DIAGNOSTICS } from "./diagnostics/run.ts";
+import { compareFindings } from "./diagnostics/findings.ts";
+import { normalizeEmail } from "./normalize.ts";
+import { type Environment } from "./platform/connect.ts";
+import { openPlatform } from "./platform/open.ts";
+import { type PlatformFocus, readFocusedSnapshot } from "./platform/focus.ts";
+import { loadSettings, resolveSettingsPath } from "./settings/load.ts";
+import { readOneRosterCsv } from "./sources/oneroster-csv/read.ts";
+
+/** Who to look up. */
+export const LookupQuery = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("student"), key: z.string().trim().min(1) }),
+  z.object({ kind: z.literal("parent"), key: z.string().trim().min(1) }),
+  z.object({ kind: z.literal("teacher"), key: z.string().trim().min(1) }),
+  z.object({ kind: z.literal("class"), key: z.string().trim().min(1) }),
+]);
+export type LookupQuery = z.infer<typeof LookupQuery>;
+
+/** What a lookup found. */
+export interface LookupResult {
+  query: LookupQuery;
+  customer: string;
+  environment: Environment;
+  /** The focused roster: the person, their family or class, and the rows around them. */
+  roster: Roster;
+  /** The focused platform slice. */
+  platform: PlatformSnapshot;
+  /** Source ids of the person looked up (with their twins), or of the class's members. */
+  people: string[];
+  /** Ids and values a finding must name to concern this lookup. */
+  concern: Array<string | number>;
+  findings: Finding[];
+  /** Milliseconds spent reading each side. */
+  timings: { sourceMs: number; platformMs: number };
+}
+
+/** Options of {@link lookupPerson}. */
+export interface LookupOptions {
+  customerId: string;
+  settingsDir: string;
+  query: LookupQuery;
+  environment?: Environment;
+  sourcePath?: string;
+  env?: Record<string, string | undefined>;
+}
+
+const MAX_PASSES = 4;
+
+/**
+ * Looks up one person or class.
+ *
+ * @example
+ * const result = await lookupPerson({ customerId: "demo-isd", settingsDir, environment: "embedded",
+ *   query: { kind: "parent", key: "rosa.ruiz@example.org" } });
+ */
+export async function lookupPerson(options: LookupOptions): Promise<LookupResult> {
+  const loaded = await loadSettings(options.settingsDir, options.customerId);
+  const environment = options.environment ?? loaded.settings.oneshelf_environment;
+  const path = options.sourcePath ?? resolveSettingsPath(loaded, loaded.settings.source.path);
+  const { query } = options;
+  const key = query.key.trim();
+  const keyLower = key.toLowerCase();
+
+  // 1. The source: the person, then their family, pass by pass.
+  let t0 = performance.now();
+  const userIds = new Set<string>();
+  const emails = new Set<string>();
+  const numbers = new Set<string>();
+  const classIds = new Set<string>();
+  const seed = (get: (c: string) => string): boolean => {
+    const role = get("role").trim().toLowerCase();
+    const id = get("sourcedId").trim();
+    switch (query.kind) {
+      case "student":
+        return (role === "student" || role === "") && (id === key || get("identifier").trim() === key ||
+          `${get("givenName").trim()} ${get("familyName").trim()}`.toLowerCase().includes(keyLower));
+      case "parent":
+        return normalizeEmail(get("email")) === keyLower;
+      case "teacher":
+        return (role === "teacher" || role === "") && (id === key || normalizeEmail(get("email")) === keyLower);
+      case "class":
+        return false;
+    }
+  };
+  if (query.kind === "class") {
+    const classes = await readOneRosterCsv(path, {
+      only: ["classes", "enrollments"],
+      keep: {
+        classes: (get) => get("sourcedId").trim() === key || get("classCode").trim() === key,
+        enrollments: () => false,
+      },
+    });
+    for (const c of classes.classes) classIds.add(c.sourcedId);
+    const members = await readOneRosterCsv(path, {
+      only: ["enrollments"],
+      keep: { enrollments: (get) => classIds.has(get("classSourcedId").trim()) },
+    });
+    for (const e of members.enrollments) userIds.add(e.userSourcedId);
+  }
+  let users = await readUsers(path, (get) => seed(get) || userIds.has(get("sourcedId").trim()));
+  const targets = new Set(users.map((u) => u.sourcedId));
+  for (const u of users) {
+    if (u.role === "student" && u.identifier) numbers.add(u.identifier);
+  }
+  if (query.kind === "parent") emails.add(keyLower);
+  // A class lookup is about the class: its members' families are not read.
+  if (query.kind !== "class") users = await closeFamilies(path, users, emails);
+  let sourceMs = performance.now() - t0;
+
+  // 2. The platform: the same people by id, number, email or name, with their twins, classes and accounts.
+  t0 = performance.now();
+  const focus: PlatformFocus = query.kind === "class" ? { classSourceIds: [...classIds] } : {
+    studentSourceIds: users.filter((u) => u.role === "student").map((u) => u.sourcedId),
+    studentNumbers: [...numbers],
+    teacherSourceIds: users.filter((u) => u.role === "teacher").map((u) => u.sourcedId),
+    parentSourceIds: users.filter((u) => GUARDIAN_ROLES.has(u.role)).map((u) => u.sourcedId),
+    parentEmails: [...emails, ...users.filter((u) => GUARDIAN_ROLES.has(u.role)).map((u) => normalizeEmail(u.email))],
+    classSourceIds: [...classIds],
+  };
+  if (query.kind === "student") {
+    focus.studentSourceIds!.push(key);
+    focus.studentNumbers!.push(key);
+    if (!/^\S+$/.test(key) || !/\d/.test(key)) focus.studentName = key;
+  } else if (query.kind === "teacher") {
+    focus.teacherSourceIds!.push(key);
+    focus.teacherEmails = [key];
+  } else {
+    focus.classSourceIds!.push(key);
+    focus.classCodes = [key];
+    if (/^\d+$/.test(key)) focus.classIds = [Number(key)];
+  }
+  const conn = await openPlatform(environment, { env: options.env, applicationName: "cdt lookup" });
+  let platform: PlatformSnapshot;
+  try {
+    platform = await readFocusedSnapshot(conn, loaded.settings.customer_id, focus);
+  } finally {
+    await conn.close();
+  }
+  const platformMs = performance.now() - t0;
+
+  // 3. Who the lookup is about, on both sides; then the source again for everyone the slice names.
+  t0 = performance.now();
+  const people = personIds(query, key, targets, userIds, platform);
+  const wanted = new Set([...users.map((u) => u.sourcedId), ...people]);
+  for (const rows of [platform.students, platform.teachers, platform.parents]) {
+    for (const r of rows) if (r.sourceId) wanted.add(r.sourceId);
+  }
+  for (const p of platform.parents) emails.add(normalizeEmail(p.email));
+  const targetClasses = new Set(classIds);
+  for (const c of platform.classes) if (c.sourceId) classIds.add(c.sourceId);
+  const roster = await readOneRosterCsv(path, {
+    keep: {
+      users: (get) =>
+        wanted.has(get("sourcedId").trim()) || emails.has(normalizeEmail(get("email"))) ||
+        get("agentSourcedIds").split(",").some((a) => wanted.has(a.trim())),
+      enrollments: (get) => {
+        const cls = get("classSourcedId").trim();
+        if (query.kind === "class") return targetClasses.has(cls);
+        if (!people.has(get("userSourcedId").trim())) return false;
+        classIds.add(cls);
+        return true;
+      },
+      classes: (get) => classIds.has(get("sourcedId").trim()),
+      courses: () => false,
+      academicSessions: () => false,
+    },
+  });
+  sourceMs += performance.now() - t0;
+
+  // 4. The findings that name this person, their family's accounts or their classes.
+  const concern = concernSet(query, key, roster, platform, people);
+  const findings: Finding[] = [];
+  for (const tool of Object.keys(DIAGNOSTICS) as ToolName[]) {
+    for (const f of DIAGNOSTICS[tool](roster, platform)) {
+      if (concerns(f, concern)) findings.push(f);
+    }
+  }
+  findings.sort(compareFindings);
+  return {
+    query,
+    customer: loaded.settings.customer_id,
+    environment,
+    roster,
+    platform,
+    people: [...people].sort(),
+    concern: [...concern],
+    findings,
+    timings: { sourceMs: Math.round(sourceMs), platformMs: Math.round(platformMs) },
+  };
+}
+
+/** Reads users.csv alone, keeping the rows `keep` accepts. */
+async function readUsers(path: string, keep: (get: (c: string) => string) => boolean): Promise<User[]> {
+  return (await readOneRosterCsv(path, { only: ["users"], keep: { users: keep } })).users;
+}
+
+/** Adds guardians of the users, their other students, and guardians sharing their emails, until nothing new appears. */
+async function closeFamilies(path: string, users: User[], emails: Set<string>): Promise<User[]> {
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const ids = new Set(users.map((u) => u.sourcedId));
+    for (const u of users) for (const a of u.agentSourcedIds) ids.add(a);
+    for (const u of users) {
+      if (GUARDIAN_ROLES.has(u.role) && normalizeEmail(u.email)) emails.add(normalizeEmail(u.email));
+    }
+    const next = await readUsers(
+      path,
+      (get) =>
+        ids.has(get("sourcedId").trim()) || emails.has(normalizeEmail(get("email"))) ||
+        get("agentSourcedIds").split(",").some((a) => ids.has(a.trim())),
+    );
+    if (next.length === users.length) return next;
+    users = next;
+  }
+  return users;
+}
+
+/**
+ * The source ids of the person (or the class's members): the source's
+ * matches, and the platform records matched by the key with every record
+ * sharing their student number (a transfer's twins).
+ */
+function personIds(
+  query: LookupQuery,
+  key: string,
+  targets: Set<string>,
+  members: Set<string>,
+  platform: PlatformSnapshot,
+): Set<string> {
+  const people = new Set([...targets, ...members]);
+  if (query.kind === "student") {
+    const lower = key.toLowerCase();
+    const matched = platform.students.filter((s) =>
+      (s.sourceId !== null && (targets.has(s.sourceId) || s.sourceId === key)) ||
+      (s.studentNumber ?? "").trim() === key ||
+      `${s.firstName.trim()} ${s.lastName.trim()}`.toLowerCase().includes(lower)
+    );
+    const numbers = new Set(matched.map((s) => (s.studentNumber ?? "").trim()).filter(Boolean));
+    for (const s of platform.students) {
+      if (s.sourceId && (matched.includes(s) || numbers.has((s.studentNumber ?? "").trim()))) people.add(s.sourceId);
+    }
+  } else if (query.kind === "teacher") {
+    for (const t of platform.teachers) if (t.sourceId) people.add(t.sourceId);
+  } else if (query.kind === "class") {
+    const ids = new Set(platform.enrollments.map((e) => e.studentId ?? e.teacherId));
+    for (const s of [...platform.students, ...platform.teachers]) {
+      if (s.sourceId && ids.has(s.id)) people.add(s.sourceId);
+    }
+  }
+  return people;
+}
+
+/** The values a finding's entity must hold to concern this lookup. */
+function concernSet(
+  query: LookupQuery,
+  key: string,
+  roster: Roster,
+  platform: PlatformSnapshot,
+  people: Set<string>,
+): Set<string | number> {
+  const concern = new Set<string | number>([key]);
+  if (query.kind === "class") {
+    // A class lookup concerns the class and its enrollments, not its members' other affairs.
+    for (const c of platform.classes) {
+      if (c.sourceId === key || c.classCode === key || String(c.id) === key) {
+        concern.add(c.id);
+        if (c.sourceId) concern.add(c.sourceId);
+      }
+    }
+    for (const c of roster.classes) if (c.sourcedId === key || c.classCode === key) concern.add(c.sourcedId);
+    return concern;
+  }
+  const personIds = new Set<string>(people);
+  const personPlatformIds = new Set<number>();
+  for (const s of platform.students) {
+    if (s.sourceId && personIds.has(s.sourceId)) personPlatformIds.add(s.id);
+  }
+  const numbers = new Set(
+    platform.students.filter((s) => personPlatformIds.has(s.id)).map((s) => (s.studentNumber ?? "").trim()).filter(
+      Boolean,
+    ),
+  );
+  for (const s of platform.students) if (numbers.has((s.studentNumber ?? "").trim())) personPlatformIds.add(s.id);
+  for (const t of platform.teachers) if (t.sourceId && personIds.has(t.sourceId)) personPlatformIds.add(t.id);
+  for (const id of personIds) concern.add(id);
+  for (const id of personPlatformIds) concern.add(id);
+  for (const n of numbers) concern.add(n);
+  // The family: guardians of the person and the accounts linked to them or mapped from those guardians.
+  const guardians = roster.users.filter((u) =>
+    GUARDIAN_ROLES.has(u.role) &&
+    (query.kind === "parent"
+      ? normalizeEmail(u.email) === key.toLowerCase()
+      : u.agentSourcedIds.some((a) => personIds.has(a)) ||
+        roster.users.some((s) => personIds.has(s.sourcedId) && s.agentSourcedIds.includes(u.sourcedId)))
+  );
+  for (const g of guardians) {
+    concern.add(g.sourcedId);
+    if (normalizeEmail(g.email)) concern.add(normalizeEmail(g.email));
+  }
+  const guardianIds = new Set(guardians.map((g) => g.sourcedId));
+  for (const p of platform.parents) {
+    const linked = platform.parentStudents.some((l) => l.parentId === p.id && personPlatformIds.has(l.studentId));
+    const mapped = (p.sourceId !== null && guardianIds.has(p.sourceId)) ||
+      guardians.some((g) => normalizeEmail(g.email) && normalizeEmail(g.email) === normalizeEmail(p.email));
+    const asked = query.kind === "parent" && normalizeEmail(p.email) === key.toLowerCase();
+    if (linked || mapped || asked) {
+      concern.add(p.id);
+      concern.add(normalizeEmail(p.email));
+      if (p.sourceId) concern.add(p.sourceId);
+    }
+  }
+  return concern;
+}
+
+/** True when a finding names something in the concern set (campus findings never concern a person). */
+export function concerns(f: Finding, concern: ReadonlySet<string | number>): boolean {
+  if (f.code.startsWith("campus.")) return false;
+  if (f.code.startsWith("class.")) return concern.has(f.entity.sourcedId);
+  if (f.code.startsWith("enrollment.")) {
+    return concern.has(f.entity.userSourcedId) || concern.has(f.entity.classSourcedId);
+  }
+  return Object.values(f.entity).some((v) => concern.has(v));
+}

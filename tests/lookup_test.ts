@@ -1,0 +1,80 @@
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { join } from "node:path";
+import { withTestDatabase } from "./helpers/database.ts";
+import { withTempDir } from "./helpers/bundle.ts";
+import { generateDistrict } from "../lib/demo/generate.ts";
+import { plantProblems } from "../lib/demo/plant.ts";
+import { writeDemoExport } from "../lib/demo/export.ts";
+import { runDiagnostics } from "../lib/diagnostics/run.ts";
+import { concerns, lookupPerson, type LookupQuery } from "../lib/lookup.ts";
+import { renderLookup } from "../lib/report/lookup.ts";
+
+const key = (f: { code: string; entity: unknown }) => `${f.code} ${JSON.stringify(f.entity)}`;
+
+Deno.test({
+  name: "a lookup reads a focused slice yet reports exactly the full diagnosis's findings about that person",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const district = generateDistrict({ customerId: "look-usd", students: 600, seed: 31 });
+    const planted = plantProblems(district);
+    const full = runDiagnostics({
+      customer: "look-usd",
+      environment: "staging",
+      roster: district.roster,
+      platform: district.platform,
+    });
+    const queries: LookupQuery[] = [];
+    for (const p of planted) {
+      const e = p.entity;
+      if (
+        p.code.startsWith("student.") || p.code === "transfer.campus_not_updated" ||
+        p.code === "transfer.stale_enrollments"
+      ) {
+        queries.push({ kind: "student", key: String(e.sourcedId) });
+      } else if (p.code === "transfer.duplicate_student") {
+        queries.push({ kind: "student", key: String(e.studentNumber) });
+      } else if (
+        p.code === "parent_link.mismatch" || p.code === "parent_email.shared" || p.code === "parent.missing_in_platform"
+      ) {
+        queries.push({ kind: "parent", key: String(e.email) });
+      } else if (p.code.startsWith("teacher.")) queries.push({ kind: "teacher", key: String(e.sourcedId) });
+      else if (p.code.startsWith("class.")) queries.push({ kind: "class", key: String(e.sourcedId) });
+    }
+    const unique = [...new Map(queries.map((q) => [`${q.kind}:${q.key}`, q])).values()];
+    assert(unique.length >= 20, `${unique.length} lookups`);
+    await withTestDatabase(async (db) => {
+      await withTempDir(async (dir) => {
+        await writeDemoExport(join(dir, "export"), district.roster);
+        await Deno.mkdir(join(dir, "settings"));
+        await Deno.writeTextFile(
+          join(dir, "settings", "look-usd.json"),
+          JSON.stringify({
+            customer_id: "look-usd",
+            customer_name: "Lookup USD",
+            integration_type: "oneroster-csv",
+            oneshelf_environment: "staging",
+            source: { kind: "oneroster-csv", path: "../export" },
+          }),
+        );
+        for (const query of unique) {
+          const result = await lookupPerson({
+            customerId: "look-usd",
+            settingsDir: join(dir, "settings"),
+            query,
+            env: { STAGING_DATABASE_URL: db.url },
+          });
+          const concern = new Set(result.concern);
+          const expected = full.findings.filter((f) => concerns(f, concern)).map(key);
+          assertEquals(result.findings.map(key), expected, `${query.kind} ${query.key}`);
+          assert(result.findings.length > 0, `${query.kind} ${query.key} has a planted finding`);
+          assert(
+            result.platform.students.length < district.platform.students.length / 5,
+            "the platform read is focused",
+          );
+          assertMatch(renderLookup(result), new RegExp(`^Lookup ${query.kind} "`));
+        }
+      });
+    }, district.platform);
+  },
+});

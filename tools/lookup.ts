@@ -1,0 +1,95 @@
+/**
+ * `deno task lookup`: everything the roster and the platform say about one
+ * student, parent, teacher or class, side by side, with their findings.
+ */
+import { parseArgs } from "node:util";
+import { lookupPerson, LookupQuery } from "../lib/lookup.ts";
+import { renderLookup } from "../lib/report/lookup.ts";
+import { Environment } from "../lib/platform/connect.ts";
+import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
+import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+
+const HELP =
+  `Usage: deno task lookup --customer ID (--student KEY | --parent EMAIL | --teacher KEY | --class KEY) [options]
+
+Shows one person or class as the roster and the platform see them, side by side:
+records, campus, classes, linked parents or students, soft-deleted twins, and
+the findings that concern them. Reads only what that person needs.
+
+  --student KEY        a student's sourcedId, student number, or part of the name
+  --parent EMAIL       a parent's email (any case)
+  --teacher KEY        a teacher's sourcedId or email
+  --class KEY          a class's sourcedId, class code, or platform id
+  --customer ID        customer_id of the settings file (required)
+  --env ENV            embedded | staging | production (default: the settings')
+  --source PATH        a OneRoster CSV export instead of the settings' one
+  --settings-dir DIR   where the settings files are
+  --format FORMAT      table | json (default: table)
+  -h, --help           show this help
+
+Example:
+  deno task lookup --customer demo-isd --env embedded --parent noemail@demo-isd.org
+`;
+
+const encoder = new TextEncoder();
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        customer: { type: "string" },
+        student: { type: "string" },
+        parent: { type: "string" },
+        teacher: { type: "string" },
+        class: { type: "string" },
+        env: { type: "string" },
+        source: { type: "string" },
+        "settings-dir": { type: "string" },
+        format: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  if (!values.customer) throw new UsageError(`--customer is required\n\n${HELP}`);
+  const kinds = (["student", "parent", "teacher", "class"] as const).filter((k) => values[k] !== undefined);
+  if (kinds.length !== 1) {
+    throw new UsageError(`give exactly one of --student, --parent, --teacher, --class\n\n${HELP}`);
+  }
+  const query = LookupQuery.safeParse({ kind: kinds[0], key: values[kinds[0]] });
+  if (!query.success) throw new UsageError(`--${kinds[0]} needs a non-empty value`);
+  const environment = values.env === undefined ? undefined : Environment.safeParse(values.env);
+  if (environment && !environment.success) {
+    throw new UsageError(`--env "${values.env}" is not an environment; expected embedded, staging or production`);
+  }
+  const format = values.format ?? "table";
+  if (format !== "table" && format !== "json") throw new UsageError(`--format "${format}" must be table or json`);
+  const env = Deno.env.toObject();
+  const result = await lookupPerson({
+    customerId: checkCustomerId(values.customer),
+    settingsDir: settingsDir(values["settings-dir"], env),
+    query: query.data,
+    environment: environment?.data,
+    sourcePath: values.source,
+    env,
+  });
+  const text = format === "json" ? JSON.stringify(result, null, 2) + "\n" : renderLookup(result);
+  await Deno.stdout.write(encoder.encode(text));
+  return EXIT.ok;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (e) {
+    Deno.stderr.writeSync(encoder.encode(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n"));
+    Deno.exitCode = exitCodeFor(e);
+  }
+}
