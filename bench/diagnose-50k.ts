@@ -18,6 +18,7 @@ import { plantProblems } from "../lib/demo/plant.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { createSchema, writeSnapshot } from "../lib/platform/load.ts";
 import type { Sql } from "../lib/platform/connect.ts";
+import { lookupPerson } from "../lib/lookup.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     students: { type: "string", default: "50000" },
     "database-url": { type: "string" },
     runs: { type: "string", default: "2" },
+    lookups: { type: "string", default: "20" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -101,6 +103,47 @@ try {
     diagnoses.push(d);
     log(`run ${i + 1}: diagnose ${seconds(d.wall)} s, peak RSS ${(d.rssKiB / 1024).toFixed(0)} MiB`);
   }
+  // Lookup latency: in-process calls for different students (median), and one whole CLI run.
+  const lookupMs: number[] = [];
+  const sample = district.roster.users.filter((u) => u.role === "student");
+  const count = Number(values.lookups);
+  for (let i = 0; i < count; i++) {
+    const student = sample[Math.floor((i + 0.5) * sample.length / count)];
+    const t1 = performance.now();
+    await lookupPerson({
+      customerId: "bench-usd",
+      settingsDir,
+      query: { kind: "student", key: student.sourcedId },
+      env: { STAGING_DATABASE_URL: dbUrl },
+    });
+    lookupMs.push(performance.now() - t1);
+  }
+  lookupMs.sort((a, b) => a - b);
+  const t2 = performance.now();
+  const cli = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      join(root, "tools/lookup.ts"),
+      "--customer",
+      "bench-usd",
+      "--settings-dir",
+      settingsDir,
+      "--student",
+      sample[7].sourcedId,
+    ],
+    env: { STAGING_DATABASE_URL: dbUrl },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!cli.success) throw new Error(new TextDecoder().decode(cli.stderr));
+  const lookupCliMs = performance.now() - t2;
+  log(
+    `lookup: median ${seconds(lookupMs[Math.floor(lookupMs.length / 2)])} s over ${count} students, CLI ${
+      seconds(lookupCliMs)
+    } s`,
+  );
+
   const floor = Math.min(...floors);
   const best = diagnoses.reduce((a, b) => (a.wall <= b.wall ? a : b));
   const peak = Math.max(...diagnoses.map((d) => d.rssKiB));
@@ -115,6 +158,8 @@ try {
       diagnoseSeconds: +seconds(best.wall),
       ratio: +ratio.toFixed(2),
       peakRssMiB: Math.round(peak / 1024),
+      lookupMedianSeconds: count ? +seconds(lookupMs[Math.floor(lookupMs.length / 2)]) : null,
+      lookupCliSeconds: +seconds(lookupCliMs),
       target: "ratio <= 3, peak RSS < 1024 MiB",
       ok,
     },
@@ -195,6 +240,7 @@ async function timedDiagnose(url: string): Promise<{ wall: number; rssKiB: numbe
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
   const report = JSON.parse(await Deno.readTextFile(out));
   if (report.findings.length !== planted.length) {
+    // Every planted finding, and nothing else, or the timing means nothing.
     throw new Error(`diagnose found ${report.findings.length} findings; ${planted.length} were planted`);
   }
   return { wall, rssKiB: rss ? Number(rss[1]) : NaN };

@@ -6,7 +6,7 @@
  * and classes so the findings match a full diagnosis.
  */
 import { z } from "zod";
-import { GUARDIAN_ROLES, type Roster, type User } from "./roster.ts";
+import { GUARDIAN_ROLES, type Roster } from "./roster.ts";
 import type { PlatformSnapshot } from "./platform/snapshot.ts";
 import { type Finding, type ToolName } from "./diagnostics/findings.ts";
 import { DIAGNOSTICS } from "./diagnostics/run.ts";
@@ -55,8 +55,6 @@ export interface LookupOptions {
   env?: Record<string, string | undefined>;
 }
 
-const MAX_PASSES = 4;
-
 /**
  * Looks up one person or class.
  *
@@ -72,61 +70,39 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
   const key = query.key.trim();
   const keyLower = key.toLowerCase();
 
-  // 1. The source: the person, then their family, pass by pass.
+  // 1. The source: one scan of users.csv into a light family graph; the person and their family from it.
   let t0 = performance.now();
+  const graph = await scanUsers(path);
   const userIds = new Set<string>();
-  const emails = new Set<string>();
-  const numbers = new Set<string>();
   const classIds = new Set<string>();
-  const seed = (get: (c: string) => string): boolean => {
-    const role = get("role").trim().toLowerCase();
-    const id = get("sourcedId").trim();
-    switch (query.kind) {
-      case "student":
-        return (role === "student" || role === "") && (id === key || get("identifier").trim() === key ||
-          `${get("givenName").trim()} ${get("familyName").trim()}`.toLowerCase().includes(keyLower));
-      case "parent":
-        return normalizeEmail(get("email")) === keyLower;
-      case "teacher":
-        return (role === "teacher" || role === "") && (id === key || normalizeEmail(get("email")) === keyLower);
-      case "class":
-        return false;
-    }
-  };
   if (query.kind === "class") {
-    const classes = await readOneRosterCsv(path, {
+    const slice = await readOneRosterCsv(path, {
       only: ["classes", "enrollments"],
       keep: {
+        enrollments: (get) => get("classSourcedId").trim() === key,
         classes: (get) => get("sourcedId").trim() === key || get("classCode").trim() === key,
-        enrollments: () => false,
       },
     });
-    for (const c of classes.classes) classIds.add(c.sourcedId);
-    const members = await readOneRosterCsv(path, {
-      only: ["enrollments"],
-      keep: { enrollments: (get) => classIds.has(get("classSourcedId").trim()) },
-    });
-    for (const e of members.enrollments) userIds.add(e.userSourcedId);
+    for (const c of slice.classes) classIds.add(c.sourcedId);
+    for (const e of slice.enrollments) userIds.add(e.userSourcedId);
   }
-  let users = await readUsers(path, (get) => seed(get) || userIds.has(get("sourcedId").trim()));
-  const targets = new Set(users.map((u) => u.sourcedId));
-  for (const u of users) {
-    if (u.role === "student" && u.identifier) numbers.add(u.identifier);
-  }
-  if (query.kind === "parent") emails.add(keyLower);
+  const targets = new Set(graph.users.filter((u) => isTarget(query, key, u) || userIds.has(u.id)).map((u) => u.id));
+  const numbers = new Set(graph.users.filter((u) => targets.has(u.id) && u.identifier).map((u) => u.identifier));
   // A class lookup is about the class: its members' families are not read.
-  if (query.kind !== "class") users = await closeFamilies(path, users, emails);
+  const family = query.kind === "class"
+    ? new Set(targets)
+    : graph.close(targets, query.kind === "parent" ? [key.toLowerCase()] : []);
   let sourceMs = performance.now() - t0;
 
   // 2. The platform: the same people by id, number, email or name, with their twins, classes and accounts.
   t0 = performance.now();
-  const focus: PlatformFocus = query.kind === "class" ? { classSourceIds: [...classIds] } : {
-    studentSourceIds: users.filter((u) => u.role === "student").map((u) => u.sourcedId),
+  const familyUsers = graph.users.filter((u) => family.has(u.id));
+  const focus: PlatformFocus = query.kind === "class" ? { classSourceIds: [...classIds, key], classCodes: [key] } : {
+    studentSourceIds: familyUsers.map((u) => u.id),
     studentNumbers: [...numbers],
-    teacherSourceIds: users.filter((u) => u.role === "teacher").map((u) => u.sourcedId),
-    parentSourceIds: users.filter((u) => GUARDIAN_ROLES.has(u.role)).map((u) => u.sourcedId),
-    parentEmails: [...emails, ...users.filter((u) => GUARDIAN_ROLES.has(u.role)).map((u) => normalizeEmail(u.email))],
-    classSourceIds: [...classIds],
+    teacherSourceIds: [...targets],
+    parentSourceIds: familyUsers.map((u) => u.id),
+    parentEmails: familyUsers.map((u) => u.email).filter(Boolean),
   };
   if (query.kind === "student") {
     focus.studentSourceIds!.push(key);
@@ -135,10 +111,10 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
   } else if (query.kind === "teacher") {
     focus.teacherSourceIds!.push(key);
     focus.teacherEmails = [key];
-  } else {
-    focus.classSourceIds!.push(key);
-    focus.classCodes = [key];
-    if (/^\d+$/.test(key)) focus.classIds = [Number(key)];
+  } else if (query.kind === "parent") {
+    focus.parentEmails!.push(key.toLowerCase());
+  } else if (/^\d+$/.test(key)) {
+    focus.classIds = [Number(key)];
   }
   const conn = await openPlatform(environment, { env: options.env, applicationName: "cdt lookup" });
   let platform: PlatformSnapshot;
@@ -149,29 +125,29 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
   }
   const platformMs = performance.now() - t0;
 
-  // 3. Who the lookup is about, on both sides; then the source again for everyone the slice names.
+  // 3. Who the lookup is about, on both sides; then the source rows of everyone the slice names.
   t0 = performance.now();
   const people = personIds(query, key, targets, userIds, platform);
-  const wanted = new Set([...users.map((u) => u.sourcedId), ...people]);
+  const named = new Set([...family, ...people]);
   for (const rows of [platform.students, platform.teachers, platform.parents]) {
-    for (const r of rows) if (r.sourceId) wanted.add(r.sourceId);
+    for (const r of rows) if (r.sourceId) named.add(r.sourceId);
   }
-  for (const p of platform.parents) emails.add(normalizeEmail(p.email));
+  const wanted = query.kind === "class"
+    ? named
+    : graph.close(named, platform.parents.map((p) => normalizeEmail(p.email)));
   const targetClasses = new Set(classIds);
   for (const c of platform.classes) if (c.sourceId) classIds.add(c.sourceId);
   const roster = await readOneRosterCsv(path, {
     keep: {
-      users: (get) =>
-        wanted.has(get("sourcedId").trim()) || emails.has(normalizeEmail(get("email"))) ||
-        get("agentSourcedIds").split(",").some((a) => wanted.has(a.trim())),
+      users: (get) => wanted.has(get("sourcedId").trim()),
       enrollments: (get) => {
         const cls = get("classSourcedId").trim();
-        if (query.kind === "class") return targetClasses.has(cls);
+        if (query.kind === "class") return targetClasses.has(cls) || cls === key;
         if (!people.has(get("userSourcedId").trim())) return false;
         classIds.add(cls);
         return true;
       },
-      classes: (get) => classIds.has(get("sourcedId").trim()),
+      classes: (get) => classIds.has(get("sourcedId").trim()) || get("sourcedId").trim() === key,
       courses: () => false,
       academicSessions: () => false,
     },
@@ -200,29 +176,96 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
   };
 }
 
-/** Reads users.csv alone, keeping the rows `keep` accepts. */
-async function readUsers(path: string, keep: (get: (c: string) => string) => boolean): Promise<User[]> {
-  return (await readOneRosterCsv(path, { only: ["users"], keep: { users: keep } })).users;
+/** The few columns of a user row a lookup needs to find a person and their family. */
+interface LightUser {
+  id: string;
+  role: string;
+  agents: string[];
+  email: string;
+  identifier: string;
+  name: string;
 }
 
-/** Adds guardians of the users, their other students, and guardians sharing their emails, until nothing new appears. */
-async function closeFamilies(path: string, users: User[], emails: Set<string>): Promise<User[]> {
-  for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const ids = new Set(users.map((u) => u.sourcedId));
-    for (const u of users) for (const a of u.agentSourcedIds) ids.add(a);
-    for (const u of users) {
-      if (GUARDIAN_ROLES.has(u.role) && normalizeEmail(u.email)) emails.add(normalizeEmail(u.email));
-    }
-    const next = await readUsers(
-      path,
-      (get) =>
-        ids.has(get("sourcedId").trim()) || emails.has(normalizeEmail(get("email"))) ||
-        get("agentSourcedIds").split(",").some((a) => ids.has(a.trim())),
-    );
-    if (next.length === users.length) return next;
-    users = next;
+/** Every user row, lightly, with reverse indexes for closing a family in memory. */
+interface UserGraph {
+  users: LightUser[];
+  /** Adds everyone linked to `ids` (guardians, their students, guardians sharing their emails) until nothing new appears. */
+  close(ids: Iterable<string>, emails: Iterable<string>): Set<string>;
+}
+
+/** Scans users.csv once, keeping only the columns a lookup needs (no rows are built or validated). */
+async function scanUsers(path: string): Promise<UserGraph> {
+  const users: LightUser[] = [];
+  await readOneRosterCsv(path, {
+    only: ["users"],
+    keep: {
+      users: (get) => {
+        users.push({
+          id: get("sourcedId").trim(),
+          role: get("role").trim().toLowerCase(),
+          agents: get("agentSourcedIds").split(",").map((a) => a.trim()).filter(Boolean),
+          email: normalizeEmail(get("email")),
+          identifier: get("identifier").trim(),
+          name: `${get("givenName").trim()} ${get("familyName").trim()}`.toLowerCase(),
+        });
+        return false;
+      },
+    },
+  });
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const listing = new Map<string, LightUser[]>();
+  const byEmail = new Map<string, LightUser[]>();
+  const add = (map: Map<string, LightUser[]>, key: string, u: LightUser) => {
+    const list = map.get(key);
+    if (list) list.push(u);
+    else map.set(key, [u]);
+  };
+  for (const u of users) {
+    for (const a of u.agents) add(listing, a, u);
+    if (u.email && u.role !== "student" && u.role !== "teacher") add(byEmail, u.email, u);
   }
-  return users;
+  return {
+    users,
+    close(ids, emails) {
+      const out = new Set<string>();
+      const queue = [...ids];
+      const seenEmails = new Set<string>();
+      const visitEmail = (email: string) => {
+        if (!email || seenEmails.has(email)) return;
+        seenEmails.add(email);
+        for (const u of byEmail.get(email) ?? []) queue.push(u.id);
+      };
+      for (const e of emails) visitEmail(e);
+      while (queue.length) {
+        const id = queue.pop()!;
+        if (out.has(id)) continue;
+        out.add(id);
+        const u = byId.get(id);
+        if (u) {
+          queue.push(...u.agents);
+          if (u.role !== "student" && u.role !== "teacher") visitEmail(u.email);
+        }
+        for (const l of listing.get(id) ?? []) queue.push(l.id);
+      }
+      return out;
+    },
+  };
+}
+
+/** Whether a user row is the one the query names. */
+function isTarget(query: LookupQuery, key: string, u: LightUser): boolean {
+  const lower = key.toLowerCase();
+  switch (query.kind) {
+    case "student":
+      return (u.role === "student" || u.role === "") &&
+        (u.id === key || u.identifier === key || u.name.includes(lower));
+    case "parent":
+      return u.email === lower && u.role !== "student" && u.role !== "teacher";
+    case "teacher":
+      return (u.role === "teacher" || u.role === "") && (u.id === key || u.email === lower);
+    case "class":
+      return false;
+  }
 }
 
 /**
