@@ -68,7 +68,6 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
   const path = options.sourcePath ?? resolveSettingsPath(loaded, loaded.settings.source.path);
   const { query } = options;
   const key = query.key.trim();
-  const keyLower = key.toLowerCase();
 
   // 1. The source: one scan of users.csv into a light family graph; the person and their family from it.
   let t0 = performance.now();
