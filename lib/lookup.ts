@@ -150,6 +150,14 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
       courses: () => false,
       academicSessions: () => false,
     },
+    // Skip, unparsed, every record that cannot name what is wanted; `keep` decides exactly.
+    contains: {
+      ...(wanted.size <= 1000 ? { users: [...wanted] } : {}),
+      enrollments: query.kind === "class" ? [key, ...targetClasses] : [...people],
+      get classes() {
+        return [key, ...classIds];
+      },
+    },
   });
   sourceMs += performance.now() - t0;
 

@@ -25,7 +25,7 @@ import { type Bundle, openBundle } from "./bundle.ts";
 import { type CsvFile, type OneRosterVersion, requiredColumns, specColumns } from "./columns.ts";
 import { mapHeader } from "./header.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
-import { csvRecords } from "./records.ts";
+import { csvRecords, csvRecordsContaining } from "./records.ts";
 import {
   ENROLLMENT_ROLES,
   GRADE_CODES,
@@ -57,6 +57,12 @@ export interface ReadOptions {
    * so a class filter may use what the enrollment filter saw.
    */
   keep?: Partial<Record<CsvFile, (get: (column: string) => string) => boolean>>;
+  /**
+   * Parse only the records whose raw text contains one of these strings, per
+   * file (the header always); `keep` still decides on the parsed row. Lets a
+   * lookup skip most of a large file without parsing it.
+   */
+  contains?: Partial<Record<CsvFile, readonly string[]>>;
   /** Read only these entity files (others are left empty); default all. */
   only?: readonly CsvFile[];
 }
@@ -343,7 +349,9 @@ class BundleReader {
   ): Promise<void> {
     const spec = specColumns(version, stem);
     const known = version === "1.2" && stem === "users" ? [...spec, "role", "orgSourcedIds"] : spec;
-    const records = csvRecords(name, await this.bundle.open(name));
+    const needles = this.options.contains?.[stem];
+    const input = await this.bundle.open(name);
+    const records = needles ? csvRecordsContaining(name, input, needles) : csvRecords(name, input);
     const keep = this.options.keep?.[stem];
     let header: ReturnType<typeof mapHeader> | undefined;
     let width = 0;
