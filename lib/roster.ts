@@ -171,6 +171,8 @@ export const SourceIssue = z.object({
   /** How many rows had this issue; `lines` holds the first few. */
   count: z.number().int(),
   lines: z.array(z.number().int()),
+  /** Structured facts of the first occurrence: column, value, sourcedId, intended column… */
+  data: z.record(z.string(), z.string()).optional(),
 });
 export type SourceIssue = z.infer<typeof SourceIssue>;
 

@@ -16,14 +16,29 @@ export class IssueCollector {
    * @example
    * issues.add("warning", "users.csv", 12, "lenient_value", 'column "status" has "inactive"; read as tobedeleted');
    */
-  add(severity: SourceIssue["severity"], file: string, line: number, kind: string, message: string): void {
+  add(
+    severity: SourceIssue["severity"],
+    file: string,
+    line: number,
+    kind: string,
+    message: string,
+    data?: Record<string, string>,
+  ): void {
     const key = `${severity}\u0000${file}\u0000${kind}\u0000${message}`;
     const issue = this.#issues.get(key);
     if (issue) {
       issue.count++;
       if (issue.lines.length < SAMPLE_LINES && line > 0) issue.lines.push(line);
     } else {
-      this.#issues.set(key, { severity, file, kind, message, count: 1, lines: line > 0 ? [line] : [] });
+      this.#issues.set(key, {
+        severity,
+        file,
+        kind,
+        message,
+        count: 1,
+        lines: line > 0 ? [line] : [],
+        ...(data ? { data } : {}),
+      });
     }
   }
 

@@ -4,13 +4,24 @@
  * or two (`prefferedGivenName`), each with a warning.
  */
 
+/** A remark about one header name. */
+export interface HeaderNote {
+  kind: "misspelt_column" | "duplicate_column" | "header_spaces" | "unknown_column";
+  column: string;
+  /** The known column a misspelt one is read as. */
+  intended?: string;
+  message: string;
+}
+
 /** Where each known column sits in a row, plus the extension columns kept. */
 export interface HeaderMap {
   index: Map<string, number>;
   /** `metadata.*`, `ext_*` and unknown columns, kept as extensions. */
   extensions: Array<{ name: string; index: number }>;
-  warnings: string[];
-  infos: string[];
+  /** Warnings (misspelt, duplicate, padded names). */
+  warnings: HeaderNote[];
+  /** Unknown columns that are not metadata.* or ext_*. */
+  infos: HeaderNote[];
 }
 
 /**
@@ -49,10 +60,21 @@ export function mapHeader(header: readonly string[], known: readonly string[]): 
   const pending: Array<{ name: string; index: number }> = [];
   header.forEach((rawName, index) => {
     const name = rawName.trim();
-    if (name !== rawName) map.warnings.push(`header "${rawName}" has surrounding spaces; read as "${name}"`);
+    if (name !== rawName) {
+      map.warnings.push({
+        kind: "header_spaces",
+        column: name,
+        message: `header "${rawName}" has surrounding spaces; read as "${name}"`,
+      });
+    }
     if (knownSet.has(name)) {
-      if (map.index.has(name)) map.warnings.push(`column "${name}" appears twice; the first is read`);
-      else map.index.set(name, index);
+      if (map.index.has(name)) {
+        map.warnings.push({
+          kind: "duplicate_column",
+          column: name,
+          message: `column "${name}" appears twice; the first is read`,
+        });
+      } else map.index.set(name, index);
     } else if (name.startsWith("metadata.") || /^ext_/i.test(name)) {
       map.extensions.push({ name, index });
     } else {
@@ -66,10 +88,21 @@ export function mapHeader(header: readonly string[], known: readonly string[]): 
       missing.find((k) => name.length >= 5 && editDistance(name.toLowerCase(), k.toLowerCase(), 2) <= 2);
     if (close) {
       map.index.set(close, index);
-      map.warnings.push(`column "${name}" is not a OneRoster column; read as "${close}"`);
+      map.warnings.push({
+        kind: "misspelt_column",
+        column: name,
+        intended: close,
+        message: `column "${name}" is not a OneRoster column; read as "${close}"`,
+      });
     } else {
       map.extensions.push({ name, index });
-      if (name !== "") map.infos.push(`column "${name}" is not a OneRoster column; kept as an extension`);
+      if (name !== "") {
+        map.infos.push({
+          kind: "unknown_column",
+          column: name,
+          message: `column "${name}" is not a OneRoster column; kept as an extension`,
+        });
+      }
     }
   }
   return map;

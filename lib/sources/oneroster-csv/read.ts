@@ -27,6 +27,7 @@ import { mapHeader } from "./header.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import { csvRecords, csvRecordsContaining } from "./records.ts";
 import {
+  checkDate,
   ENROLLMENT_ROLES,
   GRADE_CODES,
   readBoolean,
@@ -63,6 +64,12 @@ export interface ReadOptions {
    * lookup skip most of a large file without parsing it.
    */
   contains?: Partial<Record<CsvFile, readonly string[]>>;
+  /**
+   * Report a missing required file or column as an issue (the file is then
+   * treated as absent) instead of failing: for roster-check, which reports
+   * every problem of an export.
+   */
+  tolerateMissing?: boolean;
   /** Read only these entity files (others are left empty); default all. */
   only?: readonly CsvFile[];
 }
@@ -101,6 +108,10 @@ export async function readOneRosterCsv(path: string, options: ReadOptions = {}):
 class BundleReader {
   #rejected: RejectedRow[] = [];
   #names = new Map<string, string>();
+  /** Files skipped for a missing required column (only with tolerateMissing). */
+  #unreadable = new Set<CsvFile>();
+  /** roles.csv rows, to name those whose user is not in users.csv. */
+  #roleRows: Array<{ sourcedId: string; userSourcedId: string; line: number }> = [];
 
   constructor(readonly bundle: Bundle, readonly issues: IssueCollector, readonly options: ReadOptions) {
     for (const name of bundle.files) this.#names.set(name.toLowerCase(), name);
@@ -135,6 +146,7 @@ class BundleReader {
             0,
             "declared_absent",
             `${name} is present but manifest.csv declares it absent; not read`,
+            { file: name },
           );
         }
         if (stem !== "roles") fileModes[stem] = "absent";
@@ -144,7 +156,18 @@ class BundleReader {
         const required = REQUIRED_FILES.includes(stem) ||
           (stem === "roles" && manifest?.files.get("users") !== "absent");
         if (declared || required) {
-          if (required) {
+          if (required && this.options.tolerateMissing) {
+            this.issues.add(
+              "error",
+              `${stem}.csv`,
+              0,
+              "missing_file",
+              `${stem}.csv is missing${
+                declared ? ` but manifest.csv declares it ${declared}` : ""
+              }; a OneRoster ${version} export needs it`,
+              { file: `${stem}.csv` },
+            );
+          } else if (required) {
             throw new SourceError(
               `${this.bundle.location}: ${stem}.csv is missing${
                 declared ? ` but manifest.csv declares it ${declared}` : ""
@@ -152,19 +175,41 @@ class BundleReader {
                 `a OneRoster ${version} export needs it (declare it "absent" in manifest.csv if it is left out on purpose)`,
             );
           }
-          this.issues.add(
-            "warning",
-            `${stem}.csv`,
-            0,
-            "missing_file",
-            `${stem}.csv is declared ${declared} in manifest.csv but is not in the export`,
-          );
+          if (!required) {
+            this.issues.add(
+              "warning",
+              `${stem}.csv`,
+              0,
+              "missing_file",
+              `${stem}.csv is declared ${declared} in manifest.csv but is not in the export`,
+              { file: `${stem}.csv` },
+            );
+          }
         }
         if (stem !== "roles") fileModes[stem] = "absent";
         continue;
       }
       present.set(stem, name);
       if (stem !== "roles") fileModes[stem] = declared ?? "bulk";
+    }
+
+    if (manifest) {
+      for (const file of this.bundle.files) {
+        const stem = file.replace(/\.csv$/i, "");
+        if (stem.toLowerCase() === "manifest") continue;
+        if (![...manifest.files.keys()].some((k) => k.toLowerCase() === stem.toLowerCase())) {
+          this.issues.add(
+            "warning",
+            file,
+            0,
+            "undeclared_file",
+            `${file} is in the export but manifest.csv does not declare it`,
+            {
+              file,
+            },
+          );
+        }
+      }
     }
 
     const roster: Roster = {
@@ -181,7 +226,8 @@ class BundleReader {
     };
     const only = this.options.only;
     const name = (stem: CsvFile) => (!only || only.includes(stem) || stem === "roles" ? present.get(stem) : undefined);
-    if (name("orgs")) roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, orgRow);
+    if (name("orgs")) roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, dated(orgRow));
+    const unreadable = (stem: EntityFile) => this.#unreadable.has(stem);
     const roles = name("roles") ? await this.#roles(name("roles")!, version) : undefined;
     if (name("users")) {
       roster.users = await this.#table(
@@ -193,19 +239,32 @@ class BundleReader {
       );
     }
     if (name("enrollments")) {
-      roster.enrollments = await this.#table(name("enrollments")!, version, "enrollments", Enrollment, enrollmentRow);
+      roster.enrollments = await this.#table(
+        name("enrollments")!,
+        version,
+        "enrollments",
+        Enrollment,
+        dated(enrollmentRow, [["beginDate", "date"], ["endDate", "date"]]),
+      );
     }
-    if (name("classes")) roster.classes = await this.#table(name("classes")!, version, "classes", Class, classRow);
-    if (name("courses")) roster.courses = await this.#table(name("courses")!, version, "courses", Course, courseRow);
+    if (name("classes")) {
+      roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow));
+    }
+    if (name("courses")) {
+      roster.courses = await this.#table(name("courses")!, version, "courses", Course, dated(courseRow));
+    }
     if (name("academicSessions")) {
       roster.academicSessions = await this.#table(
         name("academicSessions")!,
         version,
         "academicSessions",
         AcademicSession,
-        sessionRow,
+        dated(sessionRow, [["startDate", "date"], ["endDate", "date"]]),
       );
     }
+    for (const stem of this.#unreadable) if (stem !== "roles") fileModes[stem as EntityFile] = "absent";
+    void unreadable;
+    this.#checkRoleUsers(roster);
     roster.issues = this.issues.list();
     return roster;
   }
@@ -252,7 +311,13 @@ class BundleReader {
     await this.#rows(name, version, "roles", (get, warn, line) => {
       const userSourcedId = get("userSourcedId").trim();
       if (!userSourcedId) {
-        return this.#reject(name, line, "", 'column "userSourcedId" is empty; expected a non-empty id');
+        return this.#reject(
+          name,
+          line,
+          "",
+          'column "userSourcedId" is empty; expected a non-empty id',
+          "userSourcedId",
+        );
       }
       const status = readStatus(get("status"), warn);
       if (status === "tobedeleted") return;
@@ -263,11 +328,12 @@ class BundleReader {
           line,
           userSourcedId,
           `column "role" has "${role}"; expected one of ${ROLES_12.join(", ")}`,
+          "role",
         );
       }
       let roleType = readEnum(get("roleType"), "roleType", ["primary", "secondary"], warn);
       if (roleType === "") {
-        warn('column "roleType" is empty; read as primary');
+        warn('column "roleType" is empty; read as primary', { column: "roleType", value: "" });
         roleType = "primary";
       }
       if (roleType !== "primary" && roleType !== "secondary") {
@@ -276,8 +342,12 @@ class BundleReader {
           line,
           userSourcedId,
           `column "roleType" has "${roleType}"; expected primary or secondary`,
+          "roleType",
         );
       }
+      this.#roleRows.push({ sourcedId: get("sourcedId").trim(), userSourcedId, line });
+      checkDate(get("beginDate"), "beginDate", "date", warn);
+      checkDate(get("endDate"), "endDate", "date", warn);
       const list = byUser.get(userSourcedId) ?? [];
       list.push({
         role: role as RoleAssignment["role"],
@@ -300,10 +370,13 @@ class BundleReader {
     build: RowBuilder,
   ): Promise<T[]> {
     const out: T[] = [];
-    const seen = new Set<string>();
+    // sourcedId → the role of its first row (users) or "", to tell a duplicate from an id reused across roles.
+    const seen = new Map<string, string>();
     await this.#rows(name, version, stem, (get, warn, line, extensions) => {
       const candidate = build(get, warn, extensions);
-      if (typeof candidate === "string") return this.#reject(name, line, get("sourcedId").trim(), candidate);
+      if (typeof candidate === "string") {
+        return this.#reject(name, line, get("sourcedId").trim(), candidate, /^column "([^"]+)"/.exec(candidate)?.[1]);
+      }
       candidate.origin = { file: name, line };
       const parsed = schema.safeParse(candidate);
       if (!parsed.success) {
@@ -316,27 +389,54 @@ class BundleReader {
           line,
           String(candidate.sourcedId ?? ""),
           `column "${column}" has "${raw ?? ""}"; expected ${expected}`,
+          column,
         );
       }
       const row = parsed.data;
-      if (seen.has(row.sourcedId)) {
+      const role = "role" in row ? String(row.role) : "";
+      const firstRole = seen.get(row.sourcedId);
+      if (firstRole !== undefined) {
         this.issues.add(
           "warning",
           name,
           line,
           "duplicate_id",
-          `sourcedId "${row.sourcedId}" appears again; the first row is kept`,
+          `sourcedId "${row.sourcedId}" appears again${
+            role !== firstRole ? ` (as ${role}; first as ${firstRole})` : ""
+          }; the first row is kept`,
+          { sourcedId: row.sourcedId, ...(role ? { role, firstRole } : {}) },
         );
         return;
       }
-      seen.add(row.sourcedId);
+      seen.set(row.sourcedId, role);
       out.push(row);
     });
     return out;
   }
 
-  #reject(file: string, line: number, sourcedId: string, message: string): void {
-    this.issues.add("error", file, line, "bad_row", `${message}; row skipped`);
+  /** roles.csv rows whose user is not in users.csv. */
+  #checkRoleUsers(roster: Roster): void {
+    if (this.#roleRows.length === 0) return;
+    const users = new Set(roster.users.map((u) => u.sourcedId));
+    const rejected = new Set(this.#rejected.map((r) => r.sourcedId));
+    for (const r of this.#roleRows) {
+      if (users.has(r.userSourcedId) || rejected.has(r.userSourcedId)) continue;
+      this.issues.add(
+        "error",
+        "roles.csv",
+        r.line,
+        "unresolved_reference",
+        `role "${r.sourcedId}" names user "${r.userSourcedId}", who is not in users.csv`,
+        { sourcedId: r.sourcedId, column: "userSourcedId", target: r.userSourcedId },
+      );
+    }
+  }
+
+  #reject(file: string, line: number, sourcedId: string, message: string, column?: string): void {
+    const data: Record<string, string> = { line: String(line) };
+    if (column) data.column = column;
+    if (sourcedId) data.sourcedId = sourcedId;
+    this.issues.add("error", file, line, "bad_row", `${message}; row skipped`, data);
     if (sourcedId) this.#rejected.push({ file, line, sourcedId });
   }
 
@@ -364,7 +464,15 @@ class BundleReader {
       const i = index[column];
       return i === undefined ? "" : fields[i] ?? "";
     };
-    const warn: Warn = (message) => this.issues.add("warning", name, line, "lenient_value", message);
+    const warn: Warn = (message, data) =>
+      this.issues.add(
+        "warning",
+        name,
+        line,
+        data?.kind ?? "lenient_value",
+        message,
+        data ? { column: data.column, value: data.value } : undefined,
+      );
     const extensions: Extensions = () => {
       let out: Record<string, string> | undefined;
       for (const ext of header!.extensions) {
@@ -377,9 +485,32 @@ class BundleReader {
       if (!header) {
         header = mapHeader(record.fields, known);
         width = record.fields.length;
-        for (const w of header.warnings) this.issues.add("warning", name, record.line, "header", w);
-        for (const i of header.infos) this.issues.add("info", name, record.line, "unknown_column", i);
+        for (const w of header.warnings) {
+          this.issues.add("warning", name, record.line, w.kind, w.message, {
+            column: w.column,
+            ...(w.intended ? { intended: w.intended } : {}),
+          });
+        }
+        for (const i of header.infos) {
+          this.issues.add("info", name, record.line, i.kind, i.message, { column: i.column });
+        }
         const missing = requiredColumns(version, stem).filter((c) => !header!.index.has(c));
+        if (missing.length && this.options.tolerateMissing) {
+          for (const column of missing) {
+            this.issues.add(
+              "error",
+              name,
+              record.line,
+              "required_column",
+              `required column "${column}" is missing; ${name} cannot be read`,
+              {
+                column,
+              },
+            );
+          }
+          this.#unreadable.add(stem);
+          return;
+        }
         if (missing.length) {
           throw new SourceError(
             `${name}:${record.line}: required column${missing.length > 1 ? "s" : ""} ${
@@ -388,15 +519,23 @@ class BundleReader {
               `a OneRoster ${version} ${name} needs ${requiredColumns(version, stem).join(", ")}`,
           );
         }
-        const absentSpec = spec.filter((c) => !header!.index.has(c));
-        if (absentSpec.length) {
+        const order = spec.filter((c) => header!.index.has(c)).map((c) => header!.index.get(c)!);
+        if (order.some((at, i) => i > 0 && at < order[i - 1])) {
           this.issues.add(
-            "info",
+            "warning",
             name,
             record.line,
-            "missing_column",
-            `optional column${absentSpec.length > 1 ? "s" : ""} ${absentSpec.join(", ")} not present`,
+            "column_order",
+            `the columns of ${name} are not in the order of the OneRoster ${version} spec`,
+            {
+              file: name,
+            },
           );
+        }
+        for (const column of spec.filter((c) => !header!.index.has(c))) {
+          this.issues.add("info", name, record.line, "missing_column", `optional column "${column}" is not present`, {
+            column,
+          });
         }
         for (const [k, v] of header.index) index[k] = v;
         continue;
@@ -434,9 +573,24 @@ type RowBuilder = (
 function grades(raw: string, warn: Warn): string[] {
   const list = readList(raw);
   for (const g of list) {
-    if (!GRADE_CODES.has(normalizeGrade(g))) warn(`column "grades" has "${g}"; not a CEDS grade code, kept as written`);
+    if (!GRADE_CODES.has(normalizeGrade(g))) {
+      warn(`column "grades" has "${g}"; not a CEDS grade code, kept as written`, {
+        kind: "grade_code",
+        column: "grades",
+        value: g,
+      });
+    }
   }
   return list;
+}
+
+/** Checks the dates every row may carry, then builds it. */
+function dated(build: RowBuilder, dates: Array<[string, "date" | "datetime"]> = []): RowBuilder {
+  return (get, warn, extensions) => {
+    checkDate(get("dateLastModified"), "dateLastModified", "datetime", warn);
+    for (const [column, kind] of dates) checkDate(get(column), column, kind, warn);
+    return build(get, warn, extensions);
+  };
 }
 
 const orgRow: RowBuilder = (get, warn, extensions) => ({

@@ -5,8 +5,8 @@
  */
 import { KNOWN_ROLES } from "../../roster.ts";
 
-/** Reports a lenient reading of one cell. */
-export type Warn = (message: string) => void;
+/** Reports a lenient reading of one cell; `data` names the column and value (and a kind other than lenient_value). */
+export type Warn = (message: string, data?: { kind?: string; column: string; value: string }) => void;
 
 /**
  * Reads a `status` cell. Empty means active (OneRoster 1.1 bulk files leave it
@@ -23,11 +23,11 @@ export function readStatus(raw: string, warn: Warn): string {
   if (value === "tobedeleted") return value;
   const lower = value.toLowerCase();
   if (lower === "active" || lower === "tobedeleted") {
-    warn(`column "status" has "${value}"; read as ${lower}`);
+    warn(`column "status" has "${value}"; read as ${lower}`, { column: "status", value });
     return lower;
   }
   if (lower === "inactive" || lower === "deleted") {
-    warn(`column "status" has "${value}"; read as tobedeleted`);
+    warn(`column "status" has "${value}"; read as tobedeleted`, { column: "status", value });
     return "tobedeleted";
   }
   return value;
@@ -55,11 +55,11 @@ export function readBoolean(
   if (lower === "true") return true;
   if (lower === "false") return false;
   if (TRUTHY.has(lower)) {
-    warn(`column "${column}" has "${value}"; read as true`);
+    warn(`column "${column}" has "${value}"; read as true`, { column, value });
     return true;
   }
   if (FALSY.has(lower)) {
-    warn(`column "${column}" has "${value}"; read as false`);
+    warn(`column "${column}" has "${value}"; read as false`, { column, value });
     return false;
   }
   return value;
@@ -95,7 +95,7 @@ export function readEnum(raw: string, column: string, allowed: readonly string[]
   const lower = value.toLowerCase();
   const match = allowed.find((a) => a.toLowerCase() === lower);
   if (match) {
-    warn(`column "${column}" has "${value}"; read as ${match}`);
+    warn(`column "${column}" has "${value}"; read as ${match}`, { column, value });
     return match;
   }
   return value;
@@ -143,3 +143,26 @@ export const GRADE_CODES: ReadonlySet<string> = new Set([
   "UG",
   "Other",
 ]);
+
+const ISO_DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const ISO_DATETIME =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)$/;
+
+/**
+ * Checks a date cell (`YYYY-MM-DD`) or datetime cell (ISO 8601 with a zone),
+ * warning about anything else; the value is kept as written.
+ *
+ * @example
+ * checkDate("1/05/2023", "beginDate", "date", warn) // warns: not an ISO 8601 date
+ */
+export function checkDate(raw: string, column: string, kind: "date" | "datetime", warn: Warn): string {
+  const value = raw.trim();
+  if (value && !(kind === "date" ? ISO_DATE : ISO_DATETIME).test(value)) {
+    warn(`column "${column}" is not an ISO 8601 ${kind === "date" ? "date (YYYY-MM-DD)" : "datetime"}`, {
+      kind: "bad_date",
+      column,
+      value,
+    });
+  }
+  return value;
+}
