@@ -235,7 +235,7 @@ class BundleReader {
         version,
         "users",
         User,
-        userRow(version, roles, this.options.asOf),
+        dated(userRow(version, roles, this.options.asOf)),
       );
     }
     if (name("enrollments")) {
