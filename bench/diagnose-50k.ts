@@ -19,6 +19,8 @@ import { writeDemoExport } from "../lib/demo/export.ts";
 import { createSchema, writeSnapshot } from "../lib/platform/load.ts";
 import type { Sql } from "../lib/platform/connect.ts";
 import { lookupPerson } from "../lib/lookup.ts";
+import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
+import { checkRoster } from "../lib/diagnostics/roster-check.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -144,6 +146,19 @@ try {
     } s`,
   );
 
+  // roster-check throughput: rows read and checked per second (in process).
+  const t3 = performance.now();
+  const checked = await readOneRosterCsv(exportDir, { tolerateMissing: true });
+  const checkFindings = checkRoster(checked);
+  const checkSeconds = (performance.now() - t3) / 1000;
+  const checkRows = checked.orgs.length + checked.users.length + checked.classes.length + checked.enrollments.length +
+    checked.courses.length + checked.academicSessions.length;
+  log(
+    `roster-check: ${checkRows} rows in ${checkSeconds.toFixed(2)} s (${
+      Math.round(checkRows / checkSeconds)
+    } rows/s), ${checkFindings.length} findings`,
+  );
+
   const floor = Math.min(...floors);
   const best = diagnoses.reduce((a, b) => (a.wall <= b.wall ? a : b));
   const peak = Math.max(...diagnoses.map((d) => d.rssKiB));
@@ -160,6 +175,7 @@ try {
       peakRssMiB: Math.round(peak / 1024),
       lookupMedianSeconds: count ? +seconds(lookupMs[Math.floor(lookupMs.length / 2)]) : null,
       lookupCliSeconds: +seconds(lookupCliMs),
+      rosterCheckRowsPerSecond: Math.round(checkRows / checkSeconds),
       target: "ratio <= 3, peak RSS < 1024 MiB",
       ok,
     },

@@ -4,11 +4,11 @@
  * notebooks all call this.
  */
 import type { Report, ToolName } from "./diagnostics/findings.ts";
-import { runDiagnostics } from "./diagnostics/run.ts";
+import { DEFAULT_TOOLS, runDiagnostics, sourceOnly } from "./diagnostics/run.ts";
 import { type Environment, explainDatabaseError } from "./platform/connect.ts";
 import { openPlatform } from "./platform/open.ts";
 import { readSnapshot, type TableProgress } from "./platform/read.ts";
-import { loadSettings, resolveSettingsPath } from "./settings/load.ts";
+import { loadSettings, resolveSettingsPath, SettingsError } from "./settings/load.ts";
 import { type ReadProgress, readSource } from "./sources/mod.ts";
 
 /** Progress of a diagnosis, for a terminal or a log. */
@@ -19,12 +19,14 @@ export type DiagnoseProgress =
 
 /** Options of {@link diagnoseCustomer}. */
 export interface DiagnoseOptions {
-  customerId: string;
+  /** Needed unless only source tools (roster-check) run on `sourcePath`. */
+  customerId?: string;
   settingsDir: string;
   /** Default: the settings' `oneshelf_environment`. */
   environment?: Environment;
   /** A OneRoster CSV directory or zip that replaces the settings' source. */
   sourcePath?: string;
+  /** Default: the four comparisons with the platform. */
   tools?: readonly ToolName[];
   /** Environment variables (database URLs); default none. */
   env?: Record<string, string | undefined>;
@@ -40,43 +42,63 @@ export interface Diagnosis {
 
 /**
  * Reads the roster and the platform side by side, then runs the diagnostics.
+ * When only source tools run (roster-check), no database is opened, and no
+ * settings are needed if `sourcePath` is given.
  *
  * @example
  * const { report } = await diagnoseCustomer({ customerId: "demo-isd", settingsDir, environment: "embedded" });
+ * const check = await diagnoseCustomer({ settingsDir, sourcePath: "export.zip", tools: ["roster-check"] });
  */
 export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagnosis> {
-  const loaded = await loadSettings(options.settingsDir, options.customerId);
-  const { settings } = loaded;
-  const environment = options.environment ?? settings.oneshelf_environment;
+  const tools = options.tools?.length ? options.tools : DEFAULT_TOOLS;
+  const onlySource = sourceOnly(tools);
+  if (!options.customerId && !(onlySource && options.sourcePath)) {
+    throw new SettingsError("a customer is needed, unless roster-check runs alone on an export given with --source");
+  }
+  const loaded = options.customerId ? await loadSettings(options.settingsDir, options.customerId) : undefined;
   const progress = options.onProgress;
-  const source = options.sourcePath ? { kind: "oneroster-csv" as const, path: options.sourcePath } : settings.source;
+  const source = options.sourcePath
+    ? { kind: "oneroster-csv" as const, path: options.sourcePath }
+    : loaded!.settings.source;
+  const readRoster = () =>
+    readSource(source, {
+      resolvePath: options.sourcePath || !loaded ? undefined : (p) => resolveSettingsPath(loaded, p),
+      onProgress: progress && ((p) => progress({ stage: "source", ...p })),
+      tolerateMissing: tools.includes("roster-check"),
+    });
+  const customer = loaded?.settings.customer_id ?? "(none)";
+  const settingsWarnings = loaded?.warnings ?? [];
+  const onTool = progress && ((tool: ToolName) => progress({ stage: "tool", tool }));
+
+  if (onlySource) {
+    const roster = await readRoster();
+    const report = runDiagnostics({ customer, environment: "none", roster, tools, now: options.now, onTool });
+    return { report, settingsWarnings };
+  }
+
+  const environment = options.environment ?? loaded!.settings.oneshelf_environment;
   const conn = await openPlatform(environment, { env: options.env, applicationName: "cdt diagnose" });
   try {
     // The source is parsed here while the database server produces rows.
     // allSettled: a failed side must not leave the other running unobserved.
     const [rosterResult, platformResult] = await Promise.allSettled([
-      readSource(source, {
-        resolvePath: options.sourcePath ? undefined : (p) => resolveSettingsPath(loaded, p),
-        onProgress: progress && ((p) => progress({ stage: "source", ...p })),
-      }),
-      readSnapshot(conn, settings.customer_id, {
+      readRoster(),
+      readSnapshot(conn, customer, {
         onProgress: progress && ((p) => progress({ stage: "platform", ...p })),
       }),
     ]);
     if (rosterResult.status === "rejected") throw rosterResult.reason;
     if (platformResult.status === "rejected") throw explainDatabaseError(platformResult.reason, conn);
-    const roster = rosterResult.value;
-    const platform = platformResult.value;
     const report = runDiagnostics({
-      customer: settings.customer_id,
+      customer,
       environment,
-      roster,
-      platform,
-      tools: options.tools,
+      roster: rosterResult.value,
+      platform: platformResult.value,
+      tools,
       now: options.now,
-      onTool: progress && ((tool) => progress({ stage: "tool", tool })),
+      onTool,
     });
-    return { report, settingsWarnings: loaded.warnings };
+    return { report, settingsWarnings };
   } finally {
     await conn.close();
   }

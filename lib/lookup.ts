@@ -8,8 +8,8 @@
 import { z } from "zod";
 import { GUARDIAN_ROLES, type Roster } from "./roster.ts";
 import type { PlatformSnapshot } from "./platform/snapshot.ts";
-import { type Finding, type ToolName } from "./diagnostics/findings.ts";
-import { DIAGNOSTICS } from "./diagnostics/run.ts";
+import type { Finding } from "./diagnostics/findings.ts";
+import { DEFAULT_TOOLS, DIAGNOSTICS } from "./diagnostics/run.ts";
 import { compareFindings } from "./diagnostics/findings.ts";
 import { normalizeEmail } from "./normalize.ts";
 import { type Environment } from "./platform/connect.ts";
@@ -164,7 +164,7 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
   // 4. The findings that name this person, their family's accounts or their classes.
   const concern = concernSet(query, key, roster, platform, people);
   const findings: Finding[] = [];
-  for (const tool of Object.keys(DIAGNOSTICS) as ToolName[]) {
+  for (const tool of DEFAULT_TOOLS) {
     for (const f of DIAGNOSTICS[tool](roster, platform)) {
       if (concerns(f, concern)) findings.push(f);
     }

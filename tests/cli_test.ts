@@ -177,3 +177,30 @@ Deno.test({
     assertMatch(r.stderr, /Demo check: all \d+ planted findings \(\d+ codes\) were found, and nothing else\./);
   },
 });
+
+Deno.test("diagnose --tool roster-check --source needs no customer and no database", async () => {
+  const dirty = new URL("./fixtures/oneroster-1.1-dirty", import.meta.url).pathname;
+  const r = await run(DIAGNOSE, ["--tool", "roster-check", "--source", dirty, "--format", "json"], {
+    STAGING_DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+  });
+  assertEquals(r.code, 0, r.stderr);
+  const report = Report.strict().parse(JSON.parse(r.stdout));
+  assertEquals([report.customer, report.environment, report.tools], ["(none)", "none", ["roster-check"]]);
+  assert(report.findings.some((f) => f.code === "row.rejected" && f.entity.line === 9));
+  assert(report.findings.some((f) => f.code === "header.misspelt_column" && f.entity.column === "midleName"));
+  const table = await run(DIAGNOSE, [
+    "--tool",
+    "roster-check",
+    "--source",
+    dirty,
+    "--format",
+    "table",
+    "--fail-on",
+    "error",
+  ]);
+  assertEquals(table.code, 1);
+  assertMatch(table.stdout, /^Check of a oneroster-csv 1\.1 export, /);
+  const noSource = await run(DIAGNOSE, ["--tool", "roster-check"]);
+  assertEquals(noSource.code, 2);
+  assertMatch(noSource.stderr, /--customer is required \(unless --tool roster-check runs alone on --source\)/);
+});

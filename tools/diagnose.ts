@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { extname } from "node:path";
 import { diagnoseCustomer } from "../lib/diagnose.ts";
 import { type Report, ToolName } from "../lib/diagnostics/findings.ts";
-import { AVAILABLE_TOOLS } from "../lib/diagnostics/run.ts";
+import { AVAILABLE_TOOLS, DEFAULT_TOOLS, sourceOnly } from "../lib/diagnostics/run.ts";
 import { Environment } from "../lib/platform/connect.ts";
 import { renderReport, ReportFormat } from "../lib/report/mod.ts";
 import { renderFixScript } from "../lib/report/fix-script.ts";
@@ -21,9 +21,11 @@ reports what is missing, extra or different. Only reads: production is opened
 in read-only transactions and nothing is ever written to it.
 
 Options:
-  --customer ID        customer_id of customer-integration-settings/<ID>.json (required)
-  --tool NAME          a diagnostic to run; repeatable (default: all available:
-                       ${AVAILABLE_TOOLS.join(", ")})
+  --customer ID        customer_id of customer-integration-settings/<ID>.json
+                       (required, except for roster-check alone on --source)
+  --tool NAME          a diagnostic to run; repeatable: ${AVAILABLE_TOOLS.join(", ")}
+                       (default: ${DEFAULT_TOOLS.join(", ")}).
+                       roster-check validates the export alone: no database
   --env ENV            embedded | staging | production (default: the settings'
                        oneshelf_environment). staging and production need
                        STAGING_DATABASE_URL / PRODUCTION_DATABASE_URL
@@ -47,6 +49,7 @@ Exit codes: 0 success, 1 failure or --fail-on hit, 2 usage or configuration erro
 Examples:
   deno task diagnose --customer demo-isd --env embedded
   deno task diagnose --customer demo-isd --tool campus-transfer --fix-script fix.sql
+  deno task diagnose --tool roster-check --source export.zip
   PRODUCTION_DATABASE_URL=postgres://… deno task diagnose --customer lincoln-usd --env production --format json --out lincoln.json
 `;
 
@@ -80,8 +83,6 @@ async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return EXIT.ok;
   }
-  if (!values.customer) throw new UsageError(`--customer is required\n\n${HELP}`);
-  const customerId = checkCustomerId(values.customer);
   const tools = (values.tool ?? []).map((t) => {
     const parsed = ToolName.safeParse(t);
     if (!parsed.success) {
@@ -92,6 +93,10 @@ async function main(args: string[]): Promise<number> {
     }
     return parsed.data;
   });
+  if (!values.customer && !(sourceOnly(tools) && values.source)) {
+    throw new UsageError(`--customer is required (unless --tool roster-check runs alone on --source)\n\n${HELP}`);
+  }
+  const customerId = values.customer === undefined ? undefined : checkCustomerId(values.customer);
   const environment = values.env === undefined ? undefined : Environment.safeParse(values.env);
   if (environment && !environment.success) {
     throw new UsageError(`--env "${values.env}" is not an environment; expected embedded, staging or production`);

@@ -4,13 +4,20 @@
  * that gathers them.
  */
 import { z } from "zod";
+import { ROSTER_CHECK_CODES } from "./roster-check-codes.ts";
 
 /** How bad a finding is. */
 export const Severity = z.enum(["error", "warning", "info"]);
 export type Severity = z.infer<typeof Severity>;
 
 /** The diagnostic tools, by their public names. */
-export const TOOL_NAMES = ["missing-data", "student-mismatch", "parent-email", "campus-transfer"] as const;
+export const TOOL_NAMES = [
+  "missing-data",
+  "student-mismatch",
+  "parent-email",
+  "campus-transfer",
+  "roster-check",
+] as const;
 export const ToolName = z.enum(TOOL_NAMES);
 export type ToolName = z.infer<typeof ToolName>;
 
@@ -154,6 +161,7 @@ export const CODES = {
     entityKeys: ["parentPlatformId", "studentPlatformId"],
     meaning: "a parent is linked to a stale student record while the active record is not linked",
   },
+  ...ROSTER_CHECK_CODES,
 } as const satisfies Record<string, CodeDefinition>;
 
 /** A released finding code. */
@@ -171,6 +179,7 @@ export const Resolution = z.object({
     "soft_delete",
     "update_record",
     "investigate",
+    "fix_export",
   ]),
   explanation: z.string(),
 });

@@ -1,6 +1,6 @@
 /** Runs the chosen diagnostics over a roster and a platform snapshot and assembles the report. */
 import type { Roster } from "../roster.ts";
-import type { PlatformSnapshot } from "../platform/snapshot.ts";
+import { emptySnapshot, type PlatformSnapshot } from "../platform/snapshot.ts";
 import { formatIssue } from "../sources/issues.ts";
 import { buildReport, type Finding, type Notice, type Report, type ToolName } from "./findings.ts";
 import { coverageNotices } from "./coverage.ts";
@@ -8,6 +8,7 @@ import { findMissingData } from "./missing-data.ts";
 import { findStudentMismatches } from "./student-mismatch.ts";
 import { findParentEmailConflicts } from "./parent-email.ts";
 import { findCampusTransfers } from "./campus-transfer.ts";
+import { checkRoster } from "./roster-check.ts";
 
 /** A diagnostic: a pure function from a roster and a platform snapshot to findings. */
 export type Diagnostic = (roster: Roster, platform: PlatformSnapshot) => Finding[];
@@ -18,17 +19,30 @@ export const DIAGNOSTICS: Record<ToolName, Diagnostic> = {
   "student-mismatch": findStudentMismatches,
   "parent-email": findParentEmailConflicts,
   "campus-transfer": findCampusTransfers,
+  "roster-check": (roster) => checkRoster(roster),
 };
 
-/** The tool names that can run, in report order. */
+/** Every tool that can run, in report order. */
 export const AVAILABLE_TOOLS = Object.keys(DIAGNOSTICS) as ToolName[];
+
+/** Tools that read only the source: no settings or database needed. */
+export const SOURCE_TOOLS: readonly ToolName[] = ["roster-check"];
+
+/** What `diagnose` runs when no --tool is given: the four comparisons with the platform. */
+export const DEFAULT_TOOLS = AVAILABLE_TOOLS.filter((t) => !SOURCE_TOOLS.includes(t));
+
+/** True when every tool reads only the source. */
+export function sourceOnly(tools: readonly ToolName[]): boolean {
+  return tools.length > 0 && tools.every((t) => SOURCE_TOOLS.includes(t));
+}
 
 /** The arguments of {@link runDiagnostics}. */
 export interface RunInput {
   customer: string;
   environment: string;
   roster: Roster;
-  platform: PlatformSnapshot;
+  /** Not needed when every tool reads only the source. */
+  platform?: PlatformSnapshot;
   tools?: readonly ToolName[];
   now?: Date;
   onTool?: (tool: ToolName) => void;
@@ -42,21 +56,26 @@ export interface RunInput {
  * const report = runDiagnostics({ customer: "demo-isd", environment: "embedded", roster, platform });
  */
 export function runDiagnostics(input: RunInput): Report {
-  const tools = input.tools?.length ? [...new Set(input.tools)] : AVAILABLE_TOOLS;
+  const tools = input.tools?.length ? [...new Set(input.tools)] : DEFAULT_TOOLS;
+  const platform = input.platform ?? (sourceOnly(tools) ? emptySnapshot() : undefined);
+  if (!platform) throw new Error(`${tools.join(", ")} need the platform snapshot`);
   const findings: Finding[] = [];
   for (const tool of tools) {
-    const diagnostic = DIAGNOSTICS[tool];
-    if (!diagnostic) throw new Error(`tool ${tool} is not available; available: ${AVAILABLE_TOOLS.join(", ")}`);
     input.onTool?.(tool);
-    findings.push(...diagnostic(input.roster, input.platform));
+    findings.push(...DIAGNOSTICS[tool](input.roster, platform));
   }
+  const compares = tools.some((t) => !SOURCE_TOOLS.includes(t));
   return buildReport({
     customer: input.customer,
     environment: input.environment,
     generatedAt: input.now ?? new Date(),
     source: input.roster.source,
     tools,
-    warnings: [...coverageNotices(input.roster, input.platform), ...sourceNotices(input.roster)],
+    warnings: [
+      ...(compares ? coverageNotices(input.roster, platform) : []),
+      // roster-check reports the reader's issues as findings; the other tools list them as warnings.
+      ...(tools.includes("roster-check") ? [] : sourceNotices(input.roster)),
+    ],
     findings,
   });
 }

@@ -12,7 +12,14 @@ const cell = (s: string) => s.replaceAll("|", "\\|").replace(/\r?\n/g, " ");
  */
 export function renderMarkdown(report: Report): string {
   const out: string[] = [];
-  out.push(`# Diagnosis of ${report.customer} (${report.environment})`, "");
+  out.push(
+    report.environment === "none"
+      ? `# Check of a ${report.source.kind} ${report.source.version} export${
+        report.customer === "(none)" ? "" : ` of ${report.customer}`
+      }`
+      : `# Diagnosis of ${report.customer} (${report.environment})`,
+    "",
+  );
   out.push(
     `Generated ${report.generatedAt} from ${report.source.kind} ${report.source.version}; tools: ${
       report.tools.join(", ")

@@ -18,7 +18,11 @@ export function renderTable(report: Report, options: TableOptions = {}): string 
   const perCode = options.perCode ?? 5;
   const out: string[] = [];
   out.push(
-    `Diagnosis of ${report.customer} (${report.environment}) from ${report.source.kind} ${report.source.version}, ${report.generatedAt}`,
+    report.environment === "none"
+      ? `Check of a ${report.source.kind} ${report.source.version} export${
+        report.customer === "(none)" ? "" : ` of ${report.customer}`
+      }, ${report.generatedAt}`
+      : `Diagnosis of ${report.customer} (${report.environment}) from ${report.source.kind} ${report.source.version}, ${report.generatedAt}`,
   );
   out.push(`Tools: ${report.tools.join(", ")}`);
   out.push("");

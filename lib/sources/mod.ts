@@ -8,6 +8,8 @@ export interface SourceReadOptions {
   onProgress?: (progress: ReadProgress) => void;
   /** Resolves a path from the settings (relative to the settings file). */
   resolvePath?: (path: string) => string;
+  /** Report missing required files and columns as issues instead of failing (roster-check). */
+  tolerateMissing?: boolean;
 }
 
 /**

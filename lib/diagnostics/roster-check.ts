@@ -1,0 +1,640 @@
+/**
+ * roster-check: validates an export on its own, before and without the
+ * platform. Reports what breaks OneRoster's rules and what will break a
+ * roster sync, as findings (codes in roster-check-codes.ts, documented in
+ * docs/roster-check.md).
+ */
+import { type EntityFile, fileMode, isActiveInSource, isGuardian, type Roster, type SourceIssue } from "../roster.ts";
+import { isValidEmail, normalizeEmail } from "../normalize.ts";
+import { type Finding, finding, type FindingCode } from "./findings.ts";
+import { indexSource } from "./indexes.ts";
+import { userName } from "./describe.ts";
+
+/** More guardians than this on one student is reported. */
+export const MAX_GUARDIANS = 6;
+
+const STAFF = new Set([
+  "teacher",
+  "administrator",
+  "aide",
+  "proctor",
+  "counselor",
+  "principal",
+  "siteAdministrator",
+  "districtAdministrator",
+  "systemAdministrator",
+]);
+
+/**
+ * Checks a roster (its reader's issues included) and returns roster-check findings.
+ *
+ * @example
+ * const findings = checkRoster(await readOneRosterCsv("export.zip", { tolerateMissing: true }));
+ */
+export function checkRoster(roster: Roster): Finding[] {
+  return [
+    ...fromIssues(roster.issues),
+    ...references(roster),
+    ...guardians(roster),
+    ...emails(roster),
+    ...values(roster),
+    ...volume(roster),
+  ];
+}
+
+type Entity = Record<string, string | number>;
+const fix = (explanation: string) => ({ action: "fix_export" as const, explanation });
+const FIX_IN_SIS = (explanation: string) => ({ action: "fix_in_sis" as const, explanation });
+
+/** The reader's issues, as findings. */
+function fromIssues(issues: SourceIssue[]): Finding[] {
+  const out: Finding[] = [];
+  for (const issue of issues) {
+    const d = issue.data ?? {};
+    const details = { count: issue.count, lines: issue.lines, ...d };
+    const add = (code: FindingCode, entity: Entity, explanation: string, severity?: "error" | "warning" | "info") =>
+      out.push(
+        finding({
+          code,
+          entity: entity as never,
+          message: messageOf(issue),
+          details,
+          resolution: fix(explanation),
+          severity,
+        }),
+      );
+    const file = d.file ?? issue.file;
+    switch (issue.kind) {
+      case "missing_manifest":
+        add(
+          "manifest.missing",
+          { file: "manifest.csv" },
+          "Add manifest.csv (propertyName,value) with oneroster.version and a file.<name> row per file.",
+        );
+        break;
+      case "version":
+        add(
+          "manifest.version",
+          { file: "manifest.csv" },
+          "Set oneroster.version to 1.1 or 1.2.",
+          issue.severity === "info" ? "info" : "warning",
+        );
+        break;
+      case "manifest_header":
+      case "bad_manifest_value":
+        add(
+          "manifest.malformed",
+          { file: "manifest.csv", line: issue.lines[0] ?? 0 },
+          "Write each manifest row as propertyName,value.",
+          issue.severity === "error" ? "error" : "warning",
+        );
+        break;
+      case "missing_file":
+        add(
+          "manifest.file_missing",
+          { file },
+          "Include the file, or declare it absent in manifest.csv.",
+          issue.severity === "error" ? "error" : "warning",
+        );
+        break;
+      case "declared_absent":
+        add("manifest.file_not_absent", { file }, "Declare the file bulk or delta in manifest.csv, or leave it out.");
+        break;
+      case "undeclared_file":
+        add("manifest.file_undeclared", { file }, "Declare the file in manifest.csv (file.<name>,bulk).");
+        break;
+      case "file_name":
+        add(
+          "manifest.file_name_case",
+          { file: issue.file },
+          "Name the file exactly as the spec does; names are case-sensitive.",
+        );
+        break;
+      case "layout":
+        add("manifest.not_at_root", { file: issue.file }, "Zip the files at the archive's root, without a folder.");
+        break;
+      case "empty_file":
+        add("file.empty", { file: issue.file }, "Write at least the header row, or declare the file absent.");
+        break;
+      case "required_column":
+        add(
+          "header.required_missing",
+          { file: issue.file, column: d.column },
+          "Add the column; the file cannot be read without it.",
+        );
+        break;
+      case "column_order":
+        add(
+          "header.column_order",
+          { file: issue.file },
+          "Write the spec's columns in the spec's order; extension columns go after them.",
+        );
+        break;
+      case "unknown_column":
+        add(
+          "header.unknown_column",
+          { file: issue.file, column: d.column },
+          "Rename vendor columns metadata.<ns>.<field>, or drop them.",
+        );
+        break;
+      case "misspelt_column":
+        add("header.misspelt_column", { file: issue.file, column: d.column }, `Rename the column ${d.intended}.`);
+        break;
+      case "duplicate_column":
+        add("header.duplicate_column", { file: issue.file, column: d.column }, "Keep one column of each name.");
+        break;
+      case "header_spaces":
+        add("header.padded_name", { file: issue.file, column: d.column }, "Remove the spaces around the header name.");
+        break;
+      case "missing_column":
+        add(
+          "header.optional_missing",
+          { file: issue.file, column: d.column },
+          "Nothing to do unless the district uses that field.",
+        );
+        break;
+      case "bad_row":
+        add(
+          "row.rejected",
+          { file: issue.file, line: issue.lines[0] ?? 0 },
+          "Correct the value in the SIS; a sync skips these rows.",
+        );
+        break;
+      case "field_count":
+        add(
+          "row.field_count",
+          { file: issue.file, line: issue.lines[0] ?? 0 },
+          "Quote fields that hold commas; every row needs the header's number of fields.",
+        );
+        break;
+      case "duplicate_id":
+        if (d.role && d.firstRole && d.role !== d.firstRole) {
+          add(
+            "identity.id_across_roles",
+            { sourcedId: d.sourcedId },
+            "Give each person one sourcedId and one row (roles.csv carries several roles in 1.2).",
+          );
+        } else {
+          add("identity.duplicate_id", { file: issue.file, sourcedId: d.sourcedId }, "Export each record once.");
+        }
+        break;
+      case "unresolved_reference":
+        add(
+          "reference.unresolved",
+          { file: issue.file, sourcedId: d.sourcedId, column: d.column, target: d.target },
+          "Export the referenced record, or drop the reference.",
+        );
+        break;
+      case "lenient_value":
+        add(
+          "value.nonstandard",
+          { file: issue.file, column: d.column ?? "", value: d.value ?? "" },
+          "Write the value as the spec spells it.",
+        );
+        break;
+      case "grade_code":
+        add(
+          "value.grade_code",
+          { file: issue.file, value: d.value },
+          "Use CEDS grade codes: IT, PR, PK, TK, KG, 01 … 13, PS, UG, Other.",
+        );
+        break;
+      case "bad_date":
+        add(
+          "value.bad_date",
+          { file: issue.file, column: d.column },
+          "Write dates as YYYY-MM-DD and dateLastModified as an ISO 8601 datetime.",
+        );
+        break;
+    }
+  }
+  return out;
+}
+
+function messageOf(issue: SourceIssue): string {
+  const where = issue.lines.length ? `${issue.file}:${issue.lines[0]}` : issue.file;
+  return `${where}: ${issue.message}${issue.count > 1 ? ` (${issue.count} rows)` : ""}`;
+}
+
+/** References between files, checked only into files the export holds in bulk. */
+function references(roster: Roster): Finding[] {
+  const out: Finding[] = [];
+  const src = indexSource(roster);
+  const bulk = (file: EntityFile) => fileMode(roster, file) === "bulk";
+  const courses = new Map(roster.courses.map((c) => [c.sourcedId, c]));
+  const sessions = new Map(roster.academicSessions.map((s) => [s.sourcedId, s]));
+  const unresolved = (file: string, sourcedId: string, column: string, target: string, what: string) =>
+    out.push(finding({
+      code: "reference.unresolved",
+      entity: { file, sourcedId, column, target },
+      message: `${file}: ${sourcedId}'s ${column} names ${what} "${target}", which is not in the export`,
+      details: {},
+      resolution: fix("Export the referenced record, or correct the reference."),
+    }));
+  const school = (file: string, sourcedId: string, column: string, target: string) => {
+    if (!target || src.rejected.has(target)) return;
+    const org = src.orgs.get(target);
+    if (!org) unresolved(file, sourcedId, column, target, "org");
+    else if (org.type !== "school") {
+      out.push(finding({
+        code: "reference.not_a_school",
+        entity: { file, sourcedId, column, target },
+        message: `${file}: ${sourcedId}'s ${column} names "${target}" (${org.name}), a ${org.type}, not a school`,
+        details: { type: org.type },
+        resolution: fix("Point the reference at the school's org."),
+      }));
+    }
+  };
+
+  if (bulk("orgs")) {
+    for (const u of roster.users) {
+      for (const o of new Set([...u.orgSourcedIds, ...u.roles.map((r) => r.orgSourcedId ?? "")])) {
+        if (o && !src.orgs.has(o) && !src.rejected.has(o)) {
+          unresolved("users.csv", u.sourcedId, "orgSourcedIds", o, "org");
+        }
+      }
+    }
+    for (const c of roster.classes) school("classes.csv", c.sourcedId, "schoolSourcedId", c.schoolSourcedId);
+    for (const c of roster.courses) {
+      if (c.orgSourcedId && !src.orgs.has(c.orgSourcedId)) {
+        unresolved("courses.csv", c.sourcedId, "orgSourcedId", c.orgSourcedId, "org");
+      }
+    }
+    for (const e of roster.enrollments) school("enrollments.csv", e.sourcedId, "schoolSourcedId", e.schoolSourcedId);
+    // Parent chains that loop.
+    const reported = new Set<string>();
+    for (const org of roster.orgs) {
+      const seen: string[] = [];
+      let at: string | undefined = org.sourcedId;
+      while (at && !seen.includes(at)) {
+        seen.push(at);
+        at = src.orgs.get(at)?.parentSourcedId;
+      }
+      if (at && at === org.sourcedId && !reported.has(org.sourcedId)) {
+        for (const id of seen) reported.add(id);
+        out.push(finding({
+          code: "reference.org_cycle",
+          entity: { sourcedId: org.sourcedId },
+          message: `orgs.csv: the parents of ${org.sourcedId} loop: ${[...seen, org.sourcedId].join(" → ")}`,
+          details: { cycle: seen },
+          resolution: fix("Give the district org no parent, and each school the district as parent."),
+        }));
+      }
+    }
+  }
+  if (bulk("courses") && roster.courses.length) {
+    for (const c of roster.classes) {
+      if (c.courseSourcedId && !courses.has(c.courseSourcedId)) {
+        unresolved("classes.csv", c.sourcedId, "courseSourcedId", c.courseSourcedId, "course");
+      }
+    }
+  }
+  if (bulk("academicSessions") && roster.academicSessions.length) {
+    for (const c of roster.classes) {
+      for (const t of c.termSourcedIds) {
+        if (!sessions.has(t)) unresolved("classes.csv", c.sourcedId, "termSourcedIds", t, "session");
+      }
+    }
+    for (const c of roster.courses) {
+      if (c.schoolYearSourcedId && !sessions.has(c.schoolYearSourcedId)) {
+        unresolved("courses.csv", c.sourcedId, "schoolYearSourcedId", c.schoolYearSourcedId, "session");
+      }
+    }
+    for (const s of roster.academicSessions) {
+      if (s.parentSourcedId && !sessions.has(s.parentSourcedId)) {
+        unresolved("academicSessions.csv", s.sourcedId, "parentSourcedId", s.parentSourcedId, "session");
+      }
+    }
+  }
+
+  for (const e of roster.enrollments) {
+    const cls = src.classes.get(e.classSourcedId);
+    const user = src.users.get(e.userSourcedId);
+    if (!cls && bulk("classes") && !src.rejected.has(e.classSourcedId)) {
+      unresolved("enrollments.csv", e.sourcedId, "classSourcedId", e.classSourcedId, "class");
+    }
+    if (!user && bulk("users") && !src.rejected.has(e.userSourcedId)) {
+      unresolved("enrollments.csv", e.sourcedId, "userSourcedId", e.userSourcedId, "user");
+    }
+    if (cls && e.schoolSourcedId && cls.schoolSourcedId && e.schoolSourcedId !== cls.schoolSourcedId) {
+      out.push(finding({
+        code: "reference.enrollment_school_mismatch",
+        entity: { sourcedId: e.sourcedId },
+        message:
+          `enrollments.csv: ${e.sourcedId} says school ${e.schoolSourcedId}, but its class ${cls.sourcedId} is at ${cls.schoolSourcedId}`,
+        details: { enrollmentSchool: e.schoolSourcedId, classSchool: cls.schoolSourcedId },
+        resolution: fix("Use the class's school on the enrollment."),
+      }));
+    }
+    if (user && (e.role === "student" || e.role === "teacher")) {
+      const wrong = e.role === "student" ? user.role !== "student" : user.role === "student" || isGuardian(user);
+      if (wrong) {
+        out.push(finding({
+          code: "reference.enrollment_role_mismatch",
+          entity: { sourcedId: e.sourcedId },
+          message: `enrollments.csv: ${e.sourcedId} enrolls ${user.sourcedId} (${
+            userName(user)
+          }, a ${user.role}) as ${e.role} in ${e.classSourcedId}`,
+          details: { enrollmentRole: e.role, userRole: user.role },
+          resolution: FIX_IN_SIS(
+            "Enroll the person with their own role; a sync would make a teacher a student (or the reverse).",
+          ),
+        }));
+      }
+    }
+    if (e.status === "active") {
+      for (
+        const [column, target, rec] of [["classSourcedId", e.classSourcedId, cls], [
+          "userSourcedId",
+          e.userSourcedId,
+          user,
+        ]] as const
+      ) {
+        if (rec?.status === "tobedeleted") {
+          out.push(finding({
+            code: "reference.active_to_deleted",
+            entity: { file: "enrollments.csv", sourcedId: e.sourcedId, column, target },
+            message: `enrollments.csv: active enrollment ${e.sourcedId} points at ${target}, which is tobedeleted`,
+            details: {},
+            resolution: fix("Mark the enrollment tobedeleted with its class or user."),
+          }));
+        }
+      }
+    }
+    if (
+      user && cls && e.role === "student" && isActiveInSource(e) && !user.orgSourcedIds.includes(cls.schoolSourcedId)
+    ) {
+      out.push(finding({
+        code: "reference.student_not_at_class_school",
+        entity: { sourcedId: e.sourcedId },
+        message: `enrollments.csv: student ${user.sourcedId} (${
+          userName(user)
+        }) is enrolled in ${cls.sourcedId} at ${cls.schoolSourcedId}, which is not among the student's schools (${
+          user.orgSourcedIds.join(", ") || "none"
+        })`,
+        details: { classSchool: cls.schoolSourcedId, studentSchools: user.orgSourcedIds },
+        resolution: FIX_IN_SIS(
+          "Add the school to the student's orgs, or move the enrollment; a platform sync may put the student in the wrong campus.",
+        ),
+      }));
+    }
+  }
+  return out;
+}
+
+/** Agent links: resolvable, guardian↔student, both sides in 1.2, not too many. */
+function guardians(roster: Roster): Finding[] {
+  const out: Finding[] = [];
+  const src = indexSource(roster);
+  const pairs = new Map<string, { guardian: string; student: string; sides: Set<string> }>();
+  const guardiansOf = new Map<string, Set<string>>();
+  for (const u of roster.users) {
+    for (const a of u.agentSourcedIds) {
+      const other = src.users.get(a);
+      if (!other) {
+        if (!src.rejected.has(a) && fileMode(roster, "users") === "bulk") {
+          out.push(finding({
+            code: "guardian.unresolved_agent",
+            entity: { sourcedId: u.sourcedId, agentSourcedId: a },
+            message: `users.csv: ${u.role} ${u.sourcedId} (${
+              userName(u)
+            }) lists agent "${a}", who is not in the export`,
+            details: {},
+            resolution: fix("Export the agent, or remove the id from agentSourcedIds."),
+          }));
+        }
+        continue;
+      }
+      const guardian = isGuardian(u) ? u : isGuardian(other) ? other : undefined;
+      const student = u.role === "student" ? u : other.role === "student" ? other : undefined;
+      if (!guardian || !student || guardian === student) {
+        out.push(finding({
+          code: "guardian.not_guardian_student",
+          entity: { sourcedId: u.sourcedId, agentSourcedId: a },
+          message: `users.csv: ${u.role} ${u.sourcedId} (${userName(u)}) lists ${other.role} ${a} (${
+            userName(other)
+          }) as an agent; agents link guardians and students only`,
+          details: { role: u.role, agentRole: other.role },
+          resolution: FIX_IN_SIS("Remove the link; staff are never a student's agents."),
+        }));
+        continue;
+      }
+      const key = `${guardian.sourcedId}\u0000${student.sourcedId}`;
+      let pair = pairs.get(key);
+      if (!pair) pairs.set(key, pair = { guardian: guardian.sourcedId, student: student.sourcedId, sides: new Set() });
+      pair.sides.add(u === guardian ? "guardian" : "student");
+      let set = guardiansOf.get(student.sourcedId);
+      if (!set) guardiansOf.set(student.sourcedId, set = new Set());
+      set.add(guardian.sourcedId);
+    }
+  }
+  if (roster.source.version === "1.2") {
+    for (const p of pairs.values()) {
+      if (p.sides.size === 2) continue;
+      const side = [...p.sides][0];
+      out.push(finding({
+        code: "guardian.one_sided_link",
+        entity: { guardianSourcedId: p.guardian, studentSourcedId: p.student },
+        message:
+          `users.csv: only the ${side} side links guardian ${p.guardian} and student ${p.student}; OneRoster 1.2 requires both`,
+        details: { side },
+        resolution: fix("List each in the other's agentSourcedIds."),
+      }));
+    }
+  }
+  for (const [student, set] of guardiansOf) {
+    if (set.size <= MAX_GUARDIANS) continue;
+    out.push(finding({
+      code: "guardian.too_many",
+      entity: { sourcedId: student },
+      message: `users.csv: student ${student} has ${set.size} guardians (more than ${MAX_GUARDIANS})`,
+      details: { guardians: [...set].sort() },
+      resolution: FIX_IN_SIS("Check the SIS contacts: emergency contacts are often exported as guardians."),
+    }));
+  }
+  return out;
+}
+
+/** Email syntax, guardians on a person's email, and emails on several guardians. */
+function emails(roster: Roster): Finding[] {
+  const out: Finding[] = [];
+  const people = new Map<string, string>();
+  const guardiansByEmail = new Map<string, string[]>();
+  for (const u of roster.users) {
+    const email = normalizeEmail(u.email);
+    if (!email) continue;
+    if (!isValidEmail(email)) {
+      out.push(finding({
+        code: "email.invalid",
+        severity: isGuardian(u) ? "error" : "warning",
+        entity: { sourcedId: u.sourcedId, email },
+        message: `users.csv: ${u.role} ${u.sourcedId} (${userName(u)}) has an invalid email "${u.email.trim()}"`,
+        details: { role: u.role },
+        resolution: FIX_IN_SIS(
+          isGuardian(u)
+            ? "Correct the guardian's email; no parent login can be made without it."
+            : "Correct the email in the SIS.",
+        ),
+      }));
+    }
+    if (!isActiveInSource(u)) continue;
+    if (isGuardian(u)) guardiansByEmail.set(email, [...(guardiansByEmail.get(email) ?? []), u.sourcedId]);
+    else if (u.role === "student" || STAFF.has(u.role)) {
+      if (!people.has(email)) people.set(email, `${u.role} ${u.sourcedId}`);
+    }
+  }
+  for (const [email, ids] of guardiansByEmail) {
+    const person = people.get(email);
+    if (person) {
+      for (const id of ids) {
+        out.push(finding({
+          code: "email.guardian_shares_person_email",
+          entity: { sourcedId: id, email },
+          message: `users.csv: guardian ${id}'s email ${email} is also the email of ${person}`,
+          details: { person },
+          resolution: FIX_IN_SIS(
+            "Give the guardian their own email; a login shared with a student or staff member breaks downstream systems.",
+          ),
+        }));
+      }
+    }
+    if (ids.length >= 2) {
+      out.push(finding({
+        code: "email.shared_by_guardians",
+        entity: { email },
+        message: `users.csv: ${ids.length} guardians share ${email}: ${ids.join(", ")}`,
+        details: { guardians: ids },
+        resolution: FIX_IN_SIS(
+          "One login will serve all of them; give each guardian their own email unless they are one family.",
+        ),
+      }));
+    }
+  }
+  return out;
+}
+
+/** Enumerations the reader keeps as written, date order, terms within school years. */
+function values(roster: Roster): Finding[] {
+  const out: Finding[] = [];
+  const sessions = new Map(roster.academicSessions.map((s) => [s.sourcedId, s]));
+  const courses = new Map(roster.courses.map((c) => [c.sourcedId, c]));
+  const iso = /^\d{4}-\d{2}-\d{2}$/;
+  const order = (file: string, sourcedId: string, begin: string | undefined, end: string | undefined, what: string) => {
+    if (begin && end && iso.test(begin) && iso.test(end) && begin > end) {
+      out.push(finding({
+        code: "value.date_order",
+        entity: { file, sourcedId },
+        message: `${file}: ${sourcedId} ${what} ${begin} after it ends ${end}`,
+        details: { begin, end },
+        resolution: fix("Correct the dates (endDate is the last day, or the day after in 1.2's roles)."),
+      }));
+    }
+  };
+  for (const c of roster.classes) {
+    if (c.classType && !["homeroom", "scheduled"].includes(c.classType)) {
+      out.push(finding({
+        code: "value.invalid_enum",
+        entity: { file: "classes.csv", sourcedId: c.sourcedId, column: "classType" },
+        message: `classes.csv: ${c.sourcedId} has classType "${c.classType}"; expected homeroom or scheduled`,
+        details: { value: c.classType },
+        resolution: fix("Use homeroom or scheduled."),
+      }));
+    }
+    const year = sessions.get(courses.get(c.courseSourcedId)?.schoolYearSourcedId ?? "");
+    for (const t of c.termSourcedIds) {
+      const term = sessions.get(t);
+      if (!year || !term || term === year || !iso.test(term.startDate) || !iso.test(year.startDate)) continue;
+      if (
+        term.startDate < year.startDate ||
+        (iso.test(term.endDate) && iso.test(year.endDate) && term.endDate > year.endDate)
+      ) {
+        out.push(finding({
+          code: "value.term_outside_school_year",
+          entity: { sourcedId: c.sourcedId, termSourcedId: t },
+          message:
+            `classes.csv: ${c.sourcedId}'s term ${t} (${term.startDate}–${term.endDate}) falls outside its school year ${year.sourcedId} (${year.startDate}–${year.endDate})`,
+          details: { term: [term.startDate, term.endDate], schoolYear: [year.startDate, year.endDate] },
+          resolution: fix("Give the class this year's terms."),
+        }));
+      }
+    }
+  }
+  for (const s of roster.academicSessions) {
+    if (!["gradingPeriod", "semester", "schoolYear", "term"].includes(s.type)) {
+      out.push(finding({
+        code: "value.invalid_enum",
+        entity: { file: "academicSessions.csv", sourcedId: s.sourcedId, column: "type" },
+        message:
+          `academicSessions.csv: ${s.sourcedId} has type "${s.type}"; expected gradingPeriod, semester, schoolYear or term`,
+        details: { value: s.type },
+        resolution: fix("Use one of the spec's session types."),
+      }));
+    }
+    order("academicSessions.csv", s.sourcedId, s.startDate, s.endDate, "starts");
+  }
+  for (const e of roster.enrollments) order("enrollments.csv", e.sourcedId, e.beginDate, e.endDate, "begins");
+  return out;
+}
+
+/** Counts per school, schools without students, classes without a teacher. */
+function volume(roster: Roster): Finding[] {
+  const out: Finding[] = [];
+  const counts = new Map<string, { students: number; teachers: number; classes: number; enrollments: number }>();
+  const schools = roster.orgs.filter((o) => o.type === "school" && isActiveInSource(o));
+  for (const s of schools) counts.set(s.sourcedId, { students: 0, teachers: 0, classes: 0, enrollments: 0 });
+  for (const u of roster.users) {
+    if (!isActiveInSource(u)) continue;
+    for (const o of new Set(u.orgSourcedIds)) {
+      const c = counts.get(o);
+      if (c && u.role === "student") c.students++;
+      else if (c && u.role === "teacher") c.teachers++;
+    }
+  }
+  const taught = new Set<string>();
+  for (const e of roster.enrollments) {
+    if (!isActiveInSource(e)) continue;
+    if (e.role === "teacher") taught.add(e.classSourcedId);
+    const c = counts.get(e.schoolSourcedId);
+    if (c) c.enrollments++;
+  }
+  for (const cls of roster.classes) {
+    if (!isActiveInSource(cls)) continue;
+    const c = counts.get(cls.schoolSourcedId);
+    if (c) c.classes++;
+    if (!taught.has(cls.sourcedId) && fileMode(roster, "enrollments") === "bulk") {
+      out.push(finding({
+        code: "volume.class_without_teacher",
+        entity: { sourcedId: cls.sourcedId },
+        message: `classes.csv: class ${cls.sourcedId} (${cls.title.trim()}) has no active teacher enrollment`,
+        details: { school: cls.schoolSourcedId },
+        resolution: FIX_IN_SIS("Assign the class's teacher in the SIS; without one nobody manages it in Bookmarked."),
+      }));
+    }
+  }
+  for (const s of schools) {
+    const c = counts.get(s.sourcedId)!;
+    out.push(finding({
+      code: "volume.school_counts",
+      entity: { sourcedId: s.sourcedId },
+      message:
+        `${s.name}: ${c.students} students, ${c.teachers} teachers, ${c.classes} classes, ${c.enrollments} enrollments`,
+      details: { name: s.name, ...c },
+      resolution: {
+        action: "investigate",
+        explanation: "Compare with what the district expects; a school far below its usual size is a partial export.",
+      },
+    }));
+    if (c.students === 0 && fileMode(roster, "users") === "bulk") {
+      out.push(finding({
+        code: "volume.school_without_students",
+        entity: { sourcedId: s.sourcedId },
+        message: `orgs.csv: school ${s.sourcedId} (${s.name}) has no active student`,
+        details: c,
+        resolution: FIX_IN_SIS(
+          "A new or closed school, or students exported under the district org: check with the district.",
+        ),
+      }));
+    }
+  }
+  return out;
+}

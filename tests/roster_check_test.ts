@@ -1,0 +1,405 @@
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { join } from "node:path";
+import { zipSync } from "fflate";
+import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
+import { checkRoster } from "../lib/diagnostics/roster-check.ts";
+import { CODES, type Finding } from "../lib/diagnostics/findings.ts";
+import { generateDistrict } from "../lib/demo/generate.ts";
+import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
+import { HEADERS, MINIMAL_11, withBundle, withTempDir } from "./helpers/bundle.ts";
+
+const V12 = new URL("./fixtures/oneroster-1.2", import.meta.url).pathname;
+const check = async (dir: string) =>
+  checkRoster(await readOneRosterCsv(dir, { tolerateMissing: true, asOf: "2026-11-26" }));
+const keys = (fs: Finding[]) => fs.map((f) => `${f.code} ${JSON.stringify(f.entity)}`);
+const u = (row: string) => `${HEADERS.users}\n${row}\n`;
+const users = (...rows: string[]) => `${HEADERS.users}\n${rows.join("\n")}\n`;
+const STUDENT = "stu-1,active,,true,sch-1,student,ana,,Ana,Ruiz,,1042,,,,,03,";
+const TEACHER = "tch-1,active,,true,sch-1,teacher,li,,Li,Lee,,T1,li@example.org,,,,,";
+const ORGS = `${HEADERS.orgs}\nsch-1,active,,Lincoln,school,1,\n`;
+const ENROLL = (...rows: string[]) => `${HEADERS.enrollments}\n${rows.join("\n")}\n`;
+const CLASS = (...rows: string[]) => `${HEADERS.classes}\n${rows.join("\n")}\n`;
+
+Deno.test("a clean export trips no check: only the per-school counts", async () => {
+  await withBundle({}, async (dir) => {
+    const findings = await check(dir);
+    assertEquals(keys(findings), ['volume.school_counts {"sourcedId":"sch-1"}']);
+    assertEquals(findings[0].details, { name: "Lincoln", students: 1, teachers: 1, classes: 1, enrollments: 2 });
+  });
+});
+
+Deno.test("a clean generated district's export has no errors and no warnings", async () => {
+  await withTempDir(async (dir) => {
+    await writeOneRosterCsv(dir, generateDistrict({ students: 400, seed: 2 }).roster, { bom: true, crlf: true });
+    const findings = await check(dir);
+    assertEquals(findings.filter((f) => f.severity !== "info").map((f) => f.message), []);
+  });
+});
+
+const CASES: Array<[string, Record<string, string | null>, string, Record<string, string | number>]> = [
+  ["no manifest", { "manifest.csv": null }, "manifest.missing", { file: "manifest.csv" }],
+  ["an unknown version", { "manifest.csv": "propertyName,value\noneroster.version,2.0\n" }, "manifest.version", {
+    file: "manifest.csv",
+  }],
+  [
+    "a bad file mode",
+    { "manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.users,full\n" },
+    "manifest.malformed",
+    { file: "manifest.csv", line: 3 },
+  ],
+  [
+    "a declared file missing",
+    { "manifest.csv": MINIMAL_11["manifest.csv"] + "file.courses,bulk\n" },
+    "manifest.file_missing",
+    { file: "courses.csv" },
+  ],
+  ["a required file missing", { "classes.csv": null }, "manifest.file_missing", { file: "classes.csv" }],
+  [
+    "an absent file present",
+    {
+      "manifest.csv": MINIMAL_11["manifest.csv"] + "file.courses,absent\n",
+      "courses.csv":
+        "sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,orgSourcedId,subjects,subjectCodes\n",
+    },
+    "manifest.file_not_absent",
+    { file: "courses.csv" },
+  ],
+  ["an undeclared file", { "demographics.csv": "sourcedId,status\n" }, "manifest.file_undeclared", {
+    file: "demographics.csv",
+  }],
+  [
+    "a file name in another case",
+    { "users.csv": null, "Users.csv": MINIMAL_11["users.csv"] },
+    "manifest.file_name_case",
+    { file: "Users.csv" },
+  ],
+  ["an empty file", { "classes.csv": "" }, "file.empty", { file: "classes.csv" }],
+  [
+    "a required column missing",
+    { "users.csv": "sourcedId,status,givenName,familyName\nstu-1,active,Ana,Ruiz\n" },
+    "header.required_missing",
+    { file: "users.csv", column: "role" },
+  ],
+  [
+    "columns out of order",
+    {
+      "orgs.csv":
+        "sourcedId,name,status,dateLastModified,type,identifier,parentSourcedId\nsch-1,Lincoln,active,,school,1,\n",
+    },
+    "header.column_order",
+    { file: "orgs.csv" },
+  ],
+  [
+    "an unknown column",
+    { "orgs.csv": `${HEADERS.orgs},principal\nsch-1,active,,Lincoln,school,1,,Ms X\n` },
+    "header.unknown_column",
+    { file: "orgs.csv", column: "principal" },
+  ],
+  [
+    "a misspelt column",
+    { "users.csv": u(STUDENT).replace("familyName", "familyNme") + TEACHER + "\n" },
+    "header.misspelt_column",
+    { file: "users.csv", column: "familyNme" },
+  ],
+  [
+    "a column twice",
+    { "orgs.csv": `${HEADERS.orgs},name\nsch-1,active,,Lincoln,school,1,,Other\n` },
+    "header.duplicate_column",
+    { file: "orgs.csv", column: "name" },
+  ],
+  ["a padded header", { "orgs.csv": ORGS.replace(",name,", ", name ,") }, "header.padded_name", {
+    file: "orgs.csv",
+    column: "name",
+  }],
+  [
+    "an optional column missing",
+    { "orgs.csv": "sourcedId,status,dateLastModified,name,type,parentSourcedId\nsch-1,active,,Lincoln,school,\n" },
+    "header.optional_missing",
+    { file: "orgs.csv", column: "identifier" },
+  ],
+  [
+    "a misspelt role",
+    { "users.csv": users(STUDENT, TEACHER, "stu-2,active,,true,sch-1,studnet,b,,B,C,,1043,,,,,03,") },
+    "row.rejected",
+    { file: "users.csv", line: 4 },
+  ],
+  [
+    "a short row",
+    { "users.csv": users(STUDENT, TEACHER, "stu-2,active,,true,sch-1,student,b,,B,C") },
+    "row.field_count",
+    { file: "users.csv", line: 4 },
+  ],
+  [
+    "a duplicate id",
+    {
+      "classes.csv": CLASS(
+        "cls-1,active,,Reading,03,,R3,scheduled,,sch-1,,,,",
+        "cls-1,active,,Reading,03,,R3,scheduled,,sch-1,,,,",
+      ),
+    },
+    "identity.duplicate_id",
+    { file: "classes.csv", sourcedId: "cls-1" },
+  ],
+  [
+    "an id used by two roles",
+    { "users.csv": users(STUDENT, TEACHER, "stu-1,active,,true,sch-1,teacher,x,,X,Y,,,,,,,,") },
+    "identity.id_across_roles",
+    { sourcedId: "stu-1" },
+  ],
+  [
+    "an unresolved user",
+    {
+      "enrollments.csv": ENROLL(
+        "enr-2,active,,cls-1,sch-1,tch-1,teacher,true,,",
+        "enr-9,active,,cls-1,sch-1,stu-9,student,false,,",
+      ),
+    },
+    "reference.unresolved",
+    { file: "enrollments.csv", sourcedId: "enr-9", column: "userSourcedId", target: "stu-9" },
+  ],
+  [
+    "a school that is a district",
+    {
+      "orgs.csv": `${ORGS}dist-1,active,,District,district,D,\n`,
+      "classes.csv": CLASS("cls-1,active,,Reading,03,,R3,scheduled,,dist-1,,,,"),
+    },
+    "reference.not_a_school",
+    { file: "classes.csv", sourcedId: "cls-1", column: "schoolSourcedId", target: "dist-1" },
+  ],
+  [
+    "an enrollment at another school than its class",
+    {
+      "orgs.csv": `${ORGS}sch-2,active,,Adams,school,2,\n`,
+      "users.csv": users(
+        'stu-1,active,,true,"sch-1,sch-2",student,ana,,Ana,Ruiz,,1042,,,,,03,',
+        TEACHER,
+        "stu-2,active,,true,sch-2,student,b,,B,C,,1043,,,,,03,",
+      ),
+      "enrollments.csv": ENROLL(
+        "enr-1,active,,cls-1,sch-2,stu-1,student,false,,",
+        "enr-2,active,,cls-1,sch-1,tch-1,teacher,true,,",
+      ),
+    },
+    "reference.enrollment_school_mismatch",
+    { sourcedId: "enr-1" },
+  ],
+  [
+    "a teacher enrolled as a student",
+    {
+      "enrollments.csv": ENROLL(
+        "enr-1,active,,cls-1,sch-1,stu-1,student,false,,",
+        "enr-2,active,,cls-1,sch-1,tch-1,student,false,,",
+      ),
+    },
+    "reference.enrollment_role_mismatch",
+    { sourcedId: "enr-2" },
+  ],
+  [
+    "an active enrollment of a tobedeleted user",
+    { "users.csv": users("stu-1,tobedeleted,,true,sch-1,student,ana,,Ana,Ruiz,,1042,,,,,03,", TEACHER) },
+    "reference.active_to_deleted",
+    { file: "enrollments.csv", sourcedId: "enr-1", column: "userSourcedId", target: "stu-1" },
+  ],
+  [
+    "orgs whose parents loop",
+    {
+      "orgs.csv": `${HEADERS.orgs}\nsch-1,active,,Lincoln,school,1,dist-1\ndist-1,active,,District,district,D,sch-1\n`,
+    },
+    "reference.org_cycle",
+    { sourcedId: "sch-1" },
+  ],
+  [
+    "a student in a class of another school",
+    {
+      "orgs.csv": `${ORGS}sch-2,active,,Adams,school,2,\n`,
+      "users.csv": users("stu-1,active,,true,sch-2,student,ana,,Ana,Ruiz,,1042,,,,,03,", TEACHER),
+    },
+    "reference.student_not_at_class_school",
+    { sourcedId: "enr-1" },
+  ],
+  [
+    "an agent that is nobody",
+    { "users.csv": users("stu-1,active,,true,sch-1,student,ana,,Ana,Ruiz,,1042,,,,par-9,03,", TEACHER) },
+    "guardian.unresolved_agent",
+    { sourcedId: "stu-1", agentSourcedId: "par-9" },
+  ],
+  [
+    "a teacher as a student's agent",
+    { "users.csv": users("stu-1,active,,true,sch-1,student,ana,,Ana,Ruiz,,1042,,,,tch-1,03,", TEACHER) },
+    "guardian.not_guardian_student",
+    { sourcedId: "stu-1", agentSourcedId: "tch-1" },
+  ],
+  [
+    "seven guardians",
+    {
+      "users.csv": users(
+        'stu-1,active,,true,sch-1,student,ana,,Ana,Ruiz,,1042,,,,"g1,g2,g3,g4,g5,g6,g7",03,',
+        TEACHER,
+        ...[1, 2, 3, 4, 5, 6, 7].map((i) => `g${i},active,,true,sch-1,relative,g${i},,G,${i},,,g${i}@example.org,,,,,`),
+      ),
+    },
+    "guardian.too_many",
+    { sourcedId: "stu-1" },
+  ],
+  [
+    "a guardian with an invalid email",
+    { "users.csv": users(STUDENT, TEACHER, "par-1,active,,true,sch-1,parent,p,,P,Q,,,rosa@@example.org,,,stu-1,,") },
+    "email.invalid",
+    { sourcedId: "par-1", email: "rosa@@example.org" },
+  ],
+  [
+    "a guardian on a student's email",
+    {
+      "users.csv": users(
+        "stu-1,active,,true,sch-1,student,ana,,Ana,Ruiz,,1042,ana@example.org,,,,03,",
+        TEACHER,
+        "par-1,active,,true,sch-1,parent,p,,P,Q,,,Ana@Example.org,,,stu-1,,",
+      ),
+    },
+    "email.guardian_shares_person_email",
+    { sourcedId: "par-1", email: "ana@example.org" },
+  ],
+  [
+    "two guardians on one email",
+    {
+      "users.csv": users(
+        STUDENT,
+        TEACHER,
+        "par-1,active,,true,sch-1,parent,p,,P,Q,,,home@example.org,,,stu-1,,",
+        "par-2,active,,true,sch-1,parent,r,,R,Q,,,home@example.org,,,stu-1,,",
+      ),
+    },
+    "email.shared_by_guardians",
+    { email: "home@example.org" },
+  ],
+  ["a status in capitals", { "orgs.csv": `${HEADERS.orgs}\nsch-1,Active,,Lincoln,school,1,\n` }, "value.nonstandard", {
+    file: "orgs.csv",
+    column: "status",
+    value: "Active",
+  }],
+  [
+    "an unknown class type",
+    { "classes.csv": CLASS("cls-1,active,,Reading,03,,R3,lab,,sch-1,,,,") },
+    "value.invalid_enum",
+    { file: "classes.csv", sourcedId: "cls-1", column: "classType" },
+  ],
+  [
+    "a grade that is not CEDS",
+    { "users.csv": users("stu-1,active,,true,sch-1,student,ana,,Ana,Ruiz,,1042,,,,,3rd,", TEACHER) },
+    "value.grade_code",
+    { file: "users.csv", value: "3rd" },
+  ],
+  [
+    "a date that is not ISO",
+    {
+      "enrollments.csv": ENROLL(
+        "enr-1,active,,cls-1,sch-1,stu-1,student,false,8/1/2026,",
+        "enr-2,active,,cls-1,sch-1,tch-1,teacher,true,,",
+      ),
+    },
+    "value.bad_date",
+    { file: "enrollments.csv", column: "beginDate" },
+  ],
+  [
+    "an enrollment ending before it begins",
+    {
+      "enrollments.csv": ENROLL(
+        "enr-1,active,,cls-1,sch-1,stu-1,student,false,2027-01-01,2026-01-01",
+        "enr-2,active,,cls-1,sch-1,tch-1,teacher,true,,",
+      ),
+    },
+    "value.date_order",
+    { file: "enrollments.csv", sourcedId: "enr-1" },
+  ],
+  [
+    "a term outside its school year",
+    {
+      "manifest.csv": MINIMAL_11["manifest.csv"] + "file.courses,bulk\nfile.academicSessions,bulk\n",
+      "courses.csv":
+        "sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,orgSourcedId,subjects,subjectCodes\ncrs-1,active,,sy-2027,Reading,R,03,sch-1,,\n",
+      "academicSessions.csv":
+        "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\n" +
+        "sy-2027,active,,2026-27,schoolYear,2026-08-01,2027-06-15,,2027\nt1,active,,Old,term,2025-08-01,2025-12-20,sy-2027,2027\n",
+    },
+    "value.term_outside_school_year",
+    { sourcedId: "cls-1", termSourcedId: "t1" },
+  ],
+  [
+    "a school without students",
+    { "orgs.csv": `${ORGS}sch-2,active,,Adams,school,2,\n` },
+    "volume.school_without_students",
+    { sourcedId: "sch-2" },
+  ],
+  [
+    "a class without a teacher",
+    { "enrollments.csv": ENROLL("enr-1,active,,cls-1,sch-1,stu-1,student,false,,") },
+    "volume.class_without_teacher",
+    { sourcedId: "cls-1" },
+  ],
+];
+
+for (const [name, files, code, entity] of CASES) {
+  Deno.test(`roster-check: ${name} trips ${code}`, async () => {
+    await withBundle(files, async (dir) => {
+      const findings = await check(dir);
+      assert(
+        keys(findings).includes(`${code} ${JSON.stringify(entity)}`),
+        `expected ${code} ${JSON.stringify(entity)}; got:\n${keys(findings).join("\n")}`,
+      );
+    });
+  });
+}
+
+Deno.test("roster-check: a 1.2 link carried by one side only trips guardian.one_sided_link (1.1 allows it)", async () => {
+  await withTempDir(async (dir) => {
+    for await (const f of Deno.readDir(V12)) await Deno.copyFile(join(V12, f.name), join(dir, f.name));
+    const text = await Deno.readTextFile(join(dir, "users.csv"));
+    await Deno.writeTextFile(
+      join(dir, "users.csv"),
+      text.replace(
+        "stu-2,active,2026-08-01T00:00:00Z,true,ben,,Ben,Okafor,,1043,,,,par-1,",
+        "stu-2,active,2026-08-01T00:00:00Z,true,ben,,Ben,Okafor,,1043,,,,,",
+      ),
+    );
+    assert(
+      keys(await check(dir)).includes(
+        'guardian.one_sided_link {"guardianSourcedId":"par-1","studentSourcedId":"stu-2"}',
+      ),
+    );
+  });
+  await withBundle({
+    "users.csv": users(
+      "stu-1,active,,true,sch-1,student,ana,,Ana,Ruiz,,1042,,,,,03,",
+      TEACHER,
+      "par-1,active,,true,sch-1,parent,p,,P,Q,,,p@example.org,,,stu-1,,",
+    ),
+  }, async (dir) => {
+    assert(!keys(await check(dir)).some((k) => k.startsWith("guardian.one_sided_link")));
+  });
+});
+
+Deno.test("roster-check: a zip with its files in a folder trips manifest.not_at_root", async () => {
+  await withTempDir(async (dir) => {
+    const files: Record<string, Uint8Array> = {};
+    for (const [name, text] of Object.entries(MINIMAL_11)) files[`export/${name}`] = new TextEncoder().encode(text);
+    await Deno.writeFile(join(dir, "x.zip"), zipSync(files));
+    assert(keys(await check(join(dir, "x.zip"))).includes('manifest.not_at_root {"file":"(bundle)"}'));
+  });
+});
+
+Deno.test("every roster-check code has a test case above", () => {
+  const tested = new Set([
+    ...CASES.map((c) => c[2]),
+    "guardian.one_sided_link",
+    "manifest.not_at_root",
+    "volume.school_counts",
+  ]);
+  const codes = Object.entries(CODES).filter(([, d]) => d.tool === "roster-check").map(([c]) => c);
+  assertEquals(codes.filter((c) => !tested.has(c)), []);
+});
+
+Deno.test("docs/roster-check.md documents exactly the roster-check codes (deno task docs rewrites it)", async () => {
+  const { renderRosterCheckDoc } = await import("../lib/diagnostics/roster-check-doc.ts");
+  const doc = await Deno.readTextFile(new URL("../docs/roster-check.md", import.meta.url));
+  assertEquals(doc, renderRosterCheckDoc());
+});
