@@ -18,7 +18,6 @@ import {
   type Roster,
   User,
 } from "../../roster.ts";
-import { normalizeGrade } from "../../normalize.ts";
 import { SourceError } from "../errors.ts";
 import { IssueCollector } from "../issues.ts";
 import { type Bundle, openBundle } from "./bundle.ts";
@@ -27,17 +26,19 @@ import { mapHeader } from "./header.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
 import { csvRecords, csvRecordsContaining } from "./records.ts";
 import {
-  checkDate,
-  ENROLLMENT_ROLES,
-  GRADE_CODES,
-  readBoolean,
-  readEnum,
-  readList,
-  readStatus,
-  ROLES_11,
-  ROLES_12,
-  type Warn,
-} from "./values.ts";
+  classRow,
+  courseRow,
+  dated,
+  enrollmentRow,
+  type Extensions,
+  type Get,
+  ORG_TYPES,
+  orgRow,
+  type RowBuilder,
+  sessionRow,
+  userRow,
+} from "./rows.ts";
+import { checkDate, readEnum, readStatus, ROLES_12, type Warn } from "./values.ts";
 
 /** Progress while reading: rows read so far in one file. */
 export interface ReadProgress {
@@ -76,7 +77,6 @@ export interface ReadOptions {
 
 const PROGRESS_EVERY = 25_000;
 const REQUIRED_FILES: readonly CsvFile[] = ["orgs", "users", "classes", "enrollments"];
-const ORG_TYPES = ["department", "school", "district", "local", "state", "national"] as const;
 
 /** What the reader expects of a column, for error messages. */
 const EXPECTED: Record<string, string> = {
@@ -560,153 +560,3 @@ class BundleReader {
     this.options.onProgress?.({ file: name, rows, done: true });
   }
 }
-
-type Get = (column: string) => string;
-type Extensions = () => Record<string, string> | undefined;
-/** Builds a candidate record from a row, or returns why the row cannot be read. */
-type RowBuilder = (
-  get: Get,
-  warn: Warn,
-  extensions: Extensions,
-) => Record<string, unknown> & { sourcedId: string } | string;
-
-function grades(raw: string, warn: Warn): string[] {
-  const list = readList(raw);
-  for (const g of list) {
-    if (!GRADE_CODES.has(normalizeGrade(g))) {
-      warn(`column "grades" has "${g}"; not a CEDS grade code, kept as written`, {
-        kind: "grade_code",
-        column: "grades",
-        value: g,
-      });
-    }
-  }
-  return list;
-}
-
-/** Checks the dates every row may carry, then builds it. */
-function dated(build: RowBuilder, dates: Array<[string, "date" | "datetime"]> = []): RowBuilder {
-  return (get, warn, extensions) => {
-    checkDate(get("dateLastModified"), "dateLastModified", "datetime", warn);
-    for (const [column, kind] of dates) checkDate(get(column), column, kind, warn);
-    return build(get, warn, extensions);
-  };
-}
-
-const orgRow: RowBuilder = (get, warn, extensions) => ({
-  sourcedId: get("sourcedId").trim(),
-  status: readStatus(get("status"), warn),
-  name: get("name").trim(),
-  type: readEnum(get("type"), "type", ORG_TYPES, warn),
-  identifier: get("identifier").trim(),
-  parentSourcedId: get("parentSourcedId").trim() || undefined,
-  extensions: extensions(),
-});
-
-function userRow(
-  version: OneRosterVersion,
-  roles: Map<string, RoleAssignment[]> | undefined,
-  asOf?: string,
-): RowBuilder {
-  const today = asOf ?? new Date().toISOString().slice(0, 10);
-  return (get, warn, extensions) => {
-    const sourcedId = get("sourcedId").trim();
-    let role: string;
-    let assignments: RoleAssignment[];
-    let orgSourcedIds = readList(get("orgSourcedIds"));
-    const fromRoles = roles?.get(sourcedId)?.filter((r) => !r.endDate || r.endDate > today);
-    if (version === "1.2" && fromRoles?.length) {
-      assignments = fromRoles;
-      const primary = fromRoles.find((r) => r.roleType === "primary") ?? fromRoles[0];
-      role = primary.role;
-      const primaryOrg = get("primaryOrgSourcedId").trim();
-      const orgs = fromRoles.map((r) => r.orgSourcedId).filter((o): o is string => !!o);
-      orgSourcedIds = [...new Set([...(primaryOrg ? [primaryOrg] : []), ...orgs, ...orgSourcedIds])];
-    } else {
-      const rawRole = get("role");
-      if (version === "1.2" && !rawRole.trim()) {
-        return `user "${sourcedId}" has no current role in roles.csv; expected a roles.csv row with its userSourcedId`;
-      }
-      role = readEnum(rawRole, "role", version === "1.2" ? ROLES_12 : ROLES_11, warn);
-      if (!(version === "1.2" ? ROLES_12 : ROLES_11 as readonly string[]).includes(role) && !role.startsWith("ext:")) {
-        return `column "role" has "${rawRole.trim()}"; expected one of ${
-          (version === "1.2" ? ROLES_12 : ROLES_11).join(", ")
-        }`;
-      }
-      assignments = orgSourcedIds.map((org, i) => ({
-        role: role as RoleAssignment["role"],
-        roleType: i === 0 ? "primary" : "secondary",
-        orgSourcedId: org,
-      }));
-    }
-    return {
-      sourcedId,
-      status: readStatus(get("status"), warn),
-      enabledUser: readBoolean(get("enabledUser"), "enabledUser", true, warn),
-      role,
-      roles: assignments,
-      orgSourcedIds,
-      username: get("username").trim(),
-      givenName: get("givenName"),
-      familyName: get("familyName"),
-      middleName: get("middleName"),
-      identifier: get("identifier").trim(),
-      email: get("email"),
-      agentSourcedIds: readList(get("agentSourcedIds")),
-      grades: grades(get("grades"), warn),
-      extensions: extensions(),
-    };
-  };
-}
-
-const classRow: RowBuilder = (get, warn, extensions) => ({
-  sourcedId: get("sourcedId").trim(),
-  status: readStatus(get("status"), warn),
-  title: get("title"),
-  classCode: get("classCode").trim(),
-  classType: readEnum(get("classType"), "classType", ["homeroom", "scheduled"], warn),
-  courseSourcedId: get("courseSourcedId").trim(),
-  schoolSourcedId: get("schoolSourcedId").trim(),
-  termSourcedIds: readList(get("termSourcedIds")),
-  grades: grades(get("grades"), warn),
-  extensions: extensions(),
-});
-
-const enrollmentRow: RowBuilder = (get, warn, extensions) => {
-  const role = readEnum(get("role"), "role", ENROLLMENT_ROLES, warn);
-  if (!(ENROLLMENT_ROLES as readonly string[]).includes(role) && !role.startsWith("ext:")) {
-    return `column "role" has "${get("role").trim()}"; expected one of ${ENROLLMENT_ROLES.join(", ")}`;
-  }
-  return {
-    sourcedId: get("sourcedId").trim(),
-    status: readStatus(get("status"), warn),
-    classSourcedId: get("classSourcedId").trim(),
-    schoolSourcedId: get("schoolSourcedId").trim(),
-    userSourcedId: get("userSourcedId").trim(),
-    role,
-    primary: readBoolean(get("primary"), "primary", undefined, warn),
-    beginDate: get("beginDate").trim() || undefined,
-    endDate: get("endDate").trim() || undefined,
-    extensions: extensions(),
-  };
-};
-
-const courseRow: RowBuilder = (get, warn) => ({
-  sourcedId: get("sourcedId").trim(),
-  status: readStatus(get("status"), warn),
-  title: get("title"),
-  courseCode: get("courseCode").trim(),
-  orgSourcedId: get("orgSourcedId").trim(),
-  schoolYearSourcedId: get("schoolYearSourcedId").trim(),
-});
-
-const sessionRow: RowBuilder = (get, warn) => ({
-  sourcedId: get("sourcedId").trim(),
-  status: readStatus(get("status"), warn),
-  title: get("title"),
-  type: readEnum(get("type"), "type", ["gradingPeriod", "semester", "schoolYear", "term"], warn),
-  startDate: get("startDate").trim(),
-  endDate: get("endDate").trim(),
-  parentSourcedId: get("parentSourcedId").trim(),
-  schoolYear: get("schoolYear").trim(),
-});

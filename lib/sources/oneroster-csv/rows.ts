@@ -1,0 +1,181 @@
+/**
+ * Builds roster records from rows addressed by OneRoster column name. The CSV
+ * reader and the REST reader (which presents JSON records the same way) share
+ * these, so every source reads values with the same leniency and warnings.
+ */
+import type { RoleAssignment } from "../../roster.ts";
+import { normalizeGrade } from "../../normalize.ts";
+import type { OneRosterVersion } from "./columns.ts";
+import {
+  checkDate,
+  ENROLLMENT_ROLES,
+  GRADE_CODES,
+  readBoolean,
+  readEnum,
+  readList,
+  readStatus,
+  ROLES_11,
+  ROLES_12,
+  type Warn,
+} from "./values.ts";
+
+/** Org types of OneRoster. */
+export const ORG_TYPES = ["department", "school", "district", "local", "state", "national"] as const;
+
+/** Reads a cell of the current row by OneRoster column name ("" when absent). */
+export type Get = (column: string) => string;
+/** The row's extension columns, or undefined when it has none. */
+export type Extensions = () => Record<string, string> | undefined;
+/** Builds a candidate record from a row, or returns why the row cannot be read. */
+export type RowBuilder = (
+  get: Get,
+  warn: Warn,
+  extensions: Extensions,
+) => Record<string, unknown> & { sourcedId: string } | string;
+
+function grades(raw: string, warn: Warn): string[] {
+  const list = readList(raw);
+  for (const g of list) {
+    if (!GRADE_CODES.has(normalizeGrade(g))) {
+      warn(`column "grades" has "${g}"; not a CEDS grade code, kept as written`, {
+        kind: "grade_code",
+        column: "grades",
+        value: g,
+      });
+    }
+  }
+  return list;
+}
+
+/** Checks the dates every row may carry, then builds it. */
+export function dated(build: RowBuilder, dates: Array<[string, "date" | "datetime"]> = []): RowBuilder {
+  return (get, warn, extensions) => {
+    checkDate(get("dateLastModified"), "dateLastModified", "datetime", warn);
+    for (const [column, kind] of dates) checkDate(get(column), column, kind, warn);
+    return build(get, warn, extensions);
+  };
+}
+
+/** Builds an org. */
+export const orgRow: RowBuilder = (get, warn, extensions) => ({
+  sourcedId: get("sourcedId").trim(),
+  status: readStatus(get("status"), warn),
+  name: get("name").trim(),
+  type: readEnum(get("type"), "type", ORG_TYPES, warn),
+  identifier: get("identifier").trim(),
+  parentSourcedId: get("parentSourcedId").trim() || undefined,
+  extensions: extensions(),
+});
+
+/** Builds a user; 1.2 roles come from roles.csv (or a REST user's `roles`). */
+export function userRow(
+  version: OneRosterVersion,
+  roles: Map<string, RoleAssignment[]> | undefined,
+  asOf?: string,
+): RowBuilder {
+  const today = asOf ?? new Date().toISOString().slice(0, 10);
+  return (get, warn, extensions) => {
+    const sourcedId = get("sourcedId").trim();
+    let role: string;
+    let assignments: RoleAssignment[];
+    let orgSourcedIds = readList(get("orgSourcedIds"));
+    const fromRoles = roles?.get(sourcedId)?.filter((r) => !r.endDate || r.endDate > today);
+    if (version === "1.2" && fromRoles?.length) {
+      assignments = fromRoles;
+      const primary = fromRoles.find((r) => r.roleType === "primary") ?? fromRoles[0];
+      role = primary.role;
+      const primaryOrg = get("primaryOrgSourcedId").trim();
+      const orgs = fromRoles.map((r) => r.orgSourcedId).filter((o): o is string => !!o);
+      orgSourcedIds = [...new Set([...(primaryOrg ? [primaryOrg] : []), ...orgs, ...orgSourcedIds])];
+    } else {
+      const rawRole = get("role");
+      if (version === "1.2" && !rawRole.trim()) {
+        return `user "${sourcedId}" has no current role in roles.csv; expected a roles.csv row with its userSourcedId`;
+      }
+      role = readEnum(rawRole, "role", version === "1.2" ? ROLES_12 : ROLES_11, warn);
+      if (!(version === "1.2" ? ROLES_12 : ROLES_11 as readonly string[]).includes(role) && !role.startsWith("ext:")) {
+        return `column "role" has "${rawRole.trim()}"; expected one of ${
+          (version === "1.2" ? ROLES_12 : ROLES_11).join(", ")
+        }`;
+      }
+      assignments = orgSourcedIds.map((org, i) => ({
+        role: role as RoleAssignment["role"],
+        roleType: i === 0 ? "primary" : "secondary",
+        orgSourcedId: org,
+      }));
+    }
+    return {
+      sourcedId,
+      status: readStatus(get("status"), warn),
+      enabledUser: readBoolean(get("enabledUser"), "enabledUser", true, warn),
+      role,
+      roles: assignments,
+      orgSourcedIds,
+      username: get("username").trim(),
+      givenName: get("givenName"),
+      familyName: get("familyName"),
+      middleName: get("middleName"),
+      identifier: get("identifier").trim(),
+      email: get("email"),
+      agentSourcedIds: readList(get("agentSourcedIds")),
+      grades: grades(get("grades"), warn),
+      extensions: extensions(),
+    };
+  };
+}
+
+/** Builds a class. */
+export const classRow: RowBuilder = (get, warn, extensions) => ({
+  sourcedId: get("sourcedId").trim(),
+  status: readStatus(get("status"), warn),
+  title: get("title"),
+  classCode: get("classCode").trim(),
+  classType: readEnum(get("classType"), "classType", ["homeroom", "scheduled"], warn),
+  courseSourcedId: get("courseSourcedId").trim(),
+  schoolSourcedId: get("schoolSourcedId").trim(),
+  termSourcedIds: readList(get("termSourcedIds")),
+  grades: grades(get("grades"), warn),
+  extensions: extensions(),
+});
+
+/** Builds an enrollment. */
+export const enrollmentRow: RowBuilder = (get, warn, extensions) => {
+  const role = readEnum(get("role"), "role", ENROLLMENT_ROLES, warn);
+  if (!(ENROLLMENT_ROLES as readonly string[]).includes(role) && !role.startsWith("ext:")) {
+    return `column "role" has "${get("role").trim()}"; expected one of ${ENROLLMENT_ROLES.join(", ")}`;
+  }
+  return {
+    sourcedId: get("sourcedId").trim(),
+    status: readStatus(get("status"), warn),
+    classSourcedId: get("classSourcedId").trim(),
+    schoolSourcedId: get("schoolSourcedId").trim(),
+    userSourcedId: get("userSourcedId").trim(),
+    role,
+    primary: readBoolean(get("primary"), "primary", undefined, warn),
+    beginDate: get("beginDate").trim() || undefined,
+    endDate: get("endDate").trim() || undefined,
+    extensions: extensions(),
+  };
+};
+
+/** Builds a course. */
+export const courseRow: RowBuilder = (get, warn) => ({
+  sourcedId: get("sourcedId").trim(),
+  status: readStatus(get("status"), warn),
+  title: get("title"),
+  courseCode: get("courseCode").trim(),
+  orgSourcedId: get("orgSourcedId").trim(),
+  schoolYearSourcedId: get("schoolYearSourcedId").trim(),
+});
+
+/** Builds an academic session. */
+export const sessionRow: RowBuilder = (get, warn) => ({
+  sourcedId: get("sourcedId").trim(),
+  status: readStatus(get("status"), warn),
+  title: get("title"),
+  type: readEnum(get("type"), "type", ["gradingPeriod", "semester", "schoolYear", "term"], warn),
+  startDate: get("startDate").trim(),
+  endDate: get("endDate").trim(),
+  parentSourcedId: get("parentSourcedId").trim(),
+  schoolYear: get("schoolYear").trim(),
+});
