@@ -9,11 +9,14 @@ import { type Environment, explainDatabaseError } from "./platform/connect.ts";
 import { openPlatform } from "./platform/open.ts";
 import { readSnapshot, type TableProgress } from "./platform/read.ts";
 import { loadSettings, resolveSettingsPath, SettingsError } from "./settings/load.ts";
-import { type ReadProgress, readSource } from "./sources/mod.ts";
+import { type FetchProgress, type ReadProgress, readSource } from "./sources/mod.ts";
+import { writeOneRosterCsv } from "./sources/oneroster-csv/write.ts";
+import type { Roster } from "./roster.ts";
 
 /** Progress of a diagnosis, for a terminal or a log. */
 export type DiagnoseProgress =
   | ({ stage: "source" } & ReadProgress)
+  | ({ stage: "fetch" } & FetchProgress)
   | ({ stage: "platform" } & TableProgress)
   | { stage: "tool"; tool: ToolName };
 
@@ -32,6 +35,8 @@ export interface DiagnoseOptions {
   env?: Record<string, string | undefined>;
   onProgress?: (progress: DiagnoseProgress) => void;
   now?: Date;
+  /** Also save the roster as read (a OneRoster 1.1 CSV bundle) here, to re-run offline or attach to a ticket. */
+  snapshotDir?: string;
 }
 
 /** A diagnosis and the settings warnings met on the way. */
@@ -60,12 +65,17 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
   const source = options.sourcePath
     ? { kind: "oneroster-csv" as const, path: options.sourcePath }
     : loaded!.settings.source;
-  const readRoster = () =>
-    readSource(source, {
+  const readRoster = async (): Promise<Roster> => {
+    const roster = await readSource(source, {
       resolvePath: options.sourcePath || !loaded ? undefined : (p) => resolveSettingsPath(loaded, p),
       onProgress: progress && ((p) => progress({ stage: "source", ...p })),
+      onFetch: progress && ((p) => progress({ stage: "fetch", ...p })),
       tolerateMissing: tools.includes("roster-check"),
+      env: options.env,
     });
+    if (options.snapshotDir) await writeOneRosterCsv(options.snapshotDir, roster);
+    return roster;
+  };
   const customer = loaded?.settings.customer_id ?? "(none)";
   const settingsWarnings = loaded?.warnings ?? [];
   const onTool = progress && ((tool: ToolName) => progress({ stage: "tool", tool }));

@@ -15,7 +15,7 @@ import { normalizeEmail } from "./normalize.ts";
 import { type Environment } from "./platform/connect.ts";
 import { openPlatform } from "./platform/open.ts";
 import { type PlatformFocus, readFocusedSnapshot } from "./platform/focus.ts";
-import { loadSettings, resolveSettingsPath } from "./settings/load.ts";
+import { loadSettings, resolveSettingsPath, SettingsError } from "./settings/load.ts";
 import { readOneRosterCsv } from "./sources/oneroster-csv/read.ts";
 
 /** Who to look up. */
@@ -65,7 +65,14 @@ export interface LookupOptions {
 export async function lookupPerson(options: LookupOptions): Promise<LookupResult> {
   const loaded = await loadSettings(options.settingsDir, options.customerId);
   const environment = options.environment ?? loaded.settings.oneshelf_environment;
-  const path = options.sourcePath ?? resolveSettingsPath(loaded, loaded.settings.source.path);
+  const source = loaded.settings.source;
+  if (!options.sourcePath && source.kind !== "oneroster-csv") {
+    throw new SettingsError(
+      `lookup reads OneRoster CSV exports; ${loaded.settings.customer_id}'s source is ${source.kind}. ` +
+        `Save a snapshot first (deno task diagnose --customer ${loaded.settings.customer_id} --snapshot DIR) and pass --source DIR`,
+    );
+  }
+  const path = options.sourcePath ?? resolveSettingsPath(loaded, (source as { path: string }).path);
   const { query } = options;
   const key = query.key.trim();
 

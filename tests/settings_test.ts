@@ -23,7 +23,9 @@ Deno.test("the committed demo settings load and point at the demo export", async
   const loaded = await loadSettings(DEFAULT_SETTINGS_DIR, "demo-isd");
   assertEquals(loaded.settings.customer_id, "demo-isd");
   assertEquals(loaded.warnings, []);
-  assert(resolveSettingsPath(loaded, loaded.settings.source.path).endsWith(join("demo-data", "demo-isd", "oneroster")));
+  const source = loaded.settings.source;
+  assert(source.kind === "oneroster-csv");
+  assert(resolveSettingsPath(loaded, source.path).endsWith(join("demo-data", "demo-isd", "oneroster")));
 });
 
 Deno.test("unknown keys are kept and warned about", () => {

@@ -50,7 +50,11 @@ async function main(args: string[]): Promise<number> {
   const env = Deno.env.toObject();
   const dir = settingsDir(undefined, env);
   const loaded = await loadSettings(dir, DEMO_CUSTOMER_ID);
-  const exportDir = resolveSettingsPath(loaded, loaded.settings.source.path);
+  const source = loaded.settings.source;
+  if (source.kind !== "oneroster-csv") {
+    throw new UsageError(`${loaded.file}: the demo customer's source must be oneroster-csv`);
+  }
+  const exportDir = resolveSettingsPath(loaded, source.path);
   const district = demoDistrict();
   await writeDemoExport(exportDir, district.roster);
   stderr(`wrote the demo export to ${exportDir}\n`);

@@ -31,6 +31,8 @@ Options:
                        STAGING_DATABASE_URL / PRODUCTION_DATABASE_URL
   --source PATH        a OneRoster CSV export (directory or .zip) to use instead
                        of the one the settings name
+  --snapshot DIR       also save the roster as read (e.g. fetched over REST) as a
+                       OneRoster CSV bundle, to re-run offline or attach to a ticket
   --settings-dir DIR   where the settings files are (default: CDT_SETTINGS_DIR,
                        else customer-integration-settings/)
   --format FORMAT      table | json | csv | md (default: table on a terminal,
@@ -71,6 +73,7 @@ async function main(args: string[]): Promise<number> {
         out: { type: "string" },
         "fail-on": { type: "string" },
         "fix-script": { type: "string" },
+        snapshot: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -116,7 +119,11 @@ async function main(args: string[]): Promise<number> {
     tools,
     env,
     onProgress: progressPrinter(Deno.stderr.isTerminal(), stderr),
+    snapshotDir: values.snapshot,
   });
+  if (values.snapshot) {
+    stderr(`saved the roster as read to ${values.snapshot} (re-run offline with --source ${values.snapshot})\n`);
+  }
   for (const w of settingsWarnings) stderr(`warning: ${w}\n`);
 
   const text = renderReport(report, format);

@@ -22,6 +22,13 @@ export function progressPrinter(
     if (p.stage === "source") {
       key = `source ${p.file}`;
       text = `source: ${p.file} ${p.rows.toLocaleString("en-US")} rows${p.done ? " ✓" : " …"}`;
+    } else if (p.stage === "fetch") {
+      key = `fetch ${p.endpoint}`;
+      text = p.retry
+        ? `fetch: ${p.endpoint}: ${p.retry}`
+        : `fetch: ${p.endpoint} ${p.pages} pages, ${p.rows.toLocaleString("en-US")}${
+          p.total !== undefined ? ` of ${p.total.toLocaleString("en-US")}` : ""
+        } rows${p.done ? " ✓" : " …"}`;
     } else if (p.stage === "platform") {
       key = `platform ${p.table}`;
       text = `platform: ${p.table} ${p.rows.toLocaleString("en-US")} rows${p.done ? " ✓" : " …"}`;
@@ -29,7 +36,7 @@ export function progressPrinter(
       key = `tool ${p.tool}`;
       text = `running ${p.tool}`;
     }
-    const done = p.stage === "tool" || ("done" in p && p.done);
+    const done = p.stage === "tool" || ("done" in p && p.done) || (p.stage === "fetch" && !!p.retry);
     if (lines.get(key) === text) return;
     lines.set(key, text);
     write(`\r\x1b[2K[${seconds()}s] ${text}${done ? "\n" : ""}`);

@@ -419,6 +419,7 @@ function plantCampusTransfer(p: Planter) {
   const t1 = p.student(atFirst);
   const t1Row = p.platformStudent(t1.sourcedId);
   t1.orgSourcedIds = [second.sourcedId];
+  t1.roles = [{ role: "student", roleType: "primary", orgSourcedId: second.sourcedId }];
   roster.enrollments = roster.enrollments.filter((e) => e.userSourcedId !== t1.sourcedId);
   p.plant("transfer.campus_not_updated", { sourcedId: t1.sourcedId, platformId: t1Row.id }, "transfer not synced");
   p.plant("transfer.stale_enrollments", { sourcedId: t1.sourcedId, platformId: t1Row.id }, "transfer not synced");
@@ -428,6 +429,7 @@ function plantCampusTransfer(p: Planter) {
   const t2 = p.student(atFirst);
   const t2Row = p.platformStudent(t2.sourcedId);
   t2.orgSourcedIds = [second.sourcedId];
+  t2.roles = [{ role: "student", roleType: "primary", orgSourcedId: second.sourcedId }];
   t2Row.campusId = secondCampusId;
   roster.enrollments = roster.enrollments.filter((e) => e.userSourcedId !== t2.sourcedId);
   p.plant(

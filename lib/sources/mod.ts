@@ -2,14 +2,22 @@
 import type { Roster } from "../roster.ts";
 import type { SourceSettings } from "../settings/schema.ts";
 import { readOneRosterCsv, type ReadProgress } from "./oneroster-csv/read.ts";
+import { type FetchProgress, readOneRosterRest } from "./oneroster-rest/read.ts";
+import { readCustomCsv } from "./custom-csv/read.ts";
+import type { HttpOptions } from "./http/client.ts";
 
 /** Options of {@link readSource}. */
 export interface SourceReadOptions {
   onProgress?: (progress: ReadProgress) => void;
+  /** Pages and rows fetched per endpoint, retries included (REST sources). */
+  onFetch?: (progress: FetchProgress) => void;
   /** Resolves a path from the settings (relative to the settings file). */
   resolvePath?: (path: string) => string;
   /** Report missing required files and columns as issues instead of failing (roster-check). */
   tolerateMissing?: boolean;
+  /** Environment variables, for the credentials REST sources name. */
+  env?: Record<string, string | undefined>;
+  http?: HttpOptions;
 }
 
 /**
@@ -19,13 +27,20 @@ export interface SourceReadOptions {
  * const roster = await readSource({ kind: "oneroster-csv", path: "/data/lincoln.zip" });
  */
 export async function readSource(source: SourceSettings, options: SourceReadOptions = {}): Promise<Roster> {
+  const resolve = (p: string) => options.resolvePath?.(p) ?? p;
   switch (source.kind) {
     case "oneroster-csv":
-      return await readOneRosterCsv(options.resolvePath?.(source.path) ?? source.path, {
+      return await readOneRosterCsv(resolve(source.path), {
         onProgress: options.onProgress,
+        tolerateMissing: options.tolerateMissing,
       });
+    case "custom-csv":
+      return await readCustomCsv(source, resolve(source.path), { onProgress: options.onProgress });
+    case "oneroster-rest":
+    case "classlink":
+      return await readOneRosterRest(source, { env: options.env, onProgress: options.onFetch, http: options.http });
   }
 }
 
-export type { ReadProgress };
+export type { FetchProgress, ReadProgress };
 export { readOneRosterCsv };

@@ -32,9 +32,10 @@ import {
   enrollmentRow,
   type Extensions,
   type Get,
-  ORG_TYPES,
   orgRow,
+  rejectRow,
   type RowBuilder,
+  RowSink,
   sessionRow,
   userRow,
 } from "./rows.ts";
@@ -77,18 +78,6 @@ export interface ReadOptions {
 
 const PROGRESS_EVERY = 25_000;
 const REQUIRED_FILES: readonly CsvFile[] = ["orgs", "users", "classes", "enrollments"];
-
-/** What the reader expects of a column, for error messages. */
-const EXPECTED: Record<string, string> = {
-  sourcedId: "a non-empty id",
-  status: "one of active, tobedeleted",
-  type: `one of ${ORG_TYPES.join(", ")}`,
-  enabledUser: "true or false",
-  primary: "true or false",
-  classSourcedId: "a non-empty id",
-  userSourcedId: "a non-empty id",
-  roleType: "primary or secondary",
-};
 
 /**
  * Reads a OneRoster CSV export.
@@ -361,7 +350,7 @@ class BundleReader {
     return byUser;
   }
 
-  /** Reads one entity file: builds each row, validates it with `schema`, skips duplicates. */
+  /** Reads one entity file into validated records (see {@link RowSink}). */
   async #table<T extends { sourcedId: string }>(
     name: string,
     version: OneRosterVersion,
@@ -369,49 +358,9 @@ class BundleReader {
     schema: z.ZodType<T>,
     build: RowBuilder,
   ): Promise<T[]> {
-    const out: T[] = [];
-    // sourcedId → the role of its first row (users) or "", to tell a duplicate from an id reused across roles.
-    const seen = new Map<string, string>();
-    await this.#rows(name, version, stem, (get, warn, line, extensions) => {
-      const candidate = build(get, warn, extensions);
-      if (typeof candidate === "string") {
-        return this.#reject(name, line, get("sourcedId").trim(), candidate, /^column "([^"]+)"/.exec(candidate)?.[1]);
-      }
-      candidate.origin = { file: name, line };
-      const parsed = schema.safeParse(candidate);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const column = String(issue.path[0] ?? "");
-        const raw = (candidate as Record<string, unknown>)[column];
-        const expected = EXPECTED[column] ?? issue.message;
-        return this.#reject(
-          name,
-          line,
-          String(candidate.sourcedId ?? ""),
-          `column "${column}" has "${raw ?? ""}"; expected ${expected}`,
-          column,
-        );
-      }
-      const row = parsed.data;
-      const role = "role" in row ? String(row.role) : "";
-      const firstRole = seen.get(row.sourcedId);
-      if (firstRole !== undefined) {
-        this.issues.add(
-          "warning",
-          name,
-          line,
-          "duplicate_id",
-          `sourcedId "${row.sourcedId}" appears again${
-            role !== firstRole ? ` (as ${role}; first as ${firstRole})` : ""
-          }; the first row is kept`,
-          { sourcedId: row.sourcedId, ...(role ? { role, firstRole } : {}) },
-        );
-        return;
-      }
-      seen.set(row.sourcedId, role);
-      out.push(row);
-    });
-    return out;
+    const sink = new RowSink(name, schema, build, { issues: this.issues, rejected: this.#rejected });
+    await this.#rows(name, version, stem, (get, warn, line, extensions) => sink.add(get, warn, line, extensions));
+    return sink.rows;
   }
 
   /** roles.csv rows whose user is not in users.csv. */
@@ -433,11 +382,7 @@ class BundleReader {
   }
 
   #reject(file: string, line: number, sourcedId: string, message: string, column?: string): void {
-    const data: Record<string, string> = { line: String(line) };
-    if (column) data.column = column;
-    if (sourcedId) data.sourcedId = sourcedId;
-    this.issues.add("error", file, line, "bad_row", `${message}; row skipped`, data);
-    if (sourcedId) this.#rejected.push({ file, line, sourcedId });
+    rejectRow({ issues: this.issues, rejected: this.#rejected }, file, line, sourcedId, message, column);
   }
 
   /** Streams a file's rows through `each`, mapping columns by header name. */

@@ -3,7 +3,9 @@
  * reader and the REST reader (which presents JSON records the same way) share
  * these, so every source reads values with the same leniency and warnings.
  */
-import type { RoleAssignment } from "../../roster.ts";
+import type { z } from "zod";
+import type { RejectedRow, RoleAssignment } from "../../roster.ts";
+import type { IssueCollector } from "../issues.ts";
 import { normalizeGrade } from "../../normalize.ts";
 import type { OneRosterVersion } from "./columns.ts";
 import {
@@ -179,3 +181,111 @@ export const sessionRow: RowBuilder = (get, warn) => ({
   parentSourcedId: get("parentSourcedId").trim(),
   schoolYear: get("schoolYear").trim(),
 });
+
+/** Where rejected rows are reported. */
+export interface RejectSink {
+  issues: IssueCollector;
+  rejected: RejectedRow[];
+}
+
+/** What the sink says about a row that cannot be read, per source. */
+const EXPECTED: Record<string, string> = {
+  sourcedId: "a non-empty id",
+  status: "one of active, tobedeleted",
+  type: `one of ${ORG_TYPES.join(", ")}`,
+  enabledUser: "true or false",
+  primary: "true or false",
+  classSourcedId: "a non-empty id",
+  userSourcedId: "a non-empty id",
+  roleType: "primary or secondary",
+};
+
+/**
+ * Builds rows into validated records: each row is built, validated with the
+ * model's zod schema, rejected with file, line and column when it cannot be
+ * read (and its id remembered, so no diagnostic calls it absent), and kept
+ * once per sourcedId.
+ *
+ * @example
+ * const sink = new RowSink("users.csv", User, dated(userRow("1.1", undefined)), reporter);
+ * sink.add(get, warn, 12, () => undefined);
+ */
+export class RowSink<T extends { sourcedId: string }> {
+  readonly rows: T[] = [];
+  // sourcedId → the role of its first row (users) or "", to tell a duplicate from an id reused across roles.
+  #seen = new Map<string, string>();
+
+  constructor(
+    readonly file: string,
+    readonly schema: z.ZodType<T>,
+    readonly build: RowBuilder,
+    readonly sink: RejectSink,
+    readonly unit: "row" | "record" = "row",
+  ) {}
+
+  add(get: Get, warn: Warn, line: number, extensions: Extensions): void {
+    const candidate = this.build(get, warn, extensions);
+    if (typeof candidate === "string") {
+      return this.reject(line, get("sourcedId").trim(), candidate, /^column "([^"]+)"/.exec(candidate)?.[1]);
+    }
+    candidate.origin = { file: this.file, line };
+    const parsed = this.schema.safeParse(candidate);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const column = String(issue.path[0] ?? "");
+      const raw = (candidate as Record<string, unknown>)[column];
+      return this.reject(
+        line,
+        String(candidate.sourcedId ?? ""),
+        `column "${column}" has "${raw ?? ""}"; expected ${EXPECTED[column] ?? issue.message}`,
+        column,
+      );
+    }
+    const row = parsed.data;
+    const role = "role" in row ? String(row.role) : "";
+    const firstRole = this.#seen.get(row.sourcedId);
+    if (firstRole !== undefined) {
+      this.sink.issues.add(
+        "warning",
+        this.file,
+        line,
+        "duplicate_id",
+        `sourcedId "${row.sourcedId}" appears again${
+          role !== firstRole ? ` (as ${role}; first as ${firstRole})` : ""
+        }; the first ${this.unit} is kept`,
+        { sourcedId: row.sourcedId, ...(role ? { role, firstRole } : {}) },
+      );
+      return;
+    }
+    this.#seen.set(row.sourcedId, role);
+    this.rows.push(row);
+  }
+
+  /** Reports a row that cannot be read. */
+  reject(line: number, sourcedId: string, message: string, column?: string): void {
+    rejectRow(this.sink, this.file, line, sourcedId, message, column, this.unit);
+  }
+}
+
+/**
+ * Reports a row that cannot be read, with its file, line and column, and
+ * remembers its id so that no diagnostic calls it absent.
+ *
+ * @example
+ * rejectRow(sink, "roles.csv", 7, "stu-1", 'column "role" has "x"; expected …', "role");
+ */
+export function rejectRow(
+  sink: RejectSink,
+  file: string,
+  line: number,
+  sourcedId: string,
+  message: string,
+  column?: string,
+  unit: "row" | "record" = "row",
+): void {
+  const data: Record<string, string> = { line: String(line) };
+  if (column) data.column = column;
+  if (sourcedId) data.sourcedId = sourcedId;
+  sink.issues.add("error", file, line, "bad_row", `${message}; ${unit} skipped`, data);
+  if (sourcedId) sink.rejected.push({ file, line, sourcedId });
+}

@@ -1,0 +1,412 @@
+/**
+ * Reads a roster from a OneRoster REST server (1.1 or 1.2, ClassLink's
+ * Roster Server included) into the same model as the CSV reader: JSON
+ * records are presented to the same row builders, so values are read with
+ * the same leniency. Every collection is fetched completely or not at all:
+ * a short read fails loudly instead of reading as mass withdrawals.
+ */
+import type { z } from "zod";
+import {
+  AcademicSession,
+  Class,
+  Course,
+  Enrollment,
+  type EntityFile,
+  type FileMode,
+  Org,
+  type RejectedRow,
+  type RoleAssignment,
+  type Roster,
+  User,
+} from "../../roster.ts";
+import { bearerToken, clientCredentials } from "../../credentials/env.ts";
+import { SourceError } from "../errors.ts";
+import { IssueCollector } from "../issues.ts";
+import { type Authenticator, HttpClient, type HttpOptions } from "../http/client.ts";
+import {
+  classRow,
+  courseRow,
+  dated,
+  enrollmentRow,
+  type Get,
+  orgRow,
+  type RowBuilder,
+  RowSink,
+  sessionRow,
+  userRow,
+} from "../oneroster-csv/rows.ts";
+import type { Warn } from "../oneroster-csv/values.ts";
+import { oauth1, oauth2ClientCredentials, type SignatureMethod, staticBearer, withQuery } from "./auth.ts";
+
+/** What the reader needs to know about a REST source (from the settings). */
+export interface RestSource {
+  kind: "oneroster-rest" | "classlink";
+  version: "1.1" | "1.2";
+  /** …/ims/oneroster/v1p1 or …/ims/oneroster/rostering/v1p2 */
+  baseUrl: string;
+  /** OAuth 2 token URL (1.2). */
+  tokenUrl?: string;
+  /** The credential's name; its secrets come from the environment. */
+  credentials: string;
+  /** Default: oauth1 for 1.1, oauth2 for 1.2. */
+  auth?: "oauth1" | "oauth2" | "bearer";
+  signatureMethod?: SignatureMethod;
+  clientAuth?: "basic" | "form";
+  scope?: string;
+  /** Records asked per page; servers may cap it. Default 1000. */
+  pageSize?: number;
+  /** Pages in flight at once. Default 4. */
+  concurrency?: number;
+}
+
+/** Progress of a fetch: pages and rows per endpoint. */
+export interface FetchProgress {
+  endpoint: string;
+  pages: number;
+  rows: number;
+  total?: number;
+  done: boolean;
+  retry?: string;
+}
+
+/** Options of {@link readOneRosterRest}. */
+export interface RestReadOptions {
+  env?: Record<string, string | undefined>;
+  onProgress?: (progress: FetchProgress) => void;
+  http?: HttpOptions;
+  asOf?: string;
+}
+
+/** A REST roster and what fetching it cost. */
+export interface RestRoster extends Roster {
+  fetch: { requests: number; tokenRequests: number };
+}
+
+const COLLECTIONS: Array<{ name: EntityFile; optional: boolean }> = [
+  { name: "orgs", optional: false },
+  { name: "users", optional: false },
+  { name: "classes", optional: false },
+  { name: "enrollments", optional: false },
+  { name: "courses", optional: true },
+  { name: "academicSessions", optional: true },
+];
+
+/**
+ * Builds the authenticator a source's settings call for.
+ *
+ * @example
+ * const auth = restAuthenticator(source, Deno.env.toObject());
+ */
+export function restAuthenticator(
+  source: RestSource,
+  env: Record<string, string | undefined>,
+): Authenticator & { tokenRequests?: number } {
+  const auth = source.auth ?? (source.version === "1.2" ? "oauth2" : "oauth1");
+  if (auth === "bearer") return staticBearer(source.credentials, bearerToken(source.credentials, env));
+  const credentials = clientCredentials(source.credentials, env);
+  if (auth === "oauth1") return oauth1(credentials, source.signatureMethod ?? "HMAC-SHA256");
+  if (!source.tokenUrl) {
+    throw new SourceError(`the ${source.kind} source of version ${source.version} needs a tokenUrl for OAuth 2`);
+  }
+  return oauth2ClientCredentials(credentials, {
+    tokenUrl: source.tokenUrl,
+    clientAuth: source.clientAuth,
+    scope: source.scope,
+  });
+}
+
+/**
+ * Fetches every collection and reads it into a roster.
+ *
+ * @example
+ * const roster = await readOneRosterRest({ kind: "classlink", version: "1.1",
+ *   baseUrl: "https://lincoln-ca-v2.oneroster.com/ims/oneroster/v1p1", credentials: "lincoln-usd/classlink" },
+ *   { env: Deno.env.toObject() });
+ */
+export async function readOneRosterRest(source: RestSource, options: RestReadOptions = {}): Promise<RestRoster> {
+  const auth = restAuthenticator(source, options.env ?? {});
+  const client = new HttpClient(auth, {
+    ...options.http,
+    onRetry: (info) => {
+      options.http?.onRetry?.(info);
+      options.onProgress?.({
+        endpoint: info.url,
+        pages: 0,
+        rows: 0,
+        done: false,
+        retry: `${info.reason}, retry ${info.attempt} in ${info.delayMs} ms`,
+      });
+    },
+  });
+  const issues = new IssueCollector();
+  const rejected: RejectedRow[] = [];
+  const base = source.baseUrl.replace(/\/+$/, "");
+  const version = source.version;
+  const fileModes: Partial<Record<EntityFile, FileMode>> = {};
+  const today = options.asOf ?? new Date().toISOString().slice(0, 10);
+  const roles = new Map<string, RoleAssignment[]>();
+  const builders: Record<EntityFile, { schema: z.ZodType<{ sourcedId: string }>; build: RowBuilder }> = {
+    orgs: { schema: Org, build: dated(orgRow) },
+    users: { schema: User, build: dated(userRow(version, roles, today)) },
+    classes: { schema: Class, build: dated(classRow) },
+    enrollments: { schema: Enrollment, build: dated(enrollmentRow, [["beginDate", "date"], ["endDate", "date"]]) },
+    courses: { schema: Course, build: dated(courseRow) },
+    academicSessions: {
+      schema: AcademicSession,
+      build: dated(sessionRow, [["startDate", "date"], ["endDate", "date"]]),
+    },
+  };
+  const out: Record<EntityFile, Array<{ sourcedId: string }>> = {
+    orgs: [],
+    users: [],
+    classes: [],
+    enrollments: [],
+    courses: [],
+    academicSessions: [],
+  };
+
+  for (const { name, optional } of COLLECTIONS) {
+    const endpoint = `GET /${name}`;
+    const { schema, build } = builders[name];
+    const sink = new RowSink(endpoint, schema, build, { issues, rejected }, "record");
+    let index = 0;
+    try {
+      for await (const page of fetchCollection(client, `${base}/${name}`, name, source, options.onProgress)) {
+        for (const record of page) {
+          index++;
+          if (!record || typeof record !== "object") continue;
+          const rec = record as Record<string, unknown>;
+          const get = jsonGet(rec);
+          const line = index;
+          const warn: Warn = (message, data) =>
+            issues.add(
+              "warning",
+              endpoint,
+              line,
+              data?.kind ?? "lenient_value",
+              message,
+              data ? { column: data.column, value: data.value } : undefined,
+            );
+          if (name === "users" && version === "1.2") roles.set(get("sourcedId").trim(), restRoles(rec.roles, today));
+          sink.add(get, warn, line, () => undefined);
+        }
+      }
+      out[name] = sink.rows;
+      fileModes[name] = "bulk";
+    } catch (e) {
+      if (optional && e instanceof SourceError && /: 404 Not Found/.test(e.message)) {
+        issues.add("info", endpoint, 0, "missing_file", `${endpoint} is not served (404); read without ${name}`, {
+          file: name,
+        });
+        fileModes[name] = "absent";
+        continue;
+      }
+      throw e;
+    }
+  }
+
+  return {
+    source: { kind: source.kind, version, location: base },
+    fileModes,
+    orgs: out.orgs as Org[],
+    users: out.users as User[],
+    classes: out.classes as Class[],
+    enrollments: out.enrollments as Enrollment[],
+    courses: out.courses as Course[],
+    academicSessions: out.academicSessions as AcademicSession[],
+    issues: issues.list(),
+    rejected,
+    fetch: { requests: client.requests, tokenRequests: auth.tokenRequests ?? 0 },
+  };
+}
+
+/**
+ * Yields the pages of a collection in order. With X-Total-Count known, pages
+ * after the first are fetched a few at a time by offset (stepping by what
+ * the server really returned, since servers cap `limit`); otherwise `Link:
+ * rel="next"` or offsets are followed until an empty page. The count fetched
+ * must equal X-Total-Count.
+ */
+export async function* fetchCollection(
+  client: HttpClient,
+  url: string,
+  name: string,
+  source: Pick<RestSource, "pageSize" | "concurrency">,
+  onProgress?: (p: FetchProgress) => void,
+  filter?: string,
+): AsyncGenerator<unknown[]> {
+  const limit = source.pageSize ?? 1000;
+  const concurrency = Math.max(1, source.concurrency ?? 4);
+  const endpoint = `GET /${name}`;
+  const page = (offset: number) => withQuery(url, { limit: String(limit), offset: String(offset), filter });
+  let rows = 0;
+  let pages = 0;
+  const report = (done: boolean, total?: number) => onProgress?.({ endpoint, pages, rows, total, done });
+
+  const first = await client.getJson(page(0));
+  const firstRecords = envelope(first.body, name, endpoint);
+  const total = totalCount(first.headers);
+  pages++;
+  rows += firstRecords.length;
+  report(false, total);
+  yield firstRecords;
+
+  if (total !== undefined) {
+    const step = firstRecords.length;
+    if (step === 0 && total > 0) throw incomplete(endpoint, 0, total);
+    const offsets: number[] = [];
+    for (let o = step; o < total; o += step) offsets.push(o);
+    const inFlight: Array<Promise<unknown[]>> = [];
+    let next = 0;
+    const launch = () => {
+      const offset = offsets[next++];
+      inFlight.push(client.getJson(page(offset)).then((r) => envelope(r.body, name, endpoint)));
+    };
+    while (next < offsets.length && inFlight.length < concurrency) launch();
+    while (inFlight.length) {
+      const records = await inFlight.shift()!;
+      if (next < offsets.length) launch();
+      if (records.length === 0 && rows < total) {
+        await Promise.allSettled(inFlight);
+        throw incomplete(endpoint, rows, total);
+      }
+      pages++;
+      rows += records.length;
+      report(false, total);
+      yield records;
+    }
+    if (rows !== total) throw incomplete(endpoint, rows, total);
+    report(true, total);
+    return;
+  }
+
+  // No total: follow Link rel="next", else offsets, until an empty or short page.
+  let link = nextLink(first.headers);
+  let offset = firstRecords.length;
+  let last = firstRecords.length;
+  while (last > 0 && (link || last >= limit)) {
+    const response = await client.getJson(link ? new URL(link, url) : page(offset));
+    const records = envelope(response.body, name, endpoint);
+    pages++;
+    rows += records.length;
+    offset += records.length;
+    last = records.length;
+    link = nextLink(response.headers);
+    report(false);
+    if (records.length) yield records;
+  }
+  report(true, rows);
+}
+
+function incomplete(endpoint: string, got: number, total: number): SourceError {
+  return new SourceError(
+    `${endpoint}: the fetch is incomplete: ${got} of the ${total} records the server announced (X-Total-Count); ` +
+      "refusing to diagnose from a partial read, which would report the rest as withdrawn. Try again",
+  );
+}
+
+/** The records of a page, under the collection's key or whichever array the server used (`students`, `orgs`…). */
+function envelope(body: unknown, name: string, endpoint: string): unknown[] {
+  if (Array.isArray(body)) return body;
+  if (body && typeof body === "object") {
+    const o = body as Record<string, unknown>;
+    if (Array.isArray(o[name])) return o[name] as unknown[];
+    const arrays = Object.values(o).filter(Array.isArray);
+    if (arrays.length === 1) return arrays[0] as unknown[];
+  }
+  throw new SourceError(`${endpoint}: the answer has no "${name}" array`);
+}
+
+function totalCount(headers: Headers): number | undefined {
+  const v = headers.get("x-total-count");
+  return v !== null && /^\d+$/.test(v.trim()) ? Number(v) : undefined;
+}
+
+function nextLink(headers: Headers): string | undefined {
+  const link = headers.get("link");
+  if (!link) return undefined;
+  for (const part of link.split(",")) {
+    const m = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(part);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** A GUIDRef's sourcedId: `{href, sourcedId, type}` or a bare id. */
+function ref(v: unknown): string {
+  if (typeof v === "string") return v.trim();
+  if (v && typeof v === "object" && "sourcedId" in v) {
+    return String((v as { sourcedId: unknown }).sourcedId ?? "").trim();
+  }
+  return "";
+}
+
+function refs(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(ref).filter(Boolean);
+  if (typeof v === "string") return v.split(",").map((s) => s.trim()).filter(Boolean);
+  const one = ref(v);
+  return one ? [one] : [];
+}
+
+function text(v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return v.map(text).join(",");
+  if (typeof v === "object" && "sourcedId" in v) return ref(v);
+  return "";
+}
+
+/** Presents a JSON record as a CSV row addressed by OneRoster column names. */
+function jsonGet(rec: Record<string, unknown>): Get {
+  return (column) => {
+    switch (column) {
+      case "orgSourcedIds":
+        return refs(rec.orgs).join(",");
+      case "agentSourcedIds":
+        return refs(rec.agents).join(",");
+      case "termSourcedIds":
+        return refs(rec.terms).join(",");
+      case "schoolSourcedId":
+        return ref(rec.school);
+      case "courseSourcedId":
+        return ref(rec.course);
+      case "classSourcedId":
+        return ref(rec.class);
+      case "userSourcedId":
+        return ref(rec.user);
+      case "parentSourcedId":
+        return ref(rec.parent);
+      case "orgSourcedId":
+        return ref(rec.org);
+      case "schoolYearSourcedId":
+        return ref(rec.schoolYear);
+      case "primaryOrgSourcedId":
+        return ref(rec.primaryOrg);
+      default:
+        return text(rec[column]);
+    }
+  };
+}
+
+/** A 1.2 user's `roles`, current on `today` (endDate is exclusive). */
+function restRoles(v: unknown, today: string): RoleAssignment[] {
+  if (!Array.isArray(v)) return [];
+  const out: RoleAssignment[] = [];
+  for (const r of v) {
+    if (!r || typeof r !== "object") continue;
+    const o = r as Record<string, unknown>;
+    const endDate = text(o.endDate).trim() || undefined;
+    if (endDate && endDate <= today) continue;
+    const role = text(o.role).trim();
+    if (!role) continue;
+    out.push({
+      role: role as RoleAssignment["role"],
+      roleType: text(o.roleType).trim() === "secondary" ? "secondary" : "primary",
+      orgSourcedId: ref(o.org) || undefined,
+      beginDate: text(o.beginDate).trim() || undefined,
+      endDate,
+    });
+  }
+  return out;
+}
