@@ -201,3 +201,95 @@ Deno.test("OAuth 1.0a signatures match an independent HMAC over the RFC 5849 bas
   assertEquals(await hmacSignature(base, "s&cret", "HMAC-SHA256"), expected);
   assertEquals(credentialVariable("lincoln-usd/classlink"), "LINCOLN_USD_CLASSLINK");
 });
+
+Deno.test({
+  name: "diagnose on a REST customer saves a --snapshot that, read back with --source, gives the same findings",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const { withTestDatabase } = await import("./helpers/database.ts");
+    const { join } = await import("node:path");
+    const { Report } = await import("../lib/diagnostics/findings.ts");
+    await withTestDatabase(async (db) => {
+      await withFake({ version: "1.2", auth: "oauth2" }, async (source) => {
+        await withTempDir(async (dir) => {
+          await Deno.mkdir(join(dir, "settings"));
+          await Deno.writeTextFile(
+            join(dir, "settings", "rest-usd.json"),
+            JSON.stringify({
+              customer_id: "rest-usd",
+              customer_name: "REST USD",
+              integration_type: "oneroster-rest",
+              oneshelf_environment: "staging",
+              source: {
+                kind: "oneroster-rest",
+                version: "1.2",
+                baseUrl: source.baseUrl,
+                tokenUrl: source.tokenUrl,
+                credentials: CRED,
+              },
+            }),
+          );
+          const run = async (...args: string[]) => {
+            const out = await new Deno.Command(Deno.execPath(), {
+              args: [
+                "run",
+                "--allow-all",
+                new URL("../tools/diagnose.ts", import.meta.url).pathname,
+                "--customer",
+                "rest-usd",
+                "--settings-dir",
+                join(dir, "settings"),
+                "--format",
+                "json",
+                ...args,
+              ],
+              env: { ...env, STAGING_DATABASE_URL: db.url },
+              stdout: "piped",
+              stderr: "piped",
+            }).output();
+            const stderr = new TextDecoder().decode(out.stderr);
+            assertEquals(out.code, 0, stderr);
+            return { report: Report.parse(JSON.parse(new TextDecoder().decode(out.stdout))), stderr };
+          };
+          const live = await run("--snapshot", join(dir, "snap"));
+          assertMatch(live.stderr, /saved the roster as read to .*snap/);
+          assert(!live.stderr.includes(SECRET));
+          const offline = await run("--source", join(dir, "snap"));
+          assertEquals(offline.report.findings, live.report.findings);
+          assertEquals(live.report.source, { kind: "oneroster-rest", version: "1.2" });
+        });
+      });
+    }, district.platform);
+  },
+});
+
+Deno.test("a 1.2 REST source without tokenUrl is a settings error naming the field", async () => {
+  const { parseSettings, SettingsError } = await import("../lib/settings/load.ts");
+  const err = (() => {
+    try {
+      parseSettings(
+        JSON.stringify({
+          customer_id: "x",
+          customer_name: "X",
+          integration_type: "oneroster-rest",
+          oneshelf_environment: "staging",
+          source: {
+            kind: "oneroster-rest",
+            version: "1.2",
+            baseUrl: "https://sis.example/ims/oneroster/rostering/v1p2",
+            credentials: "x/sis",
+          },
+        }),
+        "x.json",
+      );
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert(err instanceof SettingsError);
+  assertMatch(
+    (err as Error).message,
+    /x\.json: field "source\.tokenUrl" is required for OneRoster 1\.2 \(the OAuth 2 token URL\)/,
+  );
+});

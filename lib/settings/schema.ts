@@ -41,7 +41,7 @@ export const OneRosterRestSource = z.object({
   pageSize: z.number().int().min(1).max(10_000).optional(),
   concurrency: z.number().int().min(1).max(16).optional(),
 }).refine((s) => s.version !== "1.2" || s.auth === "bearer" || s.auth === "oauth1" || !!s.tokenUrl, {
-  message: "a OneRoster 1.2 source needs tokenUrl for OAuth 2",
+  message: "is required for OneRoster 1.2 (the OAuth 2 token URL)",
   path: ["tokenUrl"],
 });
 
