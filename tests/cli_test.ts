@@ -79,7 +79,10 @@ Deno.test("usage and configuration errors exit 2 with one clear line", async () 
     [["--customer", "demo-isd", "--tool", "nope"], /--tool "nope" is not a tool/],
     [["--customer", "demo-isd", "--fail-on", "info"], /--fail-on "info" must be error or warning/],
     [["--customer", "nobody-usd"], /no settings for customer "nobody-usd"/],
-    [["--customer", "demo-isd", "--env", "production"], /PRODUCTION_DATABASE_URL is not set/],
+    [
+      ["--customer", "demo-isd", "--env", "production"],
+      /credential "platform\/production" is not configured; tried environment \(PRODUCTION_DATABASE_URL/,
+    ],
   ];
   for (const [args, pattern] of cases) {
     const r = await run(DIAGNOSE, args, { PRODUCTION_DATABASE_URL: "" });

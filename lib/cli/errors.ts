@@ -2,6 +2,9 @@
 import { PlatformError } from "../platform/errors.ts";
 import { SettingsError } from "../settings/load.ts";
 import { SourceError } from "../sources/errors.ts";
+import { CredentialError } from "../credentials/env.ts";
+import { VaultError } from "../credentials/vault.ts";
+import { redact } from "../credentials/redact.ts";
 
 /** A bad command line. Shells exit 2. */
 export class UsageError extends Error {
@@ -19,6 +22,7 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
  */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof SettingsError) return EXIT.usage;
+  if (error instanceof CredentialError || error instanceof VaultError) return EXIT.usage;
   if (error instanceof PlatformError) return error.config ? EXIT.usage : EXIT.failure;
   return EXIT.failure;
 }
@@ -32,8 +36,9 @@ export function exitCodeFor(error: unknown): number {
  */
 export function formatError(error: unknown, debug = false): string {
   const known = error instanceof UsageError || error instanceof SettingsError || error instanceof PlatformError ||
-    error instanceof SourceError;
+    error instanceof SourceError || error instanceof CredentialError || error instanceof VaultError;
   const e = error instanceof Error ? error : new Error(String(error));
-  if (known) return `error: ${e.message}`;
-  return `internal error: ${e.message}${debug && e.stack ? `\n${e.stack}` : " (set CDT_DEBUG=1 for details)"}`;
+  // Secrets never reach a terminal, whatever an error carries.
+  if (known) return redact(`error: ${e.message}`);
+  return redact(`internal error: ${e.message}${debug && e.stack ? `\n${e.stack}` : " (set CDT_DEBUG=1 for details)"}`);
 }

@@ -1,17 +1,21 @@
 /** Opens the platform database of an environment. */
 import { demoDistrict } from "../demo/demo.ts";
-import { connectUrl, databaseUrl, type Environment, type PlatformConnection } from "./connect.ts";
+import { connectUrl, type Environment, type PlatformConnection } from "./connect.ts";
+import { createResolver, type CredentialResolver } from "../credentials/mod.ts";
 import { startEmbeddedPlatform } from "./embedded.ts";
 
 /** Options of {@link openPlatform}. */
 export interface OpenOptions {
   /** Environment variables (for the database URLs); default none. */
   env?: Record<string, string | undefined>;
+  /** Where secrets come from; default: environment, vault, AWS as configured for this machine. */
+  resolver?: CredentialResolver;
   applicationName?: string;
 }
 
 /**
- * Connects to `staging` or `production` by their URL variables, or starts the
+ * Connects to `staging` or `production` with the URL the credential resolver
+ * finds (`PRODUCTION_DATABASE_URL`, the vault, AWS…), or starts the
  * embedded demo database. Close the connection when done.
  *
  * @example
@@ -22,7 +26,9 @@ export async function openPlatform(environment: Environment, options: OpenOption
   const env = options.env ?? {};
   const timeout = Number(env.CDT_STATEMENT_TIMEOUT_MS) || undefined;
   if (environment !== "embedded") {
-    return connectUrl(databaseUrl(environment, env), {
+    const resolver = options.resolver ?? await createResolver(env);
+    const { url } = await resolver.databaseUrl(environment);
+    return connectUrl(url, {
       environment,
       applicationName: options.applicationName,
       statementTimeoutMs: timeout,

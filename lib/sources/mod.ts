@@ -17,6 +17,7 @@ export interface SourceReadOptions {
   tolerateMissing?: boolean;
   /** Environment variables, for the credentials REST sources name. */
   env?: Record<string, string | undefined>;
+  resolver?: import("../credentials/mod.ts").CredentialResolver;
   http?: HttpOptions;
 }
 
@@ -38,7 +39,12 @@ export async function readSource(source: SourceSettings, options: SourceReadOpti
       return await readCustomCsv(source, resolve(source.path), { onProgress: options.onProgress });
     case "oneroster-rest":
     case "classlink":
-      return await readOneRosterRest(source, { env: options.env, onProgress: options.onFetch, http: options.http });
+      return await readOneRosterRest(source, {
+        env: options.env,
+        resolver: options.resolver,
+        onProgress: options.onFetch,
+        http: options.http,
+      });
   }
 }
 

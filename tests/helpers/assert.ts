@@ -3,17 +3,17 @@ import assertNode from "node:assert/strict";
 
 /** Fails unless `value` is truthy. */
 export function assert(value: unknown, message?: string): asserts value {
-  assertNode.ok(value, message);
+  assertNode.ok(value, message as never);
 }
 
 /** Deep strict equality. */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  assertNode.deepStrictEqual(actual, expected, message);
+  assertNode.deepStrictEqual(actual, expected, message as never);
 }
 
 /** Fails unless `text` matches `pattern`. */
 export function assertMatch(text: string, pattern: RegExp, message?: string): void {
-  assertNode.match(text, pattern, message);
+  assertNode.match(text, pattern, message as never);
 }
 
 /** Awaits `fn`, which must reject with an instance of `type`; returns the error. */

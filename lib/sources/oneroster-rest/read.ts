@@ -19,7 +19,7 @@ import {
   type Roster,
   User,
 } from "../../roster.ts";
-import { bearerToken, clientCredentials } from "../../credentials/env.ts";
+import { type CredentialResolver, envResolver } from "../../credentials/mod.ts";
 import { SourceError } from "../errors.ts";
 import { IssueCollector } from "../issues.ts";
 import { type Authenticator, HttpClient, type HttpOptions } from "../http/client.ts";
@@ -71,7 +71,9 @@ export interface FetchProgress {
 
 /** Options of {@link readOneRosterRest}. */
 export interface RestReadOptions {
+  /** Environment variables for the credential, when no resolver is given. */
   env?: Record<string, string | undefined>;
+  resolver?: CredentialResolver;
   onProgress?: (progress: FetchProgress) => void;
   http?: HttpOptions;
   asOf?: string;
@@ -95,15 +97,15 @@ const COLLECTIONS: Array<{ name: EntityFile; optional: boolean }> = [
  * Builds the authenticator a source's settings call for.
  *
  * @example
- * const auth = restAuthenticator(source, Deno.env.toObject());
+ * const auth = await restAuthenticator(source, envResolver(Deno.env.toObject()));
  */
-export function restAuthenticator(
+export async function restAuthenticator(
   source: RestSource,
-  env: Record<string, string | undefined>,
-): Authenticator & { tokenRequests?: number } {
+  resolver: CredentialResolver,
+): Promise<Authenticator & { tokenRequests?: number }> {
   const auth = source.auth ?? (source.version === "1.2" ? "oauth2" : "oauth1");
-  if (auth === "bearer") return staticBearer(source.credentials, bearerToken(source.credentials, env));
-  const credentials = clientCredentials(source.credentials, env);
+  if (auth === "bearer") return staticBearer(source.credentials, await resolver.bearerToken(source.credentials));
+  const credentials = await resolver.clientCredentials(source.credentials);
   if (auth === "oauth1") return oauth1(credentials, source.signatureMethod ?? "HMAC-SHA256");
   if (!source.tokenUrl) {
     throw new SourceError(`the ${source.kind} source of version ${source.version} needs a tokenUrl for OAuth 2`);
@@ -124,7 +126,7 @@ export function restAuthenticator(
  *   { env: Deno.env.toObject() });
  */
 export async function readOneRosterRest(source: RestSource, options: RestReadOptions = {}): Promise<RestRoster> {
-  const auth = restAuthenticator(source, options.env ?? {});
+  const auth = await restAuthenticator(source, options.resolver ?? envResolver(options.env ?? {}));
   const client = new HttpClient(auth, {
     ...options.http,
     onRetry: (info) => {
