@@ -12,6 +12,8 @@ import { loadSettings, resolveSettingsPath, SettingsError } from "./settings/loa
 import { type FetchProgress, type ReadProgress, readSource } from "./sources/mod.ts";
 import { writeOneRosterCsv } from "./sources/oneroster-csv/write.ts";
 import type { Roster } from "./roster.ts";
+import { type Auditor, createAuditor, recordCounts } from "./audit.ts";
+import { createResolver, type CredentialResolver } from "./credentials/mod.ts";
 
 /** Progress of a diagnosis, for a terminal or a log. */
 export type DiagnoseProgress =
@@ -37,6 +39,10 @@ export interface DiagnoseOptions {
   now?: Date;
   /** Also save the roster as read (a OneRoster 1.1 CSV bundle) here, to re-run offline or attach to a ticket. */
   snapshotDir?: string;
+  /** Where the read is recorded; default the process's auditor (createAuditor); null only in pure tests. */
+  auditor?: Auditor | null;
+  /** The credential resolver; default this machine's. */
+  resolver?: CredentialResolver;
 }
 
 /** A diagnosis and the settings warnings met on the way. */
@@ -65,6 +71,8 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
   const source = options.sourcePath
     ? { kind: "oneroster-csv" as const, path: options.sourcePath }
     : loaded!.settings.source;
+  const auditor = options.auditor === undefined ? await createAuditor(options.env ?? {}) : options.auditor;
+  const resolver = options.resolver ?? await createResolver(options.env ?? {});
   const readRoster = async (): Promise<Roster> => {
     const roster = await readSource(source, {
       resolvePath: options.sourcePath || !loaded ? undefined : (p) => resolveSettingsPath(loaded, p),
@@ -72,6 +80,7 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
       onFetch: progress && ((p) => progress({ stage: "fetch", ...p })),
       tolerateMissing: tools.includes("roster-check"),
       env: options.env,
+      resolver,
     });
     if (options.snapshotDir) await writeOneRosterCsv(options.snapshotDir, roster);
     return roster;
@@ -83,11 +92,17 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
   if (onlySource) {
     const roster = await readRoster();
     const report = runDiagnostics({ customer, environment: "none", roster, tools, now: options.now, onTool });
+    await auditor?.write({
+      customer,
+      environment: "none",
+      operation: "roster-check",
+      records: recordCounts(roster, undefined, report.findings.length),
+    });
     return { report, settingsWarnings };
   }
 
   const environment = options.environment ?? loaded!.settings.oneshelf_environment;
-  const conn = await openPlatform(environment, { env: options.env, applicationName: "cdt diagnose" });
+  const conn = await openPlatform(environment, { env: options.env, resolver, applicationName: "cdt diagnose" });
   try {
     // The source is parsed here while the database server produces rows.
     // allSettled: a failed side must not leave the other running unobserved.
@@ -107,6 +122,12 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
       tools,
       now: options.now,
       onTool,
+    });
+    await auditor?.write({
+      customer,
+      environment,
+      operation: `diagnose ${tools.join(",")}`,
+      records: recordCounts(rosterResult.value, platformResult.value, report.findings.length),
     });
     return { report, settingsWarnings };
   } finally {

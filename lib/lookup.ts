@@ -12,6 +12,7 @@ import type { Finding } from "./diagnostics/findings.ts";
 import { DEFAULT_TOOLS, DIAGNOSTICS } from "./diagnostics/run.ts";
 import { compareFindings } from "./diagnostics/findings.ts";
 import { normalizeEmail } from "./normalize.ts";
+import { type Auditor, createAuditor, recordCounts } from "./audit.ts";
 import { type Environment } from "./platform/connect.ts";
 import { openPlatform } from "./platform/open.ts";
 import { type PlatformFocus, readFocusedSnapshot } from "./platform/focus.ts";
@@ -53,6 +54,8 @@ export interface LookupOptions {
   environment?: Environment;
   sourcePath?: string;
   env?: Record<string, string | undefined>;
+  /** Where the read is recorded; default the process's auditor; null only in pure tests. */
+  auditor?: Auditor | null;
 }
 
 /**
@@ -177,6 +180,14 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
     }
   }
   findings.sort(compareFindings);
+  const auditor = options.auditor === undefined ? await createAuditor(options.env ?? {}) : options.auditor;
+  await auditor?.write({
+    customer: loaded.settings.customer_id,
+    environment,
+    operation: `lookup ${query.kind}`,
+    subject: auditor ? await auditor.subject(`${query.kind}:${key}`) : undefined,
+    records: recordCounts(roster, platform, findings.length),
+  });
   return {
     query,
     customer: loaded.settings.customer_id,

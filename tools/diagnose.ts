@@ -10,7 +10,10 @@ import { AVAILABLE_TOOLS, DEFAULT_TOOLS, sourceOnly } from "../lib/diagnostics/r
 import { Environment } from "../lib/platform/connect.ts";
 import { renderReport, ReportFormat } from "../lib/report/mod.ts";
 import { renderFixScript } from "../lib/report/fix-script.ts";
-import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
+import { createResolver } from "../lib/credentials/mod.ts";
+import { createAuditor } from "../lib/audit.ts";
+import { promptSecret } from "../lib/cli/prompt.ts";
+import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
 
@@ -33,6 +36,11 @@ Options:
                        of the one the settings name
   --snapshot DIR       also save the roster as read (e.g. fetched over REST) as a
                        OneRoster CSV bundle, to re-run offline or attach to a ticket
+  --ticket N           the HubSpot ticket this investigates: read it first (warns
+                       when it belongs to another company), record it as the
+                       purpose in the audit log, and post a note with the summary
+                       and the report attached afterwards
+  --dry-run            with --ticket: print the note instead of posting it
   --settings-dir DIR   where the settings files are (default: CDT_SETTINGS_DIR,
                        else customer-integration-settings/)
   --format FORMAT      table | json | csv | md (default: table on a terminal,
@@ -74,6 +82,8 @@ async function main(args: string[]): Promise<number> {
         "fail-on": { type: "string" },
         "fix-script": { type: "string" },
         snapshot: { type: "string" },
+        ticket: { type: "string" },
+        "dry-run": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -111,6 +121,22 @@ async function main(args: string[]): Promise<number> {
   }
 
   const env = Deno.env.toObject();
+  if (values.ticket !== undefined && !/^\d+$/.test(values.ticket)) {
+    throw new UsageError(`--ticket "${values.ticket}" must be a HubSpot ticket number`);
+  }
+  if (values["dry-run"] && !values.ticket) throw new UsageError("--dry-run goes with --ticket");
+  if (values.ticket && !customerId) throw new UsageError("--ticket needs --customer");
+  const resolver = await createResolver(env, { prompt: () => promptSecret("Vault passphrase: ") });
+  // Loaded only for a ticket: the HubSpot client is a large module.
+  const hs = values.ticket ? await import("../lib/hubspot/mod.ts") : undefined;
+  const hubspot = hs && !values["dry-run"] ? await hs.connectHubSpot(resolver, env) : undefined;
+  if (hubspot && customerId) {
+    const { settings } = await loadSettings(settingsDir(values["settings-dir"], env), customerId);
+    const ticket = await hubspot.ticket(values.ticket!);
+    stderr(`ticket ${ticket.id}: ${ticket.subject} (stage ${ticket.status})\n`);
+    const warning = hs!.ticketCompanyWarning(ticket, settings);
+    if (warning) stderr(`warning: ${warning}\n`);
+  }
   const { report, settingsWarnings } = await diagnoseCustomer({
     customerId,
     settingsDir: settingsDir(values["settings-dir"], env),
@@ -120,6 +146,8 @@ async function main(args: string[]): Promise<number> {
     env,
     onProgress: progressPrinter(Deno.stderr.isTerminal(), stderr),
     snapshotDir: values.snapshot,
+    resolver,
+    auditor: await createAuditor(env, values.ticket ? { purpose: `hubspot-ticket:${values.ticket}` } : {}),
   });
   if (values.snapshot) {
     stderr(`saved the roster as read to ${values.snapshot} (re-run offline with --source ${values.snapshot})\n`);
@@ -132,6 +160,21 @@ async function main(args: string[]): Promise<number> {
     stderr(`wrote ${values.out}: ${summaryLine(report)}\n`);
   } else {
     await Deno.stdout.write(encoder.encode(text));
+  }
+  if (values.ticket) {
+    // The report is already out (stdout or --out): a HubSpot failure cannot lose it.
+    const command = ["deno task diagnose", ...Deno.args.filter((a) => a !== "--dry-run")].join(" ");
+    const note = hs!.noteBody(report, command);
+    if (!hubspot) {
+      stderr(`--dry-run: the note for ticket ${values.ticket} would be:\n${note}\n`);
+    } else {
+      const fileId = await hubspot.upload(
+        `cdt-${report.customer}-${report.generatedAt.replace(/[:]/g, "")}.json`,
+        renderReport(report, "json"),
+      );
+      const noteId = await hubspot.note(values.ticket, note, [fileId]);
+      stderr(`posted note ${noteId} on ticket ${values.ticket} with the report attached\n`);
+    }
   }
   if (values["fix-script"]) {
     const script = renderFixScript(report);

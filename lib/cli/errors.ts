@@ -5,6 +5,7 @@ import { SourceError } from "../sources/errors.ts";
 import { CredentialError } from "../credentials/env.ts";
 import { VaultError } from "../credentials/vault.ts";
 import { redact } from "../credentials/redact.ts";
+import { HubSpotError } from "../hubspot/errors.ts";
 
 /** A bad command line. Shells exit 2. */
 export class UsageError extends Error {
@@ -36,7 +37,8 @@ export function exitCodeFor(error: unknown): number {
  */
 export function formatError(error: unknown, debug = false): string {
   const known = error instanceof UsageError || error instanceof SettingsError || error instanceof PlatformError ||
-    error instanceof SourceError || error instanceof CredentialError || error instanceof VaultError;
+    error instanceof SourceError || error instanceof CredentialError || error instanceof VaultError ||
+    error instanceof HubSpotError;
   const e = error instanceof Error ? error : new Error(String(error));
   // Secrets never reach a terminal, whatever an error carries.
   if (known) return redact(`error: ${e.message}`);

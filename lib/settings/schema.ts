@@ -111,5 +111,7 @@ export const Settings = z.looseObject({
   oneshelf_environment: z.enum(["staging", "production", "embedded"]),
   source: SourceSettings,
   notes: z.string().optional(),
+  /** The customer's company in HubSpot, to check tickets belong to it. */
+  hubspot_company_id: z.string().regex(/^\d+$/, "must be HubSpot's numeric company id").optional(),
 });
 export type Settings = z.infer<typeof Settings>;

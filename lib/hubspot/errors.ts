@@ -1,0 +1,4 @@
+/** A HubSpot call that failed; the message never holds a token or a response body. */
+export class HubSpotError extends Error {
+  override name = "HubSpotError";
+}

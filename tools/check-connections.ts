@@ -1,0 +1,88 @@
+/**
+ * `deno task check-connections`: can this machine reach every environment's
+ * platform database (read-only, with the expected schema), every customer's
+ * roster source, and HubSpot? Exit 1 when anything failed.
+ */
+import { parseArgs } from "node:util";
+import { checkConnections } from "../lib/checks.ts";
+import { createResolver } from "../lib/credentials/mod.ts";
+import { settingsDir } from "../lib/settings/load.ts";
+import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { promptSecret } from "../lib/cli/prompt.ts";
+import { hubspotCheck } from "../lib/hubspot/mod.ts";
+
+const HELP = `Usage: deno task check-connections [--env ENV]... [--customer ID]... [--json]
+
+For each environment (staging, production): resolve the credentials, connect,
+confirm the session is read-only, and compare the tables with schema.sql
+(drift is reported by table and column). For each customer: reach its roster
+source with one cheap request. Then HubSpot, when configured.
+Exit 0 when everything is ok, 1 when anything failed.
+
+  --env ENV          staging | production; repeatable (default: both)
+  --customer ID      check these customers only; repeatable (default: all)
+  --settings-dir DIR where the settings files are
+  --no-hubspot       skip HubSpot
+  --json             print JSON instead of a table
+`;
+
+const encoder = new TextEncoder();
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        env: { type: "string", multiple: true },
+        customer: { type: "string", multiple: true },
+        "settings-dir": { type: "string" },
+        "no-hubspot": { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  for (const e of values.env ?? []) {
+    if (e !== "staging" && e !== "production") throw new UsageError(`--env "${e}" must be staging or production`);
+  }
+  const env = Deno.env.toObject();
+  const resolver = await createResolver(env, { prompt: () => promptSecret("Vault passphrase: ") });
+  const results = await checkConnections({
+    resolver,
+    settingsDir: settingsDir(values["settings-dir"], env),
+    environments: values.env as Array<"staging" | "production"> | undefined,
+    customers: values.customer,
+    hubspot: values["no-hubspot"] || !(await resolver.find("hubspot")) ? undefined : () => hubspotCheck(resolver, env),
+  });
+  if (values.json) {
+    console.log(JSON.stringify(results, null, 2));
+  } else {
+    const w = Math.max(6, ...results.map((r) => r.target.length));
+    const c = Math.max(5, ...results.map((r) => r.check.length));
+    console.log(`${"target".padEnd(w)}  ${"check".padEnd(c)}  result  ${"ms".padStart(6)}  detail`);
+    for (const r of results) {
+      console.log(
+        `${r.target.padEnd(w)}  ${r.check.padEnd(c)}  ${(r.ok ? "ok" : "FAILED").padEnd(6)}  ${
+          String(r.ms).padStart(6)
+        }  ${r.detail}`,
+      );
+    }
+  }
+  return results.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (e) {
+    Deno.stderr.writeSync(encoder.encode(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n"));
+    Deno.exitCode = exitCodeFor(e);
+  }
+}

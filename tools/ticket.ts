@@ -1,0 +1,62 @@
+/** `deno task ticket --customer ID`: the customer's open HubSpot tickets. */
+import { parseArgs } from "node:util";
+import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
+import { createResolver } from "../lib/credentials/mod.ts";
+import { connectHubSpot } from "../lib/hubspot/mod.ts";
+import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { promptSecret } from "../lib/cli/prompt.ts";
+
+const HELP = `Usage: deno task ticket --customer ID [--json]
+
+Lists the open HubSpot tickets of the customer's company (hubspot_company_id in
+its settings). Needs the hubspot credential (HUBSPOT_ACCESS_TOKEN, the vault…).
+`;
+const encoder = new TextEncoder();
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        customer: { type: "string" },
+        "settings-dir": { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  if (!values.customer) throw new UsageError(`--customer is required\n\n${HELP}`);
+  const env = Deno.env.toObject();
+  const { settings, file } = await loadSettings(
+    settingsDir(values["settings-dir"], env),
+    checkCustomerId(values.customer),
+  );
+  if (!settings.hubspot_company_id) {
+    throw new UsageError(`${file}: no hubspot_company_id; add the customer's HubSpot company id`);
+  }
+  const hubspot = await connectHubSpot(
+    await createResolver(env, { prompt: () => promptSecret("Vault passphrase: ") }),
+    env,
+  );
+  const tickets = await hubspot.openTickets(settings.hubspot_company_id);
+  if (values.json) console.log(JSON.stringify(tickets, null, 2));
+  else if (tickets.length === 0) console.log(`no open tickets for ${settings.customer_id}`);
+  else for (const t of tickets) console.log(`${t.id.padStart(10)}  stage ${t.status.padEnd(4)}  ${t.subject}`);
+  return EXIT.ok;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exitCode = await main(Deno.args);
+  } catch (e) {
+    Deno.stderr.writeSync(encoder.encode(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n"));
+    Deno.exitCode = exitCodeFor(e);
+  }
+}
