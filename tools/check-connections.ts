@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import { checkConnections } from "../lib/checks.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { settingsDir } from "../lib/settings/load.ts";
-import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { EXIT, UsageError } from "../lib/cli/errors.ts";
+import { runMain } from "../lib/cli/main.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
 import { hubspotCheck } from "../lib/hubspot/mod.ts";
 
@@ -25,8 +26,6 @@ Exit 0 when everything is ok, 1 when anything failed.
   --no-hubspot       skip HubSpot
   --json             print JSON instead of a table
 `;
-
-const encoder = new TextEncoder();
 
 async function main(args: string[]): Promise<number> {
   let values;
@@ -78,11 +77,4 @@ async function main(args: string[]): Promise<number> {
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (e) {
-    Deno.stderr.writeSync(encoder.encode(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n"));
-    Deno.exitCode = exitCodeFor(e);
-  }
-}
+if (import.meta.main) await runMain("check-connections", main);

@@ -9,7 +9,8 @@ import { writeDemoExport } from "../lib/demo/export.ts";
 import { diagnoseCustomer } from "../lib/diagnose.ts";
 import { renderReport, ReportFormat } from "../lib/report/mod.ts";
 import { loadSettings, resolveSettingsPath, settingsDir } from "../lib/settings/load.ts";
-import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { EXIT, UsageError } from "../lib/cli/errors.ts";
+import { runMain } from "../lib/cli/main.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
 import { DEMO_CUSTOMER_ID } from "../lib/demo/generate.ts";
 import { plantedCheck } from "../lib/demo/check.ts";
@@ -72,11 +73,4 @@ async function main(args: string[]): Promise<number> {
   return check.ok ? EXIT.ok : EXIT.failure;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (e) {
-    stderr(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n");
-    Deno.exitCode = exitCodeFor(e);
-  }
-}
+if (import.meta.main) await runMain("demo", main);

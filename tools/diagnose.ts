@@ -14,7 +14,8 @@ import { createResolver } from "../lib/credentials/mod.ts";
 import { createAuditor } from "../lib/audit.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
 import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
-import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { EXIT, UsageError } from "../lib/cli/errors.ts";
+import { runMain } from "../lib/cli/main.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
 
 const HELP = `Usage: deno task diagnose --customer ID [options]
@@ -207,11 +208,4 @@ function summaryLine(report: Report): string {
   return `${report.summary.error} errors, ${report.summary.warning} warnings, ${report.summary.info} info`;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (e) {
-    stderr(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n");
-    Deno.exitCode = exitCodeFor(e);
-  }
-}
+if (import.meta.main) await runMain("diagnose", main);

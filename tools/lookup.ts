@@ -7,7 +7,8 @@ import { lookupPerson, LookupQuery } from "../lib/lookup.ts";
 import { renderLookup } from "../lib/report/lookup.ts";
 import { Environment } from "../lib/platform/connect.ts";
 import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
-import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { EXIT, UsageError } from "../lib/cli/errors.ts";
+import { runMain } from "../lib/cli/main.ts";
 
 const HELP =
   `Usage: deno task lookup --customer ID (--student KEY | --parent EMAIL | --teacher KEY | --class KEY) [options]
@@ -85,11 +86,4 @@ async function main(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (e) {
-    Deno.stderr.writeSync(encoder.encode(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n"));
-    Deno.exitCode = exitCodeFor(e);
-  }
-}
+if (import.meta.main) await runMain("lookup", main);

@@ -3,7 +3,8 @@ import { parseArgs } from "node:util";
 import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { connectHubSpot } from "../lib/hubspot/mod.ts";
-import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { EXIT, UsageError } from "../lib/cli/errors.ts";
+import { runMain } from "../lib/cli/main.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
 
 const HELP = `Usage: deno task ticket --customer ID [--json]
@@ -11,7 +12,6 @@ const HELP = `Usage: deno task ticket --customer ID [--json]
 Lists the open HubSpot tickets of the customer's company (hubspot_company_id in
 its settings). Needs the hubspot credential (HUBSPOT_ACCESS_TOKEN, the vault…).
 `;
-const encoder = new TextEncoder();
 
 async function main(args: string[]): Promise<number> {
   let values;
@@ -52,11 +52,4 @@ async function main(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (e) {
-    Deno.stderr.writeSync(encoder.encode(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n"));
-    Deno.exitCode = exitCodeFor(e);
-  }
-}
+if (import.meta.main) await runMain("ticket", main);

@@ -6,7 +6,8 @@ import { parseArgs } from "node:util";
 import { emptyVault, readVault, VaultError, type VaultKey, vaultKey, writeVault } from "../lib/credentials/vault.ts";
 import { loadDefaults } from "../lib/credentials/defaults.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
-import { EXIT, exitCodeFor, formatError, UsageError } from "../lib/cli/errors.ts";
+import { EXIT, UsageError } from "../lib/cli/errors.ts";
+import { runMain } from "../lib/cli/main.ts";
 
 const HELP = `Usage: deno task vault <command> [--file FILE]
 
@@ -117,11 +118,4 @@ async function main(args: string[]): Promise<number> {
   throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exitCode = await main(Deno.args);
-  } catch (e) {
-    Deno.stderr.writeSync(encoder.encode(formatError(e, !!Deno.env.get("CDT_DEBUG")) + "\n"));
-    Deno.exitCode = exitCodeFor(e);
-  }
-}
+if (import.meta.main) await runMain("vault", main);
