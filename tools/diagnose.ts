@@ -133,10 +133,15 @@ async function main(args: string[]): Promise<number> {
   const hubspot = hs && !values["dry-run"] ? await hs.connectHubSpot(resolver, env) : undefined;
   if (hubspot && customerId) {
     const { settings } = await loadSettings(settingsDir(values["settings-dir"], env), customerId);
-    const ticket = await hubspot.ticket(values.ticket!);
-    stderr(`ticket ${ticket.id}: ${ticket.subject} (stage ${ticket.status})\n`);
-    const warning = hs!.ticketCompanyWarning(ticket, settings);
-    if (warning) stderr(`warning: ${warning}\n`);
+    try {
+      const ticket = await hubspot.ticket(values.ticket!);
+      stderr(`ticket ${ticket.id}: ${ticket.subject} (stage ${ticket.status})\n`);
+      const warning = hs!.ticketCompanyWarning(ticket, settings);
+      if (warning) stderr(`warning: ${warning}\n`);
+    } catch (e) {
+      // HubSpot being down must not stop the diagnosis; the note is tried again after it.
+      stderr(`warning: ${(e as Error).message}; diagnosing anyway\n`);
+    }
   }
   const { report, settingsWarnings } = await diagnoseCustomer({
     customerId,
