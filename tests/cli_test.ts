@@ -1,12 +1,9 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { withTestDatabase } from "./helpers/database.ts";
 import { withTempDir } from "./helpers/bundle.ts";
-import { generateDistrict } from "../lib/demo/generate.ts";
-import { plantProblems } from "../lib/demo/plant.ts";
 import { plantedCheck } from "../lib/demo/check.ts";
-import { writeDemoExport } from "../lib/demo/export.ts";
+import { withCustomer as withPlantedCustomer } from "./helpers/customer.ts";
 import { Report } from "../lib/diagnostics/findings.ts";
 
 const DIAGNOSE = new URL("../tools/diagnose.ts", import.meta.url).pathname;
@@ -29,34 +26,6 @@ async function run(script: string, args: string[], env: Record<string, string> =
   }).output();
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-/** A customer "lincoln-usd" with a planted district in a test database and its export on disk. */
-async function withCustomer(
-  fn: (
-    ctx: { settingsDir: string; env: Record<string, string>; planted: ReturnType<typeof plantProblems> },
-  ) => Promise<void>,
-) {
-  const district = generateDistrict({ customerId: "lincoln-usd", students: 300, seed: 8 });
-  const planted = plantProblems(district);
-  await withTestDatabase(async (db) => {
-    await withTempDir(async (dir) => {
-      await writeDemoExport(join(dir, "exports", "lincoln"), district.roster);
-      const settingsDir = join(dir, "settings");
-      await Deno.mkdir(settingsDir);
-      await Deno.writeTextFile(
-        join(settingsDir, "lincoln-usd.json"),
-        JSON.stringify({
-          customer_id: "lincoln-usd",
-          customer_name: "Lincoln Unified",
-          integration_type: "oneroster-csv",
-          oneshelf_environment: "staging",
-          source: { kind: "oneroster-csv", path: "../exports/lincoln" },
-        }),
-      );
-      await fn({ settingsDir, env: { STAGING_DATABASE_URL: db.url }, planted });
-    });
-  }, district.platform);
 }
 
 Deno.test("diagnose --help prints the options and exits 0", async () => {
@@ -96,7 +65,7 @@ Deno.test({
   name: "diagnose --format json on a real database reports every planted finding in the findings.md shape",
   ...dbTest,
   fn: () =>
-    withCustomer(async ({ settingsDir, env, planted }) => {
+    withPlantedCustomer({}, async ({ settingsDir, env, planted }) => {
       const r = await run(
         DIAGNOSE,
         ["--customer", "lincoln-usd", "--settings-dir", settingsDir, "--format", "json"],
@@ -119,7 +88,7 @@ Deno.test({
   name: "--fail-on error exits 1 when errors exist; --out writes the report and keeps stdout empty",
   ...dbTest,
   fn: () =>
-    withCustomer(async ({ settingsDir, env }) => {
+    withPlantedCustomer({}, async ({ settingsDir, env }) => {
       const fail = await run(DIAGNOSE, [
         "--customer",
         "lincoln-usd",
@@ -155,7 +124,7 @@ Deno.test({
   name: "--source replaces the settings' export, and a missing export is a failure naming the path",
   ...dbTest,
   fn: () =>
-    withCustomer(async ({ settingsDir, env }) => {
+    withPlantedCustomer({}, async ({ settingsDir, env }) => {
       const r = await run(DIAGNOSE, [
         "--customer",
         "lincoln-usd",
