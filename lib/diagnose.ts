@@ -5,13 +5,14 @@
  */
 import type { Report, ToolName } from "./diagnostics/findings.ts";
 import { DEFAULT_TOOLS, runDiagnostics, sourceOnly } from "./diagnostics/run.ts";
-import { type Environment, explainDatabaseError } from "./platform/connect.ts";
+import { type Environment, explainDatabaseError, type PlatformConnection } from "./platform/connect.ts";
 import { openPlatform } from "./platform/open.ts";
 import { readSnapshot, type TableProgress } from "./platform/read.ts";
 import { loadSettings, resolveSettingsPath, SettingsError } from "./settings/load.ts";
 import { type FetchProgress, type ReadProgress, readSource } from "./sources/mod.ts";
 import { writeOneRosterCsv } from "./sources/oneroster-csv/write.ts";
 import type { Roster } from "./roster.ts";
+import type { PlatformSnapshot } from "./platform/snapshot.ts";
 import { type Auditor, createAuditor, recordCounts } from "./audit.ts";
 import { createResolver, type CredentialResolver } from "./credentials/mod.ts";
 
@@ -43,12 +44,17 @@ export interface DiagnoseOptions {
   auditor?: Auditor | null;
   /** The credential resolver; default this machine's. */
   resolver?: CredentialResolver;
+  /** An open platform connection to use (and leave open), e.g. a server's pool; default: open one for this call. */
+  connection?: PlatformConnection;
 }
 
-/** A diagnosis and the settings warnings met on the way. */
+/** A diagnosis, the settings warnings met on the way, and what it read (for charts). */
 export interface Diagnosis {
   report: Report;
   settingsWarnings: string[];
+  roster: Roster;
+  /** Absent when only source tools ran. */
+  platform?: PlatformSnapshot;
 }
 
 /**
@@ -98,11 +104,12 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
       operation: "roster-check",
       records: recordCounts(roster, undefined, report.findings.length),
     });
-    return { report, settingsWarnings };
+    return { report, settingsWarnings, roster };
   }
 
   const environment = options.environment ?? loaded!.settings.oneshelf_environment;
-  const conn = await openPlatform(environment, { env: options.env, resolver, applicationName: "cdt diagnose" });
+  const conn = options.connection ??
+    await openPlatform(environment, { env: options.env, resolver, applicationName: "cdt diagnose" });
   try {
     // The source is parsed here while the database server produces rows.
     // allSettled: a failed side must not leave the other running unobserved.
@@ -129,8 +136,8 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
       operation: `diagnose ${tools.join(",")}`,
       records: recordCounts(rosterResult.value, platformResult.value, report.findings.length),
     });
-    return { report, settingsWarnings };
+    return { report, settingsWarnings, roster: rosterResult.value, platform: platformResult.value };
   } finally {
-    await conn.close();
+    if (!options.connection) await conn.close();
   }
 }

@@ -13,7 +13,7 @@ import { DEFAULT_TOOLS, DIAGNOSTICS } from "./diagnostics/run.ts";
 import { compareFindings } from "./diagnostics/findings.ts";
 import { normalizeEmail } from "./normalize.ts";
 import { type Auditor, createAuditor, recordCounts } from "./audit.ts";
-import { type Environment } from "./platform/connect.ts";
+import type { Environment, PlatformConnection } from "./platform/connect.ts";
 import { openPlatform } from "./platform/open.ts";
 import { type PlatformFocus, readFocusedSnapshot } from "./platform/focus.ts";
 import { loadSettings, resolveSettingsPath, SettingsError } from "./settings/load.ts";
@@ -56,6 +56,8 @@ export interface LookupOptions {
   env?: Record<string, string | undefined>;
   /** Where the read is recorded; default the process's auditor; null only in pure tests. */
   auditor?: Auditor | null;
+  /** An open platform connection to use (and leave open); default: open one for this call. */
+  connection?: PlatformConnection;
 }
 
 /**
@@ -125,12 +127,13 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
   } else if (/^\d+$/.test(key)) {
     focus.classIds = [Number(key)];
   }
-  const conn = await openPlatform(environment, { env: options.env, applicationName: "cdt lookup" });
+  const conn = options.connection ??
+    await openPlatform(environment, { env: options.env, applicationName: "cdt lookup" });
   let platform: PlatformSnapshot;
   try {
     platform = await readFocusedSnapshot(conn, loaded.settings.customer_id, focus);
   } finally {
-    await conn.close();
+    if (!options.connection) await conn.close();
   }
   const platformMs = performance.now() - t0;
 

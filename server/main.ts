@@ -1,0 +1,56 @@
+/** `deno task serve`: the read-only support server (default 127.0.0.1:8787, the embedded demo when nothing is configured). */
+import { parseArgs } from "node:util";
+import { buildServer } from "./build.ts";
+import { EXIT, UsageError } from "../lib/cli/errors.ts";
+import { runMain } from "../lib/cli/main.ts";
+
+const HELP = `Usage: deno task serve [--host HOST] [--port PORT]
+
+Serves the same diagnoses and lookups as the CLI, read-only, to signed-in
+support staff: JSON under /api/…, pages under /. Tokens come from
+CDT_SERVER_TOKENS (default config/server-tokens.json; add one with
+deno task server-token add NAME --role support|engineer). With none, a
+one-time demo token for the embedded demo is printed.
+
+  --host HOST   default 127.0.0.1 (put HTTPS in front: an ALB or API Gateway)
+  --port PORT   default 8787
+`;
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { host: { type: "string" }, port: { type: "string" }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const port = Number(values.port ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port "${values.port}" is not a port`);
+  }
+  const { app, pool, demoToken } = await buildServer(Deno.env.toObject());
+  const server = Deno.serve({
+    hostname: values.host ?? "127.0.0.1",
+    port,
+    onListen: ({ hostname, port }) => {
+      console.error(`Customer Data Tools server on http://${hostname}:${port}/ (read-only)`);
+      if (demoToken) {
+        console.error(`No tokens configured: one-time demo token (embedded demo only) for this run:\n  ${demoToken}`);
+      }
+    },
+  }, app.fetch);
+  const stop = () => server.shutdown();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await server.finished;
+  await pool.close();
+  return EXIT.ok;
+}
+
+if (import.meta.main) await runMain("serve", main);
