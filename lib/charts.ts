@@ -56,7 +56,14 @@ export function findingsByCodeChart(report: Report): Raw {
 
 /** Active students per campus: the roster's count beside the platform's. Answers: are whole schools missing? */
 export function studentsPerCampusChart(roster: Roster, platform: PlatformSnapshot): Raw {
-  const rows = studentsPerCampus(roster, platform);
+  const totals = new Map<string, { campus: string; side: string; students: number }>();
+  for (const r of studentsPerCampus(roster, platform)) {
+    const key = `${r.campus}\u0000${r.side}`;
+    const t = totals.get(key) ?? { campus: r.campus, side: r.side, students: 0 };
+    t.students += r.students;
+    totals.set(key, t);
+  }
+  const rows = [...totals.values()];
   return render({
     title: "Active students per campus: roster vs platform",
     marginLeft: 180,

@@ -6,10 +6,7 @@ import { createResolver } from "../lib/credentials/mod.ts";
 import { createAuditor } from "../lib/audit.ts";
 import { PlatformPool } from "../lib/platform/pool.ts";
 import { settingsDir } from "../lib/settings/load.ts";
-import { loadSettings, resolveSettingsPath } from "../lib/settings/load.ts";
-import { demoDistrict } from "../lib/demo/demo.ts";
-import { writeDemoExport } from "../lib/demo/export.ts";
-import { DEMO_CUSTOMER_ID } from "../lib/demo/generate.ts";
+import { ensureDemoExport } from "../lib/demo/export.ts";
 
 /** The tokens file: CDT_SERVER_TOKENS, else config/server-tokens.json. */
 export const DEFAULT_TOKENS = fileURLToPath(new URL("../config/server-tokens.json", import.meta.url));
@@ -55,16 +52,4 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
     rateLimitPerMinute: Number(env.CDT_SERVER_RATE_LIMIT) || undefined,
   });
   return { app, pool, demoToken };
-}
-
-/** Writes the demo district's export when the demo customer is configured and its export is missing. */
-async function ensureDemoExport(dir: string): Promise<void> {
-  const loaded = await loadSettings(dir, DEMO_CUSTOMER_ID).catch(() => undefined);
-  if (!loaded || loaded.settings.source.kind !== "oneroster-csv") return;
-  const path = resolveSettingsPath(loaded, loaded.settings.source.path);
-  try {
-    await Deno.stat(path);
-  } catch {
-    await writeDemoExport(path, demoDistrict().roster);
-  }
 }

@@ -219,9 +219,12 @@ Deno.test({
       const summary =
         await (await app.request("/customers/lincoln-usd?code=parent_link.mismatch", bearer(TOKENS.engineer))).text();
       assertMatch(summary, /<figure[\s\S]*Findings by code[\s\S]*<svg/);
-      const rows = [...summary.matchAll(/<tr><td class="(error|warning|info)">/g)].length;
-      assert(
-        rows > 0 && rows === [...summary.matchAll(/<code>parent_link\.mismatch<\/code><\/td>/g)].length,
+      // Markup may be reformatted: count rows and codes whatever the whitespace between tags.
+      const rows = [...summary.matchAll(/<tr>\s*<td class="(error|warning|info)">/g)].length;
+      assert(rows > 0, "the filtered table has rows");
+      assertEquals(
+        [...summary.matchAll(/<code>parent_link\.mismatch<\/code>\s*<\/td>/g)].length,
+        rows,
         "the filter keeps one code",
       );
     }, {}),

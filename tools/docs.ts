@@ -3,13 +3,36 @@
  * documentation cannot drift from the codes (a test compares them).
  */
 import { renderRosterCheckDoc } from "../lib/diagnostics/roster-check-doc.ts";
+import { demoDistrict } from "../lib/demo/demo.ts";
+import { runDiagnostics } from "../lib/diagnostics/run.ts";
+import { findingsByCodeChart } from "../lib/charts.ts";
 
 if (import.meta.main) {
   if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-    console.log("Usage: deno task docs\n\nRewrites docs/roster-check.md from lib/diagnostics/roster-check-codes.ts.");
+    console.log(
+      "Usage: deno task docs\n\nRewrites docs/roster-check.md from lib/diagnostics/roster-check-codes.ts, and\ndocs/findings-by-code.svg (the README's chart) from the demo district.",
+    );
   } else {
     const path = new URL("../docs/roster-check.md", import.meta.url);
     await Deno.writeTextFile(path, renderRosterCheckDoc());
     console.error(`wrote ${path.pathname}`);
+    // The README's chart: the demo district's findings by code.
+    const { roster, platform } = demoDistrict();
+    const report = runDiagnostics({
+      customer: "demo-isd",
+      environment: "embedded",
+      roster,
+      platform,
+      now: new Date(0),
+    });
+    const chart = new URL("../docs/findings-by-code.svg", import.meta.url);
+    // The figure's last svg is the chart (the ones before it are legend swatches).
+    const figure = findingsByCodeChart(report).value;
+    const svg = figure.slice(figure.lastIndexOf("<svg "), figure.lastIndexOf("</svg>") + 6);
+    await Deno.writeTextFile(
+      chart,
+      svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" style="background:#fff" '),
+    );
+    console.error(`wrote ${chart.pathname}`);
   }
 }

@@ -2,6 +2,9 @@
 import { join } from "node:path";
 import { writeOneRosterCsv } from "../sources/oneroster-csv/write.ts";
 import type { Roster } from "../roster.ts";
+import { loadSettings, resolveSettingsPath } from "../settings/load.ts";
+import { demoDistrict } from "./demo.ts";
+import { DEMO_CUSTOMER_ID } from "./generate.ts";
 
 /**
  * Rows appended to users.csv as a real exporter might write them: one with a
@@ -24,4 +27,23 @@ export async function writeDemoExport(dir: string, roster: Roster): Promise<void
   await writeOneRosterCsv(dir, roster, { bom: true, crlf: true, blankActiveStatus: true });
   const users = join(dir, "users.csv");
   await Deno.writeTextFile(users, DIRTY_USER_ROWS.map((r) => r + "\r\n").join(""), { append: true });
+}
+
+/**
+ * Writes the demo district's export when the demo customer is configured and
+ * its export is missing (the server and the notebooks need it; `deno task demo`
+ * always rewrites it).
+ *
+ * @example
+ * await ensureDemoExport(settingsDir(undefined, Deno.env.toObject()));
+ */
+export async function ensureDemoExport(settingsDir: string): Promise<void> {
+  const loaded = await loadSettings(settingsDir, DEMO_CUSTOMER_ID).catch(() => undefined);
+  if (!loaded || loaded.settings.source.kind !== "oneroster-csv") return;
+  const path = resolveSettingsPath(loaded, loaded.settings.source.path);
+  try {
+    await Deno.stat(path);
+  } catch {
+    await writeDemoExport(path, demoDistrict().roster);
+  }
 }

@@ -1,0 +1,46 @@
+/**
+ * The one import a notebook needs: the same API the tools use — settings,
+ * read-only platform connections, roster sources, diagnostics, reports,
+ * lookups, charts — plus display helpers.
+ *
+ * @example
+ * import * as cdt from "../lib/mod.ts";
+ * const { report } = await cdt.diagnoseCustomer({ customerId: "demo-isd", settingsDir: cdt.settingsDir(undefined, {}), environment: "embedded" });
+ */
+export {
+  DEFAULT_SETTINGS_DIR,
+  listCustomerIds,
+  loadSettings,
+  resolveSettingsPath,
+  settingsDir,
+} from "./settings/load.ts";
+export { openPlatform } from "./platform/open.ts";
+export { readOnly, redactUrl } from "./platform/connect.ts";
+export type { Environment, PlatformConnection } from "./platform/connect.ts";
+export { readSnapshot } from "./platform/read.ts";
+export type { PlatformSnapshot } from "./platform/snapshot.ts";
+export { readSource } from "./sources/mod.ts";
+export type { Roster } from "./roster.ts";
+export { diagnoseCustomer } from "./diagnose.ts";
+export { DEFAULT_TOOLS, runDiagnostics } from "./diagnostics/run.ts";
+export { CODES } from "./diagnostics/findings.ts";
+export type { Finding, Report } from "./diagnostics/findings.ts";
+export { renderReport } from "./report/mod.ts";
+export { renderFixScript, statementsFor } from "./report/fix-script.ts";
+export { lookupPerson } from "./lookup.ts";
+export { renderLookup } from "./report/lookup.ts";
+export {
+  enrollmentGapsChart,
+  findingsByCodeChart,
+  findingsPerCampusChart,
+  rosterSyncsChart,
+  studentsPerCampus,
+  studentsPerCampusChart,
+} from "./charts.ts";
+export { escapeHtml, html } from "./html.ts";
+export { findingsTable, rowsTable, show, summaryTable } from "./notebook.ts";
+export { checkConnections } from "./checks.ts";
+export { createResolver } from "./credentials/mod.ts";
+export { createAuditor } from "./audit.ts";
+export { demoDistrict } from "./demo/demo.ts";
+export { ensureDemoExport } from "./demo/export.ts";

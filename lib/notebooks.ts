@@ -1,0 +1,53 @@
+/**
+ * Notebook files: checks that committed notebooks carry no outputs (outputs
+ * can hold student data), and reads what a headless run left in a notebook
+ * (errors, and the last cell's "ran to the end" marker).
+ */
+
+interface Cell {
+  cell_type: string;
+  execution_count?: number | null;
+  outputs?: Array<{ output_type: string; name?: string; text?: string | string[]; ename?: string; evalue?: string }>;
+}
+
+/**
+ * Cells that carry outputs or execution counts, by 1-based index.
+ *
+ * @example
+ * committedOutputs(JSON.parse(text)) // [3, 5]
+ */
+export function committedOutputs(notebook: { cells: Cell[] }): number[] {
+  return notebook.cells.flatMap((c, i) =>
+    c.cell_type === "code" && ((c.outputs?.length ?? 0) > 0 || (c.execution_count ?? null) !== null) ? [i + 1] : []
+  );
+}
+
+/** What an executed notebook says about its run. */
+export interface RunOutcome {
+  errors: string[];
+  reachedEnd: boolean;
+}
+
+/** The marker the last cell of every notebook prints. */
+export const END_MARKER = "ran to the end";
+
+/**
+ * Reads an executed notebook: every error output (by cell), and whether the last code cell printed the end marker.
+ *
+ * @example
+ * executedOutcome(JSON.parse(await Deno.readTextFile(out))).errors // []
+ */
+export function executedOutcome(notebook: { cells: Cell[] }): RunOutcome {
+  const errors: string[] = [];
+  notebook.cells.forEach((c, i) => {
+    for (const o of c.outputs ?? []) {
+      if (o.output_type === "error") errors.push(`cell ${i + 1}: ${o.ename ?? "Error"}: ${o.evalue ?? ""}`);
+    }
+  });
+  const code = notebook.cells.filter((c) => c.cell_type === "code");
+  const last = code.at(-1);
+  const text = (last?.outputs ?? []).filter((o) => o.output_type === "stream").map((o) =>
+    Array.isArray(o.text) ? o.text.join("") : o.text ?? ""
+  ).join("");
+  return { errors, reachedEnd: text.includes(END_MARKER) };
+}

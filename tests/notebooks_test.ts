@@ -1,0 +1,81 @@
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { join } from "node:path";
+import { withTempDir } from "./helpers/bundle.ts";
+import { committedOutputs, executedOutcome } from "../lib/notebooks.ts";
+
+const hasJupyter = (() => {
+  try {
+    return new Deno.Command("jupyter", { args: ["kernelspec", "list"], stdout: "piped", stderr: "null" }).outputSync()
+          .stdout.length > 0 &&
+      new TextDecoder().decode(
+        new Deno.Command("jupyter", { args: ["kernelspec", "list"], stdout: "piped" }).outputSync().stdout,
+      ).includes("deno");
+  } catch {
+    return false;
+  }
+})();
+
+const notebook = (...sources: string[]) =>
+  JSON.stringify({
+    cells: sources.map((source) => ({ cell_type: "code", metadata: {}, execution_count: null, outputs: [], source })),
+    metadata: { kernelspec: { display_name: "Deno", language: "typescript", name: "deno" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+
+Deno.test("the committed notebooks carry no outputs and end by asserting they ran", async () => {
+  const dir = new URL("../notebooks", import.meta.url).pathname;
+  let count = 0;
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.name.endsWith(".ipynb")) continue;
+    count++;
+    const nb = JSON.parse(await Deno.readTextFile(join(dir, e.name)));
+    assertEquals(committedOutputs(nb), [], e.name);
+    const last = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").at(-1);
+    assert(last.source.join("").includes('console.log("ran to the end")'), e.name);
+    assertEquals(nb.cells[1].metadata.tags, ["parameters"], `${e.name} starts with a parameters cell`);
+  }
+  assertEquals(count, 7);
+});
+
+Deno.test("outputs and execution counts in a notebook are found, by cell", () => {
+  const nb = JSON.parse(notebook("1", "2", "3"));
+  nb.cells[1].outputs = [{ output_type: "stream", name: "stdout", text: "Ana Ruiz" }];
+  nb.cells[2].execution_count = 4;
+  assertEquals(committedOutputs(nb), [2, 3]);
+});
+
+Deno.test("an executed notebook's errors are read from its outputs, even when the run reported success", () => {
+  const nb = JSON.parse(notebook("boom", 'console.log("ran to the end")'));
+  nb.cells[0].outputs = [{ output_type: "error", ename: "Error", evalue: "planted failure", traceback: [] }];
+  nb.cells[1].outputs = [{ output_type: "stream", name: "stdout", text: ["ran to the end\n"] }];
+  assertEquals(executedOutcome(nb), { errors: ["cell 1: Error: planted failure"], reachedEnd: true });
+  assertEquals(executedOutcome(JSON.parse(notebook("1"))).reachedEnd, false);
+});
+
+Deno.test({
+  name: "deno task notebooks fails on a notebook with a failing cell, and on one that stops short",
+  ignore: !hasJupyter,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(
+        join(dir, "planted.ipynb"),
+        notebook('throw new Error("planted failure");', 'console.log("ran to the end")'),
+      );
+      await Deno.writeTextFile(join(dir, "short.ipynb"), notebook("const x = 1;", "x + 1"));
+      await Deno.writeTextFile(join(dir, "fine.ipynb"), notebook("const y = 2;", 'console.log("ran to the end")'));
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", new URL("../tools/notebooks.ts", import.meta.url).pathname, "--dir", dir],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 1, stderr);
+      assertMatch(stderr, /FAILED planted\.ipynb/);
+      assertMatch(stderr, /planted failure/);
+      assertMatch(stderr, /FAILED short\.ipynb[\s\S]*the last cell did not print "ran to the end"/);
+      assertMatch(stderr, /ok {5}fine\.ipynb/);
+      assertMatch(stderr, /notebooks: 1 passed, 2 failed/);
+    });
+  },
+});

@@ -1,0 +1,120 @@
+/**
+ * `deno task notebooks`: executes every notebook headless (jupyter nbconvert
+ * with the Deno kernel) and fails on any cell error — read from the executed
+ * notebook itself, not only nbconvert's exit code — or on a notebook whose
+ * last cell did not print that it ran to the end. `--check` instead refuses
+ * committed outputs.
+ */
+import { parseArgs } from "node:util";
+import { basename, join } from "node:path";
+import { committedOutputs, END_MARKER, executedOutcome } from "../lib/notebooks.ts";
+import { EXIT, UsageError } from "../lib/cli/errors.ts";
+import { runMain } from "../lib/cli/main.ts";
+
+const HELP = `Usage: deno task notebooks [--dir DIR] [--check]
+
+Runs every *.ipynb in DIR (default notebooks/) with the Deno kernel, headless:
+  jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=deno
+Fails when a cell errs or a notebook's last cell did not print "${END_MARKER}".
+The executed copies go to a temporary folder: committed notebooks stay free of
+outputs (they can hold student data).
+
+  --check   only check that no committed notebook carries outputs (deno task check)
+
+Needs Debian's jupyter-nbconvert and python3-nbclient, and deno jupyter --install.
+`;
+
+async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { dir: { type: "string" }, check: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const dir = values.dir ?? new URL("../notebooks", import.meta.url).pathname;
+  const files: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.isFile && e.name.endsWith(".ipynb")) files.push(join(dir, e.name));
+  files.sort();
+  if (files.length === 0) throw new UsageError(`${dir}: no notebooks`);
+
+  if (values.check) {
+    let bad = 0;
+    for (const f of files) {
+      const cells = committedOutputs(JSON.parse(await Deno.readTextFile(f)));
+      if (cells.length) {
+        bad++;
+        console.error(
+          `${f}: cells ${cells.join(", ")} carry outputs; clear them before committing (outputs can hold student data)`,
+        );
+      }
+    }
+    return bad ? EXIT.failure : EXIT.ok;
+  }
+
+  const out = await Deno.makeTempDir({ prefix: "cdt-notebooks-" });
+  let failed = 0;
+  try {
+    for (const f of files) {
+      const t0 = performance.now();
+      const execute = () =>
+        new Deno.Command("jupyter", {
+          args: [
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--ExecutePreprocessor.kernel_name=deno",
+            "--ExecutePreprocessor.timeout=600",
+            "--ExecutePreprocessor.startup_timeout=180",
+            "--output-dir",
+            out,
+            f,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output().catch((e) => {
+          throw new UsageError(
+            `jupyter cannot be run (${
+              (e as Error).message
+            }); install jupyter-nbconvert and python3-nbclient, then deno jupyter --install`,
+          );
+        });
+      let run = await execute();
+      // A kernel that failed to start (a loaded machine) is tried once more; a failing cell never is.
+      if (!run.success && !new TextDecoder().decode(run.stderr).includes("CellExecutionError")) run = await execute();
+      const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+      const executed = join(out, basename(f));
+      const outcome = await Deno.readTextFile(executed).then((t) => executedOutcome(JSON.parse(t))).catch(() =>
+        undefined
+      );
+      const problems = [
+        ...(run.success ? [] : [`nbconvert exited ${run.code}: ${lastLines(new TextDecoder().decode(run.stderr))}`]),
+        ...(outcome?.errors ?? []),
+        ...(outcome && !outcome.reachedEnd ? [`the last cell did not print "${END_MARKER}"`] : []),
+      ];
+      if (problems.length) {
+        failed++;
+        console.error(`FAILED ${basename(f)} (${seconds} s)\n  ${problems.join("\n  ")}`);
+      } else {
+        console.error(`ok     ${basename(f)} (${seconds} s)`);
+      }
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+  console.error(`notebooks: ${files.length - failed} passed, ${failed} failed`);
+  return failed ? EXIT.failure : EXIT.ok;
+}
+
+function lastLines(text: string): string {
+  return text.trim().split("\n").slice(-3).join(" | ");
+}
+
+if (import.meta.main) await runMain("notebooks", main);
