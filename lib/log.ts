@@ -16,8 +16,8 @@ export type Level = "debug" | "info" | "warn" | "error";
  * await appLog("error", "diagnose failed", { customer: "lincoln-usd", error: e.message });
  */
 export async function appLog(level: Level, message: string, fields: Record<string, unknown> = {}): Promise<void> {
-  const path = Deno.env.get("CDT_APP_LOG") ?? join(LOGS_DIR, "app.log");
   try {
+    const path = Deno.env.get("CDT_APP_LOG") ?? join(LOGS_DIR, "app.log");
     await appendLine(path, redact(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })));
   } catch {
     // A log that cannot be written must never stop the work it records.
