@@ -7,7 +7,6 @@
 import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
 import { findDistrict } from "./read.ts";
 import type {
-  Campus,
   Parent,
   ParentStudent,
   PlatformClass,
@@ -16,6 +15,22 @@ import type {
   Student,
   Teacher,
 } from "./snapshot.ts";
+import {
+  campusOf,
+  type CampusRow,
+  classOf,
+  type ClassRow,
+  enrollmentOf,
+  type EnrollmentRow,
+  parentOf,
+  type ParentRow,
+  parentStudentOf,
+  type ParentStudentRow,
+  studentOf,
+  type StudentRow,
+  teacherOf,
+  type TeacherRow,
+} from "./rows.ts";
 
 /** What to start from; every list may be empty. Emails compare lower-cased and trimmed. */
 export interface PlatformFocus {
@@ -33,8 +48,6 @@ export interface PlatformFocus {
   classCodes?: string[];
 }
 
-const num = (v: string | number) => Number(v);
-const numOrNull = (v: string | number | null) => (v === null ? null : Number(v));
 const lower = (xs: string[] | undefined) => (xs ?? []).map((x) => x.trim().toLowerCase()).filter(Boolean);
 
 /**
@@ -59,16 +72,9 @@ export async function readFocusedSnapshot(
     const links = new Map<string, ParentStudent>();
 
     const campuses = (await tx<CampusRow[]>`
-      select id, source_id, name, deleted_at::text from campuses where district_id = ${d} order by id`).map((
-      r,
-    ): Campus => ({
-      id: num(r.id),
-      sourceId: r.source_id,
-      name: r.name,
-      deletedAt: r.deleted_at,
-    }));
+      select id, source_id, name, deleted_at::text from campuses where district_id = ${d} order by id`).map(campusOf);
 
-    const addStudents = (rows: StudentRow[]) => rows.forEach((r) => students.set(num(r.id), student(r)));
+    const addStudents = (rows: StudentRow[]) => rows.forEach((r) => students.set(Number(r.id), studentOf(r)));
     addStudents(
       await tx<StudentRow[]>`
       select ${STUDENT_COLUMNS(tx)} from students
@@ -99,9 +105,9 @@ export async function readFocusedSnapshot(
       where district_id = ${d} and (source_id = any(${focus.teacherSourceIds ?? []}) or lower(trim(email)) = any(${
       lower(focus.teacherEmails)
     }))`)
-      .forEach((r) => teachers.set(num(r.id), teacher(r)));
+      .forEach((r) => teachers.set(Number(r.id), teacherOf(r)));
 
-    const addClasses = (rows: ClassRow[]) => rows.forEach((r) => classes.set(num(r.id), platformClass(r)));
+    const addClasses = (rows: ClassRow[]) => rows.forEach((r) => classes.set(Number(r.id), classOf(r)));
     addClasses(
       await tx<ClassRow[]>`
       select id, campus_id, source_id, title, class_code, deleted_at::text from classes
@@ -116,7 +122,7 @@ export async function readFocusedSnapshot(
       where c.district_id = ${d} and (e.student_id = any(${[...students.keys()]}) or e.teacher_id = any(${[
       ...teachers.keys(),
     ]})
-        or e.class_id = any(${focusClassIds}))`).forEach((r) => enrollments.set(num(r.id), enrollment(r)));
+        or e.class_id = any(${focusClassIds}))`).forEach((r) => enrollments.set(Number(r.id), enrollmentOf(r)));
 
     const missing = <T>(ids: Iterable<number | null>, have: Map<number, T>) => [
       ...new Set([...ids].filter((i): i is number => i !== null && !have.has(i))),
@@ -138,23 +144,25 @@ export async function readFocusedSnapshot(
     if (memberTeachers.length) {
       (await tx<TeacherRow[]>`
         select id, campus_id, source_id, email, first_name, last_name, deleted_at::text from teachers where id = any(${memberTeachers})`)
-        .forEach((r) => teachers.set(num(r.id), teacher(r)));
+        .forEach((r) => teachers.set(Number(r.id), teacherOf(r)));
     }
 
     // Parents: by focus, and every account linked to a focused student; then all their links.
     const linkedParentIds = (await tx<{ parent_id: string }[]>`
       select distinct parent_id from parent_students where student_id = any(${[...students.keys()]})`).map((r) =>
-      num(r.parent_id)
+      Number(r.parent_id)
     );
     (await tx<ParentRow[]>`
       select id, source_id, email, first_name, last_name, deleted_at::text from parents
       where district_id = ${d} and (id = any(${linkedParentIds}) or source_id = any(${focus.parentSourceIds ?? []})
-        or lower(trim(email)) = any(${lower(focus.parentEmails)}))`).forEach((r) => parents.set(num(r.id), parent(r)));
-    (await tx<LinkRow[]>`
+        or lower(trim(email)) = any(${lower(focus.parentEmails)}))`).forEach((r) =>
+      parents.set(Number(r.id), parentOf(r))
+    );
+    (await tx<ParentStudentRow[]>`
       select parent_id, student_id, origin, deleted_at::text from parent_students where parent_id = any(${[
       ...parents.keys(),
     ]})`)
-      .forEach((r) => links.set(`${r.parent_id}:${r.student_id}`, link(r)));
+      .forEach((r) => links.set(`${r.parent_id}:${r.student_id}`, parentStudentOf(r)));
     const siblings = missing([...links.values()].map((l) => l.studentId), students);
     if (siblings.length) {
       addStudents(await tx<StudentRow[]>`select ${STUDENT_COLUMNS(tx)} from students where id = any(${siblings})`);
@@ -177,112 +185,3 @@ export async function readFocusedSnapshot(
 
 const STUDENT_COLUMNS = (tx: ReadOnlyTx) =>
   tx`id, campus_id, source_id, student_number, first_name, last_name, grade, deleted_at::text`;
-
-type Id = string;
-interface CampusRow {
-  id: Id;
-  source_id: string | null;
-  name: string;
-  deleted_at: string | null;
-}
-interface StudentRow {
-  id: Id;
-  campus_id: Id | null;
-  source_id: string | null;
-  student_number: string | null;
-  first_name: string;
-  last_name: string;
-  grade: string | null;
-  deleted_at: string | null;
-}
-interface TeacherRow {
-  id: Id;
-  campus_id: Id | null;
-  source_id: string | null;
-  email: string | null;
-  first_name: string;
-  last_name: string;
-  deleted_at: string | null;
-}
-interface ParentRow {
-  id: Id;
-  source_id: string | null;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  deleted_at: string | null;
-}
-interface LinkRow {
-  parent_id: Id;
-  student_id: Id;
-  origin: "roster" | "invite" | "support";
-  deleted_at: string | null;
-}
-interface ClassRow {
-  id: Id;
-  campus_id: Id | null;
-  source_id: string | null;
-  title: string;
-  class_code: string | null;
-  deleted_at: string | null;
-}
-interface EnrollmentRow {
-  id: Id;
-  class_id: Id;
-  role: "student" | "teacher";
-  student_id: Id | null;
-  teacher_id: Id | null;
-  source_id: string | null;
-  deleted_at: string | null;
-}
-
-const student = (r: StudentRow): Student => ({
-  id: num(r.id),
-  campusId: numOrNull(r.campus_id),
-  sourceId: r.source_id,
-  studentNumber: r.student_number,
-  firstName: r.first_name,
-  lastName: r.last_name,
-  grade: r.grade,
-  deletedAt: r.deleted_at,
-});
-const teacher = (r: TeacherRow): Teacher => ({
-  id: num(r.id),
-  campusId: numOrNull(r.campus_id),
-  sourceId: r.source_id,
-  email: r.email,
-  firstName: r.first_name,
-  lastName: r.last_name,
-  deletedAt: r.deleted_at,
-});
-const parent = (r: ParentRow): Parent => ({
-  id: num(r.id),
-  sourceId: r.source_id,
-  email: r.email,
-  firstName: r.first_name,
-  lastName: r.last_name,
-  deletedAt: r.deleted_at,
-});
-const link = (r: LinkRow): ParentStudent => ({
-  parentId: num(r.parent_id),
-  studentId: num(r.student_id),
-  origin: r.origin,
-  deletedAt: r.deleted_at,
-});
-const platformClass = (r: ClassRow): PlatformClass => ({
-  id: num(r.id),
-  campusId: numOrNull(r.campus_id),
-  sourceId: r.source_id,
-  title: r.title,
-  classCode: r.class_code,
-  deletedAt: r.deleted_at,
-});
-const enrollment = (r: EnrollmentRow): PlatformEnrollment => ({
-  id: num(r.id),
-  classId: num(r.class_id),
-  role: r.role,
-  studentId: numOrNull(r.student_id),
-  teacherId: numOrNull(r.teacher_id),
-  sourceId: r.source_id,
-  deletedAt: r.deleted_at,
-});

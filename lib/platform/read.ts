@@ -4,6 +4,24 @@
  */
 import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
 import { PlatformError } from "./errors.ts";
+import {
+  campusOf,
+  type CampusRow,
+  classOf,
+  type ClassRow,
+  enrollmentOf,
+  type EnrollmentRow,
+  parentOf,
+  type ParentRow,
+  parentStudentOf,
+  type ParentStudentRow,
+  rosterSyncOf,
+  type RosterSyncRow,
+  studentOf,
+  type StudentRow,
+  teacherOf,
+  type TeacherRow,
+} from "./rows.ts";
 import type {
   Campus,
   District,
@@ -25,10 +43,6 @@ export interface TableProgress {
 }
 
 const BATCH = 10_000;
-
-// bigint columns arrive as text from postgres.js; platform ids fit in a double.
-const num = (v: string | number | bigint) => Number(v);
-const numOrNull = (v: string | number | bigint | null) => v === null ? null : Number(v);
 
 /**
  * Reads the district whose slug is `customerId` and all its rows.
@@ -61,95 +75,48 @@ export async function readSnapshot(
     const campuses = await stream<CampusRow, Campus>(
       "campuses",
       tx`select id, source_id, name, deleted_at::text from campuses where district_id = ${d} order by id`,
-      (r) => ({ id: num(r.id), sourceId: r.source_id, name: r.name, deletedAt: r.deleted_at }),
+      campusOf,
     );
     const students = await stream<StudentRow, Student>(
       "students",
       tx`select id, campus_id, source_id, student_number, first_name, last_name, grade, deleted_at::text
          from students where district_id = ${d} order by id`,
-      (r) => ({
-        id: num(r.id),
-        campusId: numOrNull(r.campus_id),
-        sourceId: r.source_id,
-        studentNumber: r.student_number,
-        firstName: r.first_name,
-        lastName: r.last_name,
-        grade: r.grade,
-        deletedAt: r.deleted_at,
-      }),
+      studentOf,
     );
     const teachers = await stream<TeacherRow, Teacher>(
       "teachers",
       tx`select id, campus_id, source_id, email, first_name, last_name, deleted_at::text
          from teachers where district_id = ${d} order by id`,
-      (r) => ({
-        id: num(r.id),
-        campusId: numOrNull(r.campus_id),
-        sourceId: r.source_id,
-        email: r.email,
-        firstName: r.first_name,
-        lastName: r.last_name,
-        deletedAt: r.deleted_at,
-      }),
+      teacherOf,
     );
     const parents = await stream<ParentRow, Parent>(
       "parents",
       tx`select id, source_id, email, first_name, last_name, deleted_at::text from parents where district_id = ${d} order by id`,
-      (r) => ({
-        id: num(r.id),
-        sourceId: r.source_id,
-        email: r.email,
-        firstName: r.first_name,
-        lastName: r.last_name,
-        deletedAt: r.deleted_at,
-      }),
+      parentOf,
     );
     const parentStudents = await stream<ParentStudentRow, ParentStudent>(
       "parent_students",
       tx`select ps.parent_id, ps.student_id, ps.origin, ps.deleted_at::text
          from parent_students ps join parents p on p.id = ps.parent_id
          where p.district_id = ${d} order by ps.parent_id, ps.student_id`,
-      (r) => ({ parentId: num(r.parent_id), studentId: num(r.student_id), origin: r.origin, deletedAt: r.deleted_at }),
+      parentStudentOf,
     );
     const classes = await stream<ClassRow, PlatformClass>(
       "classes",
       tx`select id, campus_id, source_id, title, class_code, deleted_at::text from classes where district_id = ${d} order by id`,
-      (r) => ({
-        id: num(r.id),
-        campusId: numOrNull(r.campus_id),
-        sourceId: r.source_id,
-        title: r.title,
-        classCode: r.class_code,
-        deletedAt: r.deleted_at,
-      }),
+      classOf,
     );
     const enrollments = await stream<EnrollmentRow, PlatformEnrollment>(
       "enrollments",
       tx`select e.id, e.class_id, e.role, e.student_id, e.teacher_id, e.source_id, e.deleted_at::text
          from enrollments e join classes c on c.id = e.class_id where c.district_id = ${d} order by e.id`,
-      (r) => ({
-        id: num(r.id),
-        classId: num(r.class_id),
-        role: r.role,
-        studentId: numOrNull(r.student_id),
-        teacherId: numOrNull(r.teacher_id),
-        sourceId: r.source_id,
-        deletedAt: r.deleted_at,
-      }),
+      enrollmentOf,
     );
     const rosterSyncs = await stream<RosterSyncRow, RosterSync>(
       "roster_syncs",
       tx`select id, source_kind, started_at::text, finished_at::text, status, stats, error
          from roster_syncs where district_id = ${d} order by started_at`,
-      (r) => ({
-        id: num(r.id),
-        sourceKind: r.source_kind,
-        startedAt: r.started_at,
-        finishedAt: r.finished_at,
-        status: r.status,
-        stats: r.stats,
-        error: r.error,
-      }),
+      rosterSyncOf,
     );
     return { district, campuses, students, teachers, parents, parentStudents, classes, enrollments, rosterSyncs };
   });
@@ -175,77 +142,10 @@ export async function findDistrict(tx: ReadOnlyTx, slug: string, conn: PlatformC
       { config: true },
     );
   }
-  return { id: num(rows[0].id), slug: rows[0].slug, name: rows[0].name };
+  return { id: Number(rows[0].id), slug: rows[0].slug, name: rows[0].name };
 }
 
 // postgres.js's pending query, as far as this module needs it.
 interface PendingCursor {
   cursor(rows: number): AsyncIterable<readonly unknown[]>;
-}
-
-type Id = string;
-interface CampusRow {
-  id: Id;
-  source_id: string | null;
-  name: string;
-  deleted_at: string | null;
-}
-interface StudentRow {
-  id: Id;
-  campus_id: Id | null;
-  source_id: string | null;
-  student_number: string | null;
-  first_name: string;
-  last_name: string;
-  grade: string | null;
-  deleted_at: string | null;
-}
-interface TeacherRow {
-  id: Id;
-  campus_id: Id | null;
-  source_id: string | null;
-  email: string | null;
-  first_name: string;
-  last_name: string;
-  deleted_at: string | null;
-}
-interface ParentRow {
-  id: Id;
-  source_id: string | null;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  deleted_at: string | null;
-}
-interface ParentStudentRow {
-  parent_id: Id;
-  student_id: Id;
-  origin: "roster" | "invite" | "support";
-  deleted_at: string | null;
-}
-interface ClassRow {
-  id: Id;
-  campus_id: Id | null;
-  source_id: string | null;
-  title: string;
-  class_code: string | null;
-  deleted_at: string | null;
-}
-interface EnrollmentRow {
-  id: Id;
-  class_id: Id;
-  role: "student" | "teacher";
-  student_id: Id | null;
-  teacher_id: Id | null;
-  source_id: string | null;
-  deleted_at: string | null;
-}
-interface RosterSyncRow {
-  id: Id;
-  source_kind: string;
-  started_at: string;
-  finished_at: string | null;
-  status: "running" | "succeeded" | "partial" | "failed";
-  stats: Record<string, unknown> | null;
-  error: string | null;
 }

@@ -29,6 +29,7 @@ import {
   type RowBuilder,
   RowSink,
   userRow,
+  warnInto,
 } from "../oneroster-csv/rows.ts";
 import type { Warn } from "../oneroster-csv/values.ts";
 import type { ReadProgress } from "../oneroster-csv/read.ts";
@@ -147,15 +148,7 @@ async function readMapped(
     const i = index[column];
     return i === undefined ? defaults[column] ?? "" : fields[i] ?? "";
   };
-  const warn: Warn = (message, data) =>
-    issues.add(
-      "warning",
-      name,
-      line,
-      data?.kind ?? "lenient_value",
-      message,
-      data ? { column: data.column, value: data.value } : undefined,
-    );
+  const warn: Warn = warnInto(issues, name, () => line);
   for await (
     const record of csvRecords(name, Readable.fromWeb(file.readable as import("node:stream/web").ReadableStream))
   ) {

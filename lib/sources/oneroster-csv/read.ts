@@ -38,6 +38,7 @@ import {
   RowSink,
   sessionRow,
   userRow,
+  warnInto,
 } from "./rows.ts";
 import { checkDate, readEnum, readStatus, ROLES_12, type Warn } from "./values.ts";
 
@@ -409,15 +410,7 @@ class BundleReader {
       const i = index[column];
       return i === undefined ? "" : fields[i] ?? "";
     };
-    const warn: Warn = (message, data) =>
-      this.issues.add(
-        "warning",
-        name,
-        line,
-        data?.kind ?? "lenient_value",
-        message,
-        data ? { column: data.column, value: data.value } : undefined,
-      );
+    const warn: Warn = warnInto(this.issues, name, () => line);
     const extensions: Extensions = () => {
       let out: Record<string, string> | undefined;
       for (const ext of header!.extensions) {

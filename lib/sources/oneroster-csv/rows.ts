@@ -289,3 +289,21 @@ export function rejectRow(
   sink.issues.add("error", file, line, "bad_row", `${message}; ${unit} skipped`, data);
   if (sourcedId) sink.rejected.push({ file, line, sourcedId });
 }
+
+/**
+ * A {@link Warn} that records lenient readings in `issues` at the current line of `file`.
+ *
+ * @example
+ * const warn = warnInto(issues, "users.csv", () => line);
+ */
+export function warnInto(issues: IssueCollector, file: string, line: () => number): Warn {
+  return (message, data) =>
+    issues.add(
+      "warning",
+      file,
+      line(),
+      data?.kind ?? "lenient_value",
+      message,
+      data ? { column: data.column, value: data.value } : undefined,
+    );
+}

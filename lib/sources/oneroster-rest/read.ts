@@ -34,6 +34,7 @@ import {
   RowSink,
   sessionRow,
   userRow,
+  warnInto,
 } from "../oneroster-csv/rows.ts";
 import type { Warn } from "../oneroster-csv/values.ts";
 import { oauth1, oauth2ClientCredentials, type SignatureMethod, staticBearer, withQuery } from "./auth.ts";
@@ -180,15 +181,7 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
           const rec = record as Record<string, unknown>;
           const get = jsonGet(rec);
           const line = index;
-          const warn: Warn = (message, data) =>
-            issues.add(
-              "warning",
-              endpoint,
-              line,
-              data?.kind ?? "lenient_value",
-              message,
-              data ? { column: data.column, value: data.value } : undefined,
-            );
+          const warn: Warn = warnInto(issues, endpoint, () => line);
           if (name === "users" && version === "1.2") roles.set(get("sourcedId").trim(), restRoles(rec.roles, today));
           sink.add(get, warn, line, () => undefined);
         }
