@@ -30,8 +30,15 @@ import { CredentialError } from "../lib/credentials/env.ts";
 import { PlatformError } from "../lib/platform/errors.ts";
 import { SourceError } from "../lib/sources/errors.ts";
 import type { CredentialResolver } from "../lib/credentials/resolver.ts";
-import { type Principal, RateLimiter, SessionStore, type TokenStore } from "./auth.ts";
+import { type Principal, principalOf, RateLimiter, SessionStore, type TokenStore } from "./auth.ts";
 import { customersPage, personPage, signInPage, summaryPage } from "./pages.ts";
+import {
+  getAuth,
+  initOidcAuthMiddleware,
+  oidcAuthMiddleware,
+  processOAuthCallback,
+  revokeSession,
+} from "@hono/oidc-auth";
 
 /** What the server is built from. */
 export interface ServerOptions {
@@ -50,6 +57,23 @@ export interface ServerOptions {
   secureCookies?: boolean;
   /** Request timeout; default 120 s. */
   timeoutMs?: number;
+  /** Company sign-in through an OpenID Connect provider, when configured. */
+  oidc?: OidcOptions;
+}
+
+/** OpenID Connect sign-in: the IdP proves the email; these lists give the role. */
+export interface OidcOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Signs the OIDC middleware's own short-lived cookie; at least 32 characters. */
+  authSecret: string;
+  /** Emails signed in as engineers; everyone else (of the allowed domain) is support. */
+  engineers: readonly string[];
+  /** Only emails of this domain may sign in (e.g. bookmarked.example). */
+  allowedDomain?: string;
+  /** The public base URL when behind a proxy. */
+  externalUrl?: string;
 }
 
 type Env = { Variables: { principal: Principal; requestId: string } };
@@ -114,7 +138,48 @@ export function createApp(options: ServerOptions): Hono<Env> {
   });
 
   app.get("/healthz", (c) => c.json({ ok: true }));
-  app.get("/signin", (c) => c.html(signInPage()));
+  app.get("/signin", (c) => c.html(signInPage(undefined, !!options.oidc)));
+
+  if (options.oidc) {
+    const o = options.oidc;
+    app.use(
+      "/oidc/*",
+      initOidcAuthMiddleware({
+        OIDC_ISSUER: o.issuer,
+        OIDC_CLIENT_ID: o.clientId,
+        OIDC_CLIENT_SECRET: o.clientSecret,
+        OIDC_AUTH_SECRET: o.authSecret,
+        OIDC_REDIRECT_URI: "/oidc/callback",
+        OIDC_SCOPES: "openid email offline_access",
+        OIDC_COOKIE_PATH: "/oidc",
+        ...(o.externalUrl ? { OIDC_AUTH_EXTERNAL_URL: o.externalUrl } : {}),
+      }),
+    );
+    app.get("/oidc/callback", (c) => processOAuthCallback(c));
+    app.use("/oidc/login", oidcAuthMiddleware());
+    // The IdP proved the email: it becomes one of our sessions, so the rest of the app knows one kind of principal.
+    app.get("/oidc/login", async (c) => {
+      const email = String((await getAuth(c))?.email ?? "").toLowerCase();
+      await revokeSession(c);
+      if (!email || (o.allowedDomain && !email.endsWith(`@${o.allowedDomain.toLowerCase()}`))) {
+        return c.html(signInPage(`${email || "This account"} may not sign in here.`, true), 403);
+      }
+      const role = o.engineers.map((e) => e.toLowerCase()).includes(email) ? "engineer" : "support";
+      setCookie(
+        c,
+        SESSION_COOKIE,
+        sessions.open(principalOf({ name: email, sha256: "0".repeat(64), role }, "session")),
+        {
+          httpOnly: true,
+          secure: options.secureCookies ?? true,
+          sameSite: "Strict",
+          path: "/",
+          maxAge: Math.floor(sessions.policy.absoluteMs / 1000),
+        },
+      );
+      return c.redirect("/", 303);
+    });
+  }
   app.post("/signin", async (c) => {
     const form = await c.req.parseBody();
     const principal = typeof form.token === "string" ? await options.tokens.verify(form.token) : undefined;

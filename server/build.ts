@@ -1,6 +1,7 @@
 /** Builds the server from this machine's configuration (shared by `deno task serve`, the binary and Lambda). */
 import { fileURLToPath } from "node:url";
-import { createApp } from "./app.ts";
+import { createApp, type OidcOptions } from "./app.ts";
+import { registerSecret } from "../lib/credentials/redact.ts";
 import { newToken, sha256Hex, TokenStore } from "./auth.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { createAuditor } from "../lib/audit.ts";
@@ -50,6 +51,29 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
     audit: { path: auditor.options.path, key: auditor.options.key },
     cacheSeconds: Number(env.CDT_SERVER_CACHE_SECONDS) || undefined,
     rateLimitPerMinute: Number(env.CDT_SERVER_RATE_LIMIT) || undefined,
+    oidc: oidcFromEnv(env),
   });
   return { app, pool, demoToken };
+}
+
+/**
+ * OpenID Connect sign-in, when OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and
+ * OIDC_AUTH_SECRET are set; CDT_OIDC_ENGINEERS (comma-separated emails) get the
+ * engineer role, CDT_OIDC_ALLOWED_DOMAIN limits who may sign in.
+ */
+export function oidcFromEnv(env: Record<string, string | undefined>): OidcOptions | undefined {
+  const { OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_AUTH_SECRET } = env;
+  if (!OIDC_ISSUER || !OIDC_CLIENT_ID || !OIDC_CLIENT_SECRET || !OIDC_AUTH_SECRET) return undefined;
+  if (OIDC_AUTH_SECRET.length < 32) throw new Error("OIDC_AUTH_SECRET must be at least 32 characters");
+  registerSecret(OIDC_CLIENT_SECRET);
+  registerSecret(OIDC_AUTH_SECRET);
+  return {
+    issuer: OIDC_ISSUER,
+    clientId: OIDC_CLIENT_ID,
+    clientSecret: OIDC_CLIENT_SECRET,
+    authSecret: OIDC_AUTH_SECRET,
+    engineers: (env.CDT_OIDC_ENGINEERS ?? "").split(",").map((e) => e.trim()).filter(Boolean),
+    allowedDomain: env.CDT_OIDC_ALLOWED_DOMAIN,
+    externalUrl: env.OIDC_AUTH_EXTERNAL_URL,
+  };
 }

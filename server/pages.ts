@@ -38,14 +38,15 @@ export function layout(title: string, body: Raw, principal?: Principal): string 
 }
 
 /** The sign-in form: an API token exchanged for a session cookie. */
-export function signInPage(error?: string): string {
+export function signInPage(error?: string, oidc = false): string {
   return layout(
     "Sign in",
     html`
-      ${error ? html`<p class="error">${error}</p>` : ""}
-      <form method="post"
+            ${error ? html`<p class="error">${error}</p>` : ""}
+            <form method="post"
         action="/signin"><label for="token">Access token</label><input id="token" name="token" type="password" size="60" autocomplete="off" required>
-      <button type="submit">Sign in</button></form><p
+            <button type="submit">Sign in</button></form>
+      ${oidc ? html`<p><a id="sso" href="/oidc/login">Sign in with your company account</a></p>` : ""}<p
         class="muted">Ask an engineer for a token (deno task server-token add NAME).</p>
     `,
   );
