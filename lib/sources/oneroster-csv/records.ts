@@ -44,16 +44,21 @@ export async function* csvRecords(file: string, input: Readable): AsyncGenerator
   // csv-parse reports the line a record ends on, and counts a CRLF inside a
   // quoted field twice; correct both so messages name the record's first line.
   let overcount = 0;
+  let previous = 0;
   input.on("error", (e) => parser.destroy(e));
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       let inner = 0;
-      for (const field of record) {
-        if (field.indexOf("\n") !== -1 || field.indexOf("\r") !== -1) {
-          inner += lineBreaks(field);
-          overcount += crlfPairs(field);
+      // Only a record that ends more than one line after the last one can hold line breaks: scan just those.
+      if (info.lines - previous > 1) {
+        for (const field of record) {
+          if (field.indexOf("\n") !== -1 || field.indexOf("\r") !== -1) {
+            inner += lineBreaks(field);
+            overcount += crlfPairs(field);
+          }
         }
       }
+      previous = info.lines;
       yield { line: info.lines - overcount - inner, fields: record };
     }
   } catch (e) {
