@@ -7,7 +7,14 @@
 interface Cell {
   cell_type: string;
   execution_count?: number | null;
-  outputs?: Array<{ output_type: string; name?: string; text?: string | string[]; ename?: string; evalue?: string }>;
+  outputs?: Array<{
+    output_type: string;
+    name?: string;
+    text?: string | string[];
+    data?: Record<string, string | string[]>;
+    ename?: string;
+    evalue?: string;
+  }>;
 }
 
 /**
@@ -28,7 +35,7 @@ export interface RunOutcome {
   reachedEnd: boolean;
 }
 
-/** The marker the last cell of every notebook prints. */
+/** The marker that is the value of every notebook's last cell. */
 export const END_MARKER = "ran to the end";
 
 /**
@@ -46,8 +53,10 @@ export function executedOutcome(notebook: { cells: Cell[] }): RunOutcome {
   });
   const code = notebook.cells.filter((c) => c.cell_type === "code");
   const last = code.at(-1);
-  const text = (last?.outputs ?? []).filter((o) => o.output_type === "stream").map((o) =>
-    Array.isArray(o.text) ? o.text.join("") : o.text ?? ""
-  ).join("");
+  // The marker is the last cell's value (execute_result); a printed one (stream) counts too.
+  const text = (last?.outputs ?? []).map((o) => {
+    const value = o.output_type === "stream" ? o.text : o.data?.["text/plain"];
+    return Array.isArray(value) ? value.join("") : value ?? "";
+  }).join("");
   return { errors, reachedEnd: text.includes(END_MARKER) };
 }

@@ -138,6 +138,32 @@ Deno.test({
     }),
 });
 
+/** Runs a deno task exactly as a user would, with the task's own permissions. */
+async function task(name: string, args: string[] = []): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "--quiet", name, ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test({
+  name: "deno task demo and deno task lookup work with the permissions their tasks grant",
+  ...dbTest,
+  fn: async () => {
+    const demo = await task("demo");
+    assertEquals(demo.code, 0, demo.stderr);
+    assertMatch(demo.stderr, /Demo check: all \d+ planted findings/);
+    const lookup = await task("lookup", ["--customer", "demo-isd", "--parent", "noemail@demo-isd.org"]);
+    assertEquals(lookup.code, 0, lookup.stderr);
+    assertMatch(lookup.stdout, /^Lookup parent "noemail@demo-isd\.org" in demo-isd \(embedded\)/);
+  },
+});
+
 Deno.test({
   name: "deno task demo writes the export, diagnoses the embedded district and finds every planted problem",
   ...dbTest,

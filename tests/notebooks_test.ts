@@ -32,7 +32,7 @@ Deno.test("the committed notebooks carry no outputs and end by asserting they ra
     const nb = JSON.parse(await Deno.readTextFile(join(dir, e.name)));
     assertEquals(committedOutputs(nb), [], e.name);
     const last = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").at(-1);
-    assert(last.source.join("").includes('console.log("ran to the end")'), e.name);
+    assert(last.source.join("").trimEnd().endsWith('"ran to the end";'), e.name);
     assertEquals(nb.cells[1].metadata.tags, ["parameters"], `${e.name} starts with a parameters cell`);
   }
   assertEquals(count, 7);
@@ -46,6 +46,14 @@ Deno.test("outputs and execution counts in a notebook are found, by cell", () =>
 });
 
 Deno.test("an executed notebook's errors are read from its outputs, even when the run reported success", () => {
+  const valued = JSON.parse(notebook('"ran to the end"'));
+  valued.cells[0].outputs = [{
+    output_type: "execute_result",
+    data: { "text/plain": ['"ran to the end"'] },
+    metadata: {},
+    execution_count: 1,
+  }];
+  assertEquals(executedOutcome(valued).reachedEnd, true, "the last cell's value is the marker");
   const nb = JSON.parse(notebook("boom", 'console.log("ran to the end")'));
   nb.cells[0].outputs = [{ output_type: "error", ename: "Error", evalue: "planted failure", traceback: [] }];
   nb.cells[1].outputs = [{ output_type: "stream", name: "stdout", text: ["ran to the end\n"] }];
@@ -63,7 +71,7 @@ Deno.test({
         notebook('throw new Error("planted failure");', 'console.log("ran to the end")'),
       );
       await Deno.writeTextFile(join(dir, "short.ipynb"), notebook("const x = 1;", "x + 1"));
-      await Deno.writeTextFile(join(dir, "fine.ipynb"), notebook("const y = 2;", 'console.log("ran to the end")'));
+      await Deno.writeTextFile(join(dir, "fine.ipynb"), notebook("const y = 2;", '"ran to the end"'));
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["run", "--allow-all", new URL("../tools/notebooks.ts", import.meta.url).pathname, "--dir", dir],
         stdout: "piped",
@@ -73,7 +81,7 @@ Deno.test({
       assertEquals(out.code, 1, stderr);
       assertMatch(stderr, /FAILED planted\.ipynb/);
       assertMatch(stderr, /planted failure/);
-      assertMatch(stderr, /FAILED short\.ipynb[\s\S]*the last cell did not print "ran to the end"/);
+      assertMatch(stderr, /FAILED short\.ipynb[\s\S]*the last cell did not end with "ran to the end"/);
       assertMatch(stderr, /ok {5}fine\.ipynb/);
       assertMatch(stderr, /notebooks: 1 passed, 2 failed/);
     });

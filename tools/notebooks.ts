@@ -2,7 +2,7 @@
  * `deno task notebooks`: executes every notebook headless (jupyter nbconvert
  * with the Deno kernel) and fails on any cell error — read from the executed
  * notebook itself, not only nbconvert's exit code — or on a notebook whose
- * last cell did not print that it ran to the end. `--check` instead refuses
+ * last cell did not end with the value "ran to the end". `--check` instead refuses
  * committed outputs.
  */
 import { parseArgs } from "node:util";
@@ -15,7 +15,7 @@ const HELP = `Usage: deno task notebooks [--dir DIR] [--check]
 
 Runs every *.ipynb in DIR (default notebooks/) with the Deno kernel, headless:
   jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=deno
-Fails when a cell errs or a notebook's last cell did not print "${END_MARKER}".
+Fails when a cell errs or a notebook's last cell did not end with the value "${END_MARKER}".
 The executed copies go to a temporary folder: committed notebooks stay free of
 outputs (they can hold student data).
 
@@ -97,7 +97,7 @@ async function main(args: string[]): Promise<number> {
       const problems = [
         ...(run.success ? [] : [`nbconvert exited ${run.code}: ${lastLines(new TextDecoder().decode(run.stderr))}`]),
         ...(outcome?.errors ?? []),
-        ...(outcome && !outcome.reachedEnd ? [`the last cell did not print "${END_MARKER}"`] : []),
+        ...(outcome && !outcome.reachedEnd ? [`the last cell did not end with "${END_MARKER}"`] : []),
       ];
       if (problems.length) {
         failed++;
