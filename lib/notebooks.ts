@@ -33,6 +33,8 @@ export function committedOutputs(notebook: { cells: Cell[] }): number[] {
 export interface RunOutcome {
   errors: string[];
   reachedEnd: boolean;
+  /** What the last code cell output, in short, for messages. */
+  lastOutputs: string;
 }
 
 /** The marker that is the value of every notebook's last cell. */
@@ -58,5 +60,7 @@ export function executedOutcome(notebook: { cells: Cell[] }): RunOutcome {
     const value = o.output_type === "stream" ? o.text : o.data?.["text/plain"];
     return Array.isArray(value) ? value.join("") : value ?? "";
   }).join("");
-  return { errors, reachedEnd: text.includes(END_MARKER) };
+  const lastOutputs = (last?.outputs ?? []).map((o) => `${o.output_type}${o.name ? `:${o.name}` : ""}`).join(", ") ||
+    "none";
+  return { errors, reachedEnd: text.includes(END_MARKER), lastOutputs };
 }

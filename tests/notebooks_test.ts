@@ -57,7 +57,11 @@ Deno.test("an executed notebook's errors are read from its outputs, even when th
   const nb = JSON.parse(notebook("boom", 'console.log("ran to the end")'));
   nb.cells[0].outputs = [{ output_type: "error", ename: "Error", evalue: "planted failure", traceback: [] }];
   nb.cells[1].outputs = [{ output_type: "stream", name: "stdout", text: ["ran to the end\n"] }];
-  assertEquals(executedOutcome(nb), { errors: ["cell 1: Error: planted failure"], reachedEnd: true });
+  assertEquals(executedOutcome(nb), {
+    errors: ["cell 1: Error: planted failure"],
+    reachedEnd: true,
+    lastOutputs: "stream:stdout",
+  });
   assertEquals(executedOutcome(JSON.parse(notebook("1"))).reachedEnd, false);
 });
 
@@ -81,8 +85,11 @@ Deno.test({
       assertEquals(out.code, 1, stderr);
       assertMatch(stderr, /FAILED planted\.ipynb/);
       assertMatch(stderr, /planted failure/);
-      assertMatch(stderr, /FAILED short\.ipynb[\s\S]*the last cell did not end with "ran to the end"/);
-      assertMatch(stderr, /ok {5}fine\.ipynb/);
+      assertMatch(
+        stderr,
+        /FAILED short\.ipynb[\s\S]*the last cell did not end with "ran to the end" \(its outputs: execute_result\)/,
+      );
+      assertMatch(stderr, /ok {5}fine\.ipynb/, stderr);
       assertMatch(stderr, /notebooks: 1 passed, 2 failed/);
     });
   },

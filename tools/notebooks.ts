@@ -96,8 +96,13 @@ async function main(args: string[]): Promise<number> {
       );
       const problems = [
         ...(run.success ? [] : [`nbconvert exited ${run.code}: ${lastLines(new TextDecoder().decode(run.stderr))}`]),
+        ...(run.success && !outcome
+          ? [`nbconvert wrote no executed notebook: ${lastLines(new TextDecoder().decode(run.stderr))}`]
+          : []),
         ...(outcome?.errors ?? []),
-        ...(outcome && !outcome.reachedEnd ? [`the last cell did not end with "${END_MARKER}"`] : []),
+        ...(outcome && !outcome.reachedEnd
+          ? [`the last cell did not end with "${END_MARKER}" (its outputs: ${outcome.lastOutputs})`]
+          : []),
       ];
       if (problems.length) {
         failed++;
