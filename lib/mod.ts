@@ -38,7 +38,7 @@ export {
   studentsPerCampusChart,
 } from "./charts.ts";
 export { escapeHtml, html } from "./html.ts";
-export { findingsTable, rowsTable, show, summaryTable } from "./notebook.ts";
+export { findingsTable, finished, rowsTable, show, summaryTable } from "./notebook.ts";
 export { checkConnections } from "./checks.ts";
 export { createResolver } from "./credentials/mod.ts";
 export { createAuditor } from "./audit.ts";

@@ -111,3 +111,18 @@ export function rowsTable(rows: ReadonlyArray<Record<string, unknown>>, limit = 
     </table>
   `;
 }
+
+/**
+ * The last cell of every notebook: tells `deno task notebooks` this notebook
+ * ran to its end. It writes the marker file the runner names in
+ * CDT_NOTEBOOK_MARKER (immune to the kernel delivering outputs late), and
+ * returns the marker text as the cell's value for a person reading it.
+ *
+ * @example
+ * cdt.finished()
+ */
+export function finished(): string {
+  const marker = Deno.env.get("CDT_NOTEBOOK_MARKER");
+  if (marker) Deno.writeTextFileSync(marker, "ran to the end\n");
+  return "ran to the end";
+}

@@ -32,7 +32,7 @@ Deno.test("the committed notebooks carry no outputs and end by asserting they ra
     const nb = JSON.parse(await Deno.readTextFile(join(dir, e.name)));
     assertEquals(committedOutputs(nb), [], e.name);
     const last = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "code").at(-1);
-    assert(last.source.join("").trimEnd().endsWith('"ran to the end";'), e.name);
+    assert(last.source.join("").trimEnd().endsWith("cdt.finished();"), e.name);
     assertEquals(nb.cells[1].metadata.tags, ["parameters"], `${e.name} starts with a parameters cell`);
   }
   assertEquals(count, 7);
@@ -70,12 +70,11 @@ Deno.test({
   ignore: !hasJupyter,
   fn: async () => {
     await withTempDir(async (dir) => {
-      await Deno.writeTextFile(
-        join(dir, "planted.ipynb"),
-        notebook('throw new Error("planted failure");', 'console.log("ran to the end")'),
-      );
+      // What cdt.finished() does, for notebooks that do not import lib/.
+      const done = 'Deno.writeTextFileSync(Deno.env.get("CDT_NOTEBOOK_MARKER")!, "x"); "ran to the end"';
+      await Deno.writeTextFile(join(dir, "planted.ipynb"), notebook('throw new Error("planted failure");', done));
       await Deno.writeTextFile(join(dir, "short.ipynb"), notebook("const x = 1;", "x + 1"));
-      await Deno.writeTextFile(join(dir, "fine.ipynb"), notebook("const y = 2;", '"ran to the end"'));
+      await Deno.writeTextFile(join(dir, "fine.ipynb"), notebook("const y = 2;", done));
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["run", "--allow-all", new URL("../tools/notebooks.ts", import.meta.url).pathname, "--dir", dir],
         stdout: "piped",
