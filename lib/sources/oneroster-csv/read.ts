@@ -217,7 +217,6 @@ class BundleReader {
     const only = this.options.only;
     const name = (stem: CsvFile) => (!only || only.includes(stem) || stem === "roles" ? present.get(stem) : undefined);
     if (name("orgs")) roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, dated(orgRow));
-    const unreadable = (stem: EntityFile) => this.#unreadable.has(stem);
     const roles = name("roles") ? await this.#roles(name("roles")!, version) : undefined;
     if (name("users")) {
       roster.users = await this.#table(
@@ -253,7 +252,6 @@ class BundleReader {
       );
     }
     for (const stem of this.#unreadable) if (stem !== "roles") fileModes[stem as EntityFile] = "absent";
-    void unreadable;
     this.#checkRoleUsers(roster);
     roster.issues = this.issues.list();
     return roster;
