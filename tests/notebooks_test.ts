@@ -86,7 +86,7 @@ Deno.test({
       assertMatch(stderr, /planted failure/);
       assertMatch(
         stderr,
-        /FAILED short\.ipynb[\s\S]*the last cell did not end with "ran to the end" \(its outputs: execute_result\)/,
+        /FAILED short\.ipynb[\s\S]*the last cell did not end with "ran to the end" \(its outputs: [^)]*\)/,
       );
       assertMatch(stderr, /ok {5}fine\.ipynb/, stderr);
       assertMatch(stderr, /notebooks: 1 passed, 2 failed/);
