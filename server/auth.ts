@@ -65,6 +65,18 @@ export class TokenStore {
     }
   }
 
+  /**
+   * Writes the tokens file atomically (temporary file, then rename), readable by its owner only.
+   *
+   * @example
+   * await store.save("config/server-tokens.json");
+   */
+  async save(path: string): Promise<void> {
+    const temp = `${path}.${crypto.randomUUID()}.tmp`;
+    await Deno.writeTextFile(temp, JSON.stringify(this.tokens, null, 2) + "\n", { mode: 0o600 });
+    await Deno.rename(temp, path);
+  }
+
   /** The principal of a presented token, or undefined (unknown or revoked). Compares every stored hash in constant time. */
   async verify(token: string): Promise<Principal | undefined> {
     const hash = new TextEncoder().encode(await sha256Hex(token));

@@ -1,8 +1,8 @@
 /** `deno task serve`: the read-only support server (default 127.0.0.1:8787, the embedded demo when nothing is configured). */
-import { parseArgs } from "node:util";
 import { buildServer } from "./build.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { parseCli } from "../lib/cli/args.ts";
 
 const HELP = `Usage: deno task serve [--host HOST] [--port PORT]
 
@@ -17,19 +17,9 @@ one-time demo token for the embedded demo is printed.
 `;
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { host: { type: "string" }, port: { type: "string" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCli(args, { host: { type: "string" }, port: { type: "string" } }, HELP);
+  if (!parsed) return EXIT.ok;
+  const { values } = parsed;
   const port = Number(values.port ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port "${values.port}" is not a port`);

@@ -3,12 +3,12 @@
  * platform database (read-only, with the expected schema), every customer's
  * roster source, and HubSpot? Exit 1 when anything failed.
  */
-import { parseArgs } from "node:util";
 import { checkConnections } from "../lib/checks.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { parseCli } from "../lib/cli/args.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
 import { hubspotCheck } from "../lib/hubspot/mod.ts";
 
@@ -28,26 +28,15 @@ Exit 0 when everything is ok, 1 when anything failed.
 `;
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        env: { type: "string", multiple: true },
-        customer: { type: "string", multiple: true },
-        "settings-dir": { type: "string" },
-        "no-hubspot": { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCli(args, {
+    env: { type: "string", multiple: true },
+    customer: { type: "string", multiple: true },
+    "settings-dir": { type: "string" },
+    "no-hubspot": { type: "boolean" },
+    json: { type: "boolean" },
+  }, HELP);
+  if (!parsed) return EXIT.ok;
+  const { values } = parsed;
   for (const e of values.env ?? []) {
     if (e !== "staging" && e !== "production") throw new UsageError(`--env "${e}" must be staging or production`);
   }

@@ -3,7 +3,6 @@
  * district's OneRoster export (with known problems planted), builds its
  * platform database in memory, and runs the diagnosis on them.
  */
-import { parseArgs } from "node:util";
 import { demoDistrict } from "../lib/demo/demo.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { diagnoseCustomer } from "../lib/diagnose.ts";
@@ -11,6 +10,7 @@ import { renderReport, ReportFormat } from "../lib/report/mod.ts";
 import { loadSettings, resolveSettingsPath, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { parseCli } from "../lib/cli/args.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
 import { DEMO_CUSTOMER_ID } from "../lib/demo/generate.ts";
 import { plantedCheck } from "../lib/demo/check.ts";
@@ -35,16 +35,9 @@ const encoder = new TextEncoder();
 const stderr = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: { format: { type: "string" }, help: { type: "boolean", short: "h" } } }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCli(args, { format: { type: "string" } }, HELP);
+  if (!parsed) return EXIT.ok;
+  const { values } = parsed;
   const format = ReportFormat.safeParse(values.format ?? "table");
   if (!format.success) throw new UsageError(`--format must be one of ${ReportFormat.options.join(", ")}`);
 

@@ -2,7 +2,6 @@
  * `deno task diagnose`: compare one customer's roster with the platform and
  * report findings. Reads only; writes nothing but the report.
  */
-import { parseArgs } from "node:util";
 import { extname } from "node:path";
 import { diagnoseCustomer } from "../lib/diagnose.ts";
 import { type Report, ToolName } from "../lib/diagnostics/findings.ts";
@@ -16,6 +15,7 @@ import { promptSecret } from "../lib/cli/prompt.ts";
 import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { parseCli } from "../lib/cli/args.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
 
 const HELP = `Usage: deno task diagnose --customer ID [options]
@@ -68,35 +68,22 @@ const encoder = new TextEncoder();
 const stderr = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        customer: { type: "string" },
-        tool: { type: "string", multiple: true },
-        env: { type: "string" },
-        source: { type: "string" },
-        "settings-dir": { type: "string" },
-        format: { type: "string" },
-        out: { type: "string" },
-        "fail-on": { type: "string" },
-        "fix-script": { type: "string" },
-        snapshot: { type: "string" },
-        ticket: { type: "string" },
-        "dry-run": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCli(args, {
+    customer: { type: "string" },
+    tool: { type: "string", multiple: true },
+    env: { type: "string" },
+    source: { type: "string" },
+    "settings-dir": { type: "string" },
+    format: { type: "string" },
+    out: { type: "string" },
+    "fail-on": { type: "string" },
+    "fix-script": { type: "string" },
+    snapshot: { type: "string" },
+    ticket: { type: "string" },
+    "dry-run": { type: "boolean" },
+  }, HELP);
+  if (!parsed) return EXIT.ok;
+  const { values } = parsed;
   const tools = (values.tool ?? []).map((t) => {
     const parsed = ToolName.safeParse(t);
     if (!parsed.success) {

@@ -2,13 +2,13 @@
  * `deno task lookup`: everything the roster and the platform say about one
  * student, parent, teacher or class, side by side, with their findings.
  */
-import { parseArgs } from "node:util";
 import { lookupPerson, LookupQuery } from "../lib/lookup.ts";
 import { renderLookup } from "../lib/report/lookup.ts";
 import { Environment } from "../lib/platform/connect.ts";
 import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { parseCli } from "../lib/cli/args.ts";
 
 const HELP =
   `Usage: deno task lookup --customer ID (--student KEY | --parent EMAIL | --teacher KEY | --class KEY) [options]
@@ -35,30 +35,19 @@ Example:
 const encoder = new TextEncoder();
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        customer: { type: "string" },
-        student: { type: "string" },
-        parent: { type: "string" },
-        teacher: { type: "string" },
-        class: { type: "string" },
-        env: { type: "string" },
-        source: { type: "string" },
-        "settings-dir": { type: "string" },
-        format: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCli(args, {
+    customer: { type: "string" },
+    student: { type: "string" },
+    parent: { type: "string" },
+    teacher: { type: "string" },
+    class: { type: "string" },
+    env: { type: "string" },
+    source: { type: "string" },
+    "settings-dir": { type: "string" },
+    format: { type: "string" },
+  }, HELP);
+  if (!parsed) return EXIT.ok;
+  const { values } = parsed;
   if (!values.customer) throw new UsageError(`--customer is required\n\n${HELP}`);
   const kinds = (["student", "parent", "teacher", "class"] as const).filter((k) => values[k] !== undefined);
   if (kinds.length !== 1) {

@@ -5,11 +5,11 @@
  * last cell (cdt.finished()) did not mark that it ran to the end. `--check` instead refuses
  * committed outputs.
  */
-import { parseArgs } from "node:util";
 import { basename, join } from "node:path";
 import { committedOutputs, END_MARKER, executedOutcome } from "../lib/notebooks.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { parseCli } from "../lib/cli/args.ts";
 
 const HELP = `Usage: deno task notebooks [--dir DIR] [--check]
 
@@ -26,19 +26,9 @@ Needs Debian's jupyter-nbconvert and python3-nbclient, and deno jupyter --instal
 `;
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { dir: { type: "string" }, check: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCli(args, { dir: { type: "string" }, check: { type: "boolean" } }, HELP);
+  if (!parsed) return EXIT.ok;
+  const { values } = parsed;
   const dir = values.dir ?? new URL("../notebooks", import.meta.url).pathname;
   const files: string[] = [];
   for await (const e of Deno.readDir(dir)) if (e.isFile && e.name.endsWith(".ipynb")) files.push(join(dir, e.name));

@@ -1,10 +1,9 @@
 /** `deno task server-token add|list|revoke`: the named API tokens of the server (stored hashed). */
-import { parseArgs } from "node:util";
-import { z } from "zod";
-import { newToken, sha256Hex, StoredToken } from "../server/auth.ts";
+import { newToken, sha256Hex, StoredToken, TokenStore } from "../server/auth.ts";
 import { DEFAULT_TOKENS } from "../server/build.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { parseCli } from "../lib/cli/args.ts";
 
 const HELP =
   `Usage: deno task server-token <add NAME --role support|engineer [--env E]... [--customer ID]... | list | revoke NAME>
@@ -14,34 +13,23 @@ A new token is printed once; only its SHA-256 is stored.
 `;
 
 async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        role: { type: "string" },
-        env: { type: "string", multiple: true },
-        customer: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
-  const { values, positionals: [command, name] } = parsed;
-  if (values.help || !command) {
+  const parsed = parseCli(
+    args,
+    { role: { type: "string" }, env: { type: "string", multiple: true }, customer: { type: "string", multiple: true } },
+    HELP,
+    true,
+  );
+  if (!parsed) return EXIT.ok;
+  const { values, positionals } = parsed;
+  const [command, name] = positionals;
+  if (!command) {
     console.log(HELP);
-    return values.help ? EXIT.ok : EXIT.usage;
+    return EXIT.usage;
   }
   const path = Deno.env.get("CDT_SERVER_TOKENS") ?? DEFAULT_TOKENS;
-  const tokens: StoredToken[] = await Deno.readTextFile(path).then((t) => z.array(StoredToken).parse(JSON.parse(t)))
-    .catch(() => []);
-  const save = async () => {
-    const temp = `${path}.${crypto.randomUUID()}.tmp`;
-    await Deno.writeTextFile(temp, JSON.stringify(tokens, null, 2) + "\n", { mode: 0o600 });
-    await Deno.rename(temp, path);
-  };
+  const store = await TokenStore.load(path);
+  const tokens = store.tokens;
+  const save = () => store.save(path);
   if (command === "add") {
     if (!name) throw new UsageError("usage: server-token add NAME --role support|engineer");
     if (values.role !== "support" && values.role !== "engineer") {

@@ -1,10 +1,10 @@
 /** `deno task ticket --customer ID`: the customer's open HubSpot tickets. */
-import { parseArgs } from "node:util";
 import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { connectHubSpot } from "../lib/hubspot/mod.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { parseCli } from "../lib/cli/args.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
 
 const HELP = `Usage: deno task ticket --customer ID [--json]
@@ -14,24 +14,13 @@ its settings). Needs the hubspot credential (HUBSPOT_ACCESS_TOKEN, the vault…)
 `;
 
 async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        customer: { type: "string" },
-        "settings-dir": { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.ok;
-  }
+  const parsed = parseCli(args, {
+    customer: { type: "string" },
+    "settings-dir": { type: "string" },
+    json: { type: "boolean" },
+  }, HELP);
+  if (!parsed) return EXIT.ok;
+  const { values } = parsed;
   if (!values.customer) throw new UsageError(`--customer is required\n\n${HELP}`);
   const env = Deno.env.toObject();
   const { settings, file } = await loadSettings(

@@ -2,12 +2,12 @@
  * `deno task vault init|set|get|list|rm`: manages the team's encrypted vault
  * of named secrets. Never prints a secret unless `get --reveal`.
  */
-import { parseArgs } from "node:util";
 import { emptyVault, readVault, VaultError, type VaultKey, vaultKey, writeVault } from "../lib/credentials/vault.ts";
 import { loadDefaults } from "../lib/credentials/defaults.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { parseCli } from "../lib/cli/args.ts";
 
 const HELP = `Usage: deno task vault <command> [--file FILE]
 
@@ -37,21 +37,13 @@ const encoder = new TextEncoder();
 const say = (s: string) => Deno.stdout.writeSync(encoder.encode(s + "\n"));
 
 async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { file: { type: "string" }, reveal: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const parsed = parseCli(args, { file: { type: "string" }, reveal: { type: "boolean" } }, HELP, true);
+  if (!parsed) return EXIT.ok;
   const { values, positionals } = parsed;
   const [command, name, field, value] = positionals;
-  if (values.help || !command) {
+  if (!command) {
     console.log(HELP);
-    return values.help ? EXIT.ok : EXIT.usage;
+    return EXIT.usage;
   }
   const env = Deno.env.toObject();
   const defaults = await loadDefaults();
