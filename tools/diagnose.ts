@@ -6,7 +6,6 @@ import { extname } from "node:path";
 import { diagnoseCustomer } from "../lib/diagnose.ts";
 import { type Report, ToolName } from "../lib/diagnostics/findings.ts";
 import { AVAILABLE_TOOLS, DEFAULT_TOOLS, sourceOnly } from "../lib/diagnostics/run.ts";
-import { Environment } from "../lib/platform/connect.ts";
 import { renderReport, ReportFormat } from "../lib/report/mod.ts";
 import { renderFixScript } from "../lib/report/fix-script.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
@@ -15,7 +14,7 @@ import { promptSecret } from "../lib/cli/prompt.ts";
 import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
-import { parseCli } from "../lib/cli/args.ts";
+import { envFlag, parseCli } from "../lib/cli/args.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
 
 const HELP = `Usage: deno task diagnose --customer ID [options]
@@ -98,10 +97,7 @@ async function main(args: string[]): Promise<number> {
     throw new UsageError(`--customer is required (unless --tool roster-check runs alone on --source)\n\n${HELP}`);
   }
   const customerId = values.customer === undefined ? undefined : checkCustomerId(values.customer);
-  const environment = values.env === undefined ? undefined : Environment.safeParse(values.env);
-  if (environment && !environment.success) {
-    throw new UsageError(`--env "${values.env}" is not an environment; expected embedded, staging or production`);
-  }
+  const environment = envFlag(values.env);
   const format = chooseFormat(values.format, values.out);
   const failOn = values["fail-on"];
   if (failOn !== undefined && failOn !== "error" && failOn !== "warning") {
@@ -133,7 +129,7 @@ async function main(args: string[]): Promise<number> {
   const { report, settingsWarnings } = await diagnoseCustomer({
     customerId,
     settingsDir: settingsDir(values["settings-dir"], env),
-    environment: environment?.data,
+    environment,
     sourcePath: values.source,
     tools,
     env,

@@ -4,11 +4,10 @@
  */
 import { lookupPerson, LookupQuery } from "../lib/lookup.ts";
 import { renderLookup } from "../lib/report/lookup.ts";
-import { Environment } from "../lib/platform/connect.ts";
 import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
-import { parseCli } from "../lib/cli/args.ts";
+import { envFlag, parseCli } from "../lib/cli/args.ts";
 
 const HELP =
   `Usage: deno task lookup --customer ID (--student KEY | --parent EMAIL | --teacher KEY | --class KEY) [options]
@@ -55,10 +54,7 @@ async function main(args: string[]): Promise<number> {
   }
   const query = LookupQuery.safeParse({ kind: kinds[0], key: values[kinds[0]] });
   if (!query.success) throw new UsageError(`--${kinds[0]} needs a non-empty value`);
-  const environment = values.env === undefined ? undefined : Environment.safeParse(values.env);
-  if (environment && !environment.success) {
-    throw new UsageError(`--env "${values.env}" is not an environment; expected embedded, staging or production`);
-  }
+  const environment = envFlag(values.env);
   const format = values.format ?? "table";
   if (format !== "table" && format !== "json") throw new UsageError(`--format "${format}" must be table or json`);
   const env = Deno.env.toObject();
@@ -66,7 +62,7 @@ async function main(args: string[]): Promise<number> {
     customerId: checkCustomerId(values.customer),
     settingsDir: settingsDir(values["settings-dir"], env),
     query: query.data,
-    environment: environment?.data,
+    environment,
     sourcePath: values.source,
     env,
   });

@@ -1,6 +1,7 @@
 /** Command-line arguments the way every tool reads them: node:util parseArgs, `-h/--help`, usage errors with the help text. */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "./errors.ts";
+import { Environment } from "../platform/connect.ts";
 
 const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
 
@@ -30,4 +31,19 @@ export function parseCli<T extends ParseArgsOptionsConfig>(
     return undefined;
   }
   return parsed;
+}
+
+/**
+ * The `--env` flag: undefined when not given, else an environment, else a usage error.
+ *
+ * @example
+ * envFlag(values.env) // "production"
+ */
+export function envFlag(value: string | undefined): Environment | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Environment.safeParse(value);
+  if (!parsed.success) {
+    throw new UsageError(`--env "${value}" is not an environment; expected embedded, staging or production`);
+  }
+  return parsed.data;
 }
