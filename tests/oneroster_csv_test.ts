@@ -8,6 +8,9 @@ import { SourceError } from "../lib/sources/errors.ts";
 import { formatIssue } from "../lib/sources/issues.ts";
 import type { Roster } from "../lib/roster.ts";
 import { withBundle, withTempDir } from "./helpers/bundle.ts";
+import { findMissingData } from "../lib/diagnostics/missing-data.ts";
+import { emptySnapshot } from "../lib/platform/snapshot.ts";
+import { platformStudent } from "./helpers/literals.ts";
 
 const DIRTY = new URL("./fixtures/oneroster-1.1-dirty", import.meta.url).pathname;
 const V12 = new URL("./fixtures/oneroster-1.2", import.meta.url).pathname;
@@ -127,6 +130,40 @@ Deno.test("a 1.2 user without a role in roles.csv is rejected with a clear reaso
     );
     const roster = await readOneRosterCsv(dir);
     assertMatch(issueLines(roster).join("\n"), /users\.csv:6: user "adm-1" has no current role in roles\.csv/);
+  });
+});
+
+Deno.test("a 1.2 user marked tobedeleted with tobedeleted roles is read as absent, not rejected, like its 1.1 twin", async () => {
+  await withTempDir(async (dir) => {
+    for await (const f of Deno.readDir(V12)) await Deno.copyFile(join(V12, f.name), join(dir, f.name));
+    const rewrite = async (file: string, id: string) => {
+      const text = await Deno.readTextFile(join(dir, file));
+      await Deno.writeTextFile(
+        join(dir, file),
+        text.split("\n").map((l) =>
+          l.includes(`,${id},`) || l.startsWith(`${id},`) ? l.replace(",active,", ",tobedeleted,") : l
+        )
+          .join("\n"),
+      );
+    };
+    await rewrite("users.csv", "stu-1");
+    await rewrite("roles.csv", "stu-1");
+    // A second deleted user with no roles.csv row at all: left out, never counted unreadable.
+    const users = await Deno.readTextFile(join(dir, "users.csv"));
+    await Deno.writeTextFile(
+      join(dir, "users.csv"),
+      users.trimEnd() + "\nstu-9,tobedeleted,2026-08-01T00:00:00Z,true,gone,,Gone,Away,,1999,,,,,03,,,,,,,sch-1,\n",
+    );
+    const roster = await readOneRosterCsv(dir, { asOf: "2026-11-26" });
+    assertEquals(user(roster, "stu-1").status, "tobedeleted");
+    assertEquals(user(roster, "stu-1").role, "student");
+    assertEquals(roster.rejected.map((r) => r.sourcedId), []);
+    assertEquals(roster.users.some((u) => u.sourcedId === "stu-9"), false);
+    assertEquals(issueLines(roster).filter((l) => /no current role/.test(l)), []);
+    const platform = emptySnapshot();
+    platform.students.push(platformStudent(7, "stu-1"), platformStudent(9, "stu-9"));
+    const gone = findMissingData(roster, platform).filter((f) => f.code === "student.not_in_source");
+    assertEquals(gone.map((f) => f.entity.sourcedId).sort(), ["stu-1", "stu-9"]);
   });
 });
 

@@ -118,3 +118,38 @@ Deno.test("a child missing from the platform is listed as missing with the findi
     causedBy: { code: "student.missing_in_platform", entity: { sourcedId: "stu-2" } },
   }]);
 });
+
+Deno.test("an account whose guardian left the source but keeps roster links sees those students unexpectedly, caused by parent.not_in_source", () => {
+  const { roster, platform } = family();
+  roster.users = roster.users.filter((u) => u.sourcedId !== "par-1");
+  for (const u of roster.users) u.agentSourcedIds = [];
+  platform.parentStudents.push(link(31, 13, "invite"));
+  const findings = findStudentMismatches(roster, platform);
+  assertEquals(findings.map((f) => [f.code, f.severity, f.entity]), [
+    ["parent_link.mismatch", "error", { parentPlatformId: 31, email: "rosa@example.org" }],
+    ["parent.not_in_source", "warning", { platformId: 31, sourcedId: "par-1" }],
+  ]);
+  const cause = { code: "parent.not_in_source", entity: { platformId: 31, sourcedId: "par-1" } };
+  assertEquals(findings[0].details.unexpected, [
+    { platformId: 11, sourcedId: "stu-1", name: "Ana Ruiz", causedBy: cause },
+    { platformId: 12, sourcedId: "stu-2", name: "Ana Ruiz", causedBy: cause },
+  ]);
+  assertEquals(findings[0].details.missing, []);
+  assertMatch(findings[0].message, /guardian par-1 is not in the roster/);
+});
+
+Deno.test("a student still naming an absent guardian in agentSourcedIds stays related to its account; others are unexpected", () => {
+  const { roster, platform } = family();
+  roster.users = roster.users.filter((u) => u.sourcedId !== "par-1");
+  roster.users.find((u) => u.sourcedId === "stu-2")!.agentSourcedIds = [];
+  const [mismatch] = findStudentMismatches(roster, platform).filter((f) => f.code === "parent_link.mismatch");
+  assertEquals((mismatch.details.unexpected as Array<{ sourcedId: string }>).map((s) => s.sourcedId), ["stu-2"]);
+});
+
+Deno.test("a delta users file cannot say a guardian is gone: no parent.not_in_source and no mismatch follows", () => {
+  const { roster, platform } = family();
+  roster.users = roster.users.filter((u) => u.sourcedId !== "par-1");
+  for (const u of roster.users) u.agentSourcedIds = [];
+  roster.fileModes = { ...roster.fileModes, users: "delta" };
+  assertEquals(findStudentMismatches(roster, platform), []);
+});

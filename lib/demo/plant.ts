@@ -365,6 +365,7 @@ function plantStudentMismatch(p: Planter) {
     deletedAt: null,
   });
   p.plant("parent.not_in_source", { platformId: 399001, sourcedId: "par-old-0001" }, "guardian gone from the roster");
+  p.mismatch(p.platform.parents.at(-1)!, "the account of a guardian gone from the roster still sees a child");
 }
 
 function plantParentEmail(p: Planter) {

@@ -4,7 +4,7 @@
  * `student-mismatch`). Links made by `invite` or `support` are not roster
  * links: they are listed, never reported as unexpected.
  */
-import { isActiveInSource, isGuardian, type Roster } from "../roster.ts";
+import { fileMode, isActiveInSource, isGuardian, type Roster } from "../roster.ts";
 import type { PlatformSnapshot } from "../platform/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { type Finding, finding } from "./findings.ts";
@@ -30,6 +30,7 @@ export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot
   const plat = indexPlatform(platform);
   const g = indexGuardians(roster, platform);
   const out: Finding[] = [];
+  const canSayAbsent = fileMode(roster, "users") === "bulk";
 
   const linksByParent = new Map<number, Array<{ studentId: number; origin: string }>>();
   for (const ps of platform.parentStudents) {
@@ -50,11 +51,23 @@ export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot
     };
   };
 
-  // Accounts that roster guardians map to: what they see against what the roster says.
-  for (const [parentId, guardians] of g.guardiansByAccount) {
+  // Accounts whose guardian is absent from the source (shared/findings.md, clarified): a student naming that
+  // guardian in agentSourcedIds still relates them, by sourcedId only; roster links to anyone else are
+  // unexpected, caused by parent.not_in_source. Only a bulk users file can say a guardian is absent.
+  const absent = canSayAbsent ? absentGuardianAccounts(roster, platform, source, g) : new Map<number, AbsentAccount>();
+  const accounts = new Set<number>([...g.guardiansByAccount.keys(), ...absent.keys()]);
+
+  // Accounts that guardians map to: what they see against what the roster says.
+  for (const parentId of accounts) {
+    const guardians = g.guardiansByAccount.get(parentId) ?? [];
+    const gone = absent.get(parentId);
     const parent = plat.parentById.get(parentId)!;
-    const expected = new Set<string>();
+    const expected = new Set<string>(gone?.students);
     for (const guardian of guardians) for (const s of g.studentsOf.get(guardian.sourcedId) ?? []) expected.add(s);
+    // With no active guardian at all, every unexpected roster link is the absent guardian's doing.
+    const unexpectedCause = guardians.length === 0 && gone?.notInSource
+      ? { code: "parent.not_in_source", entity: { platformId: parent.id, sourcedId: parent.sourceId! } }
+      : undefined;
     const visible = new Set<string>();
     const unexpected: StudentRef[] = [];
     const otherLinks: Array<StudentRef & { origin: string }> = [];
@@ -71,7 +84,9 @@ export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot
       };
       if (student.sourceId !== null) visible.add(student.sourceId);
       if (link.origin !== "roster") otherLinks.push({ ...ref, origin: link.origin });
-      else if (student.sourceId === null || !expected.has(student.sourceId)) unexpected.push(ref);
+      else if (student.sourceId === null || !expected.has(student.sourceId)) {
+        unexpected.push(unexpectedCause ? { ...ref, causedBy: unexpectedCause } : ref);
+      }
     }
     const missing = [...expected].filter((s) => !visible.has(s)).sort().map((s) => {
       const ref = studentRef(s);
@@ -93,8 +108,12 @@ export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot
     out.push(finding({
       code: "parent_link.mismatch",
       entity: { parentPlatformId: parent.id, email },
-      message: `Parent account ${email} (platform ${parent.id}; guardian${guardians.length > 1 ? "s" : ""} ` +
-        `${guardians.map((x) => `${userName(x)} ${x.sourcedId}`).join(", ")})` +
+      message: `Parent account ${email} (platform ${parent.id}; ` +
+        (guardians.length
+          ? `guardian${guardians.length > 1 ? "s" : ""} ${
+            guardians.map((x) => `${userName(x)} ${x.sourcedId}`).join(", ")
+          })`
+          : `guardian ${parent.sourceId} is not in the roster)`) +
         (missing.length
           ? ` cannot see ${missing.length} student${missing.length === 1 ? "" : "s"} the roster gives them: ${
             names(missing)
@@ -113,12 +132,18 @@ export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot
         otherLinks,
         visiblePlatformIds: [...visibleIds].sort((a, b) => a - b),
       },
-      resolution: {
-        action: "relink_parent",
-        explanation: missing.some((m) => m.causedBy?.code === "student.missing_in_platform")
-          ? "Fix student.missing_in_platform first; the roster sync then links the parent. Other links: the fix script relinks them."
-          : "The parent's roster links differ from the guardians' students; a roster sync or the fix script relinks them.",
-      },
+      resolution: unexpectedCause && unexpected.length
+        ? {
+          action: "contact_district",
+          explanation:
+            "The SIS no longer lists this guardian, yet the account still sees these students through roster links. Confirm the custody change with the district; the fix script removes the links.",
+        }
+        : {
+          action: "relink_parent",
+          explanation: missing.some((m) => m.causedBy?.code === "student.missing_in_platform")
+            ? "Fix student.missing_in_platform first; the roster sync then links the parent. Other links: the fix script relinks them."
+            : "The parent's roster links differ from the guardians' students; a roster sync or the fix script relinks them.",
+        },
     }));
   }
 
@@ -153,14 +178,14 @@ export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot
   }
 
   // Rostered accounts that no active guardian maps to.
-  const guardianIds = new Set(roster.users.filter((u) => isGuardian(u) && isActiveInSource(u)).map((u) => u.sourcedId));
-  for (const parent of platform.parents) {
-    if (parent.deletedAt !== null || parent.sourceId === null || source.rejected.has(parent.sourceId)) continue;
-    if (g.guardiansByAccount.has(parent.id) || guardianIds.has(parent.sourceId)) continue;
-    const user = source.users.get(parent.sourceId);
+  for (const [parentId, account] of absent) {
+    if (!account.notInSource) continue;
+    const parent = plat.parentById.get(parentId)!;
+    const sourceId = parent.sourceId!;
+    const user = source.users.get(sourceId);
     out.push(finding({
       code: "parent.not_in_source",
-      entity: { platformId: parent.id, sourcedId: parent.sourceId },
+      entity: { platformId: parent.id, sourcedId: sourceId },
       message:
         `Parent account ${normalizeEmail(parent.email)} (platform ${parent.id}, ${parent.sourceId}) is active but ` +
         (user
@@ -198,4 +223,47 @@ function staleLink(
     if (s && s.id !== current.id && (s.studentNumber ?? "").trim() === number) return s.id;
   }
   return undefined;
+}
+
+/** A platform parent account that no active source guardian maps to. */
+interface AbsentAccount {
+  /** Active source students whose agentSourcedIds still name the account's sourcedId. */
+  students: Set<string>;
+  /** Whether the account is rostered, active and its guardian absent: `parent.not_in_source`. */
+  notInSource: boolean;
+}
+
+/**
+ * Active rostered parent accounts that no active guardian maps to, with the
+ * students that still name their sourcedId (the absent guardian maps by
+ * sourcedId only). Accounts whose id the reader could not read are left out.
+ */
+function absentGuardianAccounts(
+  roster: Roster,
+  platform: PlatformSnapshot,
+  source: ReturnType<typeof indexSource>,
+  g: ReturnType<typeof indexGuardians>,
+): Map<number, AbsentAccount> {
+  const activeGuardians = new Set(g.guardians.map((u) => u.sourcedId));
+  const namedBy = new Map<string, Set<string>>();
+  for (const u of roster.users) {
+    if (u.role !== "student" || !isActiveInSource(u)) continue;
+    for (const a of u.agentSourcedIds) {
+      if (activeGuardians.has(a)) continue;
+      const agent = source.users.get(a);
+      if (agent && !isGuardian(agent)) continue;
+      let set = namedBy.get(a);
+      if (!set) namedBy.set(a, set = new Set());
+      set.add(u.sourcedId);
+    }
+  }
+  const out = new Map<number, AbsentAccount>();
+  for (const parent of platform.parents) {
+    if (parent.deletedAt !== null || parent.sourceId === null || source.rejected.has(parent.sourceId)) continue;
+    if (activeGuardians.has(parent.sourceId)) continue;
+    const students = namedBy.get(parent.sourceId) ?? new Set<string>();
+    const notInSource = !g.guardiansByAccount.has(parent.id);
+    if (notInSource || students.size) out.set(parent.id, { students, notInSource });
+  }
+  return out;
 }

@@ -295,7 +295,7 @@ class BundleReader {
   }
 
   async #roles(name: string, version: OneRosterVersion): Promise<Map<string, RoleAssignment[]>> {
-    const byUser = new Map<string, RoleAssignment[]>();
+    const byUser = new Map<string, Array<RoleAssignment & { deleted?: boolean }>>();
     await this.#rows(name, version, "roles", (get, warn, line) => {
       const userSourcedId = get("userSourcedId").trim();
       if (!userSourcedId) {
@@ -308,7 +308,16 @@ class BundleReader {
         );
       }
       const status = readStatus(get("status"), warn);
-      if (status === "tobedeleted") return;
+      if (status === "tobedeleted") {
+        // Kept aside: a deleted user's role says what it was, never what it is (see userRow).
+        const role = get("role").trim();
+        if ((ROLES_12 as readonly string[]).includes(role)) {
+          const list = byUser.get(userSourcedId) ?? [];
+          list.push({ role: role as RoleAssignment["role"], roleType: "secondary", deleted: true });
+          byUser.set(userSourcedId, list);
+        }
+        return;
+      }
       const role = readEnum(get("role"), "role", ROLES_12, warn);
       if (!(ROLES_12 as readonly string[]).includes(role) && !role.startsWith("ext:")) {
         return this.#reject(

@@ -33,7 +33,7 @@ export type RowBuilder = (
   get: Get,
   warn: Warn,
   extensions: Extensions,
-) => Record<string, unknown> & { sourcedId: string } | string;
+) => Record<string, unknown> & { sourcedId: string } | string | null;
 
 function grades(raw: string, warn: Warn): string[] {
   const list = readList(raw);
@@ -81,7 +81,16 @@ export function userRow(
     let role: string;
     let assignments: RoleAssignment[];
     let orgSourcedIds = readList(get("orgSourcedIds"));
-    const fromRoles = roles?.get(sourcedId)?.filter((r) => !r.endDate || r.endDate > today);
+    const current = (r: RoleAssignment & { deleted?: boolean }) => !r.deleted && (!r.endDate || r.endDate > today);
+    let fromRoles = roles?.get(sourcedId)?.filter(current);
+    const rawRole = get("role");
+    if (version === "1.2" && !fromRoles?.length && !rawRole.trim() && !isActiveRow(get)) {
+      // A deleted or disabled user is absent whatever its roles say (shared/findings.md): read it with the
+      // roles it had, or, with none known, leave it out as if the file did not hold it (never "unreadable").
+      fromRoles = roles?.get(sourcedId);
+      if (!fromRoles?.length) return null;
+      fromRoles = fromRoles.map(({ deleted: _, ...r }: RoleAssignment & { deleted?: boolean }) => r);
+    }
     if (version === "1.2" && fromRoles?.length) {
       assignments = fromRoles;
       const primary = fromRoles.find((r) => r.roleType === "primary") ?? fromRoles[0];
@@ -90,7 +99,6 @@ export function userRow(
       const orgs = fromRoles.map((r) => r.orgSourcedId).filter((o): o is string => !!o);
       orgSourcedIds = [...new Set([...(primaryOrg ? [primaryOrg] : []), ...orgs, ...orgSourcedIds])];
     } else {
-      const rawRole = get("role");
       if (version === "1.2" && !rawRole.trim()) {
         return `user "${sourcedId}" has no current role in roles.csv; expected a roles.csv row with its userSourcedId`;
       }
@@ -124,6 +132,13 @@ export function userRow(
       extensions: extensions(),
     };
   };
+}
+
+/** Whether a user row is active: status active and enabledUser not false (read silently; the row's own read warns). */
+function isActiveRow(get: Get): boolean {
+  const quiet: Warn = () => {};
+  return readStatus(get("status"), quiet) === "active" &&
+    readBoolean(get("enabledUser"), "enabledUser", true, quiet) !== false;
 }
 
 /** Builds a class. */
@@ -225,6 +240,7 @@ export class RowSink<T extends { sourcedId: string }> {
 
   add(get: Get, warn: Warn, line: number, extensions: Extensions): void {
     const candidate = this.build(get, warn, extensions);
+    if (candidate === null) return;
     if (typeof candidate === "string") {
       return this.reject(line, get("sourcedId").trim(), candidate, /^column "([^"]+)"/.exec(candidate)?.[1]);
     }
