@@ -1,8 +1,9 @@
 /**
- * `deno task docs`: writes docs/roster-check.md from the code table, so the
+ * `deno task docs`: writes docs/roster-check.md and docs/findings.md from the code tables, so the
  * documentation cannot drift from the codes (a test compares them).
  */
 import { renderRosterCheckDoc } from "../lib/diagnostics/roster-check-doc.ts";
+import { renderFindingsDoc } from "../lib/diagnostics/findings-doc.ts";
 import { demoDistrict } from "../lib/demo/demo.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { findingsByCodeChart } from "../lib/charts.ts";
@@ -10,12 +11,14 @@ import { findingsByCodeChart } from "../lib/charts.ts";
 if (import.meta.main) {
   if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
     console.log(
-      "Usage: deno task docs\n\nRewrites docs/roster-check.md from lib/diagnostics/roster-check-codes.ts, and\ndocs/findings-by-code.svg (the README's chart) from the demo district.",
+      "Usage: deno task docs\n\nRewrites docs/roster-check.md and docs/findings.md from the code tables, and\ndocs/findings-by-code.svg (the README's chart) from the demo district.",
     );
   } else {
-    const path = new URL("../docs/roster-check.md", import.meta.url);
-    await Deno.writeTextFile(path, renderRosterCheckDoc());
-    console.error(`wrote ${path.pathname}`);
+    for (const [file, text] of [["roster-check.md", renderRosterCheckDoc()], ["findings.md", renderFindingsDoc()]]) {
+      const path = new URL(`../docs/${file}`, import.meta.url);
+      await Deno.writeTextFile(path, text);
+      console.error(`wrote ${path.pathname}`);
+    }
     // The README's chart: the demo district's findings by code.
     const { roster, platform } = demoDistrict();
     const report = runDiagnostics({
