@@ -8,7 +8,7 @@ import { DEFAULT_TOOLS, runDiagnostics, sourceOnly } from "./diagnostics/run.ts"
 import { type Environment, explainDatabaseError, type PlatformConnection } from "./platform/connect.ts";
 import { openPlatform } from "./platform/open.ts";
 import { readSnapshot, type TableProgress } from "./platform/read.ts";
-import { loadSettings, resolveSettingsPath, SettingsError } from "./settings/load.ts";
+import { loadSettings, requireEmbeddedExport, resolveSettingsPath, SettingsError } from "./settings/load.ts";
 import { type FetchProgress, type ReadProgress, readSource } from "./sources/mod.ts";
 import { writeOneRosterCsv } from "./sources/oneroster-csv/write.ts";
 import type { Roster } from "./roster.ts";
@@ -80,6 +80,7 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
   const auditor = options.auditor === undefined ? await createAuditor(options.env ?? {}) : options.auditor;
   const resolver = options.resolver ?? await createResolver(options.env ?? {});
   const readRoster = async (): Promise<Roster> => {
+    if (loaded && !options.sourcePath) await requireEmbeddedExport(loaded);
     const roster = await readSource(source, {
       resolvePath: options.sourcePath || !loaded ? undefined : (p) => resolveSettingsPath(loaded, p),
       onProgress: progress && ((p) => progress({ stage: "source", ...p })),

@@ -16,7 +16,7 @@ import { type Auditor, createAuditor, recordCounts } from "./audit.ts";
 import type { Environment, PlatformConnection } from "./platform/connect.ts";
 import { openPlatform } from "./platform/open.ts";
 import { type PlatformFocus, readFocusedSnapshot } from "./platform/focus.ts";
-import { loadSettings, resolveSettingsPath, SettingsError } from "./settings/load.ts";
+import { loadSettings, requireEmbeddedExport, resolveSettingsPath, SettingsError } from "./settings/load.ts";
 import { readOneRosterCsv } from "./sources/oneroster-csv/read.ts";
 
 /** Who to look up. */
@@ -77,6 +77,7 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
         `Save a snapshot first (deno task diagnose --customer ${loaded.settings.customer_id} --snapshot DIR) and pass --source DIR`,
     );
   }
+  if (!options.sourcePath) await requireEmbeddedExport(loaded);
   const path = options.sourcePath ?? resolveSettingsPath(loaded, (source as { path: string }).path);
   const { query } = options;
   const key = query.key.trim();

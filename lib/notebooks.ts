@@ -64,3 +64,18 @@ export function executedOutcome(notebook: { cells: Cell[] }): RunOutcome {
     "none";
   return { errors, reachedEnd: text.includes(END_MARKER), lastOutputs };
 }
+
+/**
+ * Whether the Deno kernel is installed in one of Jupyter's data folders
+ * (`jupyter --paths --json`'s `data`), i.e. `<dir>/kernels/deno/kernel.json` exists.
+ *
+ * @example
+ * await hasDenoKernel(["/root/.local/share/jupyter", "/usr/share/jupyter"]) // true after deno jupyter --install
+ */
+export async function hasDenoKernel(dataDirs: readonly string[]): Promise<boolean> {
+  for (const dir of dataDirs) {
+    const found = await Deno.stat(`${dir}/kernels/deno/kernel.json`).then((s) => s.isFile, () => false);
+    if (found) return true;
+  }
+  return false;
+}

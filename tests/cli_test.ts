@@ -173,7 +173,37 @@ Deno.test({
     assertMatch(r.stdout, /^Diagnosis of demo-isd \(embedded\) from oneroster-csv 1\.1/);
     assertMatch(r.stdout, /SUMMARY: \d+ errors, \d+ warnings/);
     assertMatch(r.stderr, /Demo check: all \d+ planted findings \(\d+ codes\) were found, and nothing else\./);
+    assertMatch(
+      r.stderr,
+      /Next, try:\n  deno task lookup --customer demo-isd --parent \S+@\S+ +# why this parent cannot see her child/,
+    );
   },
+});
+
+Deno.test("an embedded customer whose export is not written yet is told to run deno task demo first", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      join(dir, "demo-isd.json"),
+      JSON.stringify({
+        customer_id: "demo-isd",
+        customer_name: "Demo",
+        integration_type: "oneroster-csv",
+        oneshelf_environment: "embedded",
+        source: { kind: "oneroster-csv", path: "../not-written-yet" },
+      }),
+    );
+    for (const script of [DIAGNOSE, new URL("../tools/lookup.ts", import.meta.url).pathname]) {
+      const r = await run(
+        script,
+        ["--customer", "demo-isd", "--settings-dir", dir, "--student", "stu-1"].slice(
+          0,
+          script === DIAGNOSE ? 4 : 6,
+        ),
+      );
+      assertEquals(r.code, 2, r.stderr);
+      assertMatch(r.stderr, /not-written-yet: demo-isd's export is not there yet: run `deno task demo` first/);
+    }
+  });
 });
 
 Deno.test("diagnose --tool roster-check --source needs no customer and no database", async () => {

@@ -1,19 +1,20 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { join } from "node:path";
 import { withTempDir } from "./helpers/bundle.ts";
-import { committedOutputs, executedOutcome } from "../lib/notebooks.ts";
+import { committedOutputs, executedOutcome, hasDenoKernel } from "../lib/notebooks.ts";
 
-const hasJupyter = (() => {
+/** Jupyter's data folders, or undefined without Jupyter (Debian's packages have no `jupyter kernelspec`). */
+const jupyterData = (() => {
   try {
-    return new Deno.Command("jupyter", { args: ["kernelspec", "list"], stdout: "piped", stderr: "null" }).outputSync()
-          .stdout.length > 0 &&
-      new TextDecoder().decode(
-        new Deno.Command("jupyter", { args: ["kernelspec", "list"], stdout: "piped" }).outputSync().stdout,
-      ).includes("deno");
+    const out = new Deno.Command("jupyter", { args: ["--paths", "--json"], stdout: "piped", stderr: "null" })
+      .outputSync();
+    return out.success ? (JSON.parse(new TextDecoder().decode(out.stdout)).data as string[]) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 })();
+const hasJupyter = jupyterData !== undefined && await hasDenoKernel(jupyterData);
+const NOTEBOOKS = new URL("../tools/notebooks.ts", import.meta.url).pathname;
 
 const notebook = (...sources: string[]) =>
   JSON.stringify({
@@ -76,7 +77,7 @@ Deno.test({
       await Deno.writeTextFile(join(dir, "short.ipynb"), notebook("const x = 1;", "x + 1"));
       await Deno.writeTextFile(join(dir, "fine.ipynb"), notebook("const y = 2;", done));
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-all", new URL("../tools/notebooks.ts", import.meta.url).pathname, "--dir", dir],
+        args: ["run", "--allow-all", NOTEBOOKS, "--dir", dir, "--keep", join(dir, "kept")],
         stdout: "piped",
         stderr: "piped",
       }).output();
@@ -90,6 +91,29 @@ Deno.test({
       );
       assertMatch(stderr, /ok {5}fine\.ipynb/, stderr);
       assertMatch(stderr, /notebooks: 1 passed, 2 failed/);
+      const kept = JSON.parse(await Deno.readTextFile(join(dir, "kept", "fine.ipynb")));
+      assert(kept.cells.some((c: { outputs: unknown[] }) => c.outputs.length > 0), "--keep keeps the executed copy");
+    });
+  },
+});
+
+Deno.test({
+  name: "without the Deno kernel, deno task notebooks says to run deno jupyter --install (no traceback)",
+  ignore: jupyterData === undefined,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      await Deno.writeTextFile(join(dir, "a.ipynb"), notebook("1"));
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", NOTEBOOKS, "--dir", dir],
+        // Jupyter looks for kernels in its data folders: point them at an empty one.
+        env: { JUPYTER_PATH: dir, JUPYTER_DATA_DIR: dir, HOME: dir, XDG_DATA_HOME: dir },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      assertEquals(out.code, 2, stderr);
+      assertMatch(stderr, /the Deno kernel is not installed for Jupyter: run: deno jupyter --install/);
+      assertEquals(/Traceback/.test(stderr), false);
     });
   },
 });

@@ -14,6 +14,7 @@ import { parseCli } from "../lib/cli/args.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
 import { DEMO_CUSTOMER_ID } from "../lib/demo/generate.ts";
 import { plantedCheck } from "../lib/demo/check.ts";
+import type { Finding } from "../lib/diagnostics/findings.ts";
 
 const HELP = `Usage: deno task demo [--format table|json|csv|md]
 
@@ -63,7 +64,26 @@ async function main(args: string[]): Promise<number> {
   await Deno.stdout.write(encoder.encode(renderReport(report, format.data)));
   const check = plantedCheck(district.planted, report.findings);
   stderr(`\n${check.message}\n`);
+  if (check.ok) stderr(nextSteps(report.findings));
   return check.ok ? EXIT.ok : EXIT.failure;
+}
+
+/** What to try after the demo, with a real parent of the demo district who cannot see her child. */
+function nextSteps(findings: readonly Finding[]): string {
+  const parent = findings.find((f) => f.code === "parent_link.mismatch" && (f.details.missing as unknown[]).length);
+  const c = `--customer ${DEMO_CUSTOMER_ID}`;
+  const steps: Array<[string, string]> = [
+    ...(parent
+      ? [[`deno task lookup ${c} --parent ${parent.entity.email}`, "why this parent cannot see her child"]] as Array<
+        [string, string]
+      >
+      : []),
+    [`deno task diagnose ${c} --format md --out report.md`, "a report to paste into a ticket"],
+    [`deno task diagnose ${c} --fix-script fix.sql`, "proposed fixes, reviewed, never executed"],
+    ["deno task serve", "the same in a browser (README: The support server)"],
+  ];
+  const width = Math.max(...steps.map(([cmd]) => cmd.length));
+  return `\nNext, try:\n${steps.map(([cmd, why]) => `  ${cmd.padEnd(width)}   # ${why}\n`).join("")}`;
 }
 
 if (import.meta.main) await runMain("demo", main);

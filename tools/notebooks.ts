@@ -6,27 +6,33 @@
  * committed outputs.
  */
 import { basename, join } from "node:path";
-import { committedOutputs, END_MARKER, executedOutcome } from "../lib/notebooks.ts";
+import { committedOutputs, END_MARKER, executedOutcome, hasDenoKernel } from "../lib/notebooks.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
 import { parseCli } from "../lib/cli/args.ts";
 
-const HELP = `Usage: deno task notebooks [--dir DIR] [--check]
+const HELP = `Usage: deno task notebooks [--dir DIR] [--keep OUT] [--check]
 
 Runs every *.ipynb in DIR (default notebooks/) with the Deno kernel, headless:
   jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=deno
 Fails when a cell errs or a notebook's last cell did not mark its end
 (cdt.finished() writes the file CDT_NOTEBOOK_MARKER names, and returns "${END_MARKER}").
-The executed copies go to a temporary folder: committed notebooks stay free of
-outputs (they can hold student data).
+The executed copies go to a temporary folder, removed afterwards: committed
+notebooks stay free of outputs (they can hold student data).
 
-  --check   only check that no committed notebook carries outputs (deno task check)
+  --keep OUT  keep the executed notebooks, charts and all, in OUT (made if needed;
+              they hold the customer's data: never commit them)
+  --check     only check that no committed notebook carries outputs (deno task check)
 
 Needs Debian's jupyter-nbconvert and python3-nbclient, and deno jupyter --install.
 `;
 
 async function main(args: string[]): Promise<number> {
-  const parsed = parseCli(args, { dir: { type: "string" }, check: { type: "boolean" } }, HELP);
+  const parsed = parseCli(
+    args,
+    { dir: { type: "string" }, keep: { type: "string" }, check: { type: "boolean" } },
+    HELP,
+  );
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
   const dir = values.dir ?? new URL("../notebooks", import.meta.url).pathname;
@@ -49,7 +55,10 @@ async function main(args: string[]): Promise<number> {
     return bad ? EXIT.failure : EXIT.ok;
   }
 
-  const out = await Deno.makeTempDir({ prefix: "cdt-notebooks-" });
+  await requireKernel();
+  const keep = values.keep;
+  if (keep) await Deno.mkdir(keep, { recursive: true });
+  const out = keep ?? await Deno.makeTempDir({ prefix: "cdt-notebooks-" });
   let failed = 0;
   try {
     for (const f of files) {
@@ -107,10 +116,28 @@ async function main(args: string[]): Promise<number> {
       }
     }
   } finally {
-    await Deno.remove(out, { recursive: true });
+    if (keep) {
+      for (const f of files) await Deno.remove(join(out, `${basename(f)}.done`)).catch(() => {});
+    } else await Deno.remove(out, { recursive: true });
   }
   console.error(`notebooks: ${files.length - failed} passed, ${failed} failed`);
+  if (keep) console.error(`the executed notebooks are in ${keep} (they hold the customer's data: never commit them)`);
   return failed ? EXIT.failure : EXIT.ok;
+}
+
+/** Refuses early, with the command to run, when Jupyter or its Deno kernel is missing (not a Python traceback). */
+async function requireKernel(): Promise<void> {
+  const paths = await new Deno.Command("jupyter", { args: ["--paths", "--json"], stdout: "piped", stderr: "null" })
+    .output().catch(() => undefined);
+  if (!paths?.success) {
+    throw new UsageError(
+      "jupyter is not installed: install Debian's jupyter-nbconvert and python3-nbclient, then run: deno jupyter --install",
+    );
+  }
+  const data = (JSON.parse(new TextDecoder().decode(paths.stdout)) as { data?: string[] }).data ?? [];
+  if (!(await hasDenoKernel(data))) {
+    throw new UsageError("the Deno kernel is not installed for Jupyter: run: deno jupyter --install");
+  }
 }
 
 function lastLines(text: string): string {

@@ -2,12 +2,13 @@
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "./errors.ts";
 import { Environment } from "../platform/connect.ts";
+import { VERSION } from "../version.ts";
 
-const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
+const HELP_OPTION = { help: { type: "boolean", short: "h" }, version: { type: "boolean" } } as const;
 
 /**
- * Parses `args` with `options` (plus `-h/--help`). Returns undefined after
- * printing `help` when help was asked for; throws a UsageError carrying the
+ * Parses `args` with `options` (plus `-h/--help` and `--version`). Returns
+ * undefined after printing `help` (or the version) when that was asked for; throws a UsageError carrying the
  * help text on an unknown or malformed option.
  *
  * @example
@@ -28,6 +29,10 @@ export function parseCli<T extends ParseArgsOptionsConfig>(
   }
   if ((parsed.values as { help?: boolean }).help) {
     console.log(help);
+    return undefined;
+  }
+  if ((parsed.values as { version?: boolean }).version) {
+    console.log(`cdt ${VERSION} (deno ${Deno.version.deno})`);
     return undefined;
   }
   return parsed;

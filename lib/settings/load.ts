@@ -120,6 +120,27 @@ export function resolveSettingsPath(loaded: Pick<LoadedSettings, "file">, path: 
   return isAbsolute(path) ? path : resolve(dirname(loaded.file), path);
 }
 
+/**
+ * Refuses early, with what to do, when an embedded customer's export has not
+ * been written yet (the demo district's export is made by `deno task demo`).
+ *
+ * @example
+ * await requireEmbeddedExport(loaded) // throws "…: the export is not there yet: run `deno task demo` first"
+ */
+export async function requireEmbeddedExport(loaded: LoadedSettings): Promise<void> {
+  const { settings } = loaded;
+  if (settings.oneshelf_environment !== "embedded" || settings.source.kind !== "oneroster-csv") return;
+  const path = resolveSettingsPath(loaded, settings.source.path);
+  try {
+    await Deno.stat(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) return;
+    throw new SettingsError(
+      `${path}: ${settings.customer_id}'s export is not there yet: run \`deno task demo\` first (it writes the demo district's export)`,
+    );
+  }
+}
+
 /** The customer ids that have a settings file in `dir`, sorted. */
 export async function listCustomerIds(dir: string): Promise<string[]> {
   const ids: string[] = [];
