@@ -250,3 +250,12 @@ Deno.test("the report has exactly the findings.md shape: entity keys from the co
   assertEquals(report.summary.error + report.summary.warning, report.findings.length);
   assertEquals(Object.values(report.summary.byCode).reduce((a, b) => a + b, 0), report.findings.length);
 });
+
+Deno.test("a district the platform holds nothing for is named in one opening notice", () => {
+  const { roster } = generateDistrict({ students: 60, seed: 4 });
+  const notices = coverageNotices(roster, emptySnapshot());
+  assertEquals(notices.map((n) => n.code), ["platform.empty_district"]);
+  assertMatch(notices[0].message, /^The platform holds nothing for Test ISD \(test-isd\): .* 60 active students/);
+  const { roster: r2, platform: p2 } = generateDistrict({ students: 60, seed: 4 });
+  assertEquals(coverageNotices(r2, p2).filter((n) => n.code === "platform.empty_district"), []);
+});

@@ -24,6 +24,24 @@ export function coverageNotices(roster: Roster, platform: PlatformSnapshot): Not
   const source = indexSource(roster);
   const plat = indexPlatform(platform);
 
+  // A district the platform holds nothing for: one opening line, not thousands of errors read one by one.
+  const active = (rows: ReadonlyArray<{ deletedAt: string | null }>) => rows.some((r) => r.deletedAt === null);
+  const sourceStudents = roster.users.filter((u) => u.role === "student" && isActiveInSource(u)).length;
+  if (
+    sourceStudents > 0 && !active(platform.campuses) && !active(platform.students) && !active(platform.teachers) &&
+    !active(platform.classes)
+  ) {
+    notices.push({
+      code: "platform.empty_district",
+      severity: "warning",
+      message: `The platform holds nothing for ${platform.district.name} (${platform.district.slug}): no active ` +
+        `campus, student, teacher or class, while the roster has ${sourceStudents.toLocaleString("en-US")} active ` +
+        `student${sourceStudents === 1 ? "" : "s"}. Every roster record below is reported missing for that one ` +
+        `reason: run the district's first roster sync, or check --customer and --env.`,
+      details: { district: platform.district.slug, sourceStudents },
+    });
+  }
+
   const incomplete: Array<{ scope: string; absent: number; total: number }> = [];
   const check = (
     scope: string,

@@ -18,6 +18,10 @@ const NOTICES: ReadonlyArray<[code: string, meaning: string]> = [
   ],
   ["source.file_absent", "a file is absent from the export: nothing is reported as missing from it or absent from it"],
   ["source.rejected_rows", "rows the reader could not read; the ids they carry are never reported as absent"],
+  [
+    "platform.empty_district",
+    "the platform holds no active campus, student, teacher or class for the district: every roster record is missing for that one reason",
+  ],
 ];
 
 /**

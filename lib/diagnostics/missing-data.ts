@@ -35,16 +35,23 @@ export function findMissingData(roster: Roster, platform: PlatformSnapshot): Fin
   const canSayAbsent = (file: EntityFile) => fileMode(roster, file) === "bulk";
 
   // Causes for the enrollment cascade, by source id.
+  // A school with no campus: its people and classes cannot be synced either (the root cause reports rank first).
+  const missingCampuses = new Map<string, Cause>();
   const missingClasses = new Map<string, Cause>();
   const missingUsers = new Map<string, Cause>();
   const goneClasses = new Map<string, Cause>();
   const goneUsers = new Map<string, Cause>();
+  const campusCause = (school: string | undefined) => {
+    const cause = school === undefined ? undefined : missingCampuses.get(school);
+    return cause ? { causedBy: cause } : {};
+  };
 
   // Campuses
   for (const org of roster.orgs) {
     if (org.type !== "school" || !isActiveInSource(org)) continue;
     const campus = plat.campusBySource.get(org.sourcedId);
     if (campus && campus.deletedAt === null) continue;
+    missingCampuses.set(org.sourcedId, { code: "campus.missing_in_platform", entity: { sourcedId: org.sourcedId } });
     out.push(finding({
       code: "campus.missing_in_platform",
       entity: { sourcedId: org.sourcedId },
@@ -108,6 +115,7 @@ export function findMissingData(roster: Roster, platform: PlatformSnapshot): Fin
             : { email: user.email }),
           schools: user.orgSourcedIds,
           ...(person ? { deletedRecord: { platformId: person.id, deletedAt: person.deletedAt } } : {}),
+          ...campusCause(user.orgSourcedIds[0]),
         },
         resolution: {
           action: "resync",
@@ -158,6 +166,7 @@ export function findMissingData(roster: Roster, platform: PlatformSnapshot): Fin
         title: cls.title,
         school: cls.schoolSourcedId,
         ...(row ? { deletedRecord: { platformId: row.id, deletedAt: row.deletedAt } } : {}),
+        ...campusCause(cls.schoolSourcedId),
       },
       resolution: {
         action: "resync",
