@@ -83,6 +83,8 @@ stable key is its code and entity). Findings are sorted by tool, code, entity.
 Where one root cause implies others, each is reported and the implied one names its cause in
 \`details.causedBy\` (\`{code, entity}\`); reports rank root causes by how many findings they explain.
 
+- A school with no campus (\`campus.missing_in_platform\`) → its missing students, teachers (by primary school) and
+  classes.
 - A class missing in the platform → each of its enrollments \`enrollment.missing_in_platform\`; a student or teacher
   missing → theirs. A class or person absent from the source → their platform enrollments \`enrollment.not_in_source\`.
 - \`transfer.campus_not_updated\` → the student's \`transfer.stale_enrollments\`.
