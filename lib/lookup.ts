@@ -11,7 +11,7 @@ import type { PlatformSnapshot } from "./platform/snapshot.ts";
 import type { Finding } from "./diagnostics/findings.ts";
 import { DEFAULT_TOOLS, DIAGNOSTICS } from "./diagnostics/run.ts";
 import { compareFindings } from "./diagnostics/findings.ts";
-import { normalizeEmail } from "./normalize.ts";
+import { foldForSearch, normalizeEmail } from "./normalize.ts";
 import { type Auditor, createAuditor, recordCounts } from "./audit.ts";
 import type { Environment, PlatformConnection } from "./platform/connect.ts";
 import { openPlatform } from "./platform/open.ts";
@@ -235,7 +235,7 @@ async function scanUsers(path: string): Promise<UserGraph> {
           agents: get("agentSourcedIds").split(",").map((a) => a.trim()).filter(Boolean),
           email: normalizeEmail(get("email")),
           identifier: get("identifier").trim(),
-          name: `${get("givenName").trim()} ${get("familyName").trim()}`.toLowerCase(),
+          name: foldForSearch(`${get("givenName")} ${get("familyName")}`),
         });
         return false;
       },
@@ -287,7 +287,7 @@ function isTarget(query: LookupQuery, key: string, u: LightUser): boolean {
   switch (query.kind) {
     case "student":
       return (u.role === "student" || u.role === "") &&
-        (u.id === key || u.identifier === key || u.name.includes(lower));
+        (u.id === key || u.identifier === key || u.name.includes(foldForSearch(key)));
     case "parent":
       return u.email === lower && u.role !== "student" && u.role !== "teacher";
     case "teacher":
@@ -311,11 +311,11 @@ function personIds(
 ): Set<string> {
   const people = new Set([...targets, ...members]);
   if (query.kind === "student") {
-    const lower = key.toLowerCase();
+    const folded = foldForSearch(key);
     const matched = platform.students.filter((s) =>
       (s.sourceId !== null && (targets.has(s.sourceId) || s.sourceId === key)) ||
       (s.studentNumber ?? "").trim() === key ||
-      `${s.firstName.trim()} ${s.lastName.trim()}`.toLowerCase().includes(lower)
+      foldForSearch(`${s.firstName} ${s.lastName}`).includes(folded)
     );
     const numbers = new Set(matched.map((s) => (s.studentNumber ?? "").trim()).filter(Boolean));
     for (const s of platform.students) {

@@ -52,3 +52,29 @@ const WHATWG_EMAIL =
 export function isValidEmail(email: string | null | undefined): boolean {
   return WHATWG_EMAIL.test((email ?? "").trim());
 }
+
+/**
+ * Text for searching: accents removed (NFD without combining marks), lower-cased, spaces collapsed, so
+ * typing `ramirez` finds `Ramírez`. For search only: matching rules compare names as written.
+ *
+ * @example
+ * foldForSearch("  José  RAMÍREZ ") // "jose ramirez"
+ */
+export function foldForSearch(text: string | null | undefined): string {
+  return (text ?? "").normalize("NFD").replace(/\p{M}+/gu, "").toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+/** Accented letters that SQL's translate() folds, and their plain twins (for searches inside the database). */
+export const SQL_FOLD: { from: string; to: string } = (() => {
+  const accented = "áàâäãåāăąçćčďéèêëēėęěíìîïīįñńňóòôöõōőŕřśšşťúùûüūůűųýÿźżž";
+  let from = "";
+  let to = "";
+  for (const c of accented) {
+    const plain = foldForSearch(c);
+    if (plain.length === 1 && plain !== c) {
+      from += c;
+      to += plain;
+    }
+  }
+  return { from, to };
+})();

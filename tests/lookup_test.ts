@@ -78,3 +78,56 @@ Deno.test({
     }, district.platform);
   },
 });
+
+Deno.test({
+  name: "a student lookup by name ignores accents and case on both sides (ramirez finds Ramírez)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const district = generateDistrict({ customerId: "look-usd", students: 300, seed: 5 });
+    const accented = district.roster.users.filter((u) => u.role === "student" && /[áéíóúñ]/.test(u.familyName));
+    const [target, gone] = accented;
+    assert(gone, "the generated district has students with accented family names");
+    const plainName = (u: typeof target) =>
+      `${u.givenName} ${u.familyName}`.normalize("NFD").replace(/\p{M}/gu, "").toUpperCase();
+    const plain = plainName(target);
+    // One of them only the platform knows, so only the database's own search can find them.
+    district.roster.users = district.roster.users.filter((u) => u !== gone);
+    district.roster.enrollments = district.roster.enrollments.filter((e) => e.userSourcedId !== gone.sourcedId);
+    await withTestDatabase(async (db) => {
+      await withTempDir(async (dir) => {
+        await writeDemoExport(join(dir, "export"), district.roster);
+        await Deno.mkdir(join(dir, "settings"));
+        await Deno.writeTextFile(
+          join(dir, "settings", "look-usd.json"),
+          JSON.stringify({
+            customer_id: "look-usd",
+            customer_name: "Lookup USD",
+            integration_type: "oneroster-csv",
+            oneshelf_environment: "staging",
+            source: { kind: "oneroster-csv", path: "../export" },
+          }),
+        );
+        const result = await lookupPerson({
+          customerId: "look-usd",
+          settingsDir: join(dir, "settings"),
+          query: { kind: "student", key: plain },
+          env: { STAGING_DATABASE_URL: db.url },
+        });
+        assert(result.people.includes(target.sourcedId), `${plain} found ${result.people.join(", ")}`);
+        const row = result.platform.students.find((s) => s.sourceId === target.sourcedId);
+        assert(row, "the platform side found the same student by the unaccented name");
+        const onlyPlatform = await lookupPerson({
+          customerId: "look-usd",
+          settingsDir: join(dir, "settings"),
+          query: { kind: "student", key: plainName(gone).toLowerCase() },
+          env: { STAGING_DATABASE_URL: db.url },
+        });
+        assert(
+          onlyPlatform.platform.students.some((s) => s.sourceId === gone.sourcedId),
+          "the platform's search folds accents too",
+        );
+      });
+    }, district.platform);
+  },
+});

@@ -6,6 +6,7 @@
  */
 import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
 import { findDistrict } from "./read.ts";
+import { foldForSearch, SQL_FOLD } from "../normalize.ts";
 import type {
   Parent,
   ParentStudent,
@@ -74,6 +75,10 @@ export async function readFocusedSnapshot(
     const campuses = (await tx<CampusRow[]>`
       select id, source_id, name, deleted_at::text from campuses where district_id = ${d} order by id`).map(campusOf);
 
+    // Accent- and case-insensitive, LIKE's own wildcards taken literally.
+    const studentName = focus.studentName === undefined
+      ? null
+      : foldForSearch(focus.studentName).replace(/[\\%_]/g, (c) => `\\${c}`);
     const addStudents = (rows: StudentRow[]) => rows.forEach((r) => students.set(Number(r.id), studentOf(r)));
     addStudents(
       await tx<StudentRow[]>`
@@ -82,9 +87,8 @@ export async function readFocusedSnapshot(
         focus.studentNumbers ?? []
       })
         or id = any(${focus.studentIds ?? []})
-        or (${focus.studentName ?? null}::text is not null and (first_name || ' ' || last_name) ilike '%' || ${
-        focus.studentName ?? null
-      }::text || '%'))
+        or (${studentName}::text is not null and translate(lower(first_name || ' ' || last_name), ${SQL_FOLD.from}, ${SQL_FOLD.to})
+          like '%' || ${studentName}::text || '%'))
       limit 200`,
     );
     // Twins: every record sharing a found student's number.
