@@ -25,7 +25,9 @@ Deno.test({
       platform: district.platform,
     });
     const queries: LookupQuery[] = [];
+    const queryPlants: typeof planted = [];
     for (const p of planted) {
+      const before = queries.length;
       const e = p.entity;
       if (
         p.code.startsWith("student.") || p.code === "transfer.campus_not_updated" ||
@@ -40,6 +42,13 @@ Deno.test({
         queries.push({ kind: "parent", key: String(e.email) });
       } else if (p.code.startsWith("teacher.")) queries.push({ kind: "teacher", key: String(e.sourcedId) });
       else if (p.code.startsWith("class.")) queries.push({ kind: "class", key: String(e.sourcedId) });
+      if (queries.length > before) queryPlants.push(p);
+    }
+    // What each lookup must show at least, decided by the plant, not by the implementation's own concerns().
+    const plantedFor = new Map<string, Set<string>>();
+    for (const [i, q] of queries.entries()) {
+      const id = `${q.kind}:${q.key}`;
+      plantedFor.set(id, (plantedFor.get(id) ?? new Set()).add(key(queryPlants[i])));
     }
     const unique = [...new Map(queries.map((q) => [`${q.kind}:${q.key}`, q])).values()];
     assert(unique.length >= 20, `${unique.length} lookups`);
@@ -67,6 +76,9 @@ Deno.test({
           const concern = new Set(result.concern);
           const expected = full.findings.filter((f) => concerns(f, concern)).map(key);
           assertEquals(result.findings.map(key), expected, `${query.kind} ${query.key}`);
+          for (const k of plantedFor.get(`${query.kind}:${query.key}`)!) {
+            assert(result.findings.map(key).includes(k), `${query.kind} ${query.key} shows its planted ${k}`);
+          }
           assert(result.findings.length > 0, `${query.kind} ${query.key} has a planted finding`);
           assert(
             result.platform.students.length < district.platform.students.length / 5,
