@@ -155,6 +155,11 @@ Deno.test("a database URL is built from host parts and machine defaults, never f
     );
     const err = await assertRejects(() => loadDefaults(join(dir, "defaults.json")), Error);
     assertMatch(err.message, /"db\.staging\.password" looks like a secret; machine defaults never hold secrets/);
+    // A broken file that holds a password by mistake: its place is named, its text never quoted.
+    await Deno.writeTextFile(join(dir, "broken.json"), '{"db": {"password": hunter2-broken-json}}');
+    const broken = await assertRejects(() => loadDefaults(join(dir, "broken.json")), Error);
+    assertMatch(broken.message, /broken\.json: not valid JSON/);
+    assert(!broken.message.includes("hunter2"), broken.message);
     await Deno.copyFile(new URL("../config/defaults.example.json", import.meta.url), join(dir, "ok.json"));
     assertEquals((await loadDefaults(join(dir, "ok.json"))).aws?.secret_prefix, "cdt/");
   });

@@ -44,7 +44,7 @@ Deno.test("a clean report says the roster and the platform agree", () => {
   assertMatch(text, /SUMMARY: 0 errors, 0 warnings, 0 info\n {2}No findings: the roster and the platform agree\./);
 });
 
-Deno.test("CSV has one row per finding that round-trips through a CSV parser, commas and quotes included", () => {
+Deno.test("CSV has one row per finding that round-trips through a CSV parser, commas and quotes included; a line break in a value is shown as \\n", () => {
   const report = plantedReport();
   report.findings.unshift(finding({
     code: "student.missing_in_platform",
@@ -54,7 +54,7 @@ Deno.test("CSV has one row per finding that round-trips through a CSV parser, co
   }));
   const rows = parse(renderReport(report, "csv"), { columns: true }) as Array<Record<string, string>>;
   assertEquals(rows.length, report.findings.length);
-  assertEquals(rows[0].message, 'Student Ruiz, "Jr." (line\nbreak)');
+  assertEquals(rows[0].message, 'Student Ruiz, "Jr." (line\\nbreak)');
   assertEquals(JSON.parse(rows[0].entity), { sourcedId: 'stu-"1",x' });
 });
 

@@ -11,6 +11,7 @@ import { runMain } from "../lib/cli/main.ts";
 import { parseCli } from "../lib/cli/args.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
 import { hubspotCheck } from "../lib/hubspot/mod.ts";
+import { printable, safeJson } from "../lib/text.ts";
 
 const HELP = `Usage: deno task check-connections [--env ENV]... [--customer ID]... [--json]
 
@@ -50,7 +51,7 @@ async function main(args: string[]): Promise<number> {
     hubspot: values["no-hubspot"] || !(await resolver.find("hubspot")) ? undefined : () => hubspotCheck(resolver, env),
   });
   if (values.json) {
-    console.log(JSON.stringify(results, null, 2));
+    console.log(safeJson(results, 2));
   } else {
     const w = Math.max(6, ...results.map((r) => r.target.length));
     const c = Math.max(5, ...results.map((r) => r.check.length));
@@ -59,7 +60,7 @@ async function main(args: string[]): Promise<number> {
       console.log(
         `${r.target.padEnd(w)}  ${r.check.padEnd(c)}  ${(r.ok ? "ok" : "FAILED").padEnd(6)}  ${
           String(r.ms).padStart(6)
-        }  ${r.detail}`,
+        }  ${printable(r.detail)}`,
       );
     }
   }

@@ -8,6 +8,7 @@ import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
 import { envFlag, parseCli } from "../lib/cli/args.ts";
+import { safeJson } from "../lib/text.ts";
 
 const HELP =
   `Usage: deno task lookup --customer ID (--student KEY | --parent EMAIL | --teacher KEY | --class KEY) [options]
@@ -66,7 +67,7 @@ async function main(args: string[]): Promise<number> {
     sourcePath: values.source,
     env,
   });
-  const text = format === "json" ? JSON.stringify(result, null, 2) + "\n" : renderLookup(result);
+  const text = format === "json" ? safeJson(result, 2) + "\n" : renderLookup(result);
   await Deno.stdout.write(encoder.encode(text));
   return EXIT.ok;
 }

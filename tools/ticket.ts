@@ -6,6 +6,7 @@ import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
 import { parseCli } from "../lib/cli/args.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
+import { printable, safeJson } from "../lib/text.ts";
 
 const HELP = `Usage: deno task ticket --customer ID [--json]
 
@@ -35,9 +36,14 @@ async function main(args: string[]): Promise<number> {
     env,
   );
   const tickets = await hubspot.openTickets(settings.hubspot_company_id);
-  if (values.json) console.log(JSON.stringify(tickets, null, 2));
+  // A ticket's subject is whatever someone typed, or emailed in: shown, never acted on by the terminal.
+  if (values.json) console.log(safeJson(tickets, 2));
   else if (tickets.length === 0) console.log(`no open tickets for ${settings.customer_id}`);
-  else for (const t of tickets) console.log(`${t.id.padStart(10)}  stage ${t.status.padEnd(4)}  ${t.subject}`);
+  else {
+    for (const t of tickets) {
+      console.log(`${printable(t.id).padStart(10)}  stage ${printable(t.status).padEnd(4)}  ${printable(t.subject)}`);
+    }
+  }
   return EXIT.ok;
 }
 

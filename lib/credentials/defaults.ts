@@ -41,7 +41,7 @@ export async function loadDefaults(path: string | URL = DEFAULTS_FILE): Promise<
     if (e instanceof Deno.errors.NotFound) return {};
     throw e;
   }
-  const json = JSON.parse(text);
+  const json = parseWithoutQuoting(text, path);
   const secretKey = findSecretKey(json);
   if (secretKey) {
     throw new Error(`${path}: "${secretKey}" looks like a secret; machine defaults never hold secrets (use the vault)`);
@@ -52,6 +52,17 @@ export async function loadDefaults(path: string | URL = DEFAULTS_FILE): Promise<
     throw new Error(`${path}: field "${issue.path.join(".")}" ${issue.message}`);
   }
   return parsed.data;
+}
+
+// V8's JSON errors can quote the text around the fault, and a broken file may be one holding a password
+// by mistake: say where, never what.
+function parseWithoutQuoting(text: string, path: string | URL): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const at = /line (\d+) column (\d+)/.exec((e as Error).message);
+    throw new Error(`${path}: not valid JSON${at ? ` at line ${at[1]}, column ${at[2]}` : ""}`);
+  }
 }
 
 function findSecretKey(v: unknown, path = ""): string | undefined {

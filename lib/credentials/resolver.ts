@@ -10,7 +10,8 @@
 import { type AwsSecrets } from "./aws.ts";
 import { type ClientCredentials, CredentialError, credentialVariable } from "./env.ts";
 import type { MachineDefaults } from "./defaults.ts";
-import { registerSecret } from "./redact.ts";
+import { registerDatabaseUrl, registerSecret } from "./redact.ts";
+import { checkDatabaseUrl } from "./database-url.ts";
 import { readVault, type VaultData, type VaultKey } from "./vault.ts";
 
 /** Where a secret was found. */
@@ -80,7 +81,11 @@ export class CredentialResolver {
   async databaseUrl(environment: "staging" | "production"): Promise<{ url: string; from: SecretSource }> {
     const found = await this.require(`platform/${environment}`);
     const f = found.fields;
-    if (f.url) return { url: f.url, from: found.from };
+    const P = environment.toUpperCase();
+    const where = found.from === "env"
+      ? `${P}_DATABASE_URL`
+      : `credential "platform/${environment}" (${found.from}) field "url"`;
+    if (f.url) return { url: validUrl(f.url, where), from: found.from };
     const host = this.options.defaults?.db?.[environment];
     const parts = {
       host: f.host ?? host?.host,
@@ -94,10 +99,12 @@ export class CredentialResolver {
       );
     }
     const auth = `${encodeURIComponent(parts.user)}${f.password ? `:${encodeURIComponent(f.password)}` : ""}`;
-    return {
-      url: `postgres://${auth}@${parts.host}:${parts.port ?? 5432}/${encodeURIComponent(parts.database)}`,
-      from: found.from,
-    };
+    const url = `postgres://${auth}@${parts.host}:${parts.port ?? 5432}/${encodeURIComponent(parts.database)}`;
+    registerDatabaseUrl(url);
+    const built = found.from === "env"
+      ? `the URL built from ${P}_DB_HOST/_PORT/_NAME/_USER`
+      : `the URL built from credential "platform/${environment}" (${found.from}) fields host, port, database, user`;
+    return { url: validUrl(url, built), from: found.from };
   }
 
   /** An OAuth client id and secret. */
@@ -119,7 +126,9 @@ export class CredentialResolver {
 
   #register(resolved: Resolved): Resolved {
     for (const [k, v] of Object.entries(resolved.fields)) {
-      if (/secret|password|token|url/i.test(k)) registerSecret(k === "url" ? passwordOf(v) : v);
+      // A URL's secrets are registered before anything parses it: a malformed one is where parsers quote it.
+      if (k === "url") registerDatabaseUrl(v);
+      else if (/secret|password|token|url/i.test(k)) registerSecret(v);
     }
     return resolved;
   }
@@ -178,10 +187,9 @@ function clean(o: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
 
-function passwordOf(url: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(url).password) || undefined;
-  } catch {
-    return undefined;
-  }
+/** The URL, trimmed, or a {@link CredentialError} naming where it came from and what is wrong, never its value. */
+function validUrl(url: string, where: string): string {
+  const problem = checkDatabaseUrl(url);
+  if (problem) throw new CredentialError(`${where} is not a valid postgres:// URL: ${problem}`);
+  return url.trim();
 }

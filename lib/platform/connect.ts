@@ -7,6 +7,8 @@
 import postgres from "postgres";
 import { z } from "zod";
 import { PlatformError } from "./errors.ts";
+import { checkDatabaseUrl } from "../credentials/database-url.ts";
+import { registerDatabaseUrl } from "../credentials/redact.ts";
 
 /** Where the platform database lives. */
 export const Environment = z.enum(["embedded", "staging", "production"]);
@@ -34,6 +36,8 @@ export interface ConnectOptions {
   statementTimeoutMs?: number;
   /** Pool size; default 2. */
   max?: number;
+  /** How long to wait for the server to accept and answer a connection; default 15 s, or `CDT_CONNECT_TIMEOUT_MS`. */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -44,8 +48,10 @@ export interface ConnectOptions {
  * // "postgres://cdt@db.internal:5432/platform"
  */
 export function redactUrl(url: string): string {
+  // A malformed URL is shown as nothing of it: a parser may misplace its password into the host or path.
+  if (checkDatabaseUrl(url)) return "(unparseable database URL)";
   try {
-    const u = new URL(url);
+    const u = new URL(url.trim());
     return `${u.protocol}//${u.username ? `${decodeURIComponent(u.username)}@` : ""}${u.host}${u.pathname}`;
   } catch {
     return "(unparseable database URL)";
@@ -60,11 +66,19 @@ export function redactUrl(url: string): string {
  * const conn = connectUrl(Deno.env.get("STAGING_DATABASE_URL")!, { environment: "staging" });
  */
 export function connectUrl(url: string, options: ConnectOptions): PlatformConnection {
+  registerDatabaseUrl(url);
+  const problem = checkDatabaseUrl(url);
+  if (problem) {
+    // postgres.js would quote the URL in its error; this never does.
+    throw new PlatformError(`the ${options.environment} database URL is not a valid postgres:// URL: ${problem}`, {
+      config: true,
+    });
+  }
   const timeout = options.statementTimeoutMs ?? 120_000;
   const sql = postgres(url, {
     max: options.max ?? 2,
     idle_timeout: 20,
-    connect_timeout: 15,
+    connect_timeout: (options.connectTimeoutMs ?? 15_000) / 1000,
     onnotice: () => {},
     connection: {
       application_name: options.applicationName ?? "customer-data-tools",
@@ -152,8 +166,8 @@ export function databaseUrl(
       },
     );
   }
-  if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new PlatformError(`${name} is not a postgres:// URL`, { config: true });
-  }
+  registerDatabaseUrl(url);
+  const problem = checkDatabaseUrl(url);
+  if (problem) throw new PlatformError(`${name} is not a valid postgres:// URL: ${problem}`, { config: true });
   return url;
 }

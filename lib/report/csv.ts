@@ -1,6 +1,7 @@
 /** One CSV row per finding, for spreadsheets and ticket attachments. */
 import type { Report } from "../diagnostics/findings.ts";
 import { csvField } from "../sources/oneroster-csv/write.ts";
+import { csvText, safeJson } from "../text.ts";
 
 /** The CSV columns, in order. */
 export const CSV_COLUMNS = [
@@ -16,6 +17,8 @@ export const CSV_COLUMNS = [
 
 /**
  * Renders findings as RFC 4180 CSV (CRLF line ends); `entity` and `details` hold JSON.
+ * No value is a formula to a spreadsheet (one starting with `=`, `+`, `-`, `@`
+ * gets a leading `'`) and control characters show as escapes.
  *
  * @example
  * renderCsv(report).split("\r\n")[0] // "tool,code,severity,entity,message,action,explanation,details"
@@ -28,12 +31,12 @@ export function renderCsv(report: Report): string {
         f.tool,
         f.code,
         f.severity,
-        JSON.stringify(f.entity),
+        safeJson(f.entity),
         f.message,
         f.resolution.action,
         f.resolution.explanation,
-        JSON.stringify(f.details),
-      ].map(csvField).join(","),
+        safeJson(f.details),
+      ].map((v) => csvField(csvText(v))).join(","),
     );
   }
   return lines.join("\r\n") + "\r\n";

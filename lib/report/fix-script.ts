@@ -6,6 +6,7 @@
  * never run it.
  */
 import type { Finding, Report } from "../diagnostics/findings.ts";
+import { printable, safeJson } from "../text.ts";
 
 /** Codes this script can fix. */
 export const FIXABLE_CODES = [
@@ -26,12 +27,14 @@ export interface FixScript {
 
 type Ref = { platformId: number | null };
 
-// Values come from the report's numeric ids only; text goes into comments, made single-line.
+// Values in statements are the report's numeric platform ids only, never text: nothing a district wrote
+// can reach SQL but a comment. Text goes into `--` comments made printable: a line break in a value shows as
+// `\n` and cannot end the comment; an escape sequence cannot hide a statement from the reviewer's terminal.
 const id = (v: unknown): number => {
-  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Error(`not a platform id: ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Error(`not a platform id: ${safeJson(v)}`);
   return v;
 };
-const comment = (s: string) => s.replace(/[\r\n]+/g, " ").replace(/\*\//g, "* /");
+const comment = (s: string) => printable(s).replace(/\*\//g, "* /");
 
 const link = (parentId: number, studentId: number) =>
   `insert into parent_students (parent_id, student_id, origin, created_at) values (${id(parentId)}, ${
@@ -111,7 +114,9 @@ export function renderFixScript(report: Report): FixScript {
   for (const f of report.findings) {
     if (!(FIXABLE_CODES as readonly string[]).includes(f.code)) continue;
     const statements = statementsFor(f);
-    const head = `-- [${blocks.length + 1}] ${f.code} ${JSON.stringify(f.entity)}\n-- ${comment(f.message)}\n`;
+    const head = `-- [${blocks.length + 1}] ${comment(f.code)} ${comment(safeJson(f.entity))}\n-- ${
+      comment(f.message)
+    }\n`;
     if (typeof statements === "string") {
       skipped.push(f);
       blocks.push(`${head}-- not fixed here: ${comment(statements)}`);
@@ -121,9 +126,9 @@ export function renderFixScript(report: Report): FixScript {
     }
   }
   const sql = [
-    `-- Customer Data Tools fix script for ${comment(report.customer)} (${
-      comment(report.environment)
-    }), generated ${report.generatedAt}`,
+    `-- Customer Data Tools fix script for ${comment(report.customer)} (${comment(report.environment)}), generated ${
+      comment(report.generatedAt)
+    }`,
     `-- ${fixed.length} finding(s) with a mechanical fix; ${skipped.length} fixable finding(s) need another fix first.`,
     "-- Review every block. This script ends in ROLLBACK and changes nothing until a person replaces",
     "-- the last line with COMMIT. Customer Data Tools never runs it.",

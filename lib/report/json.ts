@@ -1,12 +1,14 @@
 /** The JSON report of shared/findings.md. */
 import type { Report } from "../diagnostics/findings.ts";
+import { safeJson } from "../text.ts";
 
 /**
- * Renders a report as indented JSON with a final newline.
+ * Renders a report as indented JSON with a final newline. JSON escapes C0
+ * controls itself; DEL, C1 and bidi controls are written as `\u` escapes too.
  *
  * @example
  * JSON.parse(renderJson(report)).summary.error // 12
  */
 export function renderJson(report: Report): string {
-  return JSON.stringify(report, null, 2) + "\n";
+  return safeJson(report, 2) + "\n";
 }

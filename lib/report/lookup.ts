@@ -3,9 +3,11 @@ import type { LookupResult } from "../lookup.ts";
 import { GUARDIAN_ROLES, type User } from "../roster.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { gradeText } from "../diagnostics/describe.ts";
+import { printableLines } from "../text.ts";
 
 /**
- * Plain-text lookup report.
+ * Plain-text lookup report; every line made printable (a value's control
+ * characters and line breaks show as escapes).
  *
  * @example
  * console.log(renderLookup(await lookupPerson({ … })));
@@ -168,5 +170,5 @@ export function renderLookup(r: LookupResult): string {
     out.push(`  ${f.severity === "error" ? "x" : "!"} ${f.code}: ${f.message}`);
     out.push(`      -> ${f.resolution.action}: ${f.resolution.explanation}`);
   }
-  return out.join("\n") + "\n";
+  return printableLines(out).join("\n") + "\n";
 }

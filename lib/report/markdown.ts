@@ -1,8 +1,11 @@
 /** A Markdown report, for tickets, wikis and pull requests. */
 import type { Report } from "../diagnostics/findings.ts";
 import { findingsByCode } from "./group.ts";
+import { comparisonLead } from "./comparison.ts";
+import { markdownText } from "../text.ts";
 
-const cell = (s: string) => s.replaceAll("|", "\\|").replace(/\r?\n/g, " ");
+// Every value a district or a file could have written goes through one escape: no HTML, no links, no new lines.
+const cell = markdownText;
 
 /**
  * Renders a report as Markdown: summary table, warnings, then every finding grouped by code.
@@ -14,14 +17,15 @@ export function renderMarkdown(report: Report): string {
   const out: string[] = [];
   out.push(
     report.environment === "none"
-      ? `# Check of a ${report.source.kind} ${report.source.version} export${
-        report.customer === "(none)" ? "" : ` of ${report.customer}`
+      ? `# Check of a ${cell(report.source.kind)} ${cell(report.source.version)} export${
+        report.customer === "(none)" ? "" : ` of ${cell(report.customer)}`
       }`
-      : `# Diagnosis of ${report.customer} (${report.environment})`,
+      : `# Diagnosis of ${cell(report.customer)} (${cell(report.environment)})`,
     "",
   );
+  if (report.comparison) out.push(`**${comparisonLead(report.comparison)}.**`, "");
   out.push(
-    `Generated ${report.generatedAt} from ${report.source.kind} ${report.source.version}; tools: ${
+    `Generated ${cell(report.generatedAt)} from ${cell(report.source.kind)} ${cell(report.source.version)}; tools: ${
       report.tools.join(", ")
     }.`,
     "",
@@ -46,6 +50,7 @@ export function renderMarkdown(report: Report): string {
       );
       for (const f of g.findings) {
         const entity = Object.entries(f.entity).map(([k, v]) => `${k}=${v}`).join(", ");
+        // f.resolution.action and the codes are ours: a fixed vocabulary, printed as is.
         out.push(`| ${f.severity} | ${cell(entity)} | ${cell(f.message)} | ${f.resolution.action} |`);
       }
       out.push("");

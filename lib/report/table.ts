@@ -1,6 +1,8 @@
 /** The terminal report: warnings, a summary by code, then the first findings of each code. */
 import type { Report } from "../diagnostics/findings.ts";
 import { findingsByCode } from "./group.ts";
+import { comparisonLead } from "./comparison.ts";
+import { printableLines } from "../text.ts";
 
 /** Options of {@link renderTable}. */
 export interface TableOptions {
@@ -9,7 +11,8 @@ export interface TableOptions {
 }
 
 /**
- * Renders a report for a terminal, plain text, no colour.
+ * Renders a report for a terminal, plain text, no colour. Every line is made
+ * printable: a value's escape sequence or line break shows as `\x1b`, `\n`.
  *
  * @example
  * console.log(renderTable(report, { perCode: 3 }));
@@ -25,6 +28,7 @@ export function renderTable(report: Report, options: TableOptions = {}): string 
       : `Diagnosis of ${report.customer} (${report.environment}) from ${report.source.kind} ${report.source.version}, ${report.generatedAt}`,
   );
   out.push(`Tools: ${report.tools.join(", ")}`);
+  if (report.comparison) out.push(comparisonLead(report.comparison));
   out.push("");
   if (report.warnings.length) {
     out.push("WARNINGS");
@@ -38,7 +42,7 @@ export function renderTable(report: Report, options: TableOptions = {}): string 
   );
   if (groups.length === 0) {
     out.push("  No findings: the roster and the platform agree.");
-    return out.join("\n") + "\n";
+    return printableLines(out).join("\n") + "\n";
   }
   const width = Math.max(4, ...groups.map((g) => g.code.length));
   out.push(`  ${"code".padEnd(width)}  ${"severity".padEnd(13)}  ${"count".padStart(6)}`);
@@ -59,5 +63,5 @@ export function renderTable(report: Report, options: TableOptions = {}): string 
       out.push(`    … and ${g.findings.length - perCode} more (--format json or csv lists all)`);
     }
   }
-  return out.join("\n") + "\n";
+  return printableLines(out).join("\n") + "\n";
 }
