@@ -72,3 +72,52 @@ Deno.test("JSON is the report object itself", () => {
   const report = plantedReport();
   assertEquals(JSON.parse(renderReport(report, "json")), report);
 });
+
+Deno.test("table and Markdown lead with the root causes ranked by the findings they explain", () => {
+  const report = plantedReport();
+  const table = renderReport(report, "table");
+  assertMatch(
+    table,
+    /ROOT CAUSES \(fix these first[^\n]*\n {2}\* [a-z_.]+ \S+.* explains \d+ of \d+ findings: fix it first\n/,
+  );
+  assert(table.indexOf("ROOT CAUSES") < table.indexOf("SUMMARY"));
+  const md = renderReport(report, "md");
+  assertMatch(md, /## Root causes: fix these first\n\n- [a-z\\_.]+ .* explains \d+ of \d+ findings: fix it first/);
+});
+
+Deno.test("counts agree with their nouns and carry thousands separators", () => {
+  const report = plantedReport();
+  report.summary = { ...report.summary, error: 1, warning: 14203, info: 0 };
+  const table = renderReport(report, "table");
+  assertMatch(table, /SUMMARY: 1 error, 14,203 warnings, 0 info/);
+  assertMatch(renderReport(report, "md"), /\*\*1 error, 14,203 warnings, 0 info\.\*\*/);
+});
+
+Deno.test("the Markdown report gives each resolution's explanation, not only its action", () => {
+  const report = plantedReport();
+  const md = renderReport(report, "md");
+  const f = report.findings[0];
+  assertMatch(md, /\| severity \| entity \| message \| action \| why and how \|/);
+  assert(md.includes(`| ${f.resolution.action} | `), "the action is there");
+  assert(md.includes(f.resolution.explanation.slice(0, 30).replaceAll("(", "\\(").replaceAll(")", "\\)")));
+});
+
+Deno.test("colour is ours alone: asked for, the table colours its marks; a district's escape stays text", async () => {
+  const report = plantedReport();
+  report.findings[0].message = "\x1b[2Jplanted";
+  const { renderTable } = await import("../lib/report/table.ts");
+  const plain = renderTable(report);
+  assertEquals(plain.includes("\x1b"), false, "no colour unless asked");
+  const coloured = renderTable(report, { color: true });
+  assertMatch(coloured, /\x1b\[31mx\x1b\[0m /);
+  assert(coloured.includes("\\x1b[2Jplanted"), "the district's ESC is shown, not obeyed");
+  assertEquals(coloured.includes("\x1b[2J"), false);
+});
+
+Deno.test("colour only on a terminal, and never with NO_COLOR set", async () => {
+  const { wantsColor } = await import("../lib/report/mod.ts");
+  const env = (v?: string) => ({ get: (n: string) => (n === "NO_COLOR" ? v : undefined) });
+  assertEquals(wantsColor({ isTerminal: () => true }, env()), true);
+  assertEquals(wantsColor({ isTerminal: () => true }, env("1")), false);
+  assertEquals(wantsColor({ isTerminal: () => false }, env()), false);
+});

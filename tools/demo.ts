@@ -6,7 +6,7 @@
 import { demoDistrict } from "../lib/demo/demo.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { diagnoseCustomer } from "../lib/diagnose.ts";
-import { renderReport, ReportFormat } from "../lib/report/mod.ts";
+import { renderReport, ReportFormat, wantsColor } from "../lib/report/mod.ts";
 import { loadSettings, resolveSettingsPath, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
@@ -61,7 +61,7 @@ async function main(args: string[]): Promise<number> {
     env,
     onProgress: progressPrinter(Deno.stderr.isTerminal(), stderr),
   });
-  await Deno.stdout.write(encoder.encode(renderReport(report, format.data)));
+  await Deno.stdout.write(encoder.encode(renderReport(report, format.data, { color: wantsColor(Deno.stdout) })));
   const check = plantedCheck(district.planted, report.findings);
   stderr(`\n${check.message}\n`);
   if (check.ok) stderr(nextSteps(report.findings));

@@ -3,6 +3,8 @@ import type { Report } from "../diagnostics/findings.ts";
 import { findingsByCode } from "./group.ts";
 import { comparisonLead } from "./comparison.ts";
 import { markdownText } from "../text.ts";
+import { rootCauseLines } from "./causes.ts";
+import { count, num } from "./words.ts";
 
 // Every value a district or a file could have written goes through one escape: no HTML, no links, no new lines.
 const cell = markdownText;
@@ -30,7 +32,18 @@ export function renderMarkdown(report: Report): string {
     }.`,
     "",
   );
-  out.push(`**${report.summary.error} errors, ${report.summary.warning} warnings, ${report.summary.info} info.**`, "");
+  out.push(
+    `**${count(report.summary.error, "error")}, ${count(report.summary.warning, "warning")}, ${
+      num(report.summary.info)
+    } info.**`,
+    "",
+  );
+  const causes = rootCauseLines(report.findings, 5);
+  if (causes.length) {
+    out.push("## Root causes: fix these first", "");
+    for (const line of causes) out.push(`- ${cell(line)}`);
+    out.push("");
+  }
   if (report.warnings.length) {
     out.push("## Warnings", "");
     for (const w of report.warnings) out.push(`- **${w.code}**: ${cell(w.message)}`);
@@ -39,19 +52,23 @@ export function renderMarkdown(report: Report): string {
   const groups = findingsByCode(report);
   if (groups.length) {
     out.push("## Summary", "", "| code | severity | count |", "|---|---|---:|");
-    for (const g of groups) out.push(`| \`${g.code}\` | ${g.severities.join("/")} | ${g.findings.length} |`);
+    for (const g of groups) out.push(`| \`${g.code}\` | ${g.severities.join("/")} | ${num(g.findings.length)} |`);
     out.push("");
     for (const g of groups) {
       out.push(
-        `## \`${g.code}\` (${g.findings.length})`,
+        `## \`${g.code}\` (${num(g.findings.length)})`,
         "",
-        "| severity | entity | message | action |",
-        "|---|---|---|---|",
+        "| severity | entity | message | action | why and how |",
+        "|---|---|---|---|---|",
       );
       for (const f of g.findings) {
         const entity = Object.entries(f.entity).map(([k, v]) => `${k}=${v}`).join(", ");
         // f.resolution.action and the codes are ours: a fixed vocabulary, printed as is.
-        out.push(`| ${f.severity} | ${cell(entity)} | ${cell(f.message)} | ${f.resolution.action} |`);
+        out.push(
+          `| ${f.severity} | ${cell(entity)} | ${cell(f.message)} | ${f.resolution.action} | ${
+            cell(f.resolution.explanation)
+          } |`,
+        );
       }
       out.push("");
     }

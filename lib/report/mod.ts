@@ -11,15 +11,15 @@ export const ReportFormat = z.enum(["table", "json", "csv", "md"]);
 export type ReportFormat = z.infer<typeof ReportFormat>;
 
 /**
- * Renders a report in a format.
+ * Renders a report in a format (`color` only colours the table, for a terminal).
  *
  * @example
  * await Deno.writeTextFile("report.md", renderReport(report, "md"));
  */
-export function renderReport(report: Report, format: ReportFormat): string {
+export function renderReport(report: Report, format: ReportFormat, options: { color?: boolean } = {}): string {
   switch (format) {
     case "table":
-      return renderTable(report);
+      return renderTable(report, options);
     case "json":
       return renderJson(report);
     case "csv":
@@ -30,3 +30,16 @@ export function renderReport(report: Report, format: ReportFormat): string {
 }
 
 export { renderCsv, renderJson, renderMarkdown, renderTable };
+
+/**
+ * Whether output to this stream may be coloured: a terminal, and NO_COLOR unset (https://no-color.org).
+ *
+ * @example
+ * renderReport(report, "table", { color: wantsColor(Deno.stdout) })
+ */
+export function wantsColor(
+  stream: { isTerminal(): boolean },
+  env: { get(name: string): string | undefined } = Deno.env,
+): boolean {
+  return stream.isTerminal() && !env.get("NO_COLOR");
+}
