@@ -3,7 +3,7 @@ import type { LookupResult } from "../lookup.ts";
 import { GUARDIAN_ROLES, type User } from "../roster.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { gradeText } from "../diagnostics/describe.ts";
-import { printableLines } from "../text.ts";
+import { markdownText, printableLines } from "../text.ts";
 
 /**
  * Plain-text lookup report; every line made printable (a value's control
@@ -101,8 +101,10 @@ export function renderLookup(r: LookupResult): string {
       );
       for (const l of platform.parentStudents.filter((l) => l.parentId === p.id)) {
         const s = platform.students.find((x) => x.id === l.studentId);
+        // A deleted link, or a link to a deleted record, shows the parent nothing.
+        const sees = !p.deletedAt && !l.deletedAt && !!s && !s.deletedAt;
         out.push(
-          `    sees ${
+          `    ${sees ? "sees" : "does not see"} ${
             s
               ? `student ${s.id} ${s.firstName} ${s.lastName} (${s.sourceId ?? "no source id"}, ${
                 campusName(s.campusId)
@@ -165,10 +167,60 @@ export function renderLookup(r: LookupResult): string {
   }
   out.push("");
   out.push(`FINDINGS (${r.findings.length})`);
-  if (r.findings.length === 0) out.push("  none: the roster and the platform agree about them");
+  if (r.findings.length === 0) {
+    out.push(
+      matchesNobody(r)
+        ? `  none: nobody matches ${r.query.kind} "${r.query.key}" in the roster or the platform`
+        : "  none: the roster and the platform agree about them",
+    );
+  }
   for (const f of r.findings) {
     out.push(`  ${f.severity === "error" ? "x" : "!"} ${f.code}: ${f.message}`);
     out.push(`      -> ${f.resolution.action}: ${f.resolution.explanation}`);
   }
   return printableLines(out).join("\n") + "\n";
+}
+
+/**
+ * Whether the lookup found nobody: no record of the person (or class) on
+ * either side. The shells say "nobody matches" and exit 3.
+ *
+ * @example
+ * if (matchesNobody(result)) Deno.exit(3);
+ */
+export function matchesNobody(r: LookupResult): boolean {
+  const key = r.query.key.trim();
+  switch (r.query.kind) {
+    case "parent": {
+      const email = key.toLowerCase();
+      return !r.roster.users.some((u) => GUARDIAN_ROLES.has(u.role) && normalizeEmail(u.email) === email) &&
+        !r.platform.parents.some((p) => normalizeEmail(p.email) === email);
+    }
+    case "class":
+      return !r.roster.classes.some((c) => c.sourcedId === key || c.classCode === key) &&
+        !r.platform.classes.some((c) => c.sourceId === key || c.classCode === key || String(c.id) === key);
+    default:
+      return r.people.length === 0;
+  }
+}
+
+/**
+ * The lookup as Markdown, to paste into a ticket: the same sections as the
+ * terminal report, every value escaped (no HTML, no links, no line breaks).
+ *
+ * @example
+ * await Deno.writeTextFile("lookup.md", renderLookupMarkdown(result));
+ */
+export function renderLookupMarkdown(r: LookupResult): string {
+  const lines = renderLookup(r).trimEnd().split("\n");
+  const out = [`# ${markdownText(lines[0])}`];
+  for (const line of lines.slice(1)) {
+    if (line === "") out.push("");
+    else if (!line.startsWith(" ")) out.push(`## ${markdownText(line)}`, "");
+    else {
+      const depth = Math.max(0, Math.floor((line.length - line.trimStart().length) / 2) - 1);
+      out.push(`${"  ".repeat(depth)}- ${markdownText(line.trim())}`);
+    }
+  }
+  return out.join("\n") + "\n";
 }
