@@ -66,3 +66,18 @@ Deno.test("the script is reviewable: one commented block per finding, inside BEG
   assertEquals(sql.match(/\bcommit\b/gi)!.length, 2, "COMMIT appears only in the comments");
   assert(!/delete from/i.test(sql), "rows are soft-deleted, never deleted");
 });
+
+Deno.test("a statement two findings ask for is written once; the later block points at the first", () => {
+  const report = runDiagnostics({
+    customer: "fix-usd",
+    environment: "staging",
+    roster: district.roster,
+    platform: district.platform,
+  });
+  const { sql } = renderFixScript(report);
+  const statements = sql.split("\n").filter((l) => !l.startsWith("--")).join("\n").split(";")
+    .map((st) => st.trim()).filter((st) => st && st !== "BEGIN" && !st.startsWith("ROLLBACK"));
+  assertEquals(statements.length, new Set(statements).size, "no statement twice");
+  // The demo plants a stale-record link whose relink a parent_link.mismatch asks for too.
+  assertMatch(sql, /-- \(done in block \[\d+\]\)/);
+});

@@ -111,19 +111,27 @@ export function renderFixScript(report: Report): FixScript {
   const fixed: Finding[] = [];
   const skipped: Finding[] = [];
   const blocks: string[] = [];
+  // One statement, one place: a fix two findings share (a relink that a stale record and a mismatch both ask
+  // for) is written once, and the later block says where.
+  const written = new Map<string, number>();
   for (const f of report.findings) {
     if (!(FIXABLE_CODES as readonly string[]).includes(f.code)) continue;
     const statements = statementsFor(f);
-    const head = `-- [${blocks.length + 1}] ${comment(f.code)} ${comment(safeJson(f.entity))}\n-- ${
-      comment(f.message)
-    }\n`;
+    const n = blocks.length + 1;
+    const head = `-- [${n}] ${comment(f.code)} ${comment(safeJson(f.entity))}\n-- ${comment(f.message)}\n`;
     if (typeof statements === "string") {
       skipped.push(f);
       blocks.push(`${head}-- not fixed here: ${comment(statements)}`);
-    } else {
-      fixed.push(f);
-      blocks.push(`${head}${statements.join("\n")}`);
+      continue;
     }
+    fixed.push(f);
+    const lines = statements.map((st) => {
+      const earlier = written.get(st);
+      if (earlier !== undefined) return `-- (done in block [${earlier}])`;
+      written.set(st, n);
+      return st;
+    });
+    blocks.push(`${head}${lines.join("\n")}`);
   }
   const sql = [
     `-- Customer Data Tools fix script for ${comment(report.customer)} (${comment(report.environment)}), generated ${
