@@ -2,11 +2,11 @@
  * `deno task diagnose`: compare one customer's roster with the platform and
  * report findings. Reads only; writes nothing but the report.
  */
-import { extname } from "node:path";
+import { dirname, extname, resolve } from "node:path";
 import { diagnoseCustomer } from "../lib/diagnose.ts";
 import { type Report, ToolName } from "../lib/diagnostics/findings.ts";
 import { AVAILABLE_TOOLS, DEFAULT_TOOLS, sourceOnly } from "../lib/diagnostics/run.ts";
-import { renderReport, ReportFormat } from "../lib/report/mod.ts";
+import { renderReport, ReportFormat, wantsColor } from "../lib/report/mod.ts";
 import { renderFixScript } from "../lib/report/fix-script.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { createAuditor } from "../lib/audit.ts";
@@ -14,8 +14,11 @@ import { promptSecret } from "../lib/cli/prompt.ts";
 import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
+import { redact } from "../lib/credentials/redact.ts";
 import { envFlag, parseCli } from "../lib/cli/args.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
+import { printable } from "../lib/text.ts";
+import { CompareFileError, type CompareWith, historyOfDiagnosis, readEarlierReport } from "../lib/history/run.ts";
 
 const HELP = `Usage: deno task diagnose --customer ID [options]
 
@@ -48,6 +51,13 @@ Options:
   --out FILE           write the report to FILE instead of standard output
   --fail-on LEVEL      error | warning: exit 1 when findings of that severity
                        (or worse) exist
+  --compare FILE|last  compare with an earlier JSON report, or with the customer's
+                       last recorded run: every finding gets a status (new,
+                       still_open, reopened) and the report leads with
+                       "3 new, 140 still open, 12 resolved since …"
+  --no-history         do not record this run (every run is recorded: in the
+                       state database CDT_STATE_DATABASE_URL, else in
+                       CDT_HISTORY_DIR, default history/)
   --fix-script FILE    also write a reviewable SQL script for the findings with
                        a mechanical fix (relink a parent, soft-delete stale
                        enrollments, move a student's campus); it ends in
@@ -80,6 +90,8 @@ async function main(args: string[]): Promise<number> {
     snapshot: { type: "string" },
     ticket: { type: "string" },
     "dry-run": { type: "boolean" },
+    compare: { type: "string" },
+    "no-history": { type: "boolean" },
   }, HELP);
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
@@ -103,6 +115,10 @@ async function main(args: string[]): Promise<number> {
   if (failOn !== undefined && failOn !== "error" && failOn !== "warning") {
     throw new UsageError(`--fail-on "${failOn}" must be error or warning`);
   }
+  // Where the report and fix script go is checked now: a run must not end in an unwritable path.
+  for (const [flag, file] of [["--out", values.out], ["--fix-script", values["fix-script"]]] as const) {
+    if (file !== undefined) await requireDirectoryOf(flag, file);
+  }
 
   const env = Deno.env.toObject();
   if (values.ticket !== undefined && !/^\d+$/.test(values.ticket)) {
@@ -118,7 +134,7 @@ async function main(args: string[]): Promise<number> {
     const { settings } = await loadSettings(settingsDir(values["settings-dir"], env), customerId);
     try {
       const ticket = await hubspot.ticket(values.ticket!);
-      stderr(`ticket ${ticket.id}: ${ticket.subject} (stage ${ticket.status})\n`);
+      stderr(`ticket ${ticket.id}: ${printable(ticket.subject)} (stage ${printable(ticket.status)})\n`);
       const warning = hs!.ticketCompanyWarning(ticket, settings);
       if (warning) stderr(`warning: ${warning}\n`);
     } catch (e) {
@@ -126,7 +142,12 @@ async function main(args: string[]): Promise<number> {
       stderr(`warning: ${(e as Error).message}; diagnosing anyway\n`);
     }
   }
-  const { report, settingsWarnings } = await diagnoseCustomer({
+  // A bad --compare file fails before the diagnosis, not after it.
+  const compare: CompareWith | undefined = values.compare === undefined || values.compare === "last"
+    ? values.compare
+    : { file: values.compare, earlier: await readEarlierReport(values.compare).catch(asUsageError) };
+  if (compare && sourceOnly(tools)) throw new UsageError("--compare needs a diagnosis against the platform");
+  const diagnosis = await diagnoseCustomer({
     customerId,
     settingsDir: settingsDir(values["settings-dir"], env),
     environment,
@@ -141,9 +162,26 @@ async function main(args: string[]): Promise<number> {
   if (values.snapshot) {
     stderr(`saved the roster as read to ${values.snapshot} (re-run offline with --source ${values.snapshot})\n`);
   }
+  const { settingsWarnings } = diagnosis;
   for (const w of settingsWarnings) stderr(`warning: ${w}\n`);
+  let report = diagnosis.report;
+  if (report.environment !== "none" && (compare || !values["no-history"])) {
+    try {
+      const recorded = await historyOfDiagnosis(diagnosis, { env, compare, record: !values["no-history"] });
+      report = recorded.report;
+      if (compare === "last" && !recorded.previous) {
+        stderr(
+          `warning: no earlier run of ${report.customer} (${report.environment}) in ${recorded.where}; nothing to compare\n`,
+        );
+      }
+    } catch (e) {
+      // Comparing was asked for: without the history it cannot be done. Recording alone must not cost the report.
+      if (compare) throw e;
+      stderr(`warning: this run was not recorded in the history: ${redact((e as Error).message)}\n`);
+    }
+  }
 
-  const text = renderReport(report, format);
+  const text = renderReport(report, format, { color: !values.out && wantsColor(Deno.stdout) });
   if (values.out) {
     await Deno.writeTextFile(values.out, text);
     stderr(`wrote ${values.out}: ${summaryLine(report)}\n`);
@@ -177,6 +215,18 @@ async function main(args: string[]): Promise<number> {
   if (failOn === "error" && report.summary.error > 0) return EXIT.failure;
   if (failOn === "warning" && report.summary.error + report.summary.warning > 0) return EXIT.failure;
   return EXIT.ok;
+}
+
+function asUsageError(e: unknown): never {
+  throw e instanceof CompareFileError ? new UsageError(e.message) : e;
+}
+
+/** Refuses an output path whose directory does not exist (or is not a directory), before anything runs. */
+async function requireDirectoryOf(flag: string, file: string): Promise<void> {
+  const dir = dirname(resolve(file));
+  const info = await Deno.stat(dir).catch(() => undefined);
+  if (!info) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist; create it or write elsewhere`);
+  if (!info.isDirectory) throw new UsageError(`${flag} ${file}: ${dir} is not a directory`);
 }
 
 function chooseFormat(flag: string | undefined, out: string | undefined): ReportFormat {

@@ -188,6 +188,10 @@ export type Resolution = z.infer<typeof Resolution>;
 /** An entity value: ids are strings, platform ids numbers. */
 export const EntityValue = z.union([z.string(), z.number()]);
 
+/** A finding's place in a comparison with an earlier run (`reopened`: resolved in an earlier run, back now; counts as new). */
+export const FindingStatus = z.enum(["new", "still_open", "reopened"]);
+export type FindingStatus = z.infer<typeof FindingStatus>;
+
 /** One finding, as it appears in the JSON report. */
 export const Finding = z.object({
   tool: ToolName,
@@ -197,8 +201,27 @@ export const Finding = z.object({
   message: z.string(),
   details: z.record(z.string(), z.unknown()),
   resolution: Resolution,
+  /** Only with `--compare`. */
+  status: FindingStatus.optional(),
 });
 export type Finding = z.infer<typeof Finding>;
+
+/** A finding of the earlier run that is gone now, as the history keeps it. */
+export const ResolvedFinding = Finding.pick({ tool: true, code: true, severity: true, entity: true, message: true });
+export type ResolvedFinding = z.infer<typeof ResolvedFinding>;
+
+/** The report compared with an earlier run (`--compare FILE|last`); identity is the finding's stable key. */
+export const Comparison = z.object({
+  /** The generatedAt of the earlier run. */
+  against: z.string(),
+  /** Findings absent from the earlier run, reopened ones included. */
+  new: z.number().int(),
+  /** Of the new, those resolved in an earlier run and back (only with the history). */
+  reopened: z.number().int(),
+  stillOpen: z.number().int(),
+  resolved: z.array(ResolvedFinding),
+});
+export type Comparison = z.infer<typeof Comparison>;
 
 /** A warning about the whole run (a truncated or delta export), shown before the findings. */
 export const Notice = z.object({
@@ -312,6 +335,8 @@ export const Report = z.object({
   /** Warnings about the run as a whole (truncated or delta exports, unreadable rows); they lead the report. */
   warnings: z.array(Notice),
   findings: z.array(Finding),
+  /** Only with `--compare`. */
+  comparison: Comparison.optional(),
 });
 export type Report = z.infer<typeof Report>;
 

@@ -1,0 +1,102 @@
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { join } from "node:path";
+import { withCustomer } from "./helpers/customer.ts";
+import { Report } from "../lib/diagnostics/findings.ts";
+
+const DIAGNOSE = new URL("../tools/diagnose.ts", import.meta.url).pathname;
+
+async function diagnose(args: string[], env: Record<string, string>) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", DIAGNOSE, ...args],
+    env: { NO_COLOR: "1", CDT_STATE_DATABASE_URL: "", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** The test's own idea of identity: code and entity, keys sorted. */
+const key = (f: { code: string; entity: Record<string, string | number> }) =>
+  f.code + JSON.stringify(Object.entries(f.entity).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+Deno.test({
+  name: "--compare on a platform changed between two runs marks the right findings new and resolved",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withCustomer({ customerId: "lincoln-usd", students: 200 }, async (c) => {
+      const env = { ...c.env, CDT_HISTORY_DIR: join(c.dir, "history") };
+      const base = ["--customer", c.customerId, "--settings-dir", c.settingsDir];
+      const first = await diagnose([...base, "--format", "json", "--out", join(c.dir, "first.json")], env);
+      assertEquals(first.code, 0, first.stderr);
+      const before = Report.parse(JSON.parse(await Deno.readTextFile(join(c.dir, "first.json"))));
+      assertEquals(before.comparison, undefined, "no comparison unless asked");
+
+      // Resolve: the planted platform student absent from the source is soft-deleted.
+      const gone = before.findings.find((f) => f.code === "student.not_in_source")!;
+      await c.db.admin`update students set deleted_at = now() where id = ${gone.entity.platformId}`;
+      // New: a healthy student's first name changes in the platform.
+      const named = new Set(before.findings.flatMap((f) => Object.values(f.entity).map(String)));
+      const healthy = c.district.platform.students.find((s) =>
+        s.deletedAt === null && s.sourceId && !named.has(s.sourceId) && !named.has(String(s.id))
+      )!;
+      await c.db.admin`update students set first_name = 'Renamed' where id = ${healthy.id}`;
+
+      for (const compare of [join(c.dir, "first.json"), "last"]) {
+        // The file comparison is not recorded, so that `last` is the first run too.
+        const record = compare === "last" ? [] : ["--no-history"];
+        const second = await diagnose([...base, "--format", "json", "--compare", compare, ...record], env);
+        assertEquals(second.code, 0, second.stderr);
+        const after = Report.parse(JSON.parse(second.stdout));
+        const beforeKeys = new Set(before.findings.map(key));
+        const afterKeys = new Set(after.findings.map(key));
+        const fresh = after.findings.filter((f) => f.status === "new" || f.status === "reopened");
+        assertEquals(
+          fresh.map((f) => [f.code, f.entity.sourcedId, f.entity.field]),
+          [["student.field_mismatch", healthy.sourceId!, "first_name"]],
+          `compare ${compare}`,
+        );
+        for (const f of after.findings) {
+          assertEquals(f.status, beforeKeys.has(key(f)) ? "still_open" : "new", `${compare}: ${key(f)}`);
+        }
+        assert(after.comparison!.resolved.some((f) => key(f) === key(gone)), "the soft-deleted student is resolved");
+        assertEquals(
+          after.comparison!.resolved.map(key).sort(),
+          before.findings.map(key).filter((k) => !afterKeys.has(k)).sort(),
+        );
+        assertEquals(after.comparison!.new, 1);
+        assertEquals(after.comparison!.stillOpen, after.findings.length - 1);
+        assertEquals(after.comparison!.against, before.generatedAt);
+      }
+
+      const table = await diagnose([...base, "--format", "table", "--compare", "last", "--no-history"], env);
+      assertMatch(
+        table.stdout.split("\n")[2],
+        /^0 new, \d+ still open, 0 resolved since \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/,
+      );
+      const md = await diagnose(
+        [...base, "--format", "md", "--compare", join(c.dir, "first.json"), "--no-history"],
+        env,
+      );
+      assertMatch(
+        md.stdout,
+        /^# Diagnosis of lincoln-usd \(staging\)\n\n\*\*1 new, \d+ still open, [1-9]\d* resolved since /,
+      );
+    }),
+});
+
+Deno.test({
+  name: "--compare with a file that is not a report is a usage error before anything is read",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(join(dir, "x.json"), '{"customer": 1}');
+      const r = await diagnose(["--customer", "nobody-here", "--compare", join(dir, "x.json")], {});
+      assertEquals(r.code, 2, r.stderr);
+      assertMatch(r.stderr, /--compare .*x\.json: not a cdt JSON report/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
