@@ -8,6 +8,7 @@ import { type Report, ToolName } from "../lib/diagnostics/findings.ts";
 import { AVAILABLE_TOOLS, DEFAULT_TOOLS, sourceOnly } from "../lib/diagnostics/run.ts";
 import { renderReport, ReportFormat, wantsColor } from "../lib/report/mod.ts";
 import { renderFixScript } from "../lib/report/fix-script.ts";
+import { reportAbout } from "../lib/report/person.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { createAuditor } from "../lib/audit.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
@@ -51,6 +52,8 @@ Options:
   --out FILE           write the report to FILE instead of standard output
   --fail-on LEVEL      error | warning: exit 1 when findings of that severity
                        (or worse) exist
+  --person KEY         only the findings about one person or class: a sourcedId,
+                       an email or a student number (the fix script follows)
   --compare FILE|last  compare with an earlier JSON report, or with the customer's
                        last recorded run: every finding gets a status (new,
                        still_open, reopened) and the report leads with
@@ -92,6 +95,7 @@ async function main(args: string[]): Promise<number> {
     "dry-run": { type: "boolean" },
     compare: { type: "string" },
     "no-history": { type: "boolean" },
+    person: { type: "string" },
   }, HELP);
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
@@ -181,6 +185,11 @@ async function main(args: string[]): Promise<number> {
     }
   }
 
+  // The whole run is recorded above; the report (and its fix script) can be narrowed to one person or class.
+  if (values.person !== undefined) {
+    report = reportAbout(report, values.person);
+    if (report.findings.length === 0) stderr(`no finding names "${printable(values.person)}"\n`);
+  }
   const text = renderReport(report, format, { color: !values.out && wantsColor(Deno.stdout) });
   if (values.out) {
     await Deno.writeTextFile(values.out, text);

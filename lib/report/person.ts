@@ -1,0 +1,50 @@
+/**
+ * One person's (or one class's) part of a report: `diagnose --person KEY`
+ * keeps the findings that name them, so the report and its fix script stay
+ * about the ticket at hand.
+ */
+import { type Finding, type Report, summarize } from "../diagnostics/findings.ts";
+import { normalizeEmail } from "../normalize.ts";
+
+// Lists in details whose items name people by sourcedId (a parent's students, a shared email's guardians…).
+const PEOPLE_LISTS = ["missing", "unexpected", "students", "guardians", "activeRecords"] as const;
+
+/**
+ * Whether a finding names `key`: a sourcedId, an email (any case) or a student number in its entity,
+ * or a sourcedId in the students and guardians its details list.
+ *
+ * @example
+ * aboutPerson(finding, "stu-000031") // true for that student's parent_link.mismatch
+ */
+export function aboutPerson(f: Finding, key: string): boolean {
+  const k = key.trim();
+  const email = normalizeEmail(k);
+  for (const [name, value] of Object.entries(f.entity)) {
+    if (typeof value !== "string" || name === "role" || name === "field") continue;
+    if (value === k || (name === "email" && value === email)) return true;
+  }
+  const d = f.details as Record<string, unknown>;
+  for (const list of PEOPLE_LISTS) {
+    const items = d[list];
+    if (!Array.isArray(items)) continue;
+    for (const item of items) {
+      if (
+        item === k || (typeof item === "object" && item !== null && (item as { sourcedId?: unknown }).sourcedId === k)
+      ) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * The report narrowed to the findings about `key`, summary recounted; run warnings are kept (they qualify every finding).
+ *
+ * @example
+ * const report = reportAbout(full, "ana.ruiz@example.org");
+ */
+export function reportAbout(report: Report, key: string): Report {
+  const findings = report.findings.filter((f) => aboutPerson(f, key));
+  return { ...report, summary: summarize(findings), findings };
+}
