@@ -4,11 +4,12 @@
  * access, 34 CFR § 99.32). Never names or emails: ids, counts, and for one
  * person's lookup a keyed hash of their id.
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { userInfo } from "node:os";
 import { z } from "zod";
 import { redact } from "./credentials/redact.ts";
+import { SettingsError } from "./settings/load.ts";
 
 /** One line of the audit log. */
 export const AuditRecord = z.object({
@@ -113,6 +114,14 @@ export async function createAuditor(
   options: { purpose?: string; requestId?: string; user?: string; path?: string } = {},
 ): Promise<Auditor> {
   const path = options.path ?? env.CDT_AUDIT_LOG ?? Deno.env.get("CDT_AUDIT_LOG") ?? join(LOGS_DIR, "audit.jsonl");
+  requireWritable(
+    path,
+    options.path
+      ? "the audit log"
+      : (env.CDT_AUDIT_LOG ?? Deno.env.get("CDT_AUDIT_LOG"))
+      ? "CDT_AUDIT_LOG"
+      : "the audit log",
+  );
   return new Auditor({
     path,
     user: options.user ?? osUser(env),
@@ -120,6 +129,22 @@ export async function createAuditor(
     requestId: options.requestId,
     key: env.CDT_AUDIT_KEY ?? Deno.env.get("CDT_AUDIT_KEY") ?? await localKey(join(dirname(path), ".audit-key")),
   });
+}
+
+/**
+ * Fails closed, before anything is read, when this process may not write the audit log (a task's
+ * --allow-write does not cover it): no read goes unaudited, and the message says which variable points where.
+ */
+function requireWritable(path: string, what: string): void {
+  const folder = dirname(resolve(path));
+  if (Deno.permissions.querySync({ name: "write", path: folder }).state === "granted") return;
+  const task = basename(Deno.mainModule).replace(/\.ts$/, "");
+  throw new SettingsError(
+    `${what} points to ${path}, where this process may not write (deno task ${task} is allowed to write only ` +
+      `where its --allow-write says, normally logs/). No read runs unaudited: point ${
+        what === "CDT_AUDIT_LOG" ? "CDT_AUDIT_LOG" : "the audit log"
+      } into logs/, or run the tool with --allow-write=${folder},logs (deno run --allow-write=${folder},logs … tools/${task}.ts)`,
+  );
 }
 
 function osUser(env: Record<string, string | undefined>): string {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { join } from "node:path";
 import { withTempDir } from "./helpers/bundle.ts";
 import { AuditRecord, createAuditor } from "../lib/audit.ts";
@@ -122,4 +122,39 @@ Deno.test("the process auditor keeps a subject key of its own, readable by the u
     assertEquals(await auditor.subject("stu-1"), await again.subject("stu-1"));
     assertEquals((await Deno.stat(join(dir, ".audit-key"))).mode! & 0o077, 0);
   });
+});
+
+Deno.test("an audit log the task may not write fails closed before any read, naming CDT_AUDIT_LOG and what to do", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "cdt-audit-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      // The lookup task's own permissions: it may write only under logs/.
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write=logs",
+        "--allow-env",
+        "--allow-net",
+        "--allow-sys",
+        new URL("../tools/lookup.ts", import.meta.url).pathname,
+        "--customer",
+        "demo-isd",
+        "--student",
+        "stu-1",
+        "--source",
+        new URL("./fixtures/oneroster-1.1-dirty", import.meta.url).pathname,
+      ],
+      cwd: new URL("..", import.meta.url).pathname,
+      env: { CDT_AUDIT_LOG: `${outside}/audit.jsonl`, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 2, stderr);
+    assertMatch(stderr, /CDT_AUDIT_LOG points to .*audit\.jsonl, where this process may not write/);
+    assertMatch(stderr, /--allow-write=/);
+    assertEquals(new TextDecoder().decode(out.stdout), "", "nothing was read or printed");
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
 });
