@@ -127,9 +127,9 @@ Deno.test("Markdown escapes HTML, links, emphasis, code, headings and table pipe
   assert(!/[^\\]\[click\]/.test(md) && !md.includes("](https://evil"), "no link");
   assert(md.includes("\\[click\\]\\(https://evil.example\\)"));
   assert(md.includes("\\*b\\* \\_i\\_ \\`c\\` \\| \\#h"));
-  // Each findings table row keeps its four cells: a value's pipe is escaped, not a column.
+  // Each findings table row keeps its five cells: a value's pipe is escaped, not a column.
   for (const line of md.split("\n").filter((l) => l.startsWith("| error |") || l.startsWith("| warning |"))) {
-    assertEquals(line.replaceAll("\\|", "").split("|").length, 6, line);
+    assertEquals(line.replaceAll("\\|", "").split("|").length, 7, line);
   }
 });
 

@@ -4,13 +4,23 @@
  * own retry (the client's retries ignore Retry-After and are process-wide),
  * and fetch for the file upload (the client's upload wants a Node stream).
  * Its errors carry whole responses: only status and category are kept.
+ *
+ * Every call is bounded: the client sends without an AbortSignal, so its
+ * requests go through an HTTP agent whose sockets are destroyed when a call
+ * runs past its timeout or the run's time budget, or its answer past a size
+ * cap. A server that never answers, stops mid-body or trickles ends the call
+ * with a clear error instead of hanging the run.
  */
 import { Client } from "@hubspot/api-client";
+import http from "node:http";
+import https from "node:https";
+import type { Socket } from "node:net";
 import type { CredentialResolver } from "../credentials/resolver.ts";
 import { registerSecret } from "../credentials/redact.ts";
-import { retryAfterMs } from "../sources/http/client.ts";
+import { readBounded, retryAfterMs } from "../sources/http/client.ts";
 import type { Report } from "../diagnostics/findings.ts";
 import { findingsByCode } from "../report/group.ts";
+import { printable } from "../text.ts";
 
 import { HubSpotError } from "./errors.ts";
 
@@ -30,6 +40,94 @@ export interface HubSpotOptions {
   basePath?: string;
   retries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** One call, answer included (`CDT_HUBSPOT_TIMEOUT_MS`, default 30 s). */
+  timeoutMs?: number;
+  /** All HubSpot calls of one run together, retries and waits included (`CDT_HUBSPOT_DEADLINE_MS`, default 5 min). */
+  deadlineMs?: number;
+  /** The largest answer read (`CDT_HUBSPOT_MAX_BODY_BYTES`, default 16 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** The defaults of the HubSpot bounds. */
+export const HUBSPOT_LIMITS = { timeoutMs: 30_000, deadlineMs: 5 * 60_000, maxBodyBytes: 16 * 1024 * 1024 };
+
+/**
+ * Time spent in HubSpot during one run, against its budget. Calls run one at
+ * a time; the budget counts only time inside calls, so a long diagnosis
+ * between reading the ticket and posting the note costs nothing.
+ */
+export class HubSpotBudget {
+  #spent = 0;
+  #since: number | undefined;
+
+  constructor(readonly timeoutMs: number, readonly deadlineMs: number, readonly maxBodyBytes: number) {}
+
+  /** Milliseconds the current (or next) request may take. */
+  allowance(): number {
+    const inCall = this.#since === undefined ? 0 : performance.now() - this.#since;
+    return Math.max(0, Math.min(this.timeoutMs, this.deadlineMs - this.#spent - inCall));
+  }
+
+  /** Whether the run's budget is gone. */
+  exhausted(): boolean {
+    const inCall = this.#since === undefined ? 0 : performance.now() - this.#since;
+    return this.#spent + inCall >= this.deadlineMs;
+  }
+
+  /** Runs `fn` as time spent in HubSpot. */
+  async spend<T>(fn: () => Promise<T>): Promise<T> {
+    this.#since = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.#spent += performance.now() - this.#since;
+      this.#since = undefined;
+    }
+  }
+
+  /** An AbortSignal for one fetch: the call's timeout, or what is left of the budget if less. */
+  signal(): AbortSignal {
+    return AbortSignal.timeout(this.allowance());
+  }
+
+  /** Why a request was cut, for the message. */
+  describe(): string {
+    return this.exhausted()
+      ? `the run's HubSpot time budget of ${this.deadlineMs / 1000} s (CDT_HUBSPOT_DEADLINE_MS) ran out`
+      : `no complete answer within ${this.timeoutMs / 1000} s (CDT_HUBSPOT_TIMEOUT_MS)`;
+  }
+}
+
+/**
+ * An HTTP agent whose every socket lives at most as long as the budget
+ * allows for one request, and reads at most the size cap: the API client has
+ * no signal of its own to abort with.
+ */
+function boundedAgent(budget: HubSpotBudget, secure: boolean): http.Agent {
+  const Base = secure ? https.Agent : http.Agent;
+  class BoundedAgent extends Base {
+    // deno-lint-ignore no-explicit-any
+    override createConnection(options: any, callback?: any): Socket {
+      // deno-lint-ignore no-explicit-any
+      const socket = (super.createConnection as any)(options, callback) as Socket;
+      const timer = setTimeout(() => socket.destroy(new Error(budget.describe())), budget.allowance());
+      let bytes = 0;
+      socket.on("data", (chunk: Uint8Array) => {
+        bytes += chunk.length;
+        if (bytes > budget.maxBodyBytes) {
+          socket.destroy(
+            new Error(
+              `the answer is larger than ${budget.maxBodyBytes} bytes (CDT_HUBSPOT_MAX_BODY_BYTES); not read`,
+            ),
+          );
+        }
+      });
+      socket.once("close", () => clearTimeout(timer));
+      return socket;
+    }
+  }
+  // One socket per request, so each request's timer starts with it.
+  return new BoundedAgent({ keepAlive: false });
 }
 
 /** A connected HubSpot account. */
@@ -42,16 +140,28 @@ export class HubSpot {
     readonly accessToken: string,
     readonly basePath: string,
     readonly options: HubSpotOptions,
+    readonly budget: HubSpotBudget = new HubSpotBudget(
+      options.timeoutMs ?? HUBSPOT_LIMITS.timeoutMs,
+      options.deadlineMs ?? HUBSPOT_LIMITS.deadlineMs,
+      options.maxBodyBytes ?? HUBSPOT_LIMITS.maxBodyBytes,
+    ),
   ) {}
 
-  /** Runs a call, retrying 429 (honouring Retry-After) and 5xx with backoff. */
+  /** Runs a call, retrying 429 (honouring Retry-After) and 5xx with backoff, within the run's time budget. */
   async #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const retries = this.options.retries ?? 4;
     const sleep = this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    const outOfTime = () =>
+      new HubSpotError(
+        `HubSpot ${what}: the run's HubSpot time budget of ${
+          this.budget.deadlineMs / 1000
+        } s (CDT_HUBSPOT_DEADLINE_MS) ran out`,
+      );
     for (let attempt = 0;; attempt++) {
+      if (this.budget.exhausted()) throw outOfTime();
       this.calls++;
       try {
-        return await fn();
+        return await this.budget.spend(fn);
       } catch (e) {
         const err = e as {
           code?: number;
@@ -60,7 +170,9 @@ export class HubSpot {
         };
         const status = typeof err.code === "number" ? err.code : 0;
         if ((status === 429 || status >= 500) && attempt < retries) {
-          await sleep(retryAfterMs(err.headers?.["retry-after"] ?? null) ?? 500 * 2 ** attempt);
+          const delay = retryAfterMs(err.headers?.["retry-after"] ?? null) ?? 500 * 2 ** attempt;
+          if (delay >= this.budget.allowance()) throw outOfTime();
+          await this.budget.spend(() => sleep(delay));
           continue;
         }
         const category = err.body?.category ? ` ${err.body.category}` : "";
@@ -69,7 +181,7 @@ export class HubSpot {
             ? `HubSpot ${what}: 401${category}: check the hubspot credential (private-app token or OAuth refresh token)`
             : status
             ? `HubSpot ${what}: HTTP ${status}${category}`
-            : `HubSpot ${what}: ${(e as Error).message?.split("\n")[0] ?? "failed"}`,
+            : `HubSpot ${what}: ${oneLine((e as Error).message?.split("\n")[0] ?? "failed")}`,
         );
       }
     }
@@ -138,13 +250,31 @@ export class HubSpot {
       form.set("fileName", name);
       form.set("folderPath", "/customer-data-tools");
       form.set("options", JSON.stringify({ access: "PRIVATE", overwrite: false }));
-      const response = await fetch(`${this.basePath}/files/v3/files`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${this.accessToken}` },
-        body: form,
-        signal: AbortSignal.timeout(60_000),
-      });
-      const body = await response.json().catch(() => ({}));
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(`${this.basePath}/files/v3/files`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${this.accessToken}` },
+          body: form,
+          signal: this.budget.signal(),
+          redirect: "manual",
+        });
+        text = await readBounded(response, this.budget.maxBodyBytes, "POST /files/v3/files", {
+          setting: "CDT_HUBSPOT_MAX_BODY_BYTES",
+        });
+      } catch (e) {
+        const err = e as Error;
+        const timeout = err.name === "TimeoutError" || err.name === "AbortError";
+        throw new Error(timeout ? this.budget.describe() : err.message);
+      }
+      const body = (() => {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return {};
+        }
+      })();
       if (!response.ok) {
         throw Object.assign(new Error("upload failed"), {
           code: response.status,
@@ -196,24 +326,48 @@ export async function connectHubSpot(
   options: HubSpotOptions = {},
 ): Promise<HubSpot> {
   const basePath = (options.basePath ?? env.HUBSPOT_BASE_PATH ?? "https://api.hubapi.com").replace(/\/+$/, "");
+  const budget = new HubSpotBudget(
+    options.timeoutMs ?? positive(env, "CDT_HUBSPOT_TIMEOUT_MS") ?? HUBSPOT_LIMITS.timeoutMs,
+    options.deadlineMs ?? positive(env, "CDT_HUBSPOT_DEADLINE_MS") ?? HUBSPOT_LIMITS.deadlineMs,
+    options.maxBodyBytes ?? positive(env, "CDT_HUBSPOT_MAX_BODY_BYTES") ?? HUBSPOT_LIMITS.maxBodyBytes,
+  );
   const { fields } = await resolver.require("hubspot");
   let accessToken = fields.accessToken ?? fields.token;
   if (!accessToken) {
     if (!fields.clientId || !fields.clientSecret || !fields.refreshToken) {
       throw new HubSpotError("the hubspot credential needs accessToken, or clientId, clientSecret and refreshToken");
     }
-    const response = await fetch(`${basePath}/oauth/v1/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "refresh_token",
-        client_id: fields.clientId,
-        client_secret: fields.clientSecret,
-        refresh_token: fields.refreshToken,
-      }).toString(),
-      signal: AbortSignal.timeout(30_000),
+    const { response, body } = await budget.spend(async () => {
+      try {
+        const response = await fetch(`${basePath}/oauth/v1/token`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            grant_type: "refresh_token",
+            client_id: fields.clientId,
+            client_secret: fields.clientSecret,
+            refresh_token: fields.refreshToken,
+          }).toString(),
+          signal: budget.signal(),
+          // The form holds the client secret: it goes to the token URL and nowhere it redirects.
+          redirect: "manual",
+        });
+        const text = await readBounded(response, 1024 * 1024, "POST /oauth/v1/token", {
+          setting: "CDT_HUBSPOT_MAX_BODY_BYTES",
+        });
+        let body: { access_token?: unknown } = {};
+        try {
+          body = JSON.parse(text);
+        } catch { /* reported below as a refusal */ }
+        return { response, body };
+      } catch (e) {
+        const err = e as Error;
+        const timeout = err.name === "TimeoutError" || err.name === "AbortError";
+        throw new HubSpotError(
+          `HubSpot OAuth: the token request failed (${timeout ? budget.describe() : oneLine(err.message)})`,
+        );
+      }
     });
-    const body = await response.json().catch(() => ({}));
     if (!response.ok || !body.access_token) {
       throw new HubSpotError(
         `HubSpot OAuth: the refresh token was refused (HTTP ${response.status}); check the hubspot credential`,
@@ -222,8 +376,13 @@ export async function connectHubSpot(
     accessToken = String(body.access_token);
   }
   registerSecret(accessToken);
-  const client = new Client({ accessToken, basePath, numberOfApiCallRetries: 0 });
-  return new HubSpot(client, accessToken, basePath, options);
+  const client = new Client({
+    accessToken,
+    basePath,
+    numberOfApiCallRetries: 0,
+    httpAgent: boundedAgent(budget, basePath.startsWith("https:")),
+  });
+  return new HubSpot(client, accessToken, basePath, options, budget);
 }
 
 /** A cheap call for check-connections. */
@@ -232,14 +391,31 @@ export async function hubspotCheck(
   env: Record<string, string | undefined>,
 ): Promise<string> {
   const hubspot = await connectHubSpot(resolver, env, { retries: 1 });
-  await hubspot.client.crm.tickets.basicApi.getPage(1).catch((e) => {
-    throw new HubSpotError(`HubSpot: HTTP ${(e as { code?: number }).code ?? "error"}`);
+  await hubspot.budget.spend(() => hubspot.client.crm.tickets.basicApi.getPage(1)).catch((e) => {
+    const code = (e as { code?: number }).code;
+    throw new HubSpotError(
+      `HubSpot: ${code ? `HTTP ${code}` : oneLine((e as Error).message?.split("\n")[0] ?? "error")}`,
+    );
   });
   return `${hubspot.basePath} answered`;
 }
 
+/** A positive whole number from an environment variable, or undefined when unset. */
+function positive(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new HubSpotError(`${name} must be a positive whole number, not ${JSON.stringify(raw.slice(0, 40))}`);
+  }
+  return Number(raw);
+}
+
+/** Remote text in our messages: control characters become spaces. */
+// deno-lint-ignore no-control-regex
+const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+
 const escape = (s: string) =>
-  s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+  printable(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 
 /**
  * The note posted on a ticket: summary by code, the top findings, and the

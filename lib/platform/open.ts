@@ -32,6 +32,7 @@ export async function openPlatform(environment: Environment, options: OpenOption
       environment,
       applicationName: options.applicationName,
       statementTimeoutMs: timeout,
+      connectTimeoutMs: Number(env.CDT_CONNECT_TIMEOUT_MS) || undefined,
     });
   }
   const db = await startEmbeddedPlatform(demoDistrict().platform);

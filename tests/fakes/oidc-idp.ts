@@ -2,6 +2,8 @@
  * A fake OpenID Connect provider on 127.0.0.1:0: discovery, an authorize
  * endpoint that signs in `email` at once, a token endpoint (client secret by
  * HTTP Basic) issuing RS256 id tokens and refresh tokens, JWKS, revocation.
+ * The id token says `email_verified: true` unless `emailVerified` is false
+ * (or null: the claim is left out, as some providers do).
  */
 import { Hono } from "hono";
 import { encodeBase64 } from "../../lib/encoding.ts";
@@ -18,7 +20,7 @@ export interface FakeIdp {
 
 /** Starts the IdP; every sign-in is `email`. */
 export async function startFakeIdp(
-  options: { clientId: string; clientSecret: string; email: string },
+  options: { clientId: string; clientSecret: string; email: string; emailVerified?: boolean | null },
 ): Promise<FakeIdp> {
   const keys = await crypto.subtle.generateKey(
     { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
@@ -83,6 +85,7 @@ export async function startFakeIdp(
       aud: options.clientId,
       sub: "user-1",
       email: options.email,
+      ...(options.emailVerified === null ? {} : { email_verified: options.emailVerified ?? true }),
       iat: now,
       exp: now + 600,
       ...(nonce ? { nonce } : {}),

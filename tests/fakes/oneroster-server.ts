@@ -3,7 +3,9 @@
  * quirks) on 127.0.0.1:0, serving a roster. It checks OAuth 1.0a signatures
  * (HMAC-SHA256 or SHA1, five minutes of clock skew) or OAuth 2 bearer tokens
  * for real, pages with limit/offset (capping limit), and injects 429s,
- * 503s, slow answers and short reads on request.
+ * 503s, slow answers and short reads on request. As a hostile server it can
+ * revoke tokens, send any X-Total-Count, rewrite its next links (to another
+ * origin, or in a loop) and redirect.
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
@@ -36,6 +38,16 @@ export interface FakeOptions {
   tokenLifetime?: number;
   /** Collections answered 404. */
   notServed?: string[];
+  /** Revoke every OAuth 2 token issued so far when this data request (1-based) arrives. */
+  revokeTokensAt?: number;
+  /** The X-Total-Count value sent, whatever the collection holds. */
+  totalCountHeader?: string;
+  /** Rewrites the Link rel="next" target (with `linkPaging`): another origin, a loop… */
+  rewriteNextLink?: (link: string, collection: string) => string;
+  /** Answer data requests with this status and Location instead (a redirect). */
+  redirect?: { status: number; location: string };
+  /** Ignore `offset`: every page is the first one (with `linkPaging` off and no X-Total-Count). */
+  ignoreOffset?: boolean;
 }
 
 /** A running fake. */
@@ -93,6 +105,7 @@ export function startFakeOneRoster(o: FakeOptions): Promise<FakeServer> {
   app.get(`${base}/:collection`, async (c) => {
     state.requests++;
     const n = state.requests;
+    if (o.revokeTokensAt === n) tokens.clear();
     if (!(await authorized(c))) {
       state.unauthorized++;
       return c.json({ imsx_statusInfo: imsx("unauthorisedrequest", "bad credentials") }, 401);
@@ -102,6 +115,7 @@ export function startFakeOneRoster(o: FakeOptions): Promise<FakeServer> {
     }
     if (o.fail503?.includes(n)) return c.text("upstream unavailable", 503);
     if (o.slow?.includes(n)) await new Promise((r) => setTimeout(r, o.slowMs ?? 3000));
+    if (o.redirect) return c.body(null, o.redirect.status as 302, { location: o.redirect.location });
     const name = c.req.param("collection");
     if (o.notServed?.includes(name)) {
       return c.json({ imsx_statusInfo: imsx("unknownobject", "no such collection") }, 404);
@@ -109,7 +123,7 @@ export function startFakeOneRoster(o: FakeOptions): Promise<FakeServer> {
     const records = collections[name];
     if (!records) return c.json({ imsx_statusInfo: imsx("unknownobject", "no such collection") }, 404);
     const limit = Math.min(Number(c.req.query("limit") ?? 100), o.maxLimit ?? 1000);
-    const offset = Number(c.req.query("offset") ?? 0);
+    const offset = o.ignoreOffset ? 0 : Number(c.req.query("offset") ?? 0);
     const total = records.length;
     const served = o.lieAboutTotal ? Math.max(0, total - o.lieAboutTotal) : total;
     const page = records.slice(offset, Math.min(offset + limit, served));
@@ -119,10 +133,11 @@ export function startFakeOneRoster(o: FakeOptions): Promise<FakeServer> {
         const next = new URL(c.req.url);
         next.searchParams.set("offset", String(offset + limit));
         next.searchParams.set("limit", String(limit));
-        headers.link = `<${next.pathname}${next.search}>; rel="next"`;
+        const link = `${next.pathname}${next.search}`;
+        headers.link = `<${o.rewriteNextLink ? o.rewriteNextLink(link, name) : link}>; rel="next"`;
       }
-    } else {
-      headers["x-total-count"] = String(total);
+    } else if (!o.ignoreOffset) {
+      headers["x-total-count"] = o.totalCountHeader ?? String(total);
       if (o.classlinkQuirks) headers["x-count"] = String(page.length);
     }
     return c.json({ [name]: page }, 200, headers);

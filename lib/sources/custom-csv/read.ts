@@ -20,6 +20,7 @@ import type { CustomCsvSource, CustomFile } from "../../settings/schema.ts";
 import { SourceError } from "../errors.ts";
 import { IssueCollector } from "../issues.ts";
 import { csvRecords } from "../oneroster-csv/records.ts";
+import { formatBytes, LIMIT_ENV, LimitError, resolveLimits } from "../limits.ts";
 import {
   classRow,
   dated,
@@ -138,6 +139,17 @@ async function readMapped(
     );
   }
   const name = mapping.file;
+  const limits = resolveLimits();
+  const { size } = await file.stat();
+  if (size > limits.maxFileBytes) {
+    file.close();
+    throw new LimitError(
+      "maxFileBytes",
+      `${path} is ${formatBytes(size)}, more than ${
+        formatBytes(limits.maxFileBytes)
+      }, the limit per file (${LIMIT_ENV.maxFileBytes}); not read`,
+    );
+  }
   const index: Record<string, number> = Object.create(null);
   let header: string[] | undefined;
   let fields: string[] = [];
@@ -150,7 +162,11 @@ async function readMapped(
   };
   const warn: Warn = warnInto(issues, name, () => line);
   for await (
-    const record of csvRecords(name, Readable.fromWeb(file.readable as import("node:stream/web").ReadableStream))
+    const record of csvRecords(
+      name,
+      Readable.fromWeb(file.readable as import("node:stream/web").ReadableStream),
+      { maxRecordBytes: limits.maxRecordBytes },
+    )
   ) {
     if (!header) {
       header = record.fields.map((h) => h.trim());
@@ -186,6 +202,9 @@ async function readMapped(
     line = record.line;
     each(get, warn, line);
     rows++;
+  }
+  if (!header) {
+    throw new SourceError(`${path} is empty (no header row); the custom-csv settings name it: write it out again`);
   }
   options.onProgress?.({ file: name, rows, done: true });
 }

@@ -1,8 +1,11 @@
 /**
- * HTTP for live roster sources: a timeout on every request, retries with
- * exponential backoff on 429/502/503/504 and network errors (honouring
- * Retry-After), and errors that name the endpoint and status, with the
- * server's imsx_StatusInfo codes rather than a raw dump.
+ * HTTP for live roster sources: a timeout on every request that covers the
+ * body as well as the headers, a total deadline for a whole read, bodies
+ * read through a size cap, redirects followed only within the same origin,
+ * retries with exponential backoff on 429/502/503/504 and network errors
+ * (honouring Retry-After), and errors that name the endpoint and status, with
+ * the server's imsx_StatusInfo codes rather than a raw dump. A URL in a
+ * message never carries a credential from its query.
  */
 import { SourceError } from "../errors.ts";
 
@@ -18,7 +21,7 @@ export interface Authenticator {
 
 /** Options of {@link HttpClient}. */
 export interface HttpOptions {
-  /** Per-request timeout; default 60 s. */
+  /** Per-request timeout, headers and body together; default 60 s. */
   timeoutMs?: number;
   /** Retries after the first attempt; default 5. */
   retries?: number;
@@ -26,6 +29,10 @@ export interface HttpOptions {
   backoffMs?: number;
   /** Longest wait honoured from Retry-After or backoff; default 60 s. */
   maxDelayMs?: number;
+  /** Largest response body read; default 64 MiB. */
+  maxBodyBytes?: number;
+  /** Time allowed for everything this client sends, from its creation; default none. */
+  deadlineMs?: number;
   /** Called when a request is retried, for progress output. */
   onRetry?: (info: { url: string; attempt: number; reason: string; delayMs: number }) => void;
   /** Injectable for tests. */
@@ -33,7 +40,11 @@ export interface HttpOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** 64 MiB: a page of 1000 OneRoster users is well under 2 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
 
 /** A response body as JSON with the headers that paging needs. */
 export interface JsonResponse {
@@ -42,9 +53,18 @@ export interface JsonResponse {
   body: unknown;
 }
 
+/** The client's total deadline passed; the reader adds how far it got. */
+export class DeadlineExceeded extends SourceError {
+  override name = "DeadlineExceeded";
+  constructor(readonly where: string, readonly deadlineMs: number) {
+    super(`${where}: the total deadline of ${seconds(deadlineMs)} passed`);
+  }
+}
+
 /** Sends GET requests with the policy above. */
 export class HttpClient {
-  #options: Required<Omit<HttpOptions, "onRetry">> & Pick<HttpOptions, "onRetry">;
+  #options: Required<Omit<HttpOptions, "onRetry" | "deadlineMs">> & Pick<HttpOptions, "onRetry" | "deadlineMs">;
+  #deadline: number;
   /** Requests sent, retries included. */
   requests = 0;
 
@@ -54,38 +74,58 @@ export class HttpClient {
       retries: options.retries ?? 5,
       backoffMs: options.backoffMs ?? 500,
       maxDelayMs: options.maxDelayMs ?? 60_000,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      deadlineMs: options.deadlineMs,
       onRetry: options.onRetry,
       fetch: options.fetch ?? fetch,
       sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     };
+    this.#deadline = options.deadlineMs === undefined ? Infinity : Date.now() + options.deadlineMs;
+  }
+
+  /** Milliseconds left before the total deadline (Infinity without one). */
+  get remainingMs(): number {
+    return this.#deadline - Date.now();
   }
 
   /**
-   * GETs a URL and parses its JSON body.
+   * GETs a URL and parses its JSON body. A redirect is followed only to the
+   * same origin (scheme, host and port), where the credentials were meant to go.
    *
    * @example
    * const { body, headers } = await client.getJson(new URL("https://sis.example/ims/oneroster/v1p1/orgs?limit=100"));
    */
   async getJson(url: URL): Promise<JsonResponse> {
     const o = this.#options;
-    const where = `GET ${url.origin}${url.pathname}${url.search}`;
+    let where = `GET ${describeUrl(url)}`;
     let refreshed = false;
+    let redirects = 0;
     for (let attempt = 0;; attempt++) {
       let reason: string;
       let delay = Math.min(o.maxDelayMs, o.backoffMs * 2 ** attempt);
+      if (this.remainingMs <= 0) throw new DeadlineExceeded(where, o.deadlineMs!);
+      const deadline = AbortSignal.timeout(Math.max(0, Math.min(this.remainingMs, 2 ** 31 - 1)));
       try {
         const headers = { accept: "application/json", ...(await this.auth?.headers("GET", url, refreshed) ?? {}) };
         this.requests++;
-        const response = await o.fetch(url, { headers, signal: AbortSignal.timeout(o.timeoutMs) });
+        const signal = AbortSignal.any([AbortSignal.timeout(o.timeoutMs), deadline]);
+        const response = await o.fetch(url, { headers, signal, redirect: "manual" });
+        if (REDIRECT_STATUS.has(response.status)) {
+          await response.body?.cancel();
+          url = sameOriginRedirect(where, url, response.headers.get("location"), ++redirects);
+          where = `GET ${describeUrl(url)}`;
+          attempt--;
+          continue;
+        }
         if (response.ok) {
-          const text = await response.text();
+          const text = await readBounded(response, o.maxBodyBytes, where);
           try {
             return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
           } catch {
             throw new SourceError(`${where}: the server answered ${response.status} with a body that is not JSON`);
           }
         }
-        const body = await response.text();
+        const body = await readBounded(response, 64 * 1024, where, { truncate: true });
         if (response.status === 401 && this.auth?.canRefresh && !refreshed) {
           refreshed = true;
           attempt--;
@@ -98,24 +138,135 @@ export class HttpClient {
         const after = retryAfterMs(response.headers.get("retry-after"));
         if (after !== undefined) delay = Math.min(o.maxDelayMs, after);
       } catch (e) {
+        if (deadline.aborted) throw new DeadlineExceeded(where, o.deadlineMs!);
         if (e instanceof SourceError) throw e;
         const err = e as Error;
         const timeout = err.name === "TimeoutError" || err.name === "AbortError";
         if (attempt >= o.retries) {
           throw new SourceError(
             `${where}: ${
-              timeout ? `no answer within ${o.timeoutMs / 1000} s` : `network error (${err.message})`
+              timeout ? `no complete answer within ${seconds(o.timeoutMs)}` : `network error (${oneLine(err.message)})`
             } after ${attempt + 1} attempts`,
             { cause: e },
           );
         }
-        reason = timeout ? "timeout" : `network error: ${err.message}`;
+        reason = timeout ? "timeout" : `network error: ${oneLine(err.message)}`;
       }
+      if (delay >= this.remainingMs) throw new DeadlineExceeded(where, o.deadlineMs!);
       o.onRetry?.({ url: where, attempt: attempt + 1, reason, delayMs: delay });
       await o.sleep(delay);
     }
   }
 }
+
+/** The next URL of a redirect, when it stays on the origin the request went to. */
+function sameOriginRedirect(where: string, from: URL, location: string | null, hops: number): URL {
+  if (!location) throw new SourceError(`${where}: the server redirected without a Location`);
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    throw new SourceError(`${where}: the server redirected to ${quoted(location)}, which is not a URL`);
+  }
+  if (to.origin !== from.origin) {
+    throw new SourceError(
+      `${where}: the server redirected to ${describeUrl(to)}, another origin than ${from.origin}; ` +
+        "not followed, so the credentials stay with the configured server. Check baseUrl in the settings",
+    );
+  }
+  if (hops > MAX_REDIRECTS) throw new SourceError(`${where}: more than ${MAX_REDIRECTS} redirects`);
+  return to;
+}
+
+/** Query parameters whose values are credentials, in any server's spelling. */
+const SECRET_PARAM = /(token|secret|signature|password|passwd|pwd|key|auth|session|sig|code|credential)/i;
+
+/**
+ * A URL as messages show it: no user or password, and the value of every
+ * query parameter that looks like a credential replaced.
+ *
+ * @example
+ * describeUrl(new URL("https://u:p@sis.example/users?limit=5&access_token=abc"))
+ * // "https://sis.example/users?limit=5&access_token=[REDACTED]"
+ */
+export function describeUrl(url: URL | string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return "(not a URL)";
+  }
+  const query = [...u.searchParams].map(([k, v]) =>
+    `${encodeURIComponent(k)}=${SECRET_PARAM.test(k) ? "[REDACTED]" : encodeURIComponent(v)}`
+  );
+  // Keep the server's own encoding when nothing was hidden, so the URL reads as it was sent.
+  const search = query.some((q) => q.endsWith("=[REDACTED]")) ? `?${query.join("&")}` : u.search;
+  return `${u.protocol}//${u.host}${u.pathname}${search}`;
+}
+
+/**
+ * Reads a response body as text through a size cap, streaming, so an endless
+ * or enormous body never lands in memory. With `truncate`, the first
+ * `maxBytes` are returned instead of an error (error bodies, for messages);
+ * `setting` names the variable that raises the cap, for the message.
+ *
+ * @example
+ * const text = await readBounded(response, 64 * 1024 * 1024, "GET https://sis.example/users");
+ */
+export async function readBounded(
+  response: Response,
+  maxBytes: number,
+  where: string,
+  { truncate = false, setting = "CDT_REST_MAX_BODY_BYTES" }: { truncate?: boolean; setting?: string } = {},
+): Promise<string> {
+  if (!response.body) return "";
+  const declared = Number(response.headers.get("content-length"));
+  if (!truncate && Number.isFinite(declared) && declared > maxBytes) {
+    await response.body.cancel();
+    throw tooLarge(where, maxBytes, setting, declared);
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.length > maxBytes) {
+        if (!truncate) throw tooLarge(where, maxBytes, setting);
+        chunks.push(value.subarray(0, maxBytes - size));
+        size = maxBytes;
+        break;
+      }
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder().decode(all);
+}
+
+function tooLarge(where: string, maxBytes: number, setting: string, declared?: number): SourceError {
+  return new SourceError(
+    `${where}: the answer is larger than ${mib(maxBytes)}${
+      declared !== undefined ? ` (Content-Length ${declared})` : ""
+    }; refusing to read it. Ask for smaller pages (pageSize) or raise ${setting}`,
+  );
+}
+
+const mib = (bytes: number) => bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(1)} MiB` : `${bytes} bytes`;
+const seconds = (ms: number) => (ms >= 120_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`);
+/** Server text in our messages: control characters (ESC, CR, LF…) become spaces. */
+// deno-lint-ignore no-control-regex
+const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+const quoted = (s: string) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
 
 /**
  * Milliseconds to wait from a Retry-After header (seconds or an HTTP date).
@@ -134,7 +285,9 @@ export function retryAfterMs(value: string | null, now = Date.now()): number | u
 function statusText(status: number, body: string, auth: Authenticator | undefined): string {
   const imsx = imsxCodes(body);
   const codes = imsx
-    ? ` (imsx ${[imsx.major, imsx.minor].filter(Boolean).join("/")}${imsx.description ? `: ${imsx.description}` : ""})`
+    ? ` (imsx ${oneLine([imsx.major, imsx.minor].filter(Boolean).join("/"))}${
+      imsx.description ? `: ${oneLine(imsx.description.slice(0, 200))}` : ""
+    })`
     : "";
   switch (status) {
     case 401:
@@ -146,7 +299,7 @@ function statusText(status: number, body: string, auth: Authenticator | undefine
     case 429:
       return `429 Too Many Requests${codes}: the server kept refusing after every retry; try again later`;
     default:
-      return `HTTP ${status}${codes}${!imsx && body ? `: ${body.slice(0, 200).replace(/\s+/g, " ")}` : ""}`;
+      return `HTTP ${status}${codes}${!imsx && body ? `: ${oneLine(body.slice(0, 200)).replace(/\s+/g, " ")}` : ""}`;
   }
 }
 

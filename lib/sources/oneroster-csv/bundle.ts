@@ -1,11 +1,23 @@
 /**
  * A OneRoster CSV bundle on disk: a directory or a flat `.zip`. Files are
- * opened one at a time as byte streams; nothing is written.
+ * opened one at a time as byte streams, within the read limits (see
+ * `../limits.ts`): zip entries are checked and inflated as they stream, and
+ * every byte read counts against the file and export limits. Nothing is
+ * written.
  */
 import { Readable } from "node:stream";
 import { basename, join } from "node:path";
-import { unzipSync } from "fflate";
 import { SourceError } from "../errors.ts";
+import {
+  ByteBudget,
+  formatBytes,
+  LIMIT_ENV,
+  LimitError,
+  printableName,
+  type ReadLimits,
+  resolveLimits,
+} from "../limits.ts";
+import { checkEntry, entryBytes, readZipDirectory } from "../zip/archive.ts";
 
 /** An opened bundle: which CSV files it holds and how to stream one. */
 export interface Bundle {
@@ -14,17 +26,21 @@ export interface Bundle {
   files: readonly string[];
   /** Warnings about the bundle's layout (a zip with a folder inside). */
   warnings: string[];
+  /** The limits its files are read under. */
+  limits: ReadLimits;
   open(name: string): Promise<Readable>;
 }
 
 /**
- * Opens a directory or a `.zip` file.
+ * Opens a directory or a `.zip` file, under the given limits (default: the
+ * environment's, else {@link DEFAULT_LIMITS}).
  *
  * @example
  * const bundle = await openBundle("exports/lincoln-2026-11-20.zip");
  * bundle.files // ["manifest.csv", "orgs.csv", …]
  */
-export async function openBundle(path: string): Promise<Bundle> {
+export async function openBundle(path: string, limits: Partial<ReadLimits> = {}): Promise<Bundle> {
+  const resolved = resolveLimits(limits);
   let stat: Deno.FileInfo;
   try {
     stat = await Deno.stat(path);
@@ -34,66 +50,109 @@ export async function openBundle(path: string): Promise<Bundle> {
     }
     throw new SourceError(`${path}: cannot be read (${(e as Error).message})`);
   }
-  if (stat.isDirectory) return openDirectory(path);
-  if (path.toLowerCase().endsWith(".zip")) return openZip(path);
+  if (stat.isDirectory) return await openDirectory(path, resolved);
+  if (path.toLowerCase().endsWith(".zip")) {
+    // A pipe or device would block or never end: only a regular file is read as a zip.
+    if (!stat.isFile) throw new SourceError(`${path}: not a regular file; give a OneRoster export directory or .zip`);
+    return await openZip(path, resolved);
+  }
   throw new SourceError(`${path}: not a directory or a .zip file; give a OneRoster export directory or .zip`);
 }
 
-async function openDirectory(path: string): Promise<Bundle> {
+export type { ReadLimits };
+export { DEFAULT_LIMITS } from "../limits.ts";
+
+async function openDirectory(path: string, limits: ReadLimits): Promise<Bundle> {
   const files: string[] = [];
   for await (const entry of Deno.readDir(path)) {
     if (entry.isFile && entry.name.toLowerCase().endsWith(".csv")) files.push(entry.name);
   }
   files.sort();
+  const budget = new ByteBudget(limits, path);
   return {
     location: path,
     files,
     warnings: [],
+    limits,
     open: async (name) => {
       const file = await Deno.open(join(path, name));
-      return Readable.fromWeb(file.readable as import("node:stream/web").ReadableStream);
+      const { size } = await file.stat();
+      if (size > limits.maxFileBytes) {
+        file.close();
+        throw new LimitError(
+          "maxFileBytes",
+          `${join(path, name)} is ${formatBytes(size)}, more than ${
+            formatBytes(limits.maxFileBytes)
+          }, the limit per file (${LIMIT_ENV.maxFileBytes}); not read`,
+        );
+      }
+      return Readable.from(counted(file, name, budget), { objectMode: false });
     },
   };
 }
 
-async function openZip(path: string): Promise<Bundle> {
-  const bytes = await Deno.readFile(path);
-  const warnings: string[] = [];
-  const names: string[] = [];
+/** A file's bytes, counted against the budget as they are read (a file may grow while it is read). */
+async function* counted(file: Deno.FsFile, name: string, budget: ByteBudget): AsyncGenerator<Uint8Array> {
+  let total = 0;
   try {
-    // A filter that keeps nothing lists the entries without inflating them.
-    unzipSync(bytes, {
-      filter: (f) => {
-        names.push(f.name);
-        return false;
-      },
-    });
-  } catch (e) {
-    throw new SourceError(`${path}: not a readable zip file (${(e as Error).message})`);
+    for await (const chunk of file.readable) {
+      total += chunk.length;
+      budget.take(name, chunk.length, total);
+      yield chunk;
+    }
+  } finally {
+    try {
+      file.close();
+    } catch {
+      // The readable closes the file when it ends.
+    }
   }
-  const csvs = names.filter((n) => n.toLowerCase().endsWith(".csv") && !n.startsWith("__MACOSX/"));
+}
+
+async function openZip(path: string, limits: ReadLimits): Promise<Bundle> {
+  const zip = await readZipDirectory(path, limits);
+  const warnings: string[] = [];
+  const byName = new Map(zip.entries.map((e) => [e.name, e]));
+  const csvs = zip.entries.map((e) => e.name).filter((n) =>
+    n.toLowerCase().endsWith(".csv") && !n.startsWith("__MACOSX/")
+  );
   let prefix = "";
   if (!csvs.some((n) => !n.includes("/"))) {
     const folders = new Set(csvs.map((n) => n.slice(0, n.lastIndexOf("/") + 1)));
     if (folders.size === 1) {
       prefix = [...folders][0];
       warnings.push(
-        `${basename(path)}: the files sit in the folder "${prefix}" instead of the zip's root; read from there`,
+        `${basename(path)}: the files sit in the folder "${
+          printableName(prefix)
+        }" instead of the zip's root; read from there`,
       );
     }
   }
   const files = csvs.filter((n) => n.startsWith(prefix) && !n.slice(prefix.length).includes("/"))
     .map((n) => n.slice(prefix.length)).sort();
+  const budget = new ByteBudget(limits, path);
   return {
     location: path,
     files,
     warnings,
+    limits,
     open: (name) => {
-      const wanted = prefix + name;
-      const out = unzipSync(bytes, { filter: (f) => f.name === wanted });
-      const data = out[wanted];
-      if (!data) return Promise.reject(new SourceError(`${path}: ${name} is listed but cannot be inflated`));
-      return Promise.resolve(Readable.from([data]));
+      const entry = byName.get(prefix + name);
+      if (!entry) return Promise.reject(new SourceError(`${path}: ${printableName(name)} is not in the zip`));
+      try {
+        checkEntry(zip, entry, limits);
+        if (budget.used + entry.size > limits.maxExportBytes) {
+          throw new LimitError(
+            "maxExportBytes",
+            `${path}: the export's files add up to more than ${
+              formatBytes(limits.maxExportBytes)
+            }, the limit per export (${LIMIT_ENV.maxExportBytes}); stopped at ${printableName(name)}`,
+          );
+        }
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return Promise.resolve(Readable.from(entryBytes(zip, entry, budget), { objectMode: false }));
     },
   };
 }

@@ -21,6 +21,7 @@ import {
 import { SourceError } from "../errors.ts";
 import { IssueCollector } from "../issues.ts";
 import { type Bundle, openBundle } from "./bundle.ts";
+import type { ReadLimits } from "../limits.ts";
 import { type CsvFile, type OneRosterVersion, requiredColumns, specColumns } from "./columns.ts";
 import { mapHeader } from "./header.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
@@ -75,6 +76,8 @@ export interface ReadOptions {
   tolerateMissing?: boolean;
   /** Read only these entity files (others are left empty); default all. */
   only?: readonly CsvFile[];
+  /** Bounds on what is read (zip sizes and ratio, record size); default the environment's, else DEFAULT_LIMITS. */
+  limits?: Partial<ReadLimits>;
 }
 
 const PROGRESS_EVERY = 25_000;
@@ -88,7 +91,7 @@ const REQUIRED_FILES: readonly CsvFile[] = ["orgs", "users", "classes", "enrollm
  * roster.users.length // 14210
  */
 export async function readOneRosterCsv(path: string, options: ReadOptions = {}): Promise<Roster> {
-  const bundle = await openBundle(path);
+  const bundle = await openBundle(path, options.limits);
   const issues = new IssueCollector();
   for (const w of bundle.warnings) issues.add("warning", "(bundle)", 0, "layout", w);
   const reader = new BundleReader(bundle, issues, options);
@@ -102,6 +105,11 @@ class BundleReader {
   #unreadable = new Set<CsvFile>();
   /** roles.csv rows, to name those whose user is not in users.csv. */
   #roleRows: Array<{ sourcedId: string; userSourcedId: string; line: number }> = [];
+
+  /** Record limits for the CSV reader, from the bundle's. */
+  get #csv() {
+    return { maxRecordBytes: this.bundle.limits.maxRecordBytes };
+  }
 
   constructor(readonly bundle: Bundle, readonly issues: IssueCollector, readonly options: ReadOptions) {
     for (const name of bundle.files) this.#names.set(name.toLowerCase(), name);
@@ -269,7 +277,7 @@ class BundleReader {
       );
       return undefined;
     }
-    return await parseManifest(csvRecords(name, await this.bundle.open(name)), this.issues);
+    return await parseManifest(csvRecords(name, await this.bundle.open(name), this.#csv), this.issues);
   }
 
   #version(manifest: Manifest | undefined): OneRosterVersion {
@@ -389,6 +397,26 @@ class BundleReader {
     }
   }
 
+  /**
+   * A file without even a header: for a file the export needs, an error
+   * (a failed or cut-short export), else a warning.
+   */
+  #empty(name: string, version: OneRosterVersion, stem: CsvFile): void {
+    const required = REQUIRED_FILES.includes(stem) || stem === "roles";
+    if (!required) {
+      this.issues.add("warning", name, 0, "empty_file", `${name} is empty (no header row)`);
+      return;
+    }
+    const message =
+      `${name} is empty (no header row); a OneRoster ${version} export needs it: download the export again`;
+    if (this.options.tolerateMissing) {
+      this.issues.add("error", name, 0, "empty_file", message);
+      this.#unreadable.add(stem);
+      return;
+    }
+    throw new SourceError(`${this.bundle.location}: ${message}`);
+  }
+
   #reject(file: string, line: number, sourcedId: string, message: string, column?: string): void {
     rejectRow({ issues: this.issues, rejected: this.#rejected }, file, line, sourcedId, message, column);
   }
@@ -404,7 +432,9 @@ class BundleReader {
     const known = version === "1.2" && stem === "users" ? [...spec, "role", "orgSourcedIds"] : spec;
     const needles = this.options.contains?.[stem];
     const input = await this.bundle.open(name);
-    const records = needles ? csvRecordsContaining(name, input, needles) : csvRecords(name, input);
+    const records = needles
+      ? csvRecordsContaining(name, input, needles, this.#csv)
+      : csvRecords(name, input, this.#csv);
     const keep = this.options.keep?.[stem];
     let header: ReturnType<typeof mapHeader> | undefined;
     let width = 0;
@@ -501,7 +531,7 @@ class BundleReader {
       rows++;
       if (rows % PROGRESS_EVERY === 0) this.options.onProgress?.({ file: name, rows, done: false });
     }
-    if (!header) this.issues.add("warning", name, 0, "empty_file", `${name} is empty (no header row)`);
+    if (!header) this.#empty(name, version, stem);
     this.options.onProgress?.({ file: name, rows, done: true });
   }
 }

@@ -1,16 +1,25 @@
 /**
  * Streams the records of one CSV file (RFC 4180, UTF-8 with or without BOM,
- * CRLF or LF) with the line each record starts on.
+ * CRLF or LF) with the line each record starts on. A record (and a physical
+ * line) longer than the record limit stops the read with one error naming
+ * the file and line; so does anything that goes wrong inside the parser.
  */
-import type { Readable } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import { parse } from "csv-parse";
 import { parse as parseSync } from "csv-parse/sync";
 import { SourceError } from "../errors.ts";
+import { formatBytes, LIMIT_ENV, LimitError, resolveLimits } from "../limits.ts";
 
 /** One CSV record and the 1-based line where it starts. */
 export interface CsvRecord {
   line: number;
   fields: string[];
+}
+
+/** Options of {@link csvRecords} and {@link csvRecordsContaining}. */
+export interface CsvOptions {
+  /** Bytes one record may take; default the read limits' `maxRecordBytes` (1 MiB). */
+  maxRecordBytes?: number;
 }
 
 /** Counts line breaks in a string, CRLF as one. */
@@ -31,21 +40,98 @@ function crlfPairs(s: string): number {
   return n;
 }
 
+/** The error for a record past the limit, at the line it starts on. */
+function recordTooLong(file: string, line: number, max: number): LimitError {
+  return new LimitError(
+    "maxRecordBytes",
+    `${file}:${line}: a record is longer than ${
+      formatBytes(max)
+    }, the limit per record (${LIMIT_ENV.maxRecordBytes}); ` +
+      `the file is damaged or not a roster export`,
+  );
+}
+
+/** Raised by the feeder when one physical line passes the record limit, on the parser's line `line`. */
+class LineTooLong extends Error {
+  constructor(readonly line: number) {
+    super("line too long");
+  }
+}
+
+/**
+ * Feeds `input` into `parser` by hand rather than with `pipe()`: an error
+ * thrown while the parser takes a chunk (or by the input) then destroys the
+ * parser, and so reaches the reader's `try`, instead of escaping as an
+ * uncaught exception. Also stops a line longer than `max` bytes (a record of
+ * a million empty fields is short by csv-parse's count but not in memory).
+ */
+async function feed(input: Readable, parser: Transform, max: number): Promise<void> {
+  let sinceBreak = 0;
+  try {
+    for await (const chunk of input as AsyncIterable<Uint8Array>) {
+      // Slices no longer than the limit: a line inside one cannot pass it unseen, and the parser has read up
+      // to the long line when the check below trips, so its line count names that line.
+      for (let at = 0; at < chunk.length; at += max) {
+        if (parser.destroyed) return;
+        const part = at === 0 && chunk.length <= max ? chunk : chunk.subarray(at, at + max);
+        const firstBreak = earliest(part.indexOf(10), part.indexOf(13));
+        if (firstBreak === -1) sinceBreak += part.length;
+        else {
+          if (sinceBreak + firstBreak > max) throw tooLong(parser);
+          sinceBreak = part.length - 1 - Math.max(part.lastIndexOf(10), part.lastIndexOf(13));
+        }
+        if (sinceBreak > max) throw tooLong(parser);
+        if (!parser.write(part)) await drained(parser);
+      }
+    }
+    if (!parser.destroyed) parser.end();
+  } catch (e) {
+    parser.destroy(e as Error);
+  }
+}
+
+/** The line the parser has reached (the long line) as a LineTooLong. */
+function tooLong(parser: Transform): LineTooLong {
+  return new LineTooLong((parser as unknown as { info: { lines: number } }).info.lines);
+}
+
+function earliest(a: number, b: number): number {
+  return a === -1 ? b : b === -1 ? a : Math.min(a, b);
+}
+
+function drained(stream: Transform): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.once("drain", done);
+    stream.once("close", done);
+  });
+}
+
 /**
  * Yields every non-empty record of a CSV stream, header included.
  *
  * @example
  * for await (const { line, fields } of csvRecords("users.csv", stream)) { … }
  */
-export async function* csvRecords(file: string, input: Readable): AsyncGenerator<CsvRecord> {
-  const parser = input.pipe(
-    parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }),
-  );
+export async function* csvRecords(file: string, input: Readable, options: CsvOptions = {}): AsyncGenerator<CsvRecord> {
+  const max = options.maxRecordBytes ?? resolveLimits().maxRecordBytes;
+  const parser = parse({
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    max_record_size: max,
+  });
   // csv-parse reports the line a record ends on, and counts a CRLF inside a
   // quoted field twice; correct both so messages name the record's first line.
   let overcount = 0;
   let previous = 0;
-  input.on("error", (e) => parser.destroy(e));
+  const feeding = feed(input, parser, max);
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       let inner = 0;
@@ -63,9 +149,22 @@ export async function* csvRecords(file: string, input: Readable): AsyncGenerator
     }
   } catch (e) {
     if (e instanceof SourceError) throw e;
+    // Where the parser stood (csv-parse counts a CRLF inside quotes twice): the line the record grew too long
+    // on, or where the parser failed.
     const err = e as { message: string; lines?: number; code?: string };
-    const where = err.lines ? `${file}:${err.lines}` : file;
+    const at = e instanceof LineTooLong
+      ? e.line
+      : err.code?.startsWith("CSV_") && err.lines
+      ? err.lines
+      : (parser as unknown as { info: { lines: number } }).info.lines;
+    const line = Math.max(1, at - overcount);
+    if (e instanceof LineTooLong || err.code === "CSV_MAX_RECORD_SIZE") throw recordTooLong(file, line, max);
+    const where = `${file}:${line}`;
     throw new SourceError(`${where}: not readable as CSV (${err.message})`, { cause: e });
+  } finally {
+    parser.destroy();
+    input.destroy();
+    await feeding;
   }
 }
 
@@ -73,9 +172,9 @@ export async function* csvRecords(file: string, input: Readable): AsyncGenerator
  * Yields the header and only the records whose raw text contains one of
  * `needles`, with their first line. Records are split by a quote-aware
  * scanner (a quote opens a quoted field only at a field's start, as
- * csv-parse's relax_quotes reads it); each kept record is then parsed by
- * csv-parse. For focused reads (a lookup) of large files: the rest of the
- * file is skipped without being parsed.
+ * csv-parse's relax_quotes reads it), chunk by chunk; each kept record is
+ * then parsed by csv-parse. For focused reads (a lookup) of large files: the
+ * rest of the file is skipped without being parsed, and never held whole.
  *
  * @example
  * for await (const r of csvRecordsContaining("enrollments.csv", stream, ["stu-000042"])) { … }
@@ -84,45 +183,66 @@ export async function* csvRecordsContaining(
   file: string,
   input: Readable,
   needles: readonly string[],
+  options: CsvOptions = {},
 ): AsyncGenerator<CsvRecord> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of input) chunks.push(chunk as Uint8Array);
-  let text = new TextDecoder().decode(concat(chunks));
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const max = options.maxRecordBytes ?? resolveLimits().maxRecordBytes;
+  const decoder = new TextDecoder();
+  let pending = "";
   let line = 1;
   let first = true;
-  for (const record of splitRecords(text)) {
-    const startLine = line;
-    line += lineBreaks(record.replace(/\r\n$|\n$|\r$/, "")) + (/[\r\n]$/.test(record) ? 1 : 0);
-    if (record.trim() === "") continue;
-    if (!first && !needles.some((n) => record.includes(n))) continue;
-    first = false;
-    let fields: string[][];
-    try {
-      fields = parseSync(record, {
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-      }) as string[][];
-    } catch (e) {
-      throw new SourceError(`${file}:${startLine}: not readable as CSV (${(e as Error).message})`, { cause: e });
+  let started = false;
+  function* take(records: string[]): Generator<CsvRecord> {
+    for (const record of records) {
+      const startLine = line;
+      if (record.length > max) throw recordTooLong(file, startLine, max);
+      line += lineBreaks(record.replace(/\r\n$|\n$|\r$/, "")) + (/[\r\n]$/.test(record) ? 1 : 0);
+      if (record.trim() === "") continue;
+      if (!first && !needles.some((n) => record.includes(n))) continue;
+      first = false;
+      let fields: string[][];
+      try {
+        fields = parseSync(record, {
+          relax_column_count: true,
+          relax_quotes: true,
+          skip_empty_lines: true,
+        }) as string[][];
+      } catch (e) {
+        throw new SourceError(`${file}:${startLine}: not readable as CSV (${(e as Error).message})`, { cause: e });
+      }
+      if (fields[0]) yield { line: startLine, fields: fields[0] };
     }
-    if (fields[0]) yield { line: startLine, fields: fields[0] };
+  }
+  try {
+    for await (const chunk of input as AsyncIterable<Uint8Array>) {
+      // In slices no longer than the limit, so a runaway record is stopped within twice the limit.
+      for (let at = 0; at < chunk.length; at += max) {
+        let text = pending + decoder.decode(chunk.subarray(at, at + max), { stream: true });
+        if (!started && text.length > 0) {
+          started = true;
+          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        }
+        const { records, rest } = splitRecords(text, false);
+        yield* take(records);
+        pending = rest;
+        if (pending.length > max) throw recordTooLong(file, line, max);
+      }
+    }
+    let text = pending + decoder.decode();
+    if (!started && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    yield* take(splitRecords(text, true).records);
+  } finally {
+    input.destroy();
   }
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
-/** Splits CSV text into raw records (each with its line ending), honouring quoted line breaks. */
-function* splitRecords(text: string): Generator<string> {
+/**
+ * Splits CSV text into raw records (each with its line ending), honouring
+ * quoted line breaks. Unless `final`, the text may stop mid-record: what
+ * follows the last complete record (one whose line ending is certain) is
+ * returned as `rest`, to be read again with the next chunk.
+ */
+function splitRecords(text: string, final: boolean): { records: string[]; rest: string } {
+  const records: string[] = [];
   let start = 0;
   let i = 0;
   const n = text.length;
@@ -152,13 +272,19 @@ function* splitRecords(text: string): Generator<string> {
         break;
       }
       if (c === 10 || c === 13) {
+        // A CR that ends the text may be the first half of a CRLF: wait for the next chunk.
+        if (c === 13 && i + 1 === n && !final) return { records, rest: text.slice(start) };
         i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
-        yield text.slice(start, i);
+        records.push(text.slice(start, i));
         start = i;
         break;
       }
       i++;
     }
   }
-  if (start < n) yield text.slice(start);
+  if (start < n && final) {
+    records.push(text.slice(start));
+    start = n;
+  }
+  return { records, rest: text.slice(start) };
 }

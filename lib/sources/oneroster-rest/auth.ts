@@ -5,8 +5,9 @@
  */
 import { encodeBase64 } from "../../encoding.ts";
 import type { ClientCredentials } from "../../credentials/env.ts";
-import type { Authenticator } from "../http/client.ts";
+import { type Authenticator, describeUrl, readBounded } from "../http/client.ts";
 import { SourceError } from "../errors.ts";
+import { registerSecret } from "../../credentials/redact.ts";
 
 /**
  * RFC 3986 percent-encoding, as OAuth 1.0a requires (`%20`, never `+`).
@@ -119,11 +120,14 @@ export function oauth2ClientCredentials(
 ): Authenticator & { tokenRequests: number } {
   let token: { value: string; expiresAt: number } | undefined;
   const doFetch = options.fetch ?? fetch;
+  const where = `POST ${describeUrl(options.tokenUrl)}`;
   const provider = {
     tokenRequests: 0,
     canRefresh: true,
     describe: () =>
-      `the client id and secret of credential "${credentials.name}" (OAuth 2 client credentials at ${options.tokenUrl})`,
+      `the client id and secret of credential "${credentials.name}" (OAuth 2 client credentials at ${
+        describeUrl(options.tokenUrl)
+      })`,
     async headers(_method: string, _url: URL, retry: boolean) {
       if (retry || !token || Date.now() >= token.expiresAt) token = await fetchToken();
       return { authorization: `Bearer ${token.value}` };
@@ -148,32 +152,50 @@ export function oauth2ClientCredentials(
       form.set("client_secret", credentials.clientSecret);
     }
     let response: Response;
+    let text: string;
+    const timeoutMs = options.timeoutMs ?? 30_000;
     try {
+      // No redirects: a 307 would resend the form, client secret included, wherever it pointed.
       response = await doFetch(options.tokenUrl, {
         method: "POST",
         headers,
         body: form.toString(),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: "manual",
       });
+      text = await readBounded(response, 1024 * 1024, where);
     } catch (e) {
-      throw new SourceError(`POST ${options.tokenUrl}: the token request failed (${(e as Error).message})`, {
-        cause: e,
-      });
-    }
-    const text = await response.text();
-    if (!response.ok) {
+      if (e instanceof SourceError) throw e;
+      const err = e as Error;
+      const timeout = err.name === "TimeoutError" || err.name === "AbortError";
       throw new SourceError(
-        `POST ${options.tokenUrl}: ${response.status}: the token was refused; check ${provider.describe()}`,
+        `${where}: the token request failed (${
+          timeout ? `no complete answer within ${timeoutMs / 1000} s` : err.message.split("\n")[0]
+        })`,
+        { cause: e },
       );
+    }
+    if (response.status >= 300 && response.status < 400) {
+      throw new SourceError(
+        `${where}: the token endpoint answered ${response.status} (a redirect); not followed, so the client secret ` +
+          "goes only to tokenUrl. Set tokenUrl in the settings to the final address",
+      );
+    }
+    if (!response.ok) {
+      throw new SourceError(`${where}: ${response.status}: the token was refused; check ${provider.describe()}`);
     }
     let body: { access_token?: string; expires_in?: number };
     try {
       body = JSON.parse(text);
     } catch {
-      throw new SourceError(`POST ${options.tokenUrl}: the token response is not JSON`);
+      throw new SourceError(`${where}: the token response is not JSON`);
     }
-    if (!body.access_token) throw new SourceError(`POST ${options.tokenUrl}: the token response has no access_token`);
-    const lifetime = (Number(body.expires_in) || 3600) * 1000;
+    if (!body.access_token || typeof body.access_token !== "string") {
+      throw new SourceError(`${where}: the token response has no access_token`);
+    }
+    registerSecret(body.access_token);
+    // A lifetime from 10 s to a day, whatever the server says.
+    const lifetime = Math.min(86_400, Math.max(10, Number(body.expires_in) || 3600)) * 1000;
     // Renew a minute early (or at half-life for short tokens) so a token never expires mid-request.
     return { value: body.access_token, expiresAt: Date.now() + Math.max(lifetime / 2, lifetime - 60_000) };
   }

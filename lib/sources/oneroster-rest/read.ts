@@ -22,7 +22,14 @@ import {
 import { type CredentialResolver, envResolver } from "../../credentials/mod.ts";
 import { SourceError } from "../errors.ts";
 import { IssueCollector } from "../issues.ts";
-import { type Authenticator, HttpClient, type HttpOptions } from "../http/client.ts";
+import {
+  type Authenticator,
+  DeadlineExceeded,
+  DEFAULT_MAX_BODY_BYTES,
+  describeUrl,
+  HttpClient,
+  type HttpOptions,
+} from "../http/client.ts";
 import {
   classRow,
   courseRow,
@@ -77,7 +84,65 @@ export interface RestReadOptions {
   resolver?: CredentialResolver;
   onProgress?: (progress: FetchProgress) => void;
   http?: HttpOptions;
+  /** Bounds of the read; unset ones come from the environment ({@link restLimits}), then the defaults. */
+  limits?: Partial<RestLimits>;
   asOf?: string;
+}
+
+/** How much a REST read may take: what a hostile or broken server can make us spend, at most. */
+export interface RestLimits {
+  /** One request, headers and body together (`CDT_HTTP_TIMEOUT_MS`, default 60 s). */
+  timeoutMs: number;
+  /** The whole read, every collection and retry (`CDT_REST_DEADLINE_MS`, default 30 min). */
+  deadlineMs: number;
+  /** One page's body (`CDT_REST_MAX_BODY_BYTES`, default 64 MiB). */
+  maxBodyBytes: number;
+  /** Records in one collection, announced or read (`CDT_REST_MAX_RECORDS`, default 50 000 000). */
+  maxRecords: number;
+  /** Pages of one collection (`CDT_REST_MAX_PAGES`, default 200 000). */
+  maxPages: number;
+}
+
+/** The defaults of {@link RestLimits}: room for a 1M-student district with a server that caps pages at 100. */
+export const REST_LIMITS: RestLimits = {
+  timeoutMs: 60_000,
+  deadlineMs: 30 * 60_000,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxRecords: 50_000_000,
+  maxPages: 200_000,
+};
+
+const LIMIT_VARIABLES: Record<keyof RestLimits, string> = {
+  timeoutMs: "CDT_HTTP_TIMEOUT_MS",
+  deadlineMs: "CDT_REST_DEADLINE_MS",
+  maxBodyBytes: "CDT_REST_MAX_BODY_BYTES",
+  maxRecords: "CDT_REST_MAX_RECORDS",
+  maxPages: "CDT_REST_MAX_PAGES",
+};
+
+/**
+ * The limits of a REST read: the given ones, else the environment's, else the defaults.
+ *
+ * @example
+ * restLimits({ CDT_REST_DEADLINE_MS: "600000" }).deadlineMs // 600000
+ */
+export function restLimits(
+  env: Record<string, string | undefined> = {},
+  given: Partial<RestLimits> = {},
+): RestLimits {
+  const out = { ...REST_LIMITS };
+  for (const key of Object.keys(LIMIT_VARIABLES) as Array<keyof RestLimits>) {
+    const name = LIMIT_VARIABLES[key];
+    const raw = env[name]?.trim();
+    if (given[key] !== undefined) out[key] = given[key]!;
+    else if (raw) {
+      if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+        throw new SourceError(`${name} must be a positive whole number, not ${JSON.stringify(raw.slice(0, 40))}`);
+      }
+      out[key] = Number(raw);
+    }
+  }
+  return out;
 }
 
 /** A REST roster and what fetching it cost. */
@@ -103,6 +168,7 @@ const COLLECTIONS: Array<{ name: EntityFile; optional: boolean }> = [
 export async function restAuthenticator(
   source: RestSource,
   resolver: CredentialResolver,
+  timeoutMs?: number,
 ): Promise<Authenticator & { tokenRequests?: number }> {
   const auth = source.auth ?? (source.version === "1.2" ? "oauth2" : "oauth1");
   if (auth === "bearer") return staticBearer(source.credentials, await resolver.bearerToken(source.credentials));
@@ -115,6 +181,7 @@ export async function restAuthenticator(
     tokenUrl: source.tokenUrl,
     clientAuth: source.clientAuth,
     scope: source.scope,
+    timeoutMs,
   });
 }
 
@@ -127,9 +194,22 @@ export async function restAuthenticator(
  *   { env: Deno.env.toObject() });
  */
 export async function readOneRosterRest(source: RestSource, options: RestReadOptions = {}): Promise<RestRoster> {
-  const auth = await restAuthenticator(source, options.resolver ?? envResolver(options.env ?? {}));
+  const limits = restLimits(options.env, {
+    ...options.limits,
+    ...(options.http?.timeoutMs !== undefined ? { timeoutMs: options.http.timeoutMs } : {}),
+    ...(options.http?.maxBodyBytes !== undefined ? { maxBodyBytes: options.http.maxBodyBytes } : {}),
+    ...(options.http?.deadlineMs !== undefined ? { deadlineMs: options.http.deadlineMs } : {}),
+  });
+  const auth = await restAuthenticator(
+    source,
+    options.resolver ?? envResolver(options.env ?? {}),
+    Math.min(limits.timeoutMs, 30_000),
+  );
   const client = new HttpClient(auth, {
     ...options.http,
+    timeoutMs: limits.timeoutMs,
+    maxBodyBytes: limits.maxBodyBytes,
+    deadlineMs: limits.deadlineMs,
     onRetry: (info) => {
       options.http?.onRetry?.(info);
       options.onProgress?.({
@@ -174,7 +254,8 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
     const sink = new RowSink(endpoint, schema, build, { issues, rejected }, "record");
     let index = 0;
     try {
-      for await (const page of fetchCollection(client, `${base}/${name}`, name, source, options.onProgress)) {
+      const pages = fetchCollection(client, `${base}/${name}`, name, source, options.onProgress, undefined, limits);
+      for await (const page of pages) {
         for (const record of page) {
           index++;
           if (!record || typeof record !== "object") continue;
@@ -215,12 +296,18 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
   };
 }
 
+/** Bounds of {@link fetchCollection}. */
+export type PageLimits = Pick<RestLimits, "maxRecords" | "maxPages">;
+
 /**
  * Yields the pages of a collection in order. With X-Total-Count known, pages
  * after the first are fetched a few at a time by offset (stepping by what
  * the server really returned, since servers cap `limit`); otherwise `Link:
  * rel="next"` or offsets are followed until an empty page. The count fetched
- * must equal X-Total-Count.
+ * must equal X-Total-Count. What the server says is bounded, never trusted:
+ * the announced count must be sane, pages and records are capped, a next
+ * link must stay on the collection's origin and never repeat, and the
+ * client's deadline ends the read with how far it got.
  */
 export async function* fetchCollection(
   client: HttpClient,
@@ -229,69 +316,150 @@ export async function* fetchCollection(
   source: Pick<RestSource, "pageSize" | "concurrency">,
   onProgress?: (p: FetchProgress) => void,
   filter?: string,
+  limits: PageLimits = REST_LIMITS,
 ): AsyncGenerator<unknown[]> {
   const limit = source.pageSize ?? 1000;
   const concurrency = Math.max(1, source.concurrency ?? 4);
   const endpoint = `GET /${name}`;
+  const origin = new URL(url).origin;
   const page = (offset: number) => withQuery(url, { limit: String(limit), offset: String(offset), filter });
   let rows = 0;
   let pages = 0;
+  let total: number | undefined;
   const report = (done: boolean, total?: number) => onProgress?.({ endpoint, pages, rows, total, done });
-
-  const first = await client.getJson(page(0));
-  const firstRecords = envelope(first.body, name, endpoint);
-  const total = totalCount(first.headers);
-  pages++;
-  rows += firstRecords.length;
-  report(false, total);
-  yield firstRecords;
-
-  if (total !== undefined) {
-    const step = firstRecords.length;
-    if (step === 0 && total > 0) throw incomplete(endpoint, 0, total);
-    const offsets: number[] = [];
-    for (let o = step; o < total; o += step) offsets.push(o);
-    const inFlight: Array<Promise<unknown[]>> = [];
-    let next = 0;
-    const launch = () => {
-      const offset = offsets[next++];
-      inFlight.push(client.getJson(page(offset)).then((r) => envelope(r.body, name, endpoint)));
-    };
-    while (next < offsets.length && inFlight.length < concurrency) launch();
-    while (inFlight.length) {
-      const records = await inFlight.shift()!;
-      if (next < offsets.length) launch();
-      if (records.length === 0 && rows < total) {
-        await Promise.allSettled(inFlight);
-        throw incomplete(endpoint, rows, total);
-      }
-      pages++;
-      rows += records.length;
-      report(false, total);
-      yield records;
-    }
-    if (rows !== total) throw incomplete(endpoint, rows, total);
-    report(true, total);
-    return;
-  }
-
-  // No total: follow Link rel="next", else offsets, until an empty or short page.
-  let link = nextLink(first.headers);
-  let offset = firstRecords.length;
-  let last = firstRecords.length;
-  while (last > 0 && (link || last >= limit)) {
-    const response = await client.getJson(link ? new URL(link, url) : page(offset));
-    const records = envelope(response.body, name, endpoint);
+  const count = (records: unknown[]) => {
     pages++;
     rows += records.length;
-    offset += records.length;
-    last = records.length;
-    link = nextLink(response.headers);
-    report(false);
-    if (records.length) yield records;
+    if (rows > limits.maxRecords) {
+      throw new SourceError(
+        `${endpoint}: more than ${limits.maxRecords} records (CDT_REST_MAX_RECORDS) after ${pages} pages; ` +
+          "refusing to read further. Raise CDT_REST_MAX_RECORDS if the district really is this large",
+      );
+    }
+    if (pages > limits.maxPages) {
+      throw new SourceError(
+        `${endpoint}: more than ${limits.maxPages} pages (CDT_REST_MAX_PAGES) with ${rows} records read; ` +
+          "refusing to read further. Raise pageSize or CDT_REST_MAX_PAGES",
+      );
+    }
+  };
+
+  try {
+    const first = await client.getJson(page(0));
+    const firstRecords = envelope(first.body, name, endpoint);
+    total = totalCount(first.headers, endpoint, limits);
+    count(firstRecords);
+    report(false, total);
+    yield firstRecords;
+
+    if (total !== undefined) {
+      const step = firstRecords.length;
+      if (step === 0 && total > 0) throw incomplete(endpoint, 0, total);
+      const needed = step === 0 ? 1 : Math.ceil(total / step);
+      if (needed > limits.maxPages) {
+        throw new SourceError(
+          `${endpoint}: X-Total-Count: ${total} at ${step} records a page would take ${needed} pages, more than ` +
+            `${limits.maxPages} (CDT_REST_MAX_PAGES); refusing to read. Raise pageSize or CDT_REST_MAX_PAGES`,
+        );
+      }
+      // Offsets are made as pages are launched, never all up front.
+      const inFlight: Array<Promise<unknown[]>> = [];
+      let nextOffset = step;
+      const launch = () => {
+        const offset = nextOffset;
+        nextOffset += step;
+        inFlight.push(client.getJson(page(offset)).then((r) => envelope(r.body, name, endpoint)));
+      };
+      try {
+        while (nextOffset < total && inFlight.length < concurrency) launch();
+        while (inFlight.length) {
+          const records = await inFlight.shift()!;
+          if (nextOffset < total) launch();
+          if (records.length === 0 && rows < total) throw incomplete(endpoint, rows, total);
+          count(records);
+          report(false, total);
+          yield records;
+        }
+      } finally {
+        // Requests still in flight when the loop ends early must not reject unobserved.
+        await Promise.allSettled(inFlight);
+      }
+      if (rows !== total) throw incomplete(endpoint, rows, total);
+      report(true, total);
+      return;
+    }
+
+    // No total: follow Link rel="next", else offsets, until an empty or short page.
+    let current = page(0);
+    let link = nextLink(first.headers);
+    let offset = firstRecords.length;
+    let last = firstRecords.length;
+    let lastFirstId = firstId(firstRecords);
+    const seen = new Set<string>([current.href]);
+    while (last > 0 && (link || last >= limit)) {
+      const target = link ? sameOriginLink(endpoint, link, current, origin) : page(offset);
+      if (seen.has(target.href)) {
+        throw new SourceError(
+          `${endpoint}: the server's next page ${describeUrl(target)} was already read after ${pages} pages; ` +
+            "refusing to loop. The server's paging is broken: report it to the vendor",
+        );
+      }
+      seen.add(target.href);
+      current = target;
+      const response = await client.getJson(target);
+      const records = envelope(response.body, name, endpoint);
+      const id = firstId(records);
+      if (!link && records.length && id !== undefined && id === lastFirstId) {
+        throw new SourceError(
+          `${endpoint}: the page at offset ${offset} starts with the same record as the one before ` +
+            `(sourcedId ${JSON.stringify(id.slice(0, 80))}): the server ignores offset; refusing to loop`,
+        );
+      }
+      lastFirstId = id;
+      count(records);
+      offset += records.length;
+      last = records.length;
+      link = nextLink(response.headers);
+      report(false);
+      if (records.length) yield records;
+    }
+    report(true, rows);
+  } catch (e) {
+    if (e instanceof DeadlineExceeded) {
+      throw new SourceError(
+        `${endpoint}: the read ran past its total deadline of ${minutes(e.deadlineMs)} (CDT_REST_DEADLINE_MS) ` +
+          `after ${pages} pages and ${rows}${total !== undefined ? ` of ${total}` : ""} records; ` +
+          `the last request was ${e.where}. Try again, or raise CDT_REST_DEADLINE_MS`,
+        { cause: e },
+      );
+    }
+    throw e;
   }
-  report(true, rows);
 }
+
+/** A next-page link, resolved, when it stays on the collection's origin; our credentials go nowhere else. */
+function sameOriginLink(endpoint: string, link: string, current: URL, origin: string): URL {
+  let next: URL;
+  try {
+    next = new URL(link, current);
+  } catch {
+    throw new SourceError(`${endpoint}: the server's Link rel="next" ${quoted(link)} is not a URL`);
+  }
+  if (next.origin !== origin) {
+    throw new SourceError(
+      `${endpoint}: the server's Link rel="next" points to ${describeUrl(next)}, another origin than ${origin}; ` +
+        "not followed, so the credentials stay with the configured server",
+    );
+  }
+  return next;
+}
+
+const firstId = (records: unknown[]): string | undefined => {
+  const r = records[0];
+  return r && typeof r === "object" && "sourcedId" in r ? String((r as { sourcedId: unknown }).sourcedId) : undefined;
+};
+const quoted = (s: string) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
+const minutes = (ms: number) => (ms >= 120_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`);
 
 function incomplete(endpoint: string, got: number, total: number): SourceError {
   return new SourceError(
@@ -312,9 +480,24 @@ function envelope(body: unknown, name: string, endpoint: string): unknown[] {
   throw new SourceError(`${endpoint}: the answer has no "${name}" array`);
 }
 
-function totalCount(headers: Headers): number | undefined {
-  const v = headers.get("x-total-count");
-  return v !== null && /^\d+$/.test(v.trim()) ? Number(v) : undefined;
+/** X-Total-Count when the server sent one: a whole number no larger than the limit, or an error naming it. */
+function totalCount(headers: Headers, endpoint: string, limits: PageLimits): number | undefined {
+  const v = headers.get("x-total-count")?.trim();
+  if (!v) return undefined;
+  if (!/^\d+$/.test(v)) {
+    throw new SourceError(
+      `${endpoint}: the server sent X-Total-Count: ${quoted(v)}, which is not a record count; refusing to page by it`,
+    );
+  }
+  const n = Number(v);
+  if (n > limits.maxRecords) {
+    throw new SourceError(
+      `${endpoint}: the server sent X-Total-Count: ${v.length > 30 ? `${v.slice(0, 30)}…` : v}, more than ` +
+        `${limits.maxRecords} records (CDT_REST_MAX_RECORDS); refusing to page by it. ` +
+        "Raise CDT_REST_MAX_RECORDS if the district really is this large",
+    );
+  }
+  return n;
 }
 
 function nextLink(headers: Headers): string | undefined {

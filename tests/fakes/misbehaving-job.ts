@@ -1,0 +1,50 @@
+/**
+ * Jobs that fail the ways a district's data made the server fail, for the
+ * tests of the job worker's isolation (server/jobs/runner.ts): the job's
+ * `customerId` names the misbehaviour. Loaded only inside a worker.
+ */
+import { Readable, Transform } from "node:stream";
+import type { Job, JobResult } from "../../server/jobs/protocol.ts";
+
+const never = new Promise<never>(() => {});
+
+/** Runs the misbehaviour `job.customerId` names; "healthy" answers. */
+export async function runJob(job: Job): Promise<JobResult> {
+  switch (job.customerId) {
+    case "healthy":
+      return { kind: "diagnose", report: { customer: "healthy" } as never, charts: ["<svg></svg>"] };
+    case "throw-in-pipe": {
+      // What csv-parse did with a 600 MB field: an error emitted inside a pipe, where no try can catch it.
+      const parser = new Transform({
+        transform(_chunk, _encoding, callback) {
+          callback(new RangeError("Cannot create a string longer than 0x1fffffe8 characters"));
+        },
+      });
+      Readable.from(["a,b\n"]).pipe(parser);
+      parser.resume();
+      return await never;
+    }
+    case "string-overflow":
+      setTimeout(() => {
+        let s = "x".repeat(2 ** 28);
+        s = s + s + s;
+        console.log(s.length);
+      }, 1);
+      return await never;
+    case "unhandled-rejection":
+      Promise.reject(new Error("a rejection nobody awaited"));
+      return await never;
+    case "exhaust-heap": {
+      // Inside a promise: where Deno raises the heap limit and stalls instead of ending the worker.
+      const kept: number[][] = [];
+      for (let i = 0;; i++) {
+        kept.push(new Array(100_000).fill(i));
+        if (i % 10 === 0) await new Promise((r) => setTimeout(r, 0));
+      }
+    }
+    case "spin":
+      await Promise.resolve();
+      for (;;) { /* a loop that never yields */ }
+  }
+  throw new Error(`no such misbehaviour: ${job.customerId}`);
+}
