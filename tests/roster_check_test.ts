@@ -420,3 +420,10 @@ Deno.test("docs/roster-check.md documents exactly the roster-check codes (deno t
   const doc = await Deno.readTextFile(new URL("../docs/roster-check.md", import.meta.url));
   assertEquals(doc, renderRosterCheckDoc());
 });
+
+Deno.test("roster-check: an empty required file is an error, so --fail-on error trips on it", async () => {
+  await withBundle({ "users.csv": "" }, async (dir) => {
+    const empty = (await check(dir)).filter((f) => f.code === "file.empty");
+    assertEquals(empty.map((f) => [f.entity.file, f.severity]), [["users.csv", "error"]]);
+  });
+});

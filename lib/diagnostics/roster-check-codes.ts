@@ -31,7 +31,10 @@ export const ROSTER_CHECK_CODES = {
   "manifest.file_undeclared": code("warning", ["file"], "a file in the export is not declared in manifest.csv"),
   "manifest.file_name_case": code("warning", ["file"], "a file name differs from the spec's only in letter case"),
   "manifest.not_at_root": code("warning", ["file"], "the zip holds its files in a folder instead of at its root"),
-  "file.empty": code("warning", ["file"], "a file has no header row"),
+  "file.empty": code("warning", ["file"], "a file has no header row (an error when the file is required)", [
+    "warning",
+    "error",
+  ]),
   "header.required_missing": code("error", ["file", "column"], "a required column is missing; the file cannot be read"),
   "header.column_order": code("warning", ["file"], "the columns are not in the spec's order"),
   "header.unknown_column": code("info", ["file", "column"], "a column that is not OneRoster's, metadata.* or ext_*"),

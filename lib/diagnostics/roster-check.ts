@@ -114,7 +114,12 @@ function fromIssues(issues: SourceIssue[]): Finding[] {
         add("manifest.not_at_root", { file: issue.file }, "Zip the files at the archive's root, without a folder.");
         break;
       case "empty_file":
-        add("file.empty", { file: issue.file }, "Write at least the header row, or declare the file absent.");
+        add(
+          "file.empty",
+          { file: issue.file },
+          "Write at least the header row, or declare the file absent.",
+          issue.severity === "error" ? "error" : "warning",
+        );
         break;
       case "required_column":
         add(
