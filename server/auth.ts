@@ -28,6 +28,8 @@ export interface Principal {
   /** undefined: every customer. */
   customers?: readonly string[];
   via: "token" | "session";
+  /** The SHA-256 of the token this principal came from (absent for company sign-in), to re-check it on every request. */
+  tokenHash?: string;
 }
 
 /**
@@ -48,6 +50,7 @@ export function newToken(): string {
 
 /** The tokens the server accepts. */
 export class TokenStore {
+  /** @param tokens the live list: {@link followTokenFile} replaces its content when the file changes. */
   constructor(readonly tokens: StoredToken[]) {}
 
   /**
@@ -57,12 +60,7 @@ export class TokenStore {
    * const store = await TokenStore.load("config/server-tokens.json");
    */
   static async load(path: string): Promise<TokenStore> {
-    try {
-      return new TokenStore(z.array(StoredToken).parse(JSON.parse(await Deno.readTextFile(path))));
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return new TokenStore([]);
-      throw new Error(`${path}: not a valid token file (${(e as Error).message})`);
-    }
+    return new TokenStore(await readTokenFile(path));
   }
 
   /**
@@ -87,6 +85,87 @@ export class TokenStore {
     if (!match || match.revoked) return undefined;
     return principalOf(match, "token");
   }
+
+  /**
+   * The principal a token grants today, by the hash a session remembered; undefined once it is revoked or gone.
+   *
+   * @example
+   * store.current(session.tokenHash!, "session")
+   */
+  current(sha256: string, via: Principal["via"]): Principal | undefined {
+    const match = this.tokens.find((t) => t.sha256 === sha256);
+    return match && !match.revoked ? principalOf(match, via) : undefined;
+  }
+}
+
+/** Reads a tokens file (a JSON array); a missing file is no tokens. */
+async function readTokenFile(path: string): Promise<StoredToken[]> {
+  try {
+    return z.array(StoredToken).parse(JSON.parse(await Deno.readTextFile(path)));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw new Error(`${path}: not a valid token file (${(e as Error).message})`);
+  }
+}
+
+/** Options of {@link followTokenFile}. */
+export interface FollowOptions {
+  /** How often the file's modification time, size and inode are compared; default 2000 ms. */
+  intervalMs?: number;
+  /** Tokens kept whatever the file holds (the one-time demo token). */
+  keep?: readonly StoredToken[];
+  /** Told of every reload: how many tokens are active, or why the file was refused. */
+  onReload?: (event: { active: number } | { error: string }) => void;
+}
+
+/**
+ * Keeps `store` equal to the tokens file while the server runs: a new token
+ * works, and a revoked one stops working, within one interval, without a
+ * restart. A file that cannot be read or parsed leaves no token but the kept
+ * ones (fail closed) until it is fixed.
+ *
+ * @example
+ * const follower = await followTokenFile(store, "config/server-tokens.json", { intervalMs: 2000 });
+ * // … later
+ * follower.stop();
+ */
+export async function followTokenFile(
+  store: TokenStore,
+  path: string,
+  options: FollowOptions = {},
+): Promise<{ stop(): void; check(): Promise<void> }> {
+  const signature = async () => {
+    try {
+      const s = await Deno.stat(path);
+      return `${s.mtime?.getTime()}:${s.size}:${s.ino}`;
+    } catch (e) {
+      return e instanceof Deno.errors.NotFound ? "missing" : `error:${(e as Error).message}`;
+    }
+  };
+  let seen = await signature();
+  let busy = false;
+  const check = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const now = await signature();
+      if (now === seen) return;
+      seen = now;
+      let loaded: StoredToken[] = [];
+      try {
+        loaded = await readTokenFile(path);
+      } catch (e) {
+        options.onReload?.({ error: (e as Error).message });
+      }
+      store.tokens.splice(0, store.tokens.length, ...loaded, ...(options.keep ?? []));
+      options.onReload?.({ active: store.tokens.filter((t) => !t.revoked).length });
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void check(), options.intervalMs ?? 2000);
+  Deno.unrefTimer(timer);
+  return { stop: () => clearInterval(timer), check };
 }
 
 /** The principal a stored token grants. */
@@ -98,6 +177,7 @@ export function principalOf(t: StoredToken, via: Principal["via"]): Principal {
     environments: t.allowed_environments ? byRole.filter((e) => t.allowed_environments!.includes(e)) : byRole,
     customers: t.customers,
     via,
+    tokenHash: t.sha256,
   };
 }
 
@@ -117,6 +197,12 @@ export class SessionStore {
   open(principal: Principal): string {
     const id = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
     const t = this.now();
+    // Sessions nobody comes back to are dropped here, so the map stays bounded by the live ones.
+    if (this.#sessions.size >= 1000) {
+      for (const [k, s] of this.#sessions) {
+        if (t - s.seen > this.policy.idleMs || t - s.created > this.policy.absoluteMs) this.#sessions.delete(k);
+      }
+    }
     this.#sessions.set(id, { principal: { ...principal, via: "session" }, created: t, seen: t });
     return id;
   }
@@ -136,6 +222,41 @@ export class SessionStore {
 
   close(id: string): void {
     this.#sessions.delete(id);
+  }
+}
+
+/**
+ * Failed attempts per client (sign-in by IP address): past `maxFailures` in a
+ * window, the client waits for the window's end, whatever it presents.
+ */
+export class FailureLimiter {
+  #windows = new Map<string, { start: number; count: number }>();
+
+  constructor(readonly maxFailures: number, readonly windowMs: number, readonly now: () => number = Date.now) {}
+
+  /**
+   * Seconds the client must wait before trying again, or 0.
+   *
+   * @example
+   * if (limiter.retryAfter(ip)) return tooMany();
+   */
+  retryAfter(key: string): number {
+    const w = this.#windows.get(key);
+    const t = this.now();
+    if (!w || t - w.start >= this.windowMs) return 0;
+    return w.count >= this.maxFailures ? Math.max(1, Math.ceil((w.start + this.windowMs - t) / 1000)) : 0;
+  }
+
+  /** Counts one failure. */
+  fail(key: string): void {
+    const t = this.now();
+    // Bounded: a flood of addresses cannot grow the map without end.
+    if (this.#windows.size > 10_000) {
+      for (const [k, w] of this.#windows) if (t - w.start >= this.windowMs) this.#windows.delete(k);
+    }
+    const w = this.#windows.get(key);
+    if (!w || t - w.start >= this.windowMs) this.#windows.set(key, { start: t, count: 1 });
+    else w.count++;
   }
 }
 

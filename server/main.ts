@@ -3,6 +3,8 @@ import { buildServer } from "./build.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
 import { parseCli } from "../lib/cli/args.ts";
+import { appLog } from "../lib/log.ts";
+import { installCrashGuards } from "./crash-guards.ts";
 
 const HELP = `Usage: deno task serve [--host HOST] [--port PORT]
 
@@ -24,7 +26,13 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port "${values.port}" is not a port`);
   }
-  const { app, pool, demoToken } = await buildServer(Deno.env.toObject());
+  // A request's failure stays that request's: whatever escapes is logged and the server goes on.
+  installCrashGuards((kind, message) => {
+    console.error(`${kind} (the server goes on): ${message}`);
+    appLog("error", kind, { error: message });
+  });
+  const { app, close, demoToken, warnings } = await buildServer(Deno.env.toObject());
+  for (const w of warnings) console.error(`warning: ${w}`);
   const server = Deno.serve({
     hostname: values.host ?? "127.0.0.1",
     port,
@@ -39,7 +47,7 @@ async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await server.finished;
-  await pool.close();
+  await close();
   return EXIT.ok;
 }
 

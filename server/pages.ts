@@ -182,3 +182,23 @@ export function personPage(result: LookupResult, principal: Principal): string {
     principal,
   );
 }
+
+/** A friendly error page: what happened, in words, and the request id to quote to an engineer. */
+export function errorPage(
+  status: number,
+  message: string,
+  code: string,
+  requestId: string,
+  principal?: Principal,
+): string {
+  return layout(
+    status >= 500 ? "Something went wrong" : "That did not work",
+    html`
+      <p class="error">${message}</p>
+      <p
+        class="muted">Error <code>${code}</code> (HTTP ${status}). Quote request id <code>${requestId}</code> when you ask for help.</p>
+      <p><a href="/">Back to the customers</a></p>
+    `,
+    principal,
+  );
+}

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { startFakeIdp } from "./fakes/oidc-idp.ts";
 import { createApp, type OidcOptions } from "../server/app.ts";
 import { TokenStore } from "../server/auth.ts";
+import { oidcFromEnv } from "../server/build.ts";
 import { PlatformPool } from "../lib/platform/pool.ts";
 import { CredentialResolver } from "../lib/credentials/resolver.ts";
 import { DEFAULT_SETTINGS_DIR } from "../lib/settings/load.ts";
@@ -38,9 +39,19 @@ async function signInThroughIdp(app: ReturnType<typeof createApp>) {
   return { login, cookie };
 }
 
-async function withOidcApp(email: string, fn: (app: ReturnType<typeof createApp>) => Promise<void>) {
-  const idp = await startFakeIdp({ clientId: "cdt-server", clientSecret: "idp-client-secret-1", email });
+async function withOidcApp(
+  email: string,
+  fn: (app: ReturnType<typeof createApp>) => Promise<void>,
+  extra: { emailVerified?: boolean | null; requireVerifiedEmail?: boolean } = {},
+) {
+  const idp = await startFakeIdp({
+    clientId: "cdt-server",
+    clientSecret: "idp-client-secret-1",
+    email,
+    emailVerified: extra.emailVerified,
+  });
   const oidc: OidcOptions = {
+    requireVerifiedEmail: extra.requireVerifiedEmail,
     issuer: idp.issuer,
     clientId: "cdt-server",
     clientSecret: "idp-client-secret-1",
@@ -107,4 +118,35 @@ Deno.test({
       assert(!login.headers.getSetCookie().some((c) => c.startsWith("cdt_session=")));
     });
   },
+});
+
+Deno.test({
+  name: "OIDC: an id token whose email is not verified (false or absent) is refused, unless configured off",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    for (const emailVerified of [false, null]) {
+      await withOidcApp("ana@bookmarked.example", async (app) => {
+        const { login } = await signInThroughIdp(app);
+        assertEquals(login.status, 403, `email_verified ${emailVerified}`);
+        assertMatch(await login.text(), /has not verified ana@bookmarked\.example/);
+        assert(!login.headers.getSetCookie().some((c) => c.startsWith("cdt_session=")));
+      }, { emailVerified });
+    }
+    await withOidcApp("ana@bookmarked.example", async (app) => {
+      const { login } = await signInThroughIdp(app);
+      assertEquals([login.status, login.headers.get("location")], [303, "/"]);
+    }, { emailVerified: false, requireVerifiedEmail: false });
+  },
+});
+
+Deno.test("OIDC: email_verified is required unless CDT_OIDC_ALLOW_UNVERIFIED_EMAIL=1", () => {
+  const env = {
+    OIDC_ISSUER: "http://127.0.0.1:1",
+    OIDC_CLIENT_ID: "c",
+    OIDC_CLIENT_SECRET: "client-secret-x",
+    OIDC_AUTH_SECRET: "x".repeat(32),
+  };
+  assertEquals(oidcFromEnv(env)?.requireVerifiedEmail, true);
+  assertEquals(oidcFromEnv({ ...env, CDT_OIDC_ALLOW_UNVERIFIED_EMAIL: "1" })?.requireVerifiedEmail, false);
 });

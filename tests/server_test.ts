@@ -147,9 +147,14 @@ Deno.test({
   ...dbTest,
   fn: () =>
     withServer(async ({ app, clock }) => {
-      const bad = await app.request("/signin", { method: "POST", body: new URLSearchParams({ token: "cdt_wrong" }) });
+      const form = (token: string) => ({
+        method: "POST",
+        headers: { origin: "http://localhost" },
+        body: new URLSearchParams({ token }),
+      });
+      const bad = await app.request("/signin", form("cdt_wrong"));
       assertEquals(bad.status, 401);
-      const r = await app.request("/signin", { method: "POST", body: new URLSearchParams({ token: TOKENS.engineer }) });
+      const r = await app.request("/signin", form(TOKENS.engineer));
       assertEquals(r.status, 303);
       const cookie = r.headers.get("set-cookie")!;
       assertMatch(cookie, /^cdt_session=[0-9a-f]{64}; Max-Age=28800; Path=\/; HttpOnly; Secure; SameSite=Strict$/);

@@ -4,10 +4,12 @@
  * `LINCOLN_USD_CLASSLINK_CLIENT_ID` and `LINCOLN_USD_CLASSLINK_CLIENT_SECRET`
  * (or `…_TOKEN` for a static bearer token). Secrets never reach a message.
  */
+import type { ErrorCode } from "../errors.ts";
 
 /** A credential that cannot be resolved: shells exit 2. */
 export class CredentialError extends Error {
   override name = "CredentialError";
+  readonly code: ErrorCode = "credentials.missing";
 }
 
 /** An OAuth client id and secret. */

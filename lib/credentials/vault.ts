@@ -6,10 +6,12 @@
 import { basename, dirname, join } from "node:path";
 import * as age from "age-encryption";
 import { z } from "zod";
+import type { ErrorCode } from "../errors.ts";
 
 /** A vault that cannot be read or written: shells exit 2. */
 export class VaultError extends Error {
   override name = "VaultError";
+  readonly code: ErrorCode = "credentials.unavailable";
 }
 
 /** The decrypted content: secrets by name, each a set of fields. */

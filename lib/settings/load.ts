@@ -5,10 +5,17 @@
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CustomerId, KNOWN_KEYS, Settings } from "./schema.ts";
+import type { ErrorCode } from "../errors.ts";
 
 /** A settings problem: bad file, bad field, unknown customer. Shells exit 2. */
 export class SettingsError extends Error {
   override name = "SettingsError";
+  /** `customer.unknown` when no settings file names the customer, else `settings.invalid`. */
+  readonly code: ErrorCode;
+  constructor(message: string, options?: ErrorOptions & { code?: "settings.invalid" | "customer.unknown" }) {
+    super(message, options);
+    this.code = options?.code ?? "settings.invalid";
+  }
 }
 
 /** Settings as loaded: the validated fields, where they came from, and warnings. */
@@ -65,6 +72,7 @@ export async function loadSettings(dir: string, customerId: string): Promise<Loa
           (known.length
             ? `; known customers: ${known.join(", ")}`
             : `; the settings directory ${dir} has no customers`),
+        { code: "customer.unknown" },
       );
     }
     throw new SettingsError(`${file}: cannot be read (${(e as Error).message})`);

@@ -1,0 +1,48 @@
+/**
+ * What the server sends a job worker and what comes back: plain, structured-
+ * clonable data (a worker shares nothing with the server but these messages).
+ */
+import type { Report, ToolName } from "../../lib/diagnostics/findings.ts";
+import type { ErrorCode } from "../../lib/errors.ts";
+import type { Resolved } from "../../lib/credentials/resolver.ts";
+import type { Environment } from "../../lib/platform/connect.ts";
+import type { LookupQuery, LookupResult } from "../../lib/lookup.ts";
+
+/** Where the worker reads the platform: a URL resolved by the server (secrets and all) and a label for messages. */
+export interface PlatformTarget {
+  environment: Environment;
+  url: string;
+  /** The server as messages show it, never with a password. */
+  server: string;
+  statementTimeoutMs?: number;
+}
+
+interface JobBase {
+  customerId: string;
+  settingsDir: string;
+  platform: PlatformTarget;
+  /** Credentials the source names, resolved by the server. */
+  credentials: Record<string, Resolved>;
+}
+
+/** A diagnosis or a lookup. */
+export type Job =
+  | JobBase & { kind: "diagnose"; tools: readonly ToolName[] }
+  | JobBase & { kind: "lookup"; query: LookupQuery };
+
+/** A diagnosis's report and its charts (SVG markup). */
+export interface DiagnoseResult {
+  kind: "diagnose";
+  report: Report;
+  charts: string[];
+}
+
+/** What a job answers. */
+export type JobResult = DiagnoseResult | { kind: "lookup"; result: LookupResult };
+
+/** Worker → server. */
+export type WorkerMessage =
+  | { type: "done"; result: JobResult }
+  | { type: "failed"; code: ErrorCode; message: string }
+  /** The heap reached its budget (Deno raises the limit and stalls the job instead of ending it). */
+  | { type: "memory" };

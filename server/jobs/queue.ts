@@ -1,0 +1,56 @@
+/**
+ * A bounded queue for the server's heavy work: `concurrency` jobs run, up to
+ * `queue` wait, and any more are refused at once (`server.busy`, 503 with
+ * Retry-After) instead of piling up in memory.
+ */
+import { CodedError } from "../../lib/errors.ts";
+
+/** Runs at most `concurrency` jobs at once with at most `queue` waiting. */
+export class JobQueue {
+  #running = 0;
+  #waiting: Array<() => void> = [];
+  /** Mean seconds of recent jobs, for Retry-After. */
+  #meanSeconds = 5;
+
+  constructor(readonly limits: { concurrency: number; queue: number }) {}
+
+  /** Jobs running and waiting now. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.#running, waiting: this.#waiting.length };
+  }
+
+  /**
+   * Runs `fn` when a slot is free; throws `server.busy` when the queue is full.
+   *
+   * @example
+   * const report = await queue.run(() => runInWorker(job, limits));
+   */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.limits.concurrency) {
+      if (this.#waiting.length >= this.limits.queue) {
+        const retryAfter = Math.min(
+          300,
+          Math.max(1, Math.ceil(this.#meanSeconds * (this.#waiting.length + 1) / this.limits.concurrency)),
+        );
+        throw new CodedError(
+          "server.busy",
+          `${this.#running} diagnoses are running and ${this.#waiting.length} waiting; try again in ${retryAfter} s`,
+          { retryAfter },
+        );
+      }
+      // The slot is handed over by the job that ends (see finally), so #running stays as it is.
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.#meanSeconds = 0.8 * this.#meanSeconds + 0.2 * (performance.now() - t0) / 1000;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/** Inside a job worker: one diagnosis or lookup over its own platform connection. */
+import { diagnoseCustomer } from "../../lib/diagnose.ts";
+import { lookupPerson } from "../../lib/lookup.ts";
+import { connectUrl } from "../../lib/platform/connect.ts";
+import { CredentialResolver, type Resolved } from "../../lib/credentials/resolver.ts";
+import { registerDatabaseUrl, registerSecret } from "../../lib/credentials/redact.ts";
+import { findingsByCodeChart, rosterSyncsChart, studentsPerCampusChart } from "../../lib/charts.ts";
+import type { Job, JobResult } from "./protocol.ts";
+
+/** The credentials the server resolved, and nothing else: a worker never reads a vault or AWS itself. */
+class ResolvedCredentials extends CredentialResolver {
+  constructor(readonly resolved: Record<string, Resolved>) {
+    super({ env: {} });
+  }
+  override find(name: string): Promise<Resolved | undefined> {
+    return Promise.resolve(this.resolved[name]);
+  }
+}
+
+/**
+ * Runs a job and returns its plain result.
+ *
+ * @example
+ * const { report } = await runJob({ kind: "diagnose", … }) as DiagnoseResult;
+ */
+export async function runJob(job: Job): Promise<JobResult> {
+  // This isolate has its own registry of secrets: fill it before anything can print one.
+  registerDatabaseUrl(job.platform.url);
+  const resolver = new ResolvedCredentials(job.credentials);
+  for (const { fields } of Object.values(job.credentials)) {
+    for (const [k, v] of Object.entries(fields)) if (/secret|password|token|key|url/i.test(k)) registerSecret(v);
+  }
+  const conn = connectUrl(job.platform.url, {
+    environment: job.platform.environment,
+    applicationName: "cdt server",
+    statementTimeoutMs: job.platform.statementTimeoutMs,
+    max: 1,
+  });
+  const connection = { ...conn, server: job.platform.server };
+  try {
+    if (job.kind === "lookup") {
+      const result = await lookupPerson({
+        customerId: job.customerId,
+        settingsDir: job.settingsDir,
+        environment: job.platform.environment,
+        query: job.query,
+        connection,
+        auditor: null,
+      });
+      return { kind: "lookup", result };
+    }
+    const d = await diagnoseCustomer({
+      customerId: job.customerId,
+      settingsDir: job.settingsDir,
+      environment: job.platform.environment,
+      tools: job.tools,
+      connection,
+      resolver,
+      auditor: null,
+    });
+    const charts = [findingsByCodeChart(d.report)];
+    if (d.platform) charts.push(studentsPerCampusChart(d.roster, d.platform), rosterSyncsChart(d.platform));
+    return { kind: "diagnose", report: d.report, charts: charts.map((c) => c.value) };
+  } finally {
+    await conn.close();
+  }
+}

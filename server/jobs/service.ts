@@ -1,0 +1,107 @@
+/**
+ * Diagnoses and lookups as the routes ask for them: a diagnosis reused for a
+ * minute (concurrent requests share one run), each run a job in its own
+ * worker, through the bounded queue. The server resolves where the platform is
+ * and the source's credentials; the worker only reads.
+ */
+import type { ToolName } from "../../lib/diagnostics/findings.ts";
+import type { LookupQuery, LookupResult } from "../../lib/lookup.ts";
+import type { Environment } from "../../lib/platform/connect.ts";
+import type { PlatformPool } from "../../lib/platform/pool.ts";
+import type { CredentialResolver, Resolved } from "../../lib/credentials/resolver.ts";
+import type { Settings } from "../../lib/settings/schema.ts";
+import { redactUrl } from "../../lib/platform/connect.ts";
+import type { DiagnoseResult, Job, PlatformTarget } from "./protocol.ts";
+import { JobQueue } from "./queue.ts";
+import { type JobLimits, runInWorker } from "./runner.ts";
+
+/** What the service needs. */
+export interface JobServiceOptions {
+  settingsDir: string;
+  pool: PlatformPool;
+  resolver: CredentialResolver;
+  cacheSeconds: number;
+  queue: JobQueue;
+  limits: JobLimits;
+  statementTimeoutMs?: number;
+}
+
+/** Runs the server's diagnoses and lookups. */
+export class JobService {
+  #cache = new Map<string, { expires: number; value: Promise<DiagnoseResult> }>();
+
+  constructor(readonly options: JobServiceOptions) {}
+
+  /**
+   * A diagnosis, reused for `cacheSeconds` unless `fresh`; concurrent requests share one run.
+   *
+   * @example
+   * const { report, charts } = await jobs.diagnose(settings, "staging", DEFAULT_TOOLS, false);
+   */
+  diagnose(settings: Settings, env: Environment, tools: readonly ToolName[], fresh: boolean): Promise<DiagnoseResult> {
+    const key = `${settings.customer_id}\u0000${env}\u0000${tools.join(",")}`;
+    const hit = this.#cache.get(key);
+    if (hit && !fresh && hit.expires > Date.now()) return hit.value;
+    const value = this.#run(settings, env, { kind: "diagnose", tools }) as Promise<DiagnoseResult>;
+    value.catch(() => {
+      if (this.#cache.get(key)?.value === value) this.#cache.delete(key);
+    });
+    this.#cache.set(key, { expires: Date.now() + this.options.cacheSeconds * 1000, value });
+    return value;
+  }
+
+  /**
+   * One person or class, never cached.
+   *
+   * @example
+   * const result = await jobs.lookup(settings, "staging", { kind: "student", key: "stu-1" });
+   */
+  async lookup(settings: Settings, env: Environment, query: LookupQuery): Promise<LookupResult> {
+    const r = await this.#run(settings, env, { kind: "lookup", query });
+    return (r as { result: LookupResult }).result;
+  }
+
+  #run(
+    settings: Settings,
+    env: Environment,
+    what: { kind: "diagnose"; tools: readonly ToolName[] } | { kind: "lookup"; query: LookupQuery },
+  ) {
+    return this.options.queue.run(async () => {
+      const job = {
+        ...what,
+        customerId: settings.customer_id,
+        settingsDir: this.options.settingsDir,
+        platform: await this.#platform(env),
+        credentials: await this.#credentials(settings),
+      } as Job;
+      return runInWorker(job, this.options.limits);
+    });
+  }
+
+  /** Where a worker reads `env`: the embedded demo's loopback socket, or the URL the resolver finds. */
+  async #platform(env: Environment): Promise<PlatformTarget> {
+    const statementTimeoutMs = this.options.statementTimeoutMs;
+    if (env !== "embedded") {
+      const { url } = await this.options.resolver.databaseUrl(env);
+      return { environment: env, url, server: redactUrl(url), statementTimeoutMs };
+    }
+    // The demo database lives in this process (PGlite behind a socket on 127.0.0.1): workers connect to it.
+    const conn = await this.options.pool.get("embedded");
+    const o = conn.sql.options;
+    const auth = `${encodeURIComponent(o.user)}${o.pass ? `:${encodeURIComponent(String(o.pass))}` : ""}`;
+    return {
+      environment: env,
+      url: `postgres://${auth}@${o.host[0]}:${o.port[0]}/${encodeURIComponent(o.database)}`,
+      server: conn.server,
+      statementTimeoutMs,
+    };
+  }
+
+  /** The credentials the settings' source names, resolved here so the worker needs no vault or AWS access. */
+  async #credentials(settings: Settings): Promise<Record<string, Resolved>> {
+    const name = (settings.source as { credentials?: string }).credentials;
+    if (!name) return {};
+    const found = await this.options.resolver.find(name);
+    return found ? { [name]: found } : {};
+  }
+}
