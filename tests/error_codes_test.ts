@@ -47,3 +47,18 @@ Deno.test("a shell prints coded errors as they are and anything else as an inter
   assertEquals(formatError(new SourceError("users.csv:3: bad")), "error: users.csv:3: bad");
   assertMatch(formatError(new TypeError("boom")), /^internal error: boom \(set CDT_DEBUG=1/);
 });
+
+Deno.test("a shell's error line shows a district's escape sequence as text, line by line", async () => {
+  const { formatError } = await import("../lib/cli/errors.ts");
+  const { SourceError } = await import("../lib/sources/errors.ts");
+  const line = formatError(new SourceError('users.csv:3: column "role" has "\x1b]0;pwned\x07\x1b[2J"'));
+  assertEquals(line, 'error: users.csv:3: column "role" has "\\x1b]0;pwned\\x07\\x1b[2J"');
+});
+
+Deno.test("a read limit is limit.exceeded: exit 1 on the CLI, never an internal error", async () => {
+  const { LimitError } = await import("../lib/sources/limits.ts");
+  const { exitCodeFor, formatError } = await import("../lib/cli/errors.ts");
+  const e = new LimitError("maxRecordBytes", "users.csv:2: a record is longer than 1 MiB");
+  assertEquals([e.code, exitCodeFor(e)], ["limit.exceeded", 1]);
+  assertEquals(formatError(e), "error: users.csv:2: a record is longer than 1 MiB");
+});

@@ -1,6 +1,7 @@
 /** How the command-line shells report errors and choose exit codes. */
 import { ERROR_CODES, type ErrorCode, errorCode } from "../errors.ts";
 import { redact } from "../credentials/redact.ts";
+import { printableLines } from "../text.ts";
 
 /** A bad command line. Shells exit 2. */
 export class UsageError extends Error {
@@ -30,7 +31,10 @@ export function exitCodeFor(error: unknown): number {
  */
 export function formatError(error: unknown, debug = false): string {
   const e = error instanceof Error ? error : new Error(String(error));
-  // Secrets never reach a terminal, whatever an error carries.
-  if (errorCode(error) !== "internal") return redact(`error: ${e.message}`);
-  return redact(`internal error: ${e.message}${debug && e.stack ? `\n${e.stack}` : " (set CDT_DEBUG=1 for details)"}`);
+  // Secrets never reach a terminal, whatever an error carries; nor does a district's escape sequence that a
+  // message quotes (each line made printable, so a message's own lines stay lines).
+  const text = errorCode(error) !== "internal"
+    ? `error: ${e.message}`
+    : `internal error: ${e.message}${debug && e.stack ? `\n${e.stack}` : " (set CDT_DEBUG=1 for details)"}`;
+  return printableLines(redact(text).split("\n")).join("\n");
 }

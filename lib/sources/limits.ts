@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { SettingsError } from "../settings/load.ts";
 import { SourceError } from "./errors.ts";
+import type { ErrorCode } from "../errors.ts";
 
 /** The bounds one read of an export runs under. */
 export const ReadLimits = z.object({
@@ -56,6 +57,7 @@ export const LIMIT_ENV: Readonly<Record<keyof ReadLimits, string>> = Object.free
 /** A read stopped by one of the {@link ReadLimits}: a SourceError that names the limit it hit. */
 export class LimitError extends SourceError {
   override name = "LimitError";
+  override readonly code: ErrorCode = "limit.exceeded";
   /**
    * @param limit the limit that was exceeded
    * @param message what, where, the limit and how to raise it
