@@ -10,8 +10,6 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import { parse } from "csv-parse";
 import postgres from "postgres";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
@@ -21,6 +19,7 @@ import type { Sql } from "../lib/platform/connect.ts";
 import { lookupPerson } from "../lib/lookup.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { checkRoster } from "../lib/diagnostics/roster-check.ts";
+import { copyFloor, csvFloor } from "./floor.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -186,44 +185,6 @@ try {
 } finally {
   await server.unsafe(`drop database if exists ${dbName} with (force)`);
   await server.end();
-}
-
-/** Parses every CSV of the export with csv-parse, as records, nothing else. */
-async function csvFloor(dir: string): Promise<number> {
-  const t0 = performance.now();
-  for await (const entry of Deno.readDir(dir)) {
-    const file = await Deno.open(join(dir, entry.name));
-    const parser = Readable.fromWeb(file.readable as import("node:stream/web").ReadableStream).pipe(
-      parse({ bom: true }),
-    );
-    let n = 0;
-    for await (const _ of parser) n++;
-  }
-  return performance.now() - t0;
-}
-
-/** `COPY (select …) TO STDOUT` of each table the diagnosis reads, via psql, output discarded. */
-async function copyFloor(url: string): Promise<number> {
-  const tables = [
-    "campuses",
-    "students",
-    "teachers",
-    "parents",
-    "parent_students",
-    "classes",
-    "enrollments",
-    "roster_syncs",
-  ];
-  const t0 = performance.now();
-  for (const table of tables) {
-    const out = await new Deno.Command("psql", {
-      args: [url, "-q", "-c", `copy ${table} to stdout`],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!out.success) throw new Error(`psql copy ${table}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return performance.now() - t0;
 }
 
 /** Runs the real CLI under /usr/bin/time -v. */

@@ -15,6 +15,7 @@ import type { Roster } from "./roster.ts";
 import type { PlatformSnapshot } from "./platform/snapshot.ts";
 import { type Auditor, createAuditor, recordCounts } from "./audit.ts";
 import { createResolver, type CredentialResolver } from "./credentials/mod.ts";
+import { openDiagnoseWorkspace, type WorkspaceOutcome, type WorkspaceUse } from "./workspace/use.ts";
 
 /** Progress of a diagnosis, for a terminal or a log. */
 export type DiagnoseProgress =
@@ -46,6 +47,8 @@ export interface DiagnoseOptions {
   resolver?: CredentialResolver;
   /** An open platform connection to use (and leave open), e.g. a server's pool; default: open one for this call. */
   connection?: PlatformConnection;
+  /** Keep the parsed roster, the platform snapshot and the report in this customer's workspace; `cached` compares with the stored snapshot. */
+  workspace?: WorkspaceUse;
 }
 
 /** A diagnosis, the settings warnings met on the way, and what it read (for charts). */
@@ -55,6 +58,8 @@ export interface Diagnosis {
   roster: Roster;
   /** Absent when only source tools ran. */
   platform?: PlatformSnapshot;
+  /** What the workspace did (roster reused or built, platform stored or cached); absent without one. */
+  workspace?: WorkspaceOutcome;
 }
 
 /**
@@ -79,16 +84,20 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
     : loaded!.settings.source;
   const auditor = options.auditor === undefined ? await createAuditor(options.env ?? {}) : options.auditor;
   const resolver = options.resolver ?? await createResolver(options.env ?? {});
+  // Opened only for a comparison with the platform (below); roster-check alone reads the export as it is.
+  let ws: Awaited<ReturnType<typeof openDiagnoseWorkspace>> | undefined = undefined;
   const readRoster = async (): Promise<Roster> => {
     if (loaded && !options.sourcePath) await requireEmbeddedExport(loaded);
-    const roster = await readSource(source, {
-      resolvePath: options.sourcePath || !loaded ? undefined : (p) => resolveSettingsPath(loaded, p),
-      onProgress: progress && ((p) => progress({ stage: "source", ...p })),
-      onFetch: progress && ((p) => progress({ stage: "fetch", ...p })),
-      tolerateMissing: tools.includes("roster-check"),
-      env: options.env,
-      resolver,
-    });
+    const read = () =>
+      readSource(source, {
+        resolvePath: options.sourcePath || !loaded ? undefined : (p) => resolveSettingsPath(loaded, p),
+        onProgress: progress && ((p) => progress({ stage: "source", ...p })),
+        onFetch: progress && ((p) => progress({ stage: "fetch", ...p })),
+        tolerateMissing: tools.includes("roster-check"),
+        env: options.env,
+        resolver,
+      });
+    const roster = ws ? await ws.roster(read) : await read();
     if (options.snapshotDir) await writeOneRosterCsv(options.snapshotDir, roster);
     return roster;
   };
@@ -109,19 +118,28 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
   }
 
   const environment = options.environment ?? loaded!.settings.oneshelf_environment;
-  const conn = options.connection ??
-    await openPlatform(environment, { env: options.env, resolver, applicationName: "cdt diagnose" });
+  ws = options.workspace && loaded
+    ? await openDiagnoseWorkspace(options.workspace, loaded, source, options.sourcePath, tools.includes("roster-check"))
+    : undefined;
+  let conn: PlatformConnection | undefined;
   try {
+    // --cached: the stored snapshot stands in for the platform, which is not opened at all.
+    const cached = ws?.use.cached ? await ws.cachedPlatform(environment, options.now ?? new Date()) : undefined;
+    conn = cached ? undefined : options.connection ??
+      await openPlatform(environment, { env: options.env, resolver, applicationName: "cdt diagnose" });
+    const readAt = new Date();
     // The source is parsed here while the database server produces rows.
     // allSettled: a failed side must not leave the other running unobserved.
     const [rosterResult, platformResult] = await Promise.allSettled([
       readRoster(),
-      readSnapshot(conn, customer, {
+      cached ? cached.snapshot : readSnapshot(conn!, customer, {
         onProgress: progress && ((p) => progress({ stage: "platform", ...p })),
       }),
     ]);
     if (rosterResult.status === "rejected") throw rosterResult.reason;
-    if (platformResult.status === "rejected") throw explainDatabaseError(platformResult.reason, conn);
+    if (platformResult.status === "rejected") {
+      throw conn ? explainDatabaseError(platformResult.reason, conn) : platformResult.reason;
+    }
     const report = runDiagnostics({
       customer,
       environment,
@@ -131,14 +149,23 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
       now: options.now,
       onTool,
     });
+    if (cached) report.warnings.unshift(cached.notice);
+    await ws?.finish(report, cached ? undefined : { snapshot: platformResult.value, environment, readAt });
     await auditor?.write({
       customer,
       environment,
-      operation: `diagnose ${tools.join(",")}`,
+      operation: `diagnose ${tools.join(",")}${cached ? " (cached platform)" : ""}`,
       records: recordCounts(rosterResult.value, platformResult.value, report.findings.length),
     });
-    return { report, settingsWarnings, roster: rosterResult.value, platform: platformResult.value };
+    return {
+      report,
+      settingsWarnings,
+      roster: rosterResult.value,
+      platform: platformResult.value,
+      workspace: ws?.outcome,
+    };
   } finally {
-    if (!options.connection) await conn.close();
+    ws?.close();
+    if (conn && !options.connection) await conn.close();
   }
 }

@@ -18,6 +18,7 @@ import { openPlatform } from "./platform/open.ts";
 import { type PlatformFocus, readFocusedSnapshot } from "./platform/focus.ts";
 import { loadSettings, requireEmbeddedExport, resolveSettingsPath, SettingsError } from "./settings/load.ts";
 import { readOneRosterCsv } from "./sources/oneroster-csv/read.ts";
+import { type LookupWorkspace, openLookupWorkspace } from "./workspace/use.ts";
 
 /** Who to look up. */
 export const LookupQuery = z.discriminatedUnion("kind", [
@@ -44,6 +45,8 @@ export interface LookupResult {
   findings: Finding[];
   /** Milliseconds spent reading each side. */
   timings: { sourceMs: number; platformMs: number };
+  /** Where the roster side came from: the export, or the workspace (with when it was read, and why not when it could not be used). */
+  rosterFrom?: { kind: "export" | "workspace"; readAt?: string; note?: string };
 }
 
 /** Options of {@link lookupPerson}. */
@@ -58,6 +61,8 @@ export interface LookupOptions {
   auditor?: Auditor | null;
   /** An open platform connection to use (and leave open); default: open one for this call. */
   connection?: PlatformConnection;
+  /** Answer the roster side from this workspace folder when it holds the customer's current export; `refresh` rebuilds it first. */
+  workspace?: { dir: string; refresh?: boolean };
 }
 
 /**
@@ -69,46 +74,56 @@ export interface LookupOptions {
  */
 export async function lookupPerson(options: LookupOptions): Promise<LookupResult> {
   const loaded = await loadSettings(options.settingsDir, options.customerId);
+  const ws = await openLookupWorkspace(options, loaded);
+  try {
+    return await lookupIn(options, loaded, ws);
+  } finally {
+    ws.close();
+  }
+}
+
+async function lookupIn(
+  options: LookupOptions,
+  loaded: Awaited<ReturnType<typeof loadSettings>>,
+  ws: LookupWorkspace,
+): Promise<LookupResult> {
   const environment = options.environment ?? loaded.settings.oneshelf_environment;
   const source = loaded.settings.source;
-  if (!options.sourcePath && source.kind !== "oneroster-csv") {
+  if (!ws.source && !options.sourcePath && source.kind !== "oneroster-csv") {
     throw new SettingsError(
       `lookup reads OneRoster CSV exports; ${loaded.settings.customer_id}'s source is ${source.kind}. ` +
         `Save a snapshot first (deno task diagnose --customer ${loaded.settings.customer_id} --snapshot DIR) and pass --source DIR`,
     );
   }
-  if (!options.sourcePath) await requireEmbeddedExport(loaded);
-  const path = options.sourcePath ?? resolveSettingsPath(loaded, (source as { path: string }).path);
+  let side = ws.source;
+  if (!side) {
+    if (!options.sourcePath) await requireEmbeddedExport(loaded);
+    side = csvLookupSource(options.sourcePath ?? resolveSettingsPath(loaded, (source as { path: string }).path));
+  }
   const { query } = options;
   const key = query.key.trim();
 
-  // 1. The source: one scan of users.csv into a light family graph; the person and their family from it.
+  // 1. The source: the person and their family (from one scan of users.csv, or the workspace's tables).
   let t0 = performance.now();
-  const graph = await scanUsers(path);
   const userIds = new Set<string>();
   const classIds = new Set<string>();
   if (query.kind === "class") {
-    const slice = await readOneRosterCsv(path, {
-      only: ["classes", "enrollments"],
-      keep: {
-        enrollments: (get) => get("classSourcedId").trim() === key,
-        classes: (get) => get("sourcedId").trim() === key || get("classCode").trim() === key,
-      },
-    });
-    for (const c of slice.classes) classIds.add(c.sourcedId);
-    for (const e of slice.enrollments) userIds.add(e.userSourcedId);
+    const members = await side.classMembers(key);
+    for (const c of members.classIds) classIds.add(c);
+    for (const u of members.userIds) userIds.add(u);
   }
-  const targets = new Set(graph.users.filter((u) => isTarget(query, key, u) || userIds.has(u.id)).map((u) => u.id));
-  const numbers = new Set(graph.users.filter((u) => targets.has(u.id) && u.identifier).map((u) => u.identifier));
+  const targetUsers = await side.targets(query, key, userIds);
+  const targets = new Set(targetUsers.map((u) => u.id));
+  const numbers = new Set(targetUsers.filter((u) => u.identifier).map((u) => u.identifier));
   // A class lookup is about the class: its members' families are not read.
   const family = query.kind === "class"
     ? new Set(targets)
-    : graph.close(targets, query.kind === "parent" ? [key.toLowerCase()] : []);
+    : await side.close(targets, query.kind === "parent" ? [key.toLowerCase()] : []);
   let sourceMs = performance.now() - t0;
 
   // 2. The platform: the same people by id, number, email or name, with their twins, classes and accounts.
   t0 = performance.now();
-  const familyUsers = graph.users.filter((u) => family.has(u.id));
+  const familyUsers = await side.usersById(family);
   const focus: PlatformFocus = query.kind === "class" ? { classSourceIds: [...classIds, key], classCodes: [key] } : {
     studentSourceIds: familyUsers.map((u) => u.id),
     studentNumbers: [...numbers],
@@ -147,32 +162,10 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
   }
   const wanted = query.kind === "class"
     ? named
-    : graph.close(named, platform.parents.map((p) => normalizeEmail(p.email)));
+    : await side.close(named, platform.parents.map((p) => normalizeEmail(p.email)));
   const targetClasses = new Set(classIds);
   for (const c of platform.classes) if (c.sourceId) classIds.add(c.sourceId);
-  const roster = await readOneRosterCsv(path, {
-    keep: {
-      users: (get) => wanted.has(get("sourcedId").trim()),
-      enrollments: (get) => {
-        const cls = get("classSourcedId").trim();
-        if (query.kind === "class") return targetClasses.has(cls) || cls === key;
-        if (!people.has(get("userSourcedId").trim())) return false;
-        classIds.add(cls);
-        return true;
-      },
-      classes: (get) => classIds.has(get("sourcedId").trim()) || get("sourcedId").trim() === key,
-      courses: () => false,
-      academicSessions: () => false,
-    },
-    // Skip, unparsed, every record that cannot name what is wanted; `keep` decides exactly.
-    contains: {
-      ...(wanted.size <= 1000 ? { users: [...wanted] } : {}),
-      enrollments: query.kind === "class" ? [key, ...targetClasses] : [...people],
-      get classes() {
-        return [key, ...classIds];
-      },
-    },
-  });
+  const roster = await side.slice({ query, key, wanted, people, classIds, targetClasses });
   sourceMs += performance.now() - t0;
 
   // 4. The findings that name this person, their family's accounts or their classes.
@@ -202,17 +195,97 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
     concern: [...concern],
     findings,
     timings: { sourceMs: Math.round(sourceMs), platformMs: Math.round(platformMs) },
+    rosterFrom: ws.source ? { kind: "workspace", readAt: ws.readAt } : { kind: "export", note: ws.note },
   };
 }
 
 /** The few columns of a user row a lookup needs to find a person and their family. */
-interface LightUser {
+export interface LightUser {
   id: string;
   role: string;
   agents: string[];
   email: string;
   identifier: string;
   name: string;
+}
+
+/** What {@link LookupSource.slice} reads: the rows of everyone the slice names. */
+export interface SliceInput {
+  query: LookupQuery;
+  key: string;
+  wanted: ReadonlySet<string>;
+  people: ReadonlySet<string>;
+  /** The classes to read; the classes of `people`'s enrollments are added to it. */
+  classIds: Set<string>;
+  targetClasses: ReadonlySet<string>;
+}
+
+/** Where a lookup reads the roster side: the export itself, or a workspace. */
+export interface LookupSource {
+  from: "export" | "workspace";
+  /** Classes whose sourcedId or class code is `key`, and the users enrolled in class `key`. */
+  classMembers(key: string): Promise<{ classIds: string[]; userIds: string[] }>;
+  /** The users the query names, and the users in `also`. */
+  targets(query: LookupQuery, key: string, also: ReadonlySet<string>): Promise<LightUser[]>;
+  usersById(ids: ReadonlySet<string>): Promise<LightUser[]>;
+  /** Adds everyone linked to `ids` (guardians, their students, guardians sharing their emails) until nothing new appears. */
+  close(ids: Iterable<string>, emails: Iterable<string>): Promise<Set<string>>;
+  slice(input: SliceInput): Promise<Roster>;
+}
+
+/** The lookup source of a OneRoster CSV export: one scan of users.csv, then only the records that can name the slice. */
+function csvLookupSource(path: string): LookupSource {
+  let scanned: Promise<UserGraph> | undefined;
+  const graph = () => scanned ??= scanUsers(path);
+  return {
+    from: "export",
+    async classMembers(key) {
+      const slice = await readOneRosterCsv(path, {
+        only: ["classes", "enrollments"],
+        keep: {
+          enrollments: (get) => get("classSourcedId").trim() === key,
+          classes: (get) => get("sourcedId").trim() === key || get("classCode").trim() === key,
+        },
+      });
+      return {
+        classIds: slice.classes.map((c) => c.sourcedId),
+        userIds: slice.enrollments.map((e) => e.userSourcedId),
+      };
+    },
+    async targets(query, key, also) {
+      return (await graph()).users.filter((u) => isTarget(query, key, u) || also.has(u.id));
+    },
+    async usersById(ids) {
+      return (await graph()).users.filter((u) => ids.has(u.id));
+    },
+    async close(ids, emails) {
+      return (await graph()).close(ids, emails);
+    },
+    slice: ({ query, key, wanted, people, classIds, targetClasses }) =>
+      readOneRosterCsv(path, {
+        keep: {
+          users: (get) => wanted.has(get("sourcedId").trim()),
+          enrollments: (get) => {
+            const cls = get("classSourcedId").trim();
+            if (query.kind === "class") return targetClasses.has(cls) || cls === key;
+            if (!people.has(get("userSourcedId").trim())) return false;
+            classIds.add(cls);
+            return true;
+          },
+          classes: (get) => classIds.has(get("sourcedId").trim()) || get("sourcedId").trim() === key,
+          courses: () => false,
+          academicSessions: () => false,
+        },
+        // Skip, unparsed, every record that cannot name what is wanted; `keep` decides exactly.
+        contains: {
+          ...(wanted.size <= 1000 ? { users: [...wanted] } : {}),
+          enrollments: query.kind === "class" ? [key, ...targetClasses] : [...people],
+          get classes() {
+            return [key, ...classIds];
+          },
+        },
+      }),
+  };
 }
 
 /** Every user row, lightly, with reverse indexes for closing a family in memory. */

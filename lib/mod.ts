@@ -28,6 +28,10 @@ export type { Finding, Report } from "./diagnostics/findings.ts";
 export { renderReport } from "./report/mod.ts";
 export { renderFixScript, statementsFor } from "./report/fix-script.ts";
 export { lookupPerson } from "./lookup.ts";
+export { openWorkspace, workspaceFile } from "./workspace/store.ts";
+export type { StoredReport, Workspace } from "./workspace/store.ts";
+export { buildWorkspace, workspaceStatus } from "./workspace/build.ts";
+export { DEFAULT_WORKSPACE_DIR, workspaceDir } from "./workspace/use.ts";
 export { renderLookup } from "./report/lookup.ts";
 export {
   enrollmentGapsChart,

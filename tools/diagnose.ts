@@ -18,6 +18,7 @@ import { runMain } from "../lib/cli/main.ts";
 import { redact } from "../lib/credentials/redact.ts";
 import { envFlag, parseCli } from "../lib/cli/args.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
+import { describeOutcome, workspaceFromFlags } from "../lib/workspace/use.ts";
 import { printable } from "../lib/text.ts";
 import { CompareFileError, type CompareWith, historyOfDiagnosis, readEarlierReport } from "../lib/history/run.ts";
 
@@ -61,6 +62,14 @@ Options:
   --no-history         do not record this run (every run is recorded: in the
                        state database CDT_STATE_DATABASE_URL, else in
                        CDT_HISTORY_DIR, default history/)
+  --workspace DIR      keep the parsed roster, the platform snapshot and the report
+                       in DIR/<customer>.duckdb, and reuse the roster while the
+                       export is unchanged (default: CDT_WORKSPACE_DIR, else
+                       workspace/ when it exists)
+  --refresh            read the export again even when it is unchanged
+  --cached             do not read the platform: compare with the workspace's
+                       last snapshot (the report leads with its age)
+  --no-workspace       read everything afresh and keep nothing
   --fix-script FILE    also write a reviewable SQL script for the findings with
                        a mechanical fix (relink a parent, soft-delete stale
                        enrollments, move a student's campus); it ends in
@@ -95,6 +104,10 @@ async function main(args: string[]): Promise<number> {
     "dry-run": { type: "boolean" },
     compare: { type: "string" },
     "no-history": { type: "boolean" },
+    workspace: { type: "string" },
+    "no-workspace": { type: "boolean" },
+    refresh: { type: "boolean" },
+    cached: { type: "boolean" },
     person: { type: "string" },
   }, HELP);
   if (!parsed) return EXIT.ok;
@@ -162,7 +175,9 @@ async function main(args: string[]): Promise<number> {
     snapshotDir: values.snapshot,
     resolver,
     auditor: await createAuditor(env, values.ticket ? { purpose: `hubspot-ticket:${values.ticket}` } : {}),
+    workspace: await workspaceFromFlags(values, env),
   });
+  if (diagnosis.workspace) stderr(`${describeOutcome(diagnosis.workspace)}\n`);
   if (values.snapshot) {
     stderr(`saved the roster as read to ${values.snapshot} (re-run offline with --source ${values.snapshot})\n`);
   }

@@ -9,6 +9,7 @@ import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
 import { envFlag, parseCli } from "../lib/cli/args.ts";
 import { safeJson } from "../lib/text.ts";
+import { workspaceFromFlags } from "../lib/workspace/use.ts";
 
 const HELP =
   `Usage: deno task lookup --customer ID (--student KEY | --parent EMAIL | --teacher KEY | --class KEY) [options]
@@ -24,6 +25,11 @@ the findings that concern them. Reads only what that person needs.
   --customer ID        customer_id of the settings file (required)
   --env ENV            embedded | staging | production (default: the settings')
   --source PATH        a OneRoster CSV export instead of the settings' one
+  --workspace DIR      answer the roster side from DIR/<customer>.duckdb while it
+                       holds the current export (default: CDT_WORKSPACE_DIR, else
+                       workspace/ when it exists); the platform is always read
+  --refresh            read the export into the workspace first
+  --no-workspace       read the export itself
   --settings-dir DIR   where the settings files are
   --format FORMAT      table | json (default: table)
   -h, --help           show this help
@@ -43,6 +49,9 @@ async function main(args: string[]): Promise<number> {
     class: { type: "string" },
     env: { type: "string" },
     source: { type: "string" },
+    workspace: { type: "string" },
+    "no-workspace": { type: "boolean" },
+    refresh: { type: "boolean" },
     "settings-dir": { type: "string" },
     format: { type: "string" },
   }, HELP);
@@ -66,7 +75,11 @@ async function main(args: string[]): Promise<number> {
     environment,
     sourcePath: values.source,
     env,
+    workspace: await workspaceFromFlags(values, env),
   });
+  const from = result.rosterFrom;
+  const note = from?.kind === "workspace" ? `roster from the workspace (read ${from.readAt})` : from?.note;
+  if (note) Deno.stderr.writeSync(encoder.encode(`${from?.kind === "workspace" ? "" : "note: "}${note}\n`));
   const text = format === "json" ? safeJson(result, 2) + "\n" : renderLookup(result);
   await Deno.stdout.write(encoder.encode(text));
   return EXIT.ok;

@@ -1,0 +1,134 @@
+/**
+ * The one place DuckDB is loaded. It is a native module, so it is imported
+ * lazily: a tool that never opens a workspace (or runs without the permission
+ * to load native code) never pays for it or fails on it.
+ */
+import { CodedError } from "../errors.ts";
+
+type DuckDBModule = typeof import("@duckdb/node-api");
+/** An open DuckDB connection (the library's own type). */
+export type DuckDBConnection = Awaited<ReturnType<DuckDBModule["DuckDBConnection"]["create"]>>;
+/** A value a query parameter may hold; a list of strings binds as `VARCHAR[]`. */
+export type SqlParam = string | number | boolean | null | bigint | readonly string[];
+
+let loaded: Promise<DuckDBModule> | undefined;
+
+/** Loads @duckdb/node-api once per process. */
+export function duckdb(): Promise<DuckDBModule> {
+  loaded ??= import("@duckdb/node-api").catch((e) => {
+    loaded = undefined;
+    throw new CodedError(
+      "internal",
+      `the workspace needs DuckDB, which could not be loaded (${(e as Error).message}); ` +
+        "run with --allow-ffi, or without --workspace",
+    );
+  });
+  return loaded;
+}
+
+/** An open database file with one connection. */
+export interface Database {
+  readonly path: string;
+  readonly readOnly: boolean;
+  readonly connection: DuckDBConnection;
+  /** Runs statements; values bind to `$1`, `$2`… */
+  run(sql: string, params?: SqlParam[]): Promise<void>;
+  /** Runs a query and returns its rows as plain objects (BIGINTs that fit become numbers). */
+  all(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]>;
+  /** Runs a query and returns its rows as arrays of JavaScript values (BIGINTs stay bigint). */
+  rows(sql: string, params?: SqlParam[]): Promise<unknown[][]>;
+  close(): void;
+}
+
+/** DuckDB refuses a second writer (or a writer beside readers) with this message. */
+const LOCKED = /lock|Conflicting/i;
+
+/**
+ * Opens (creating when writable) a DuckDB file, waiting up to `waitMs` while
+ * another process holds it.
+ *
+ * @example
+ * const db = await openDatabase("workspace/demo-isd.duckdb", { readOnly: true });
+ * const rows = await db.all("select count(*) as n from users");
+ */
+export async function openDatabase(
+  path: string,
+  options: { readOnly?: boolean; waitMs?: number; memoryLimit?: string } = {},
+): Promise<Database> {
+  const { DuckDBInstance } = await duckdb();
+  const config: Record<string, string> = {
+    // DuckDB's memory is native, outside V8's heap: bound it so a workspace never doubles the process.
+    memory_limit: options.memoryLimit ?? "512MB",
+    threads: "2",
+  };
+  if (options.readOnly) config.access_mode = "READ_ONLY";
+  const deadline = Date.now() + (options.waitMs ?? 10_000);
+  for (;;) {
+    try {
+      const instance = await DuckDBInstance.create(path, config);
+      const connection = await instance.connect();
+      return wrap(path, !!options.readOnly, instance, connection, await duckdb());
+    } catch (e) {
+      const message = (e as Error).message;
+      if (!LOCKED.test(message) || Date.now() > deadline) {
+        throw new CodedError(
+          LOCKED.test(message) ? "server.busy" : "internal",
+          LOCKED.test(message)
+            ? `${path} is in use by another process (a diagnosis or build of the same customer); try again when it ends`
+            : `${path}: ${message}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function wrap(
+  path: string,
+  readOnly: boolean,
+  instance: { closeSync(): void },
+  connection: DuckDBConnection,
+  lib: DuckDBModule,
+): Database {
+  let closed = false;
+  const listType = lib.LIST(lib.VARCHAR);
+  // Lists bind as VARCHAR[] (DuckDB cannot infer an empty list's type); other values by their own type.
+  const bind = (params: SqlParam[] = []) => ({
+    values: params.map((p) => Array.isArray(p) ? lib.listValue([...p]) : p) as never,
+    types: params.map((p) => Array.isArray(p) ? listType : undefined) as never,
+  });
+  const read = (sql: string, params?: SqlParam[]) => {
+    const { values, types } = bind(params);
+    return connection.runAndReadAll(sql, values, types);
+  };
+  return {
+    path,
+    readOnly,
+    connection,
+    async run(sql, params) {
+      const { values, types } = bind(params);
+      await connection.run(sql, values, types);
+    },
+    async rows(sql, params) {
+      return (await read(sql, params)).getRowsJS();
+    },
+    async all(sql, params) {
+      const reader = await read(sql, params);
+      return reader.getRowObjectsJS().map((row) => {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(row)) {
+          out[k] = typeof v === "bigint" && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+            ? Number(v)
+            : v;
+        }
+        return out;
+      });
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}

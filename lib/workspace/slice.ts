@@ -1,0 +1,138 @@
+/**
+ * The roster side of a lookup, answered from a workspace: a few indexed-size
+ * queries (the person, their family walked through `user_agents` and shared
+ * emails, their enrollments and classes) instead of a scan of the export.
+ */
+import type { LightUser, LookupQuery, LookupSource, SliceInput } from "../lookup.ts";
+import type { Roster } from "../roster.ts";
+import { foldForSearch } from "../normalize.ts";
+import type { RosterState, Workspace } from "./store.ts";
+import { CLASSES, ENROLLMENTS, ISSUES, ORGS, readRows, REJECTED, USERS } from "./tables.ts";
+
+const LIGHT = `"sourced_id", "role", "agent_sourced_ids", "email_norm", "identifier", "name_fold"`;
+/** Guardians and other adults share logins by email; students and teachers do not (the lookup's family rule). */
+const SHARES_EMAIL = `"role" not in ('student', 'teacher')`;
+const IN = (column: string, param: number) => `${column} in (select unnest($${param}))`;
+
+function light(row: unknown[]): LightUser {
+  const [id, role, agents, email, identifier, name] = row as string[];
+  return { id, role, agents: agents === "[]" ? [] : JSON.parse(agents), email, identifier, name };
+}
+
+/**
+ * A lookup source over a workspace's stored roster.
+ *
+ * @example
+ * const source = workspaceLookupSource(ws, (await ws.rosterState())!);
+ */
+export function workspaceLookupSource(ws: Workspace, state: RosterState): LookupSource {
+  const db = ws.db;
+  const users = async (where: string, params: Parameters<typeof db.rows>[1]) =>
+    (await db.rows(`select ${LIGHT} from users where ${where} order by seq`, params)).map(light);
+  const fast = (table: string) => !state.slow.includes(table);
+  return {
+    from: "workspace",
+    async classMembers(key) {
+      const classes = await db.rows(`select "sourced_id" from classes where "sourced_id" = $1 or "class_code" = $1`, [
+        key,
+      ]);
+      const members = await db.rows(`select "user_sourced_id" from enrollments where "class_sourced_id" = $1`, [key]);
+      return { classIds: classes.map((r) => String(r[0])), userIds: members.map((r) => String(r[0])) };
+    },
+    async targets(query: LookupQuery, key: string, also) {
+      // The CSV lookup's isTarget, in SQL: the same columns, normalised the same way when the roster was stored.
+      const lower = key.toLowerCase();
+      const ids = [...also];
+      switch (query.kind) {
+        case "student":
+          return await users(
+            `("role" = 'student' and ("sourced_id" = $1 or "identifier" = $1 or contains("name_fold", $2))) or ${
+              IN(`"sourced_id"`, 3)
+            }`,
+            [key, foldForSearch(key), ids],
+          );
+        case "parent":
+          return await users(`("email_norm" = $1 and ${SHARES_EMAIL}) or ${IN(`"sourced_id"`, 2)}`, [lower, ids]);
+        case "teacher":
+          return await users(
+            `("role" = 'teacher' and ("sourced_id" = $1 or "email_norm" = $2)) or ${IN(`"sourced_id"`, 3)}`,
+            [key, lower, ids],
+          );
+        case "class":
+          return await users(IN(`"sourced_id"`, 1), [ids]);
+      }
+    },
+    async usersById(ids) {
+      return ids.size ? await users(IN(`"sourced_id"`, 1), [[...ids]]) : [];
+    },
+    async close(ids, emails) {
+      // The family walk of the CSV lookup (guardians, their students, guardians sharing an email), one round of queries per step.
+      const out = new Set<string>();
+      const seenEmails = new Set<string>();
+      let queue = [...ids];
+      let pendingEmails: string[] = [];
+      const visitEmail = (email: string) => {
+        if (!email || seenEmails.has(email)) return;
+        seenEmails.add(email);
+        pendingEmails.push(email);
+      };
+      for (const e of emails) visitEmail(e);
+      while (queue.length || pendingEmails.length) {
+        if (pendingEmails.length) {
+          const sharing = await db.rows(
+            `select "sourced_id" from users where ${IN(`"email_norm"`, 1)} and ${SHARES_EMAIL}`,
+            [pendingEmails],
+          );
+          pendingEmails = [];
+          for (const [id] of sharing) queue.push(String(id));
+        }
+        const fresh = [...new Set(queue)].filter((id) => !out.has(id));
+        queue = [];
+        if (!fresh.length) continue;
+        for (const id of fresh) out.add(id);
+        for (const u of await users(IN(`"sourced_id"`, 1), [fresh])) {
+          queue.push(...u.agents);
+          if (u.role !== "student" && u.role !== "teacher") visitEmail(u.email);
+        }
+        const listing = await db.rows(
+          `select "user_sourced_id" from user_agents where ${IN(`"agent_sourced_id"`, 1)}`,
+          [fresh],
+        );
+        for (const [id] of listing) queue.push(String(id));
+      }
+      return out;
+    },
+    async slice(input: SliceInput): Promise<Roster> {
+      const { query, key, wanted, people, classIds, targetClasses } = input;
+      const enrollments = query.kind === "class"
+        ? await readRows(db, ENROLLMENTS, {
+          where: IN(`"class_sourced_id"`, 1),
+          params: [[key, ...targetClasses]],
+          fast: fast("enrollments"),
+        })
+        : await readRows(db, ENROLLMENTS, {
+          where: IN(`"user_sourced_id"`, 1),
+          params: [[...people]],
+          fast: fast("enrollments"),
+        });
+      if (query.kind !== "class") { for (const e of enrollments) classIds.add(e.classSourcedId); }
+      return {
+        source: state.source,
+        fileModes: state.fileModes as Roster["fileModes"],
+        orgs: await readRows(db, ORGS, { fast: fast("orgs") }),
+        users: await readRows(db, USERS, { where: IN(`"sourced_id"`, 1), params: [[...wanted]], fast: fast("users") }),
+        classes: await readRows(db, CLASSES, {
+          where: IN(`"sourced_id"`, 1),
+          params: [[key, ...classIds]],
+          fast: fast("classes"),
+        }),
+        enrollments,
+        courses: [],
+        academicSessions: [],
+        // The whole export's reader issues and rejected rows, as the full diagnosis has them.
+        issues: await readRows(db, ISSUES, { fast: fast("issues") }),
+        rejected: await readRows(db, REJECTED, { fast: fast("rejected") }),
+      };
+    },
+  };
+}
