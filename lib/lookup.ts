@@ -74,6 +74,9 @@ export interface LookupOptions {
  */
 export async function lookupPerson(options: LookupOptions): Promise<LookupResult> {
   const loaded = await loadSettings(options.settingsDir, options.customerId);
+  // The auditor first: a lookup that cannot be audited fails before it reads anything.
+  const auditor = options.auditor === undefined ? await createAuditor(options.env ?? {}) : options.auditor;
+  options = { ...options, auditor };
   const ws = await openLookupWorkspace(options, loaded);
   try {
     return await lookupIn(options, loaded, ws);
@@ -177,7 +180,7 @@ async function lookupIn(
     }
   }
   findings.sort(compareFindings);
-  const auditor = options.auditor === undefined ? await createAuditor(options.env ?? {}) : options.auditor;
+  const auditor = options.auditor!;
   await auditor?.write({
     customer: loaded.settings.customer_id,
     environment,

@@ -232,3 +232,31 @@ Deno.test("diagnose --tool roster-check --source needs no customer and no databa
   assertEquals(noSource.code, 2);
   assertMatch(noSource.stderr, /--customer is required \(unless --tool roster-check runs alone on --source\)/);
 });
+
+Deno.test({
+  name: "lookup: a miss says nobody matches and exits 3; --format md --out writes a ticket-ready file",
+  ...dbTest,
+  fn: () =>
+    withPlantedCustomer({}, async ({ settingsDir, env, planted }) => {
+      const LOOKUP = new URL("../tools/lookup.ts", import.meta.url).pathname;
+      const base = ["--customer", "lincoln-usd", "--settings-dir", settingsDir, "--no-workspace"];
+      const miss = await run(LOOKUP, [...base, "--parent", "nobody@nowhere.example"], env);
+      assertEquals(miss.code, 3, miss.stderr);
+      assertMatch(miss.stderr, /nobody matches parent "nobody@nowhere\.example" in lincoln-usd's roster or platform/);
+      assertEquals(/agree about them/.test(miss.stdout), false);
+      const parent = planted.find((p) => p.code === "parent_link.mismatch")!;
+      await withTempDir(async (dir) => {
+        const out = join(dir, "lookup.md");
+        const hit = await run(LOOKUP, [...base, "--parent", String(parent.entity.email), "--out", out], env);
+        assertEquals(hit.code, 0, hit.stderr);
+        assertEquals(hit.stdout, "");
+        const md = await Deno.readTextFile(out);
+        assertMatch(md, /^# Lookup parent /);
+        assertMatch(md, /\n## FINDINGS \\\(\d+\\\)\n/);
+        assertMatch(md, /parent\\_link\.mismatch/);
+        const missing = await run(LOOKUP, [...base, "--parent", "x@y.z", "--out", join(dir, "no", "such.md")], env);
+        assertEquals(missing.code, 2);
+        assertMatch(missing.stderr, /--out .*such\.md: the directory .* does not exist/);
+      });
+    }),
+});

@@ -9,6 +9,7 @@ import { AVAILABLE_TOOLS, DEFAULT_TOOLS, sourceOnly } from "../lib/diagnostics/r
 import { renderReport, ReportFormat, wantsColor } from "../lib/report/mod.ts";
 import { renderFixScript } from "../lib/report/fix-script.ts";
 import { reportAbout } from "../lib/report/person.ts";
+import { count, num } from "../lib/report/words.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { createAuditor } from "../lib/audit.ts";
 import { promptSecret } from "../lib/cli/prompt.ts";
@@ -18,6 +19,7 @@ import { runMain } from "../lib/cli/main.ts";
 import { redact } from "../lib/credentials/redact.ts";
 import { envFlag, parseCli } from "../lib/cli/args.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
+import { requireDirectoryOf } from "../lib/cli/files.ts";
 import { describeOutcome, workspaceFromFlags } from "../lib/workspace/use.ts";
 import { printable } from "../lib/text.ts";
 import { CompareFileError, type CompareWith, historyOfDiagnosis, readEarlierReport } from "../lib/history/run.ts";
@@ -246,13 +248,6 @@ function asUsageError(e: unknown): never {
 }
 
 /** Refuses an output path whose directory does not exist (or is not a directory), before anything runs. */
-async function requireDirectoryOf(flag: string, file: string): Promise<void> {
-  const dir = dirname(resolve(file));
-  const info = await Deno.stat(dir).catch(() => undefined);
-  if (!info) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist; create it or write elsewhere`);
-  if (!info.isDirectory) throw new UsageError(`${flag} ${file}: ${dir} is not a directory`);
-}
-
 function chooseFormat(flag: string | undefined, out: string | undefined): ReportFormat {
   if (flag !== undefined) {
     const parsed = ReportFormat.safeParse(flag);
@@ -267,7 +262,9 @@ function chooseFormat(flag: string | undefined, out: string | undefined): Report
 }
 
 function summaryLine(report: Report): string {
-  return `${report.summary.error} errors, ${report.summary.warning} warnings, ${report.summary.info} info`;
+  return `${count(report.summary.error, "error")}, ${count(report.summary.warning, "warning")}, ${
+    num(report.summary.info)
+  } info`;
 }
 
 if (import.meta.main) await runMain("diagnose", main);

@@ -3,7 +3,9 @@
  * student, parent, teacher or class, side by side, with their findings.
  */
 import { lookupPerson, LookupQuery } from "../lib/lookup.ts";
-import { renderLookup } from "../lib/report/lookup.ts";
+import { matchesNobody, renderLookup, renderLookupMarkdown } from "../lib/report/lookup.ts";
+import { requireDirectoryOf } from "../lib/cli/files.ts";
+import { printable } from "../lib/text.ts";
 import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
@@ -31,14 +33,19 @@ the findings that concern them. Reads only what that person needs.
   --refresh            read the export into the workspace first
   --no-workspace       read the export itself
   --settings-dir DIR   where the settings files are
-  --format FORMAT      table | json (default: table)
+  --format FORMAT      table | json | md (default: table; md is ready to paste into a ticket)
+  --out FILE           write the lookup to FILE instead of standard output
   -h, --help           show this help
+
+Exit codes: 0 found, 3 nobody matches on either side, 2 usage or settings error, 1 failure.
 
 Example:
   deno task lookup --customer demo-isd --env embedded --parent noemail@demo-isd.org
 `;
 
 const encoder = new TextEncoder();
+/** A lookup that found nobody: not a failure, but a script must be able to tell it from a match. */
+const NOBODY = 3;
 
 async function main(args: string[]): Promise<number> {
   const parsed = parseCli(args, {
@@ -54,6 +61,7 @@ async function main(args: string[]): Promise<number> {
     refresh: { type: "boolean" },
     "settings-dir": { type: "string" },
     format: { type: "string" },
+    out: { type: "string" },
   }, HELP);
   if (!parsed) return EXIT.ok;
   const { values } = parsed;
@@ -65,8 +73,11 @@ async function main(args: string[]): Promise<number> {
   const query = LookupQuery.safeParse({ kind: kinds[0], key: values[kinds[0]] });
   if (!query.success) throw new UsageError(`--${kinds[0]} needs a non-empty value`);
   const environment = envFlag(values.env);
-  const format = values.format ?? "table";
-  if (format !== "table" && format !== "json") throw new UsageError(`--format "${format}" must be table or json`);
+  const format = values.format ?? (values.out?.toLowerCase().endsWith(".md") ? "md" : "table");
+  if (format !== "table" && format !== "json" && format !== "md") {
+    throw new UsageError(`--format "${format}" must be table, json or md`);
+  }
+  if (values.out !== undefined) await requireDirectoryOf("--out", values.out);
   const env = Deno.env.toObject();
   const result = await lookupPerson({
     customerId: checkCustomerId(values.customer),
@@ -80,8 +91,23 @@ async function main(args: string[]): Promise<number> {
   const from = result.rosterFrom;
   const note = from?.kind === "workspace" ? `roster from the workspace (read ${from.readAt})` : from?.note;
   if (note) Deno.stderr.writeSync(encoder.encode(`${from?.kind === "workspace" ? "" : "note: "}${note}\n`));
-  const text = format === "json" ? safeJson(result, 2) + "\n" : renderLookup(result);
-  await Deno.stdout.write(encoder.encode(text));
+  const text = format === "json"
+    ? safeJson(result, 2) + "\n"
+    : format === "md"
+    ? renderLookupMarkdown(result)
+    : renderLookup(result);
+  if (values.out) {
+    await Deno.writeTextFile(values.out, text);
+    Deno.stderr.writeSync(encoder.encode(`wrote ${values.out}\n`));
+  } else await Deno.stdout.write(encoder.encode(text));
+  if (matchesNobody(result)) {
+    Deno.stderr.writeSync(
+      encoder.encode(
+        `nobody matches ${query.data.kind} "${printable(query.data.key)}" in ${result.customer}'s roster or platform\n`,
+      ),
+    );
+    return NOBODY;
+  }
   return EXIT.ok;
 }
 
