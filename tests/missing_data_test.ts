@@ -259,3 +259,20 @@ Deno.test("a district the platform holds nothing for is named in one opening not
   const { roster: r2, platform: p2 } = generateDistrict({ students: 60, seed: 4 });
   assertEquals(coverageNotices(r2, p2).filter((n) => n.code === "platform.empty_district"), []);
 });
+
+Deno.test("the planter's own records never reuse a generated id, however large the district", () => {
+  const district = generateDistrict({ students: 200, seed: 9 });
+  // As in a 90,000+ student district: generated ids already reach the planter's preferred ones.
+  const s0 = district.platform.students[0];
+  district.platform.students.push({ ...s0, id: 190001, sourceId: "stu-x-1" }, {
+    ...s0,
+    id: 190002,
+    sourceId: "stu-x-2",
+  });
+  district.platform.parents.push({ ...district.platform.parents[0], id: 399001, sourceId: "par-x-1" });
+  district.platform.campuses.push({ ...district.platform.campuses[0], id: 199, sourceId: "sch-x-1" });
+  plantProblems(district);
+  for (const rows of [district.platform.students, district.platform.parents, district.platform.campuses]) {
+    assertEquals(new Set(rows.map((r) => r.id)).size, rows.length);
+  }
+});

@@ -147,8 +147,9 @@ function plantMissingData(p: Planter) {
     parentSourcedId: roster.orgs[0].sourcedId,
   });
   p.plant("campus.missing_in_platform", { sourcedId: "sch-new" }, "school added to the roster only");
-  p.platform.campuses.push({ id: 199, sourceId: "sch-closed", name: "Old Mill Annex", deletedAt: null });
-  p.plant("campus.not_in_source", { platformId: 199, sourcedId: "sch-closed" }, "campus left in the platform");
+  const closedId = freeId(p.platform.campuses, 199);
+  p.platform.campuses.push({ id: closedId, sourceId: "sch-closed", name: "Old Mill Annex", deletedAt: null });
+  p.plant("campus.not_in_source", { platformId: closedId, sourcedId: "sch-closed" }, "campus left in the platform");
 
   // Students without guardians, so no parent link follows them.
   for (const how of ["removed", "soft-deleted"] as const) {
@@ -350,8 +351,9 @@ function plantStudentMismatch(p: Planter) {
 
   // An account whose guardian left the roster.
   const orphanChild = p.student(() => true);
+  const formerId = freeId(p.platform.parents, 399001);
   p.platform.parents.push({
-    id: 399001,
+    id: formerId,
     sourceId: "par-old-0001",
     email: "former.guardian@example.org",
     firstName: "Former",
@@ -359,12 +361,12 @@ function plantStudentMismatch(p: Planter) {
     deletedAt: null,
   });
   p.platform.parentStudents.push({
-    parentId: 399001,
+    parentId: formerId,
     studentId: p.platformStudent(orphanChild.sourcedId).id,
     origin: "roster",
     deletedAt: null,
   });
-  p.plant("parent.not_in_source", { platformId: 399001, sourcedId: "par-old-0001" }, "guardian gone from the roster");
+  p.plant("parent.not_in_source", { platformId: formerId, sourcedId: "par-old-0001" }, "guardian gone from the roster");
   p.mismatch(p.platform.parents.at(-1)!, "the account of a guardian gone from the roster still sees a child");
 }
 
@@ -444,7 +446,7 @@ function plantCampusTransfer(p: Planter) {
   const t3 = p.student((u) => atFirst(u) && p.guardiansOf(u).length > 0);
   const t3Old = p.platformStudent(t3.sourcedId);
   const t3Accounts = p.guardiansOf(t3).map((g) => p.account(g));
-  reidentify(p, t3, t3Old, 190001);
+  reidentify(p, t3, t3Old, freeId(p.platform.students, 190001));
   t3Old.deletedAt = DELETED_AT;
   for (const account of t3Accounts) {
     p.plant(
@@ -459,7 +461,7 @@ function plantCampusTransfer(p: Planter) {
   const t4 = p.student((u) => atFirst(u) && p.guardiansOf(u).length === 0);
   const t4Old = p.platformStudent(t4.sourcedId);
   const oldSourcedId = t4.sourcedId;
-  reidentify(p, t4, t4Old, 190002);
+  reidentify(p, t4, t4Old, freeId(p.platform.students, 190002));
   p.plant("transfer.duplicate_student", { studentNumber: t4Old.studentNumber! }, "old record left active");
   p.plant(
     "student.not_in_source",
@@ -472,6 +474,13 @@ function plantCampusTransfer(p: Planter) {
  * Gives a student a new sourcedId in the roster (enrollments and guardian
  * links follow) and a new platform record that holds its enrollments.
  */
+/** `preferred` (the demo's ids, kept for small districts) unless a generated row has it; then past the largest id. */
+function freeId(rows: ReadonlyArray<{ id: number }>, preferred: number): number {
+  let max = 0;
+  for (const r of rows) if (r.id > max) max = r.id;
+  return rows.some((r) => r.id === preferred) || max >= preferred ? Math.max(max + 1, preferred) : preferred;
+}
+
 function reidentify(p: Planter, user: User, old: Student, newId: number): Student {
   const oldSourcedId = user.sourcedId;
   const newSourcedId = `stu-r-${newId}`;
