@@ -11,6 +11,30 @@ import { renderLookup } from "../lib/report/lookup.ts";
 
 const key = (f: { code: string; entity: unknown }) => `${f.code} ${JSON.stringify(f.entity)}`;
 
+/** The district in a test database (staging), its export on disk and a settings file naming both (customer look-usd). */
+function withLookupCustomer(
+  district: ReturnType<typeof generateDistrict>,
+  fn: (dir: string, db: { url: string }) => Promise<void>,
+): Promise<void> {
+  return withTestDatabase(async (db) => {
+    await withTempDir(async (dir) => {
+      await writeDemoExport(join(dir, "export"), district.roster);
+      await Deno.mkdir(join(dir, "settings"));
+      await Deno.writeTextFile(
+        join(dir, "settings", "look-usd.json"),
+        JSON.stringify({
+          customer_id: "look-usd",
+          customer_name: "Lookup USD",
+          integration_type: "oneroster-csv",
+          oneshelf_environment: "staging",
+          source: { kind: "oneroster-csv", path: "../export" },
+        }),
+      );
+      await fn(dir, db);
+    });
+  }, district.platform);
+}
+
 Deno.test({
   name: "a lookup reads a focused slice yet reports exactly the full diagnosis's findings about that person",
   sanitizeOps: false,
@@ -52,42 +76,28 @@ Deno.test({
     }
     const unique = [...new Map(queries.map((q) => [`${q.kind}:${q.key}`, q])).values()];
     assert(unique.length >= 20, `${unique.length} lookups`);
-    await withTestDatabase(async (db) => {
-      await withTempDir(async (dir) => {
-        await writeDemoExport(join(dir, "export"), district.roster);
-        await Deno.mkdir(join(dir, "settings"));
-        await Deno.writeTextFile(
-          join(dir, "settings", "look-usd.json"),
-          JSON.stringify({
-            customer_id: "look-usd",
-            customer_name: "Lookup USD",
-            integration_type: "oneroster-csv",
-            oneshelf_environment: "staging",
-            source: { kind: "oneroster-csv", path: "../export" },
-          }),
-        );
-        for (const query of unique) {
-          const result = await lookupPerson({
-            customerId: "look-usd",
-            settingsDir: join(dir, "settings"),
-            query,
-            env: { STAGING_DATABASE_URL: db.url },
-          });
-          const concern = new Set(result.concern);
-          const expected = full.findings.filter((f) => concerns(f, concern)).map(key);
-          assertEquals(result.findings.map(key), expected, `${query.kind} ${query.key}`);
-          for (const k of plantedFor.get(`${query.kind}:${query.key}`)!) {
-            assert(result.findings.map(key).includes(k), `${query.kind} ${query.key} shows its planted ${k}`);
-          }
-          assert(result.findings.length > 0, `${query.kind} ${query.key} has a planted finding`);
-          assert(
-            result.platform.students.length < district.platform.students.length / 5,
-            "the platform read is focused",
-          );
-          assertMatch(renderLookup(result), new RegExp(`^Lookup ${query.kind} "`));
+    await withLookupCustomer(district, async (dir, db) => {
+      for (const query of unique) {
+        const result = await lookupPerson({
+          customerId: "look-usd",
+          settingsDir: join(dir, "settings"),
+          query,
+          env: { STAGING_DATABASE_URL: db.url },
+        });
+        const concern = new Set(result.concern);
+        const expected = full.findings.filter((f) => concerns(f, concern)).map(key);
+        assertEquals(result.findings.map(key), expected, `${query.kind} ${query.key}`);
+        for (const k of plantedFor.get(`${query.kind}:${query.key}`)!) {
+          assert(result.findings.map(key).includes(k), `${query.kind} ${query.key} shows its planted ${k}`);
         }
-      });
-    }, district.platform);
+        assert(result.findings.length > 0, `${query.kind} ${query.key} has a planted finding`);
+        assert(
+          result.platform.students.length < district.platform.students.length / 5,
+          "the platform read is focused",
+        );
+        assertMatch(renderLookup(result), new RegExp(`^Lookup ${query.kind} "`));
+      }
+    });
   },
 });
 
@@ -106,40 +116,26 @@ Deno.test({
     // One of them only the platform knows, so only the database's own search can find them.
     district.roster.users = district.roster.users.filter((u) => u !== gone);
     district.roster.enrollments = district.roster.enrollments.filter((e) => e.userSourcedId !== gone.sourcedId);
-    await withTestDatabase(async (db) => {
-      await withTempDir(async (dir) => {
-        await writeDemoExport(join(dir, "export"), district.roster);
-        await Deno.mkdir(join(dir, "settings"));
-        await Deno.writeTextFile(
-          join(dir, "settings", "look-usd.json"),
-          JSON.stringify({
-            customer_id: "look-usd",
-            customer_name: "Lookup USD",
-            integration_type: "oneroster-csv",
-            oneshelf_environment: "staging",
-            source: { kind: "oneroster-csv", path: "../export" },
-          }),
-        );
-        const result = await lookupPerson({
-          customerId: "look-usd",
-          settingsDir: join(dir, "settings"),
-          query: { kind: "student", key: plain },
-          env: { STAGING_DATABASE_URL: db.url },
-        });
-        assert(result.people.includes(target.sourcedId), `${plain} found ${result.people.join(", ")}`);
-        const row = result.platform.students.find((s) => s.sourceId === target.sourcedId);
-        assert(row, "the platform side found the same student by the unaccented name");
-        const onlyPlatform = await lookupPerson({
-          customerId: "look-usd",
-          settingsDir: join(dir, "settings"),
-          query: { kind: "student", key: plainName(gone).toLowerCase() },
-          env: { STAGING_DATABASE_URL: db.url },
-        });
-        assert(
-          onlyPlatform.platform.students.some((s) => s.sourceId === gone.sourcedId),
-          "the platform's search folds accents too",
-        );
+    await withLookupCustomer(district, async (dir, db) => {
+      const result = await lookupPerson({
+        customerId: "look-usd",
+        settingsDir: join(dir, "settings"),
+        query: { kind: "student", key: plain },
+        env: { STAGING_DATABASE_URL: db.url },
       });
-    }, district.platform);
+      assert(result.people.includes(target.sourcedId), `${plain} found ${result.people.join(", ")}`);
+      const row = result.platform.students.find((s) => s.sourceId === target.sourcedId);
+      assert(row, "the platform side found the same student by the unaccented name");
+      const onlyPlatform = await lookupPerson({
+        customerId: "look-usd",
+        settingsDir: join(dir, "settings"),
+        query: { kind: "student", key: plainName(gone).toLowerCase() },
+        env: { STAGING_DATABASE_URL: db.url },
+      });
+      assert(
+        onlyPlatform.platform.students.some((s) => s.sourceId === gone.sourcedId),
+        "the platform's search folds accents too",
+      );
+    });
   },
 });
