@@ -15,6 +15,14 @@ import { Raw } from "./html.ts";
 
 const SEVERITY_COLORS = { domain: ["error", "warning", "info"], range: ["#d62728", "#ff9f1c", "#6c8ebf"] };
 
+/** Options every chart takes: its width in CSS pixels (Plot's default is 640; a page passes its own). */
+export interface ChartOptions {
+  width?: number;
+}
+
+const sized = (options: ChartOptions) =>
+  options.width ? { width: Math.max(320, Math.min(4000, Math.round(options.width))) } : {};
+
 function render(options: Plot.PlotOptions): Raw {
   // linkedom's typings describe a Window; at run time it carries the document Plot needs.
   const { document } = parseHTML("<!doctype html><html><body></body></html>") as unknown as {
@@ -31,7 +39,7 @@ function render(options: Plot.PlotOptions): Raw {
  * @example
  * findingsByCodeChart(report).value // "<svg …>"
  */
-export function findingsByCodeChart(report: Report): Raw {
+export function findingsByCodeChart(report: Report, options: ChartOptions = {}): Raw {
   const counts = new Map<string, { code: string; severity: string; count: number }>();
   for (const f of report.findings) {
     const key = `${f.code}\u0000${f.severity}`;
@@ -42,6 +50,7 @@ export function findingsByCodeChart(report: Report): Raw {
   const data = [...counts.values()];
   return render({
     title: "Findings by code",
+    ...sized(options),
     marginLeft: 260,
     height: Math.max(80, 24 * new Set(data.map((d) => d.code)).size + 40),
     x: { label: "findings", grid: true },
@@ -55,7 +64,7 @@ export function findingsByCodeChart(report: Report): Raw {
 }
 
 /** Active students per campus: the roster's count beside the platform's. Answers: are whole schools missing? */
-export function studentsPerCampusChart(roster: Roster, platform: PlatformSnapshot): Raw {
+export function studentsPerCampusChart(roster: Roster, platform: PlatformSnapshot, options: ChartOptions = {}): Raw {
   const totals = new Map<string, { campus: string; side: string; students: number }>();
   for (const r of studentsPerCampus(roster, platform)) {
     const key = `${r.campus}\u0000${r.side}`;
@@ -66,6 +75,7 @@ export function studentsPerCampusChart(roster: Roster, platform: PlatformSnapsho
   const rows = [...totals.values()];
   return render({
     title: "Active students per campus: roster vs platform",
+    ...sized(options),
     marginLeft: 180,
     height: Math.max(80, 40 * new Set(rows.map((r) => r.campus)).size + 40),
     x: { label: "students", grid: true },
@@ -168,7 +178,7 @@ export function enrollmentGapsChart(report: Report, top = 20): Raw {
 }
 
 /** The platform's roster syncs over time, coloured by status. Answers: did a failed or partial sync cause this? */
-export function rosterSyncsChart(platform: PlatformSnapshot): Raw {
+export function rosterSyncsChart(platform: PlatformSnapshot, options: ChartOptions = {}): Raw {
   const data = platform.rosterSyncs.map((s) => ({
     started: new Date(s.startedAt.replace(" ", "T").replace(/\+00$/, "Z")),
     status: s.status,
@@ -176,6 +186,7 @@ export function rosterSyncsChart(platform: PlatformSnapshot): Raw {
   }));
   return render({
     title: "Roster syncs: students reported per sync",
+    ...sized(options),
     x: { label: "started", type: "utc" },
     y: { label: "students", grid: true },
     color: {

@@ -6,6 +6,7 @@
  * deadline, a few at a time (server/jobs/).
  */
 import { Hono } from "hono";
+import type { Context } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { bodyLimit } from "hono/body-limit";
 import { timeout } from "hono/timeout";
@@ -23,6 +24,7 @@ import { apiRoutes } from "./routes/api.ts";
 import { pageRoutes } from "./routes/pages.ts";
 import { JobQueue } from "./jobs/queue.ts";
 import { JobService } from "./jobs/service.ts";
+import { historyPages } from "./history-pages.ts";
 
 export type { JobOptions, OidcOptions, ServerOptions, SignInOptions } from "./context.ts";
 
@@ -50,6 +52,8 @@ export function createApp(options: ServerOptions): Hono<AppEnv> {
     queue: new JobQueue(jobOptions),
     limits: jobOptions,
     statementTimeoutMs: jobOptions.statementTimeoutMs,
+    history: options.history?.env,
+    chartWidth: options.chartWidth ?? 1160,
   });
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? 600);
   const who = (unauthenticated: "redirect" | "401") =>
@@ -97,7 +101,21 @@ export function createApp(options: ServerOptions): Hono<AppEnv> {
   app.route("/api", apiRoutes(shared));
   app.use("/", who("redirect"));
   app.use("/customers/*", who("redirect"));
-  app.route("/", pageRoutes(shared));
+  app.use("/fleet", who("redirect"));
+  if (options.history) {
+    app.route(
+      "/",
+      historyPages(options.history.store, {
+        // The history shows a principal only the customers and environments it may read.
+        canSee: (c, customer, environment) => {
+          const p = (c as Context<AppEnv>).get("principal");
+          return (!p.customers || p.customers.includes(customer)) &&
+            (p.environments as readonly string[]).includes(environment);
+        },
+      }),
+    );
+  }
+  app.route("/", pageRoutes({ ...shared, history: !!options.history }));
 
   app.notFound(notFoundHandler());
   app.onError(errorHandler());

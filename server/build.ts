@@ -2,7 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { createApp, DEFAULT_JOBS, DEFAULT_SIGN_IN, type OidcOptions } from "./app.ts";
 import type { JobOptions, SignInOptions } from "./context.ts";
-import { registerSecret } from "../lib/credentials/redact.ts";
+import { registerDatabaseUrl, registerSecret } from "../lib/credentials/redact.ts";
 import { followTokenFile, newToken, sha256Hex, type StoredToken, TokenStore } from "./auth.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { createAuditor } from "../lib/audit.ts";
@@ -10,6 +10,7 @@ import { appLog } from "../lib/log.ts";
 import { PlatformPool } from "../lib/platform/pool.ts";
 import { settingsDir } from "../lib/settings/load.ts";
 import { ensureDemoExport } from "../lib/demo/export.ts";
+import { openHistory } from "../lib/history/store.ts";
 
 /** The tokens file: CDT_SERVER_TOKENS, else config/server-tokens.json. */
 export const DEFAULT_TOKENS = fileURLToPath(new URL("../config/server-tokens.json", import.meta.url));
@@ -106,6 +107,13 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
   await ensureDemoExport(dir);
   const auditor = await createAuditor(env);
   const pool = new PlatformPool({ env, resolver });
+  // The run history: the state database (CDT_STATE_DATABASE_URL) or a folder (CDT_HISTORY_DIR, default history/).
+  const historyEnv: Record<string, string> = {};
+  for (const name of ["CDT_STATE_DATABASE_URL", "CDT_HISTORY_DIR"]) {
+    if (env[name]?.trim()) historyEnv[name] = env[name]!;
+  }
+  registerDatabaseUrl(historyEnv.CDT_STATE_DATABASE_URL);
+  const history = await openHistory(historyEnv);
   const oidc = oidcFromEnv(env);
   if (oidc && oidc.requireVerifiedEmail === false) {
     warnings.push(
@@ -124,6 +132,7 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
     oidc,
     jobs: jobsFromEnv(env),
     signIn: signInFromEnv(env),
+    history: { store: history, env: historyEnv },
   });
   return {
     app,
@@ -133,6 +142,7 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
     close: async () => {
       follower.stop();
       await pool.close();
+      await history.close();
     },
   };
 }

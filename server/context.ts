@@ -3,6 +3,7 @@ import type { Environment } from "../lib/platform/connect.ts";
 import type { PlatformPool } from "../lib/platform/pool.ts";
 import type { CredentialResolver } from "../lib/credentials/resolver.ts";
 import type { Settings } from "../lib/settings/schema.ts";
+import type { HistoryStore } from "../lib/history/store.ts";
 import type { Principal, SessionStore, TokenStore } from "./auth.ts";
 
 /** The customer a request is about, once {@link Principal} may read it in `env`. */
@@ -44,6 +45,14 @@ export interface ServerOptions {
   jobs?: Partial<JobOptions>;
   /** Sign-in protection. */
   signIn?: Partial<SignInOptions>;
+  /**
+   * The run history: the server records its full diagnoses in it (from the job workers, which open it from
+   * `env`: CDT_STATE_DATABASE_URL or CDT_HISTORY_DIR), marks new findings, and serves the history and fleet
+   * pages from `store`. Without it nothing is recorded and those pages are absent.
+   */
+  history?: { store: HistoryStore; env: Record<string, string> };
+  /** Width of the summary's charts in CSS pixels; default 1160 (they scale to the page). */
+  chartWidth?: number;
 }
 
 /** Diagnoses and lookups run one per worker, a few at a time, each with a memory budget and a deadline. */

@@ -11,6 +11,10 @@ import type { HistoryStore } from "../lib/history/store.ts";
 import type { RunSummary } from "../lib/history/record.ts";
 import { codeTrendChart, severityTrendChart, sparkline } from "../lib/history/charts.ts";
 import { layout } from "./pages.ts";
+import type { Principal } from "./auth.ts";
+
+/** The signed-in principal, when the app in front of these pages set one. */
+const principalOf = (c: Context) => (c.var as { principal?: Principal }).principal;
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/;
 /** Runs shown on a customer's page. */
@@ -59,7 +63,11 @@ export function historyPages(store: HistoryStore, options: HistoryPagesOptions =
     const id = c.req.param("id");
     if (!SLUG.test(id)) return c.json({ error: "not_found", message: "no such customer" }, 404);
     const runs = (await store.runs(id, { limit: RUNS_SHOWN })).filter((r) => canSee(c, r.customer, r.environment));
-    if (!runs.length) return c.json({ error: "not_found", message: `no recorded runs of ${id}` }, 404);
+    if (!runs.length) {
+      const none = html`<p>No recorded runs of ${id} yet. <a href="/customers/${id}">Open its page</a> to record one, or
+        run <code>deno task diagnose --customer ${id}</code>.</p>`;
+      return c.html(layout(`History of ${id}`, none, principalOf(c)), 404);
+    }
     const rows = runs.map((r) =>
       html`
         <tr${dropped(r)
@@ -100,7 +108,7 @@ export function historyPages(store: HistoryStore, options: HistoryPagesOptions =
         <tbody>${rows}</tbody>
       </table>
     `;
-    return c.html(layout(`History of ${id}`, body));
+    return c.html(layout(`History of ${id}`, body, principalOf(c), { customer: id, env: runs[0].environment }));
   });
 
   app.get("/fleet", async (c) => {
@@ -152,7 +160,7 @@ export function historyPages(store: HistoryStore, options: HistoryPagesOptions =
         </table>
       `
       : html`<p>No recorded runs yet: <code>deno task fleet enqueue --all</code> and <code>deno task worker</code>.</p>`;
-    return c.html(layout("Fleet", body));
+    return c.html(layout("Fleet", body, principalOf(c)));
   });
 
   return app;

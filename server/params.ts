@@ -32,6 +32,8 @@ export const CustomerParam = z.object({ id: Id });
 export const StudentParam = z.object({ id: Id, key: key("key") });
 /** `/customers/:id/parents/:email`. */
 export const ParentParam = z.object({ id: Id, email: key("email") });
+/** `/customers/:id/teachers/:key`. */
+export const TeacherParam = z.object({ id: Id, key: key("key") });
 /** `/customers/:id/classes/:class`. */
 export const ClassParam = z.object({ id: Id, class: key("class") });
 
@@ -56,4 +58,23 @@ export const SummaryQuery = z.object({
   code: z.enum(["", ...FindingCode.options], { error: (i) => `code ${quoted(i.input)} is not a finding code` })
     .optional(),
   severity: z.enum(["", ...Severity.options], { error: oneOf("severity", Severity.options) }).optional(),
+}).strict();
+
+/** `GET /customers/:id/search?q=`: up to 200 characters ("" shows the search form's help). */
+export const SearchQuery = z.object({
+  env: Env.optional(),
+  q: z.string().max(200, "q must be at most 200 characters").default(""),
+}).strict();
+
+/** `GET /customers/:id/report?format=`: a download of the report. */
+export const ReportQuery = z.object({
+  env: Env.optional(),
+  format: z.enum(["json", "csv", "md"], { error: () => "format must be json, csv or md" }),
+}).strict();
+
+/** `GET /customers/:id/fix-script?person=`: the fix script for one person or class. */
+export const FixScriptQuery = z.object({
+  env: Env.optional(),
+  person: z.string({ error: () => "person is required: a sourcedId, an email or a student number" }).trim()
+    .min(1, "person must be 1 to 200 characters").max(200, "person must be 1 to 200 characters"),
 }).strict();

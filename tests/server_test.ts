@@ -236,6 +236,29 @@ Deno.test({
 });
 
 Deno.test({
+  name: "server: search results, person pages and the summary show a name that is markup as text",
+  ...dbTest,
+  fn: () =>
+    withServer(async ({ app, name }) => {
+      for (
+        const url of [
+          `/customers/lincoln-usd/search?q=${name}`,
+          "/customers/lincoln-usd/search?q=%3Cimg",
+          `/customers/lincoln-usd/students/${name}`,
+          `/customers/lincoln-usd/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E`,
+        ]
+      ) {
+        const r = await app.request(url, bearer(TOKENS.engineer));
+        assertEquals(r.status, 200, url);
+        const body = await r.text();
+        assert(!body.includes("<img src=x") && !body.includes("<script>alert"), `${url}: never as markup`);
+      }
+      const hit = await (await app.request(`/customers/lincoln-usd/search?q=${name}`, bearer(TOKENS.engineer))).text();
+      assert(hit.includes("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"), "the name is shown, as text");
+    }),
+});
+
+Deno.test({
   name: "server: more requests than the per-minute limit are refused with Retry-After",
   ...dbTest,
   fn: () =>

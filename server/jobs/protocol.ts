@@ -7,6 +7,7 @@ import type { ErrorCode } from "../../lib/errors.ts";
 import type { Resolved } from "../../lib/credentials/resolver.ts";
 import type { Environment } from "../../lib/platform/connect.ts";
 import type { LookupQuery, LookupResult } from "../../lib/lookup.ts";
+import type { SearchIndex } from "../../lib/search.ts";
 
 /** Where the worker reads the platform: a URL resolved by the server (secrets and all) and a label for messages. */
 export interface PlatformTarget {
@@ -27,14 +28,25 @@ interface JobBase {
 
 /** A diagnosis or a lookup. */
 export type Job =
-  | JobBase & { kind: "diagnose"; tools: readonly ToolName[] }
+  | JobBase & {
+    kind: "diagnose";
+    tools: readonly ToolName[];
+    /** Record the run in the history these variables name (CDT_STATE_DATABASE_URL, CDT_HISTORY_DIR); absent: not recorded. */
+    history?: Record<string, string>;
+    /** Width of the charts in CSS pixels. */
+    chartWidth?: number;
+  }
   | JobBase & { kind: "lookup"; query: LookupQuery };
 
-/** A diagnosis's report and its charts (SVG markup). */
+/** A diagnosis's report (with each finding's status when the history holds an earlier run), its charts (SVG markup) and its search index. */
 export interface DiagnoseResult {
   kind: "diagnose";
   report: Report;
   charts: string[];
+  /** The customer's people and classes, for the search box (built where the roster and the platform are in memory). */
+  index: SearchIndex;
+  /** What the history made of the run; absent when none is configured. */
+  history?: { recorded: boolean; where: string; error?: string };
 }
 
 /** What a job answers. */

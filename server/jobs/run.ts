@@ -5,7 +5,10 @@ import { connectUrl } from "../../lib/platform/connect.ts";
 import { CredentialResolver, type Resolved } from "../../lib/credentials/resolver.ts";
 import { registerDatabaseUrl, registerSecret } from "../../lib/credentials/redact.ts";
 import { findingsByCodeChart, rosterSyncsChart, studentsPerCampusChart } from "../../lib/charts.ts";
-import type { Job, JobResult } from "./protocol.ts";
+import { buildSearchIndex } from "../../lib/search.ts";
+import { redact } from "../../lib/credentials/redact.ts";
+import type { DiagnoseResult, Job, JobResult } from "./protocol.ts";
+import { recordServerRun } from "./history.ts";
 
 /** The credentials the server resolved, and nothing else: a worker never reads a vault or AWS itself. */
 class ResolvedCredentials extends CredentialResolver {
@@ -26,6 +29,9 @@ class ResolvedCredentials extends CredentialResolver {
 export async function runJob(job: Job): Promise<JobResult> {
   // This isolate has its own registry of secrets: fill it before anything can print one.
   registerDatabaseUrl(job.platform.url);
+  if (job.kind === "diagnose" && job.history?.CDT_STATE_DATABASE_URL) {
+    registerDatabaseUrl(job.history.CDT_STATE_DATABASE_URL);
+  }
   const resolver = new ResolvedCredentials(job.credentials);
   for (const { fields } of Object.values(job.credentials)) {
     for (const [k, v] of Object.entries(fields)) if (/secret|password|token|key|url/i.test(k)) registerSecret(v);
@@ -58,9 +64,28 @@ export async function runJob(job: Job): Promise<JobResult> {
       resolver,
       auditor: null,
     });
-    const charts = [findingsByCodeChart(d.report)];
-    if (d.platform) charts.push(studentsPerCampusChart(d.roster, d.platform), rosterSyncsChart(d.platform));
-    return { kind: "diagnose", report: d.report, charts: charts.map((c) => c.value) };
+    const width = { width: job.chartWidth };
+    const charts = [findingsByCodeChart(d.report, width)];
+    if (d.platform) {
+      charts.push(studentsPerCampusChart(d.roster, d.platform, width), rosterSyncsChart(d.platform, width));
+    }
+    const result: DiagnoseResult = {
+      kind: "diagnose",
+      report: d.report,
+      charts: charts.map((c) => c.value),
+      index: buildSearchIndex(d.roster, d.platform),
+    };
+    if (job.history) {
+      try {
+        const run = await recordServerRun(d, job.history);
+        result.report = run.report;
+        result.history = { recorded: run.recorded, where: run.where };
+      } catch (e) {
+        // The history must not cost the page its report: say so on it instead.
+        result.history = { recorded: false, where: "", error: redact((e as Error).message) };
+      }
+    }
+    return result;
   } finally {
     await conn.close();
   }

@@ -5,6 +5,7 @@
  * and the source's credentials; the worker only reads.
  */
 import type { ToolName } from "../../lib/diagnostics/findings.ts";
+import { DEFAULT_TOOLS } from "../../lib/diagnostics/run.ts";
 import type { LookupQuery, LookupResult } from "../../lib/lookup.ts";
 import type { Environment } from "../../lib/platform/connect.ts";
 import type { PlatformPool } from "../../lib/platform/pool.ts";
@@ -24,6 +25,10 @@ export interface JobServiceOptions {
   queue: JobQueue;
   limits: JobLimits;
   statementTimeoutMs?: number;
+  /** Record full diagnoses in the history these variables name (CDT_STATE_DATABASE_URL, CDT_HISTORY_DIR). */
+  history?: Record<string, string>;
+  /** Width of the charts in CSS pixels. */
+  chartWidth?: number;
 }
 
 /** Runs the server's diagnoses and lookups. */
@@ -42,7 +47,14 @@ export class JobService {
     const key = `${settings.customer_id}\u0000${env}\u0000${tools.join(",")}`;
     const hit = this.#cache.get(key);
     if (hit && !fresh && hit.expires > Date.now()) return hit.value;
-    const value = this.#run(settings, env, { kind: "diagnose", tools }) as Promise<DiagnoseResult>;
+    // Only a full diagnosis is a run of the history: a part of one would call the rest resolved or new.
+    const full = tools.length === DEFAULT_TOOLS.length && DEFAULT_TOOLS.every((t) => tools.includes(t));
+    const value = this.#run(settings, env, {
+      kind: "diagnose",
+      tools,
+      history: full ? this.options.history : undefined,
+      chartWidth: this.options.chartWidth,
+    }) as Promise<DiagnoseResult>;
     value.catch(() => {
       if (this.#cache.get(key)?.value === value) this.#cache.delete(key);
     });
@@ -64,7 +76,9 @@ export class JobService {
   #run(
     settings: Settings,
     env: Environment,
-    what: { kind: "diagnose"; tools: readonly ToolName[] } | { kind: "lookup"; query: LookupQuery },
+    what:
+      | { kind: "diagnose"; tools: readonly ToolName[]; history?: Record<string, string>; chartWidth?: number }
+      | { kind: "lookup"; query: LookupQuery },
   ) {
     return this.options.queue.run(async () => {
       const job = {

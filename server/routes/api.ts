@@ -10,7 +10,16 @@ import type { Principal } from "../auth.ts";
 import type { AppEnv } from "../context.ts";
 import { authorize } from "../middleware/authorize.ts";
 import { validate } from "../middleware/validate.ts";
-import { ClassParam, CustomerParam, DiagnoseQuery, EnvQuery, NoQuery, ParentParam, StudentParam } from "../params.ts";
+import {
+  ClassParam,
+  CustomerParam,
+  DiagnoseQuery,
+  EnvQuery,
+  NoQuery,
+  ParentParam,
+  StudentParam,
+  TeacherParam,
+} from "../params.ts";
 import type { JobService } from "../jobs/service.ts";
 
 /** What the API needs. */
@@ -135,6 +144,14 @@ export function apiRoutes(options: ApiOptions): Hono<AppEnv> {
     authorize({ settingsDir }),
     async (c) =>
       c.json(lookupJson(await auditedLookup(c, options, { kind: "parent", key: c.req.valid("param").email }))),
+  );
+  api.get(
+    "/customers/:id/teachers/:key",
+    validate("param", TeacherParam),
+    validate("query", EnvQuery),
+    authorize({ settingsDir }),
+    async (c) =>
+      c.json(lookupJson(await auditedLookup(c, options, { kind: "teacher", key: c.req.valid("param").key }))),
   );
   api.get(
     "/customers/:id/classes/:class",
