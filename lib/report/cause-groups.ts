@@ -4,7 +4,7 @@
  * {@link rootCauses}, with the members of each group.
  */
 import type { Finding } from "../diagnostics/findings.ts";
-import { causeKey, type RootCause, rootCauses } from "./causes.ts";
+import { causeKey, type RootCause, rootCauses, rootKeys } from "./causes.ts";
 
 /** A root cause and the findings it explains (its own finding first, when the report holds it). */
 export interface CauseGroup {
@@ -16,46 +16,6 @@ export interface CauseGroup {
 export interface CauseGrouping {
   groups: CauseGroup[];
   alone: Finding[];
-}
-
-type Ref = { code: string; entity: Record<string, string | number> };
-
-const isRef = (v: unknown): v is Ref =>
-  typeof v === "object" && v !== null && typeof (v as Ref).code === "string" &&
-  typeof (v as Ref).entity === "object" && (v as Ref).entity !== null;
-
-// As causes.ts reads it: details.causedBy, else the first cause among the students a finding lists.
-function directCause(f: Finding): Ref | undefined {
-  const d = f.details as Record<string, unknown>;
-  if (isRef(d.causedBy)) return d.causedBy;
-  for (const list of [d.missing, d.unexpected]) {
-    if (!Array.isArray(list)) continue;
-    for (const item of list) if (isRef((item as { causedBy?: unknown })?.causedBy)) return item.causedBy;
-  }
-  return undefined;
-}
-
-/**
- * The key of the root cause of each finding (its own key when nothing causes it).
- *
- * @example
- * rootKeys(report.findings).get(enrollmentFinding) // "class.missing_in_platform|sourcedId=cls-9"
- */
-export function rootKeys(findings: readonly Finding[]): Map<Finding, string> {
-  const byKey = new Map(findings.map((f) => [causeKey(f), f]));
-  const out = new Map<Finding, string>();
-  for (const f of findings) {
-    let ref: Ref = f;
-    const seen = new Set<string>([causeKey(f)]);
-    for (let next = directCause(f); next && !seen.has(causeKey(next));) {
-      seen.add(causeKey(next));
-      ref = next;
-      const holder = byKey.get(causeKey(next));
-      next = holder ? directCause(holder) : undefined;
-    }
-    out.set(f, causeKey(ref));
-  }
-  return out;
 }
 
 /**

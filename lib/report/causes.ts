@@ -54,16 +54,7 @@ function isCause(v: unknown): v is CauseRef {
 export function rootCauses(findings: readonly Finding[]): RootCause[] {
   const byKey = new Map(findings.map((f) => [causeKey(f), f]));
   const roots = new Map<string, RootCause>();
-  for (const f of findings) {
-    // Follow the chain to its end; a cycle or a chain longer than the report stops where it is.
-    let ref: CauseRef = f;
-    const seen = new Set<string>([causeKey(f)]);
-    for (let next = directCause(f); next && !seen.has(causeKey(next));) {
-      seen.add(causeKey(next));
-      ref = next;
-      const holder = byKey.get(causeKey(next));
-      next = holder ? directCause(holder) : undefined;
-    }
+  for (const [f, ref] of rootRefs(findings, byKey)) {
     const key = causeKey(ref);
     let root = roots.get(key);
     if (!root) {
@@ -76,6 +67,36 @@ export function rootCauses(findings: readonly Finding[]): RootCause[] {
   return [...roots.entries()].filter(([, r]) => r.explains > 1)
     .sort(([ka, a], [kb, b]) => b.explains - a.explains || (ka < kb ? -1 : ka > kb ? 1 : 0))
     .map(([, r]) => r);
+}
+
+/**
+ * The key of each finding's root cause (its own key when nothing causes it).
+ *
+ * @example
+ * rootKeys(report.findings).get(enrollmentFinding) // "class.missing_in_platform|sourcedId=cls-9"
+ */
+export function rootKeys(findings: readonly Finding[]): Map<Finding, string> {
+  return new Map([...rootRefs(findings)].map(([f, ref]) => [f, causeKey(ref)]));
+}
+
+/** Each finding's root cause, following its `causedBy` chain to the end; a cycle stops where it closes. */
+function rootRefs(
+  findings: readonly Finding[],
+  byKey: ReadonlyMap<string, Finding> = new Map(findings.map((f) => [causeKey(f), f])),
+): Map<Finding, CauseRef> {
+  const out = new Map<Finding, CauseRef>();
+  for (const f of findings) {
+    let ref: CauseRef = f;
+    const seen = new Set<string>([causeKey(f)]);
+    for (let next = directCause(f); next && !seen.has(causeKey(next));) {
+      seen.add(causeKey(next));
+      ref = next;
+      const holder = byKey.get(causeKey(next));
+      next = holder ? directCause(holder) : undefined;
+    }
+    out.set(f, ref);
+  }
+  return out;
 }
 
 /**
