@@ -76,6 +76,19 @@ const STORES: Array<
 
 for (const s of STORES) {
   Deno.test({
+    name: `history (${s.name}): two runs within one second come back in the order they were recorded`,
+    ignore: !!s.ignore,
+    fn: () =>
+      s.with(async (store) => {
+        const at = "2026-11-24T02:00:00Z";
+        await store.record(newRun(report(at, [missing("stu-1")]), { identity: "sha256:a", counts: null }));
+        await store.record(newRun(report(at, [missing("stu-2")]), { identity: "sha256:b", counts: null }));
+        const [latest] = await store.runs("lincoln-usd", { environment: "staging" });
+        assertEquals(latest.source.identity, "sha256:b");
+      }),
+  });
+
+  Deno.test({
     name: `history (${s.name}): runs come back newest first with their findings' stable keys`,
     ignore: !!s.ignore,
     fn: () =>

@@ -55,7 +55,12 @@ export function openFolderHistory(dir: string): HistoryStore {
       }
       out.push(parsed.data);
     });
-    return out.sort((a, b) => (a.generatedAt < b.generatedAt ? 1 : a.generatedAt > b.generatedAt ? -1 : 0));
+    // Newest first; two runs within one second (generatedAt has whole seconds) in the order they were recorded.
+    return out.map((run, line) => ({ run, line }))
+      .sort((a, b) =>
+        a.run.generatedAt < b.run.generatedAt ? 1 : a.run.generatedAt > b.run.generatedAt ? -1 : b.line - a.line
+      )
+      .map(({ run }) => run);
   };
 
   const load = async (id: string): Promise<RunRecord | undefined> => {
