@@ -315,3 +315,34 @@ Deno.test("connectUrl refuses a malformed URL without quoting it, before postgre
   assertMatch(err.message, /the staging database URL is not a valid postgres:\/\/ URL/);
   assert(!err.message.includes("K7v3q"));
 });
+
+Deno.test("a malformed CDT_STATE_DATABASE_URL is named, never quoted, by history, fleet and worker", async () => {
+  const tools: Array<[string, string[]]> = [
+    ["history", ["--customer", "demo-isd"]],
+    ["fleet", ["status"]],
+    ["worker", ["--exit-when-idle"]],
+  ];
+  for (const shape of MALFORMED.slice(0, 6)) {
+    for (const [tool, args] of tools) {
+      await withTempDir(async (dir) => {
+        const out = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", new URL(`../tools/${tool}.ts`, import.meta.url).pathname, ...args],
+          env: {
+            CDT_STATE_DATABASE_URL: shape.url.replace("/platform", "/cdt_state"),
+            CDT_APP_LOG: join(dir, "app.log"),
+            CDT_AUDIT_LOG: join(dir, "audit.jsonl"),
+            CDT_DEBUG: "1",
+            NO_COLOR: "1",
+          },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const logs = await Deno.readTextFile(join(dir, "app.log")).catch(() => "");
+        const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr) + logs;
+        const token = shape.password.slice(-5);
+        assert(!text.includes(token), `${tool} with ${shape.name} printed the password: ${text}`);
+        assertMatch(text, /CDT_STATE_DATABASE_URL/, `${tool}: ${shape.name}`);
+      });
+    }
+  }
+});

@@ -2,6 +2,7 @@
  * The fleet scan's settings, from the environment: the state database that
  * holds the queue and the history, and the limits every job runs under.
  */
+import { stateDatabaseUrl } from "../history/store.ts";
 import { z } from "zod";
 
 /** The pg-boss queue of nightly diagnoses. */
@@ -42,7 +43,7 @@ export class FleetConfigError extends Error {
  * const settings = fleetSettings(Deno.env.toObject());
  */
 export function fleetSettings(env: Record<string, string | undefined>): FleetSettings {
-  const url = env.CDT_STATE_DATABASE_URL?.trim();
+  const url = stateDatabaseUrl(env);
   if (!url) {
     throw new FleetConfigError(
       "CDT_STATE_DATABASE_URL is not set; set it to the team's state database (postgres://user:password@host:5432/cdt_state), never the platform database",

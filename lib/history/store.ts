@@ -3,6 +3,9 @@
  * database (`CDT_STATE_DATABASE_URL`, schema `cdt_history`) or, without
  * one, a local folder (`CDT_HISTORY_DIR`, default `history/`).
  */
+import { registerDatabaseUrl } from "../credentials/redact.ts";
+import { checkDatabaseUrl } from "../credentials/database-url.ts";
+import { SettingsError } from "../settings/load.ts";
 import type { NewRun, RunRecord, RunSummary } from "./record.ts";
 import type { SubjectRun } from "./timeline.ts";
 
@@ -53,11 +56,27 @@ export function runLimit(limit: number | undefined, fallback = 100): number {
  * try { await history.record(run); } finally { await history.close(); }
  */
 export async function openHistory(env: Record<string, string | undefined>): Promise<HistoryStore> {
-  const url = env.CDT_STATE_DATABASE_URL?.trim();
+  const url = stateDatabaseUrl(env);
   if (url) {
     const { openDatabaseHistory } = await import("./pg-store.ts");
     return await openDatabaseHistory(url);
   }
   const { openFolderHistory } = await import("./file-store.ts");
   return openFolderHistory(env.CDT_HISTORY_DIR?.trim() || "history");
+}
+
+/**
+ * `CDT_STATE_DATABASE_URL`, its secrets registered for redaction and its shape checked before anything parses it
+ * (a malformed URL is named by its variable, never quoted); undefined when unset.
+ *
+ * @example
+ * stateDatabaseUrl(Deno.env.toObject()) // "postgres://cdt@state-db:5432/cdt_state"
+ */
+export function stateDatabaseUrl(env: Record<string, string | undefined>): string | undefined {
+  const url = env.CDT_STATE_DATABASE_URL?.trim();
+  if (!url) return undefined;
+  registerDatabaseUrl(url);
+  const problem = checkDatabaseUrl(url);
+  if (problem) throw new SettingsError(`CDT_STATE_DATABASE_URL is not a valid postgres:// URL: ${problem}`);
+  return url;
 }
