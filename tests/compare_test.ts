@@ -70,6 +70,15 @@ Deno.test({
         assertEquals(after.comparison!.against, before.generatedAt);
       }
 
+      // A run of some tools is no baseline: it is not recorded, so `last` stays the whole run above.
+      const partial = await diagnose([...base, "--tool", "missing-data", "--format", "json"], env);
+      assertEquals(partial.code, 0, partial.stderr);
+      // A report of another customer is refused (exit 2), not compared.
+      const other = JSON.parse(await Deno.readTextFile(join(c.dir, "first.json")));
+      await Deno.writeTextFile(join(c.dir, "other.json"), JSON.stringify({ ...other, customer: "adams-isd" }));
+      const refused = await diagnose([...base, "--compare", join(c.dir, "other.json"), "--no-history"], env);
+      assertEquals(refused.code, 2, refused.stderr);
+      assertMatch(refused.stderr, /that report is of adams-isd \(staging\), this one of lincoln-usd \(staging\)/);
       const table = await diagnose([...base, "--format", "table", "--compare", "last", "--no-history"], env);
       assertMatch(
         table.stdout.split("\n")[2],

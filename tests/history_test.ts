@@ -32,7 +32,7 @@ function report(at: string, findings: Finding[], customer = "lincoln-usd"): Repo
     environment: "staging",
     generatedAt: new Date(at),
     source: { kind: "oneroster-csv", version: "1.1" },
-    tools: ["missing-data"],
+    tools: ["missing-data", "student-mismatch", "parent-email", "campus-transfer"],
     findings,
   });
 }

@@ -2,6 +2,7 @@
  * The fleet scan's settings, from the environment: the state database that
  * holds the queue and the history, and the limits every job runs under.
  */
+import type { ErrorCode } from "../errors.ts";
 import { stateDatabaseUrl } from "../history/store.ts";
 import { z } from "zod";
 
@@ -34,6 +35,8 @@ export type FleetSettings = z.infer<typeof FleetSettings>;
 /** Thrown when the fleet is not configured; shells exit 2. */
 export class FleetConfigError extends Error {
   override name = "FleetConfigError";
+  /** A configuration problem: shells exit 2 (lib/errors.ts). */
+  readonly code: ErrorCode = "settings.invalid";
 }
 
 /**

@@ -8,6 +8,9 @@ import { findingKey } from "./record.ts";
 
 /** The earlier run as a comparison needs it: a recorded run, or a JSON report read from a file. */
 export interface EarlierRun {
+  /** Whose run it was (a report file says; the history's own runs are the customer's by construction). */
+  customer?: string;
+  environment?: string;
   generatedAt: string;
   tools: readonly string[];
   findings: ReadonlyArray<ResolvedFinding & { key?: string }>;

@@ -3,6 +3,7 @@
  * per run, and `<dir>/<customer>/index.jsonl` with one run summary a line, so
  * listing runs never reads their findings.
  */
+import type { ErrorCode } from "../errors.ts";
 import { join } from "node:path";
 import { NewRun, RunRecord, RunSummary } from "./record.ts";
 import { type HistoryStore, runLimit, type RunsOptions } from "./store.ts";
@@ -17,6 +18,8 @@ const MAX_RUN_BYTES = 1024 ** 3;
 /** Thrown for a run the folder cannot hold or a file it cannot read. */
 export class HistoryError extends Error {
   override name = "HistoryError";
+  /** A configuration problem: shells exit 2 (lib/errors.ts). */
+  readonly code: ErrorCode = "settings.invalid";
 }
 
 /**

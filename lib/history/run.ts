@@ -4,6 +4,8 @@
  * the comparison with an earlier run.
  */
 import { type Report, Report as ReportSchema } from "../diagnostics/findings.ts";
+import { DEFAULT_TOOLS } from "../diagnostics/run.ts";
+import type { ErrorCode } from "../errors.ts";
 import { applyComparison } from "../report/comparison.ts";
 import { compareRuns, type EarlierRun } from "./compare.ts";
 import { suddenDropNotice, suddenDrops } from "./drop.ts";
@@ -75,13 +77,36 @@ export async function recordDiagnosis(report: Report, options: RecordOptions): P
     if (options.compare === "last") out = applyComparison(out, result);
   }
   if (options.compare && options.compare !== "last") {
-    out = applyComparison(out, compareRuns(out, options.compare.earlier));
+    const { earlier, file } = options.compare;
+    if (
+      (earlier.customer !== undefined && earlier.customer !== out.customer) ||
+      (earlier.environment !== undefined && earlier.environment !== out.environment)
+    ) {
+      throw new CompareFileError(
+        `--compare ${file}: that report is of ${earlier.customer} (${earlier.environment}), this one of ` +
+          `${out.customer} (${out.environment}); compare runs of one customer and environment`,
+      );
+    }
+    out = applyComparison(out, compareRuns(out, earlier));
   }
-  if (options.record === false) return { report: out, previous };
+  // Only a whole, live run is a baseline: a run of some tools would make the others' findings look new next time,
+  // and a --cached run would record an old platform as today's.
+  if (options.record === false || !isBaseline(out)) return { report: out, previous };
   const run = await store.record(
     newRun(out, { identity: options.identity, counts: options.counts, jobId: options.jobId, delta }),
   );
   return { report: out, run, previous };
+}
+
+/**
+ * Whether a report may be recorded as a run others are compared with: every comparison tool ran, on a live platform.
+ *
+ * @example
+ * isBaseline(report) // false for --tool missing-data, or for --cached
+ */
+export function isBaseline(report: Report): boolean {
+  return DEFAULT_TOOLS.every((t) => report.tools.includes(t)) &&
+    !report.warnings.some((w) => w.code === "platform.cached_snapshot");
 }
 
 /** A report file larger than this is refused. */
@@ -90,6 +115,7 @@ const MAX_REPORT_BYTES = 512 * 1024 ** 2;
 /** Thrown when a `--compare FILE` is not a report. */
 export class CompareFileError extends Error {
   override name = "CompareFileError";
+  readonly code: ErrorCode = "usage";
 }
 
 /**
