@@ -175,7 +175,7 @@ Deno.test({
     assertMatch(r.stderr, /Demo check: all \d+ planted findings \(\d+ codes\) were found, and nothing else\./);
     assertMatch(
       r.stderr,
-      /Next, try:\n  deno task lookup --customer demo-isd --parent \S+@\S+ +# why this parent cannot see her child/,
+      /Next, try:\n {2}deno task lookup --customer demo-isd --parent \S+@\S+ +# why this parent cannot see her child/,
     );
   },
 });

@@ -2,7 +2,7 @@
  * `deno task diagnose`: compare one customer's roster with the platform and
  * report findings. Reads only; writes nothing but the report.
  */
-import { dirname, extname, resolve } from "node:path";
+import { extname } from "node:path";
 import { diagnoseCustomer } from "../lib/diagnose.ts";
 import { type Report, ToolName } from "../lib/diagnostics/findings.ts";
 import { AVAILABLE_TOOLS, DEFAULT_TOOLS, sourceOnly } from "../lib/diagnostics/run.ts";
@@ -247,7 +247,7 @@ function asUsageError(e: unknown): never {
   throw e instanceof CompareFileError ? new UsageError(e.message) : e;
 }
 
-/** Refuses an output path whose directory does not exist (or is not a directory), before anything runs. */
+/** The report format: --format, else the --out file's extension, else table on a terminal and JSON elsewhere. */
 function chooseFormat(flag: string | undefined, out: string | undefined): ReportFormat {
   if (flag !== undefined) {
     const parsed = ReportFormat.safeParse(flag);
