@@ -298,6 +298,13 @@ Deno.test({
         assertEquals(m, platform!.enrollments.filter((e) => e.deletedAt === null).length);
         // Read-only: a notebook cannot change what the diagnoses rely on.
         await assertRejects(() => ws.sql(`delete from users`), Error);
+        // Nor read or write any other file, nor switch that back on.
+        const outside = join(dir, "leak.csv");
+        await assertRejects(() => ws.sql(`copy (select * from users) to '${outside}'`), Error);
+        await assertEquals(await Deno.stat(outside).then(() => true, () => false), false);
+        await Deno.writeTextFile(join(dir, "other.csv"), "a,b\n1,2\n");
+        await assertRejects(() => ws.sql(`select * from read_csv('${join(dir, "other.csv")}')`), Error);
+        await assertRejects(() => ws.sql(`set enable_external_access = true`), Error);
       } finally {
         ws.close();
       }

@@ -60,6 +60,12 @@ export async function openDatabase(
     // DuckDB's memory is native, outside V8's heap: bound it so a workspace never doubles the process.
     memory_limit: options.memoryLimit ?? "512MB",
     threads: "2",
+    // A workspace is a store, not a door: no query (the notebook and `workspace sql` API included) may read or
+    // write files outside it, fetch extensions, or switch that back on.
+    enable_external_access: "false",
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+    lock_configuration: "true",
   };
   if (options.readOnly) config.access_mode = "READ_ONLY";
   const deadline = Date.now() + (options.waitMs ?? 10_000);

@@ -4,6 +4,7 @@
  * the stored platform snapshot when `--cached` asks for it (and say how old
  * it is), and choose the workspace folder.
  */
+import { VERSION } from "../version.ts";
 import { createHash } from "node:crypto";
 import type { Roster } from "../roster.ts";
 import type { PlatformSnapshot } from "../platform/snapshot.ts";
@@ -68,7 +69,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 /** What, besides the bytes, shapes the parsed roster: the source settings and the read mode. */
 function settingsKey(source: SourceSettings, path: string | undefined, tolerateMissing: boolean): string {
-  return sha256(JSON.stringify({ format: WORKSPACE_FORMAT, source, path, tolerateMissing }));
+  // The tools' version too: a reader fix must not be hidden behind a roster an older reader parsed.
+  return sha256(JSON.stringify({ format: WORKSPACE_FORMAT, reader: VERSION, source, path, tolerateMissing }));
 }
 
 /**
