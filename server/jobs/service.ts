@@ -4,6 +4,7 @@
  * worker, through the bounded queue. The server resolves where the platform is
  * and the source's credentials; the worker only reads.
  */
+import { ExpiringCache } from "./cache.ts";
 import type { ToolName } from "../../lib/diagnostics/findings.ts";
 import { DEFAULT_TOOLS } from "../../lib/diagnostics/run.ts";
 import type { LookupQuery, LookupResult } from "../../lib/lookup.ts";
@@ -31,9 +32,12 @@ export interface JobServiceOptions {
   chartWidth?: number;
 }
 
+/** Diagnoses kept at most: each holds a whole report, its charts and a search index. */
+export const CACHE_ENTRIES = 64;
+
 /** Runs the server's diagnoses and lookups. */
 export class JobService {
-  #cache = new Map<string, { expires: number; value: Promise<DiagnoseResult> }>();
+  #cache = new ExpiringCache<string, Promise<DiagnoseResult>>(CACHE_ENTRIES);
 
   constructor(readonly options: JobServiceOptions) {}
 
@@ -44,9 +48,9 @@ export class JobService {
    * const { report, charts } = await jobs.diagnose(settings, "staging", DEFAULT_TOOLS, false);
    */
   diagnose(settings: Settings, env: Environment, tools: readonly ToolName[], fresh: boolean): Promise<DiagnoseResult> {
-    const key = `${settings.customer_id}\u0000${env}\u0000${tools.join(",")}`;
+    const key = `${settings.customer_id}\u0000${env}\u0000${[...new Set(tools)].sort().join(",")}`;
     const hit = this.#cache.get(key);
-    if (hit && !fresh && hit.expires > Date.now()) return hit.value;
+    if (hit && !fresh) return hit;
     // Only a full diagnosis is a run of the history: a part of one would call the rest resolved or new.
     const full = tools.length === DEFAULT_TOOLS.length && DEFAULT_TOOLS.every((t) => tools.includes(t));
     const value = this.#run(settings, env, {
@@ -55,10 +59,8 @@ export class JobService {
       history: full ? this.options.history : undefined,
       chartWidth: this.options.chartWidth,
     }) as Promise<DiagnoseResult>;
-    value.catch(() => {
-      if (this.#cache.get(key)?.value === value) this.#cache.delete(key);
-    });
-    this.#cache.set(key, { expires: Date.now() + this.options.cacheSeconds * 1000, value });
+    value.catch(() => this.#cache.deleteIf(key, value));
+    this.#cache.set(key, value, this.options.cacheSeconds * 1000);
     return value;
   }
 
