@@ -76,6 +76,23 @@ const STORES: Array<
 
 for (const s of STORES) {
   Deno.test({
+    name: `history (${s.name}): runs recorded at once, in one second, are all kept`,
+    ignore: !!s.ignore,
+    fn: () =>
+      s.with(async (store) => {
+        const at = "2026-11-24T02:00:00Z";
+        const ids = ["a", "b", "c", "d", "e", "f"];
+        await Promise.all(
+          ids.map((id) => store.record(newRun(report(at, [missing(id)]), { identity: `sha256:${id}`, counts: null }))),
+        );
+        const runs = await store.runs("lincoln-usd", { environment: "staging" });
+        assertEquals(runs.length, ids.length);
+        const loaded = await Promise.all(runs.map((r) => store.load(r.id)));
+        assertEquals(loaded.map((r) => r!.source.identity).sort(), ids.map((id) => `sha256:${id}`));
+      }),
+  });
+
+  Deno.test({
     name: `history (${s.name}): two runs within one second come back in the order they were recorded`,
     ignore: !!s.ignore,
     fn: () =>

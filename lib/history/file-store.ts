@@ -109,9 +109,17 @@ export function openFolderHistory(dir: string): HistoryStore {
       }
       await Deno.mkdir(folder, { recursive: true });
       const stamp = run.generatedAt.replace(/[-:]/g, "").replace(/\.\d+/, "");
+      // The run's name is claimed with an exclusive create, so two processes recording in one second never share
+      // (and overwrite) one file; the record is then written beside it and renamed over the claim.
       let stem = `${stamp}-${run.environment}`;
-      for (let n = 2; index.some((r) => r.id === `${run.customer}/${stem}`); n++) {
-        stem = `${stamp}-${run.environment}-${n}`;
+      for (let n = 2;; n++) {
+        try {
+          (await Deno.open(join(folder, `${stem}.json`), { write: true, createNew: true, mode: 0o600 })).close();
+          break;
+        } catch (e) {
+          if (!(e instanceof Deno.errors.AlreadyExists) || n > 10_000) throw e;
+          stem = `${stamp}-${run.environment}-${n}`;
+        }
       }
       const record: RunRecord = { ...run, id: `${run.customer}/${stem}`, recordedAt: new Date().toISOString() };
       const { findings: _, ...summary } = record;
