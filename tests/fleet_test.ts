@@ -1,8 +1,9 @@
+import postgres from "postgres";
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { join } from "node:path";
 import { NO_STATE_SERVER, withStateDatabase } from "./helpers/state-db.ts";
 import { withCustomer } from "./helpers/customer.ts";
-import { fleetSettings, QUEUE } from "../lib/fleet/config.ts";
+import { fleetSettings, QUEUE, QUEUE_SCHEMA } from "../lib/fleet/config.ts";
 import { enqueue, openFleet } from "../lib/fleet/queue.ts";
 import { fleetStatus } from "../lib/fleet/status.ts";
 import { diagnoseCustomer } from "../lib/diagnose.ts";
@@ -64,6 +65,20 @@ Deno.test({
           (await enqueue(fleet, [(job.data as { customer: string }).customer], { night: NIGHT }))[0].jobId,
           null,
         );
+        assertEquals((await fleet.boss.findJobs(QUEUE)).length, 2);
+        // The same night enqueued again on a later day (pg-boss's singleton window is one UTC day): still one job.
+        const sql = postgres(url, { max: 1, onnotice: () => {} });
+        try {
+          await sql`update ${
+            sql(QUEUE_SCHEMA)
+          }.job set singleton_on = singleton_on - interval '2 days' where name = ${QUEUE}`;
+        } finally {
+          await sql.end();
+        }
+        assertEquals((await enqueue(fleet, ["lincoln-usd", "adams-isd"], { night: NIGHT })).map((e) => e.jobId), [
+          null,
+          null,
+        ]);
         assertEquals((await fleet.boss.findJobs(QUEUE)).length, 2);
         // Another night, or another environment, is another job.
         assert((await enqueue(fleet, ["lincoln-usd"], { night: "2026-11-27" }))[0].jobId);

@@ -4,7 +4,7 @@
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { envFlag, parseCli } from "../lib/cli/args.ts";
 import { runMain } from "../lib/cli/main.ts";
-import { checkCustomerId, listCustomerIds, settingsDir } from "../lib/settings/load.ts";
+import { checkCustomerId, listCustomerIds, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { FleetConfigError, fleetSettings } from "../lib/fleet/config.ts";
 import { enqueue, nightOf, openFleet } from "../lib/fleet/queue.ts";
 import { fleetStatus, renderStatus } from "../lib/fleet/status.ts";
@@ -69,7 +69,13 @@ async function main(args: string[]): Promise<number> {
     const night = values.night ?? nightOf(new Date());
     const fleet = await openFleet(settings);
     try {
-      const sent = await enqueue(fleet, customers, { environment, night });
+      // Each job names its environment (the flag, else the customer's own), so one night is one key either way.
+      const sent = [];
+      for (const customer of customers) {
+        const own = environment ??
+          (await loadSettings(settingsDir(values["settings-dir"], env), customer)).settings.oneshelf_environment;
+        sent.push(...await enqueue(fleet, [customer], { environment: own, night }));
+      }
       const fresh = sent.filter((s) => s.jobId).length;
       for (const s of sent) {
         console.error(`${s.customer}: ${s.jobId ? `queued (job ${s.jobId})` : `already has a job for ${night}`}`);

@@ -28,6 +28,20 @@ export function jobKey(data: JobData): string {
 }
 
 /**
+ * A UUID derived from a job's key (SHA-256, laid out as a version-5-style UUID), the same on every machine.
+ *
+ * @example
+ * await jobIdOf("demo-isd:embedded:2026-11-26") // "3f0c…-…"
+ */
+export async function jobIdOf(key: string): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`cdt-fleet:${key}`)));
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = [...hash.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
  * The UTC date of `now`, the night a scan belongs to.
  *
  * @example
@@ -128,6 +142,9 @@ export async function enqueue(
     const data = JobData.parse({ customer, environment: options.environment, night: options.night });
     const key = jobKey(data);
     const jobId = await fleet.boss.send(QUEUE, data, {
+      // The job's id is the night's key itself: a second send for that night, on any later day and after the
+      // first finished, is a conflict pg-boss ignores (singletonSeconds alone dedupes only within one UTC day).
+      id: await jobIdOf(key),
       singletonKey: key,
       singletonSeconds: 86_400,
       expireInSeconds: fleet.settings.expireSeconds,
