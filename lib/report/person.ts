@@ -23,7 +23,7 @@ export function aboutPerson(f: Finding, key: string): boolean {
     if (typeof value !== "string" || name === "role" || name === "field") continue;
     if (value === k || (name === "email" && value === email)) return true;
   }
-  const d = f.details as Record<string, unknown>;
+  const d = (f.details ?? {}) as Record<string, unknown>;
   for (const list of PEOPLE_LISTS) {
     const items = d[list];
     if (!Array.isArray(items)) continue;
@@ -45,6 +45,19 @@ export function aboutPerson(f: Finding, key: string): boolean {
  * const report = reportAbout(full, "ana.ruiz@example.org");
  */
 export function reportAbout(report: Report, key: string): Report {
-  const findings = report.findings.filter((f) => aboutPerson(f, key));
-  return { ...report, summary: summarize(findings), findings };
+  const direct = report.findings.filter((f) => aboutPerson(f, key));
+  // A parent's email names their account too: findings about that account by id belong to them (a stale-record
+  // link carries the account's id, not its email).
+  const accounts = new Set(direct.map((f) => f.entity.parentPlatformId).filter((id) => id !== undefined));
+  const findings = report.findings.filter((f) =>
+    direct.includes(f) || (f.entity.parentPlatformId !== undefined && accounts.has(f.entity.parentPlatformId))
+  );
+  const comparison = report.comparison && {
+    ...report.comparison,
+    resolved: report.comparison.resolved.filter((f) => aboutPerson(f as Finding, key)),
+    new: findings.filter((f) => f.status === "new" || f.status === "reopened").length,
+    reopened: findings.filter((f) => f.status === "reopened").length,
+    stillOpen: findings.filter((f) => f.status === "still_open").length,
+  };
+  return { ...report, summary: summarize(findings), findings, ...(comparison ? { comparison } : {}) };
 }
