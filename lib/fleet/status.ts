@@ -2,7 +2,7 @@
 import type { JobWithMetadata } from "pg-boss";
 import { JobData } from "./queue.ts";
 import { JobOutput } from "./job.ts";
-import { type FleetSettings, QUEUE } from "./config.ts";
+import { type FleetSettings, QUEUE, QUEUE_SCHEMA } from "./config.ts";
 import type { Fleet } from "./queue.ts";
 
 /** A fleet row, as `deno task fleet status` prints it. */
@@ -83,7 +83,14 @@ const MAX_JOBS = 100_000;
  * const rows = await fleetStatus(fleet);
  */
 export async function fleetStatus(fleet: Fleet, night?: string): Promise<FleetRow[]> {
-  return statusRows(await fleet.boss.findJobs(QUEUE, { limit: MAX_JOBS }), night);
+  // One night's jobs (the latest night unless one is named), never the oldest MAX_JOBS of the whole queue.
+  const latest = night ?? (await queueSql<{ night: string | null }>(
+    fleet,
+    `select max(data->>'night') as night from ${QUEUE_SCHEMA}.job where name = $1`,
+    [QUEUE],
+  ))[0]?.night ?? undefined;
+  if (!latest) return [];
+  return statusRows(await fleet.boss.findJobs(QUEUE, { data: { night: latest }, limit: MAX_JOBS }), latest);
 }
 
 /**
@@ -93,8 +100,18 @@ export async function fleetStatus(fleet: Fleet, night?: string): Promise<FleetRo
  * if (await fleetIdle(fleet)) await fleet.stop();
  */
 export async function fleetIdle(fleet: Fleet): Promise<boolean> {
-  const jobs = await fleet.boss.findJobs(QUEUE, { limit: MAX_JOBS });
-  return !jobs.some((j) => j.state === "created" || j.state === "retry" || j.state === "active");
+  const [{ n }] = await queueSql<{ n: number }>(
+    fleet,
+    `select count(*)::int as n from ${QUEUE_SCHEMA}.job where name = $1 and state in ('created', 'retry', 'active')`,
+    [QUEUE],
+  );
+  return n === 0;
+}
+
+/** A read of pg-boss's own tables through its connection (fixed SQL, values as parameters). */
+async function queueSql<T>(fleet: Fleet, text: string, values: unknown[]): Promise<T[]> {
+  const { rows } = await fleet.boss.getDb().executeSql(text, values);
+  return rows as T[];
 }
 
 /**
