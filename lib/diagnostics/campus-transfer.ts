@@ -7,7 +7,7 @@
 import { isActiveInSource, type Roster, type User } from "../roster.ts";
 import type { PlatformEnrollment, PlatformSnapshot, Student } from "../platform/snapshot.ts";
 import { type Finding, finding } from "./findings.ts";
-import { enrollmentKey, indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { describeSourceUser } from "./describe.ts";
 
 /**
@@ -24,9 +24,9 @@ export function findCampusTransfers(roster: Roster, platform: PlatformSnapshot):
   const enrollmentsByStudent = new Map<number, PlatformEnrollment[]>();
   for (const e of platform.enrollments) {
     if (e.deletedAt !== null || e.studentId === null) continue;
-    const list = enrollmentsByStudent.get(e.studentId) ?? [];
-    list.push(e);
-    enrollmentsByStudent.set(e.studentId, list);
+    const list = enrollmentsByStudent.get(e.studentId);
+    if (list) list.push(e);
+    else enrollmentsByStudent.set(e.studentId, [e]);
   }
 
   for (const user of roster.users) {
@@ -190,7 +190,7 @@ function staleEnrollments(
     if (!cls || cls.deletedAt !== null || cls.campusId === null) continue;
     const campus = plat.campusById.get(cls.campusId);
     if (!campus?.sourceId || schools.includes(campus.sourceId)) continue;
-    if (cls.sourceId && source.activeEnrollments.has(enrollmentKey(cls.sourceId, user.sourcedId, "student"))) continue;
+    if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, user.sourcedId, "student")) continue;
     stale.push({
       platformId: e.id,
       classPlatformId: cls.id,

@@ -197,8 +197,8 @@ export function findMissingData(roster: Roster, platform: PlatformSnapshot): Fin
   }
 
   // Enrollments
-  for (const [key, e] of source.activeEnrollments) {
-    if (plat.activeEnrollments.has(key)) continue;
+  for (const [classSourcedId, userSourcedId, role, e] of source.activeEnrollments.entries()) {
+    if (plat.activeEnrollments.has(classSourcedId, userSourcedId, role)) continue;
     const cause = missingClasses.get(e.classSourcedId) ?? missingUsers.get(e.userSourcedId);
     const user = source.users.get(e.userSourcedId);
     const cls = source.classes.get(e.classSourcedId);
@@ -220,11 +220,10 @@ export function findMissingData(roster: Roster, platform: PlatformSnapshot): Fin
     }));
   }
   if (canSayAbsent("enrollments")) {
-    for (const [key, rows] of plat.activeEnrollments) {
-      if (source.activeEnrollments.has(key)) continue;
+    for (const [classSourcedId, userSourcedId, role, rows] of plat.activeEnrollments.entries()) {
+      if (source.activeEnrollments.has(classSourcedId, userSourcedId, role)) continue;
       for (const e of rows) {
         if (e.sourceId === null || source.rejected.has(e.sourceId)) continue;
-        const [classSourcedId, userSourcedId, role] = key.split("\u0000");
         const cause = goneClasses.get(classSourcedId) ?? goneUsers.get(userSourcedId);
         const cls = plat.classBySource.get(classSourcedId)!;
         const person = role === "student"

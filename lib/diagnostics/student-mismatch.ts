@@ -35,9 +35,10 @@ export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot
   const linksByParent = new Map<number, Array<{ studentId: number; origin: string }>>();
   for (const ps of platform.parentStudents) {
     if (ps.deletedAt !== null) continue;
-    const list = linksByParent.get(ps.parentId) ?? [];
-    list.push({ studentId: ps.studentId, origin: ps.origin });
-    linksByParent.set(ps.parentId, list);
+    const link = { studentId: ps.studentId, origin: ps.origin };
+    const list = linksByParent.get(ps.parentId);
+    if (list) list.push(link);
+    else linksByParent.set(ps.parentId, [link]);
   }
   const studentRef = (sourcedId: string): StudentRef => {
     const s = plat.studentBySource.get(sourcedId);

@@ -30,7 +30,7 @@ import {
   classRow,
   courseRow,
   dated,
-  enrollmentRow,
+  enrollmentRowWith,
   type Extensions,
   type Get,
   orgRow,
@@ -81,6 +81,17 @@ export interface ReadOptions {
 }
 
 const PROGRESS_EVERY = 25_000;
+
+/** One string per distinct id, for the duration of one read. */
+function interner(): (id: string) => string {
+  const ids = new Map<string, string>();
+  return (id) => {
+    const had = ids.get(id);
+    if (had !== undefined) return had;
+    ids.set(id, id);
+    return id;
+  };
+}
 const REQUIRED_FILES: readonly CsvFile[] = ["orgs", "users", "classes", "enrollments"];
 
 /**
@@ -241,7 +252,7 @@ class BundleReader {
         version,
         "enrollments",
         Enrollment,
-        dated(enrollmentRow, [["beginDate", "date"], ["endDate", "date"]]),
+        dated(enrollmentRowWith(interner()), [["beginDate", "date"], ["endDate", "date"]]),
       );
     }
     if (name("classes")) {

@@ -4,7 +4,17 @@
  * these, so every source reads values with the same leniency and warnings.
  */
 import type { z } from "zod";
-import type { RejectedRow, RoleAssignment } from "../../roster.ts";
+import {
+  AcademicSession,
+  Class,
+  Course,
+  Enrollment,
+  KNOWN_ROLES,
+  Org,
+  type RejectedRow,
+  type RoleAssignment,
+  User,
+} from "../../roster.ts";
 import type { IssueCollector } from "../issues.ts";
 import { normalizeGrade } from "../../normalize.ts";
 import type { OneRosterVersion } from "./columns.ts";
@@ -155,6 +165,29 @@ export const classRow: RowBuilder = (get, warn, extensions) => ({
   extensions: extensions(),
 });
 
+/**
+ * Builds an enrollment, passing its class, school and user ids and its dates
+ * through `intern` (so the millions of rows of a large district share one string per
+ * id instead of holding a copy each).
+ *
+ * @example
+ * const ids = new Map<string, string>();
+ * const build = enrollmentRowWith((s) => ids.get(s) ?? (ids.set(s, s), s));
+ */
+export function enrollmentRowWith(intern: (id: string) => string): RowBuilder {
+  return (get, warn, extensions) => {
+    const row = enrollmentRow(get, warn, extensions);
+    if (row === null || typeof row === "string") return row;
+    row.classSourcedId = intern(row.classSourcedId as string);
+    row.schoolSourcedId = intern(row.schoolSourcedId as string);
+    row.userSourcedId = intern(row.userSourcedId as string);
+    // Term dates repeat on nearly every row.
+    if (row.beginDate !== undefined) row.beginDate = intern(row.beginDate as string);
+    if (row.endDate !== undefined) row.endDate = intern(row.endDate as string);
+    return row;
+  };
+}
+
 /** Builds an enrollment. */
 export const enrollmentRow: RowBuilder = (get, warn, extensions) => {
   const role = readEnum(get("role"), "role", ENROLLMENT_ROLES, warn);
@@ -215,9 +248,167 @@ const EXPECTED: Record<string, string> = {
   roleType: "primary or secondary",
 };
 
+/** How one field of a record is checked on the fast path (see {@link passes}). */
+type FieldCheck =
+  | "id"
+  | "string"
+  | "string?"
+  | "boolean"
+  | "boolean?"
+  | "strings"
+  | "status"
+  | "role"
+  | "roles"
+  | "extensions"
+  | ReadonlySet<string>;
+
+const KNOWN_ROLE_SET: ReadonlySet<string> = new Set(KNOWN_ROLES);
+const EXT_ROLE = /^ext:\S+$/;
+const ORG_TYPE_SET: ReadonlySet<string> = new Set(ORG_TYPES);
+const ROLE_TYPES: ReadonlySet<string> = new Set(["primary", "secondary"]);
+
+/**
+ * The fields of each model schema as plain checks, in the schema's order.
+ * They accept exactly what the schema accepts for the records the builders
+ * make; anything they do not accept goes to zod, so every rejection keeps
+ * zod's first issue and so its message. Validating a million rows with zod
+ * cost more than reading them (and copied every record).
+ */
+const FAST_CHECKS = new Map<z.ZodType, ReadonlyArray<readonly [string, FieldCheck]>>([
+  [Org, [
+    ["sourcedId", "id"],
+    ["status", "status"],
+    ["name", "string"],
+    ["type", ORG_TYPE_SET],
+    ["identifier", "string"],
+    ["parentSourcedId", "string?"],
+    ["extensions", "extensions"],
+  ]],
+  [User, [
+    ["sourcedId", "id"],
+    ["status", "status"],
+    ["enabledUser", "boolean"],
+    ["role", "role"],
+    ["roles", "roles"],
+    ["orgSourcedIds", "strings"],
+    ["username", "string"],
+    ["givenName", "string"],
+    ["familyName", "string"],
+    ["middleName", "string"],
+    ["identifier", "string"],
+    ["email", "string"],
+    ["agentSourcedIds", "strings"],
+    ["grades", "strings"],
+    ["extensions", "extensions"],
+  ]],
+  [Class, [
+    ["sourcedId", "id"],
+    ["status", "status"],
+    ["title", "string"],
+    ["classCode", "string"],
+    ["classType", "string"],
+    ["courseSourcedId", "string"],
+    ["schoolSourcedId", "string"],
+    ["termSourcedIds", "strings"],
+    ["grades", "strings"],
+    ["extensions", "extensions"],
+  ]],
+  [Enrollment, [
+    ["sourcedId", "id"],
+    ["status", "status"],
+    ["classSourcedId", "id"],
+    ["schoolSourcedId", "string"],
+    ["userSourcedId", "id"],
+    ["role", "string"],
+    ["primary", "boolean?"],
+    ["beginDate", "string?"],
+    ["endDate", "string?"],
+    ["extensions", "extensions"],
+  ]],
+  [Course, [
+    ["sourcedId", "id"],
+    ["status", "status"],
+    ["title", "string"],
+    ["courseCode", "string"],
+    ["orgSourcedId", "string"],
+    ["schoolYearSourcedId", "string"],
+  ]],
+  [AcademicSession, [
+    ["sourcedId", "id"],
+    ["status", "status"],
+    ["title", "string"],
+    ["type", "string"],
+    ["startDate", "string"],
+    ["endDate", "string"],
+    ["parentSourcedId", "string"],
+    ["schoolYear", "string"],
+  ]],
+]);
+
+function fieldPasses(v: unknown, check: FieldCheck): boolean {
+  switch (check) {
+    case "id":
+      return typeof v === "string" && v.length > 0;
+    case "string":
+      return typeof v === "string";
+    case "string?":
+      return v === undefined || typeof v === "string";
+    case "boolean":
+      return typeof v === "boolean";
+    case "boolean?":
+      return v === undefined || typeof v === "boolean";
+    case "status":
+      return v === "active" || v === "tobedeleted";
+    case "role":
+      return typeof v === "string" && (KNOWN_ROLE_SET.has(v) || EXT_ROLE.test(v));
+    case "strings":
+      return Array.isArray(v) && v.every((x) => typeof x === "string");
+    case "roles":
+      return Array.isArray(v) && v.every(rolePasses);
+    case "extensions":
+      return v === undefined || (typeof v === "object" && v !== null && !Array.isArray(v) &&
+        Object.getPrototypeOf(v) === Object.prototype && Object.values(v).every((x) => typeof x === "string"));
+    default:
+      return typeof v === "string" && check.has(v);
+  }
+}
+
+function rolePasses(r: unknown): boolean {
+  if (typeof r !== "object" || r === null || Array.isArray(r)) return false;
+  const a = r as Record<string, unknown>;
+  // Only the schema's keys, so the record is what zod would have returned.
+  for (const k in a) {
+    if (k !== "role" && k !== "roleType" && k !== "orgSourcedId" && k !== "beginDate" && k !== "endDate") return false;
+  }
+  return fieldPasses(a.role, "role") && typeof a.roleType === "string" && ROLE_TYPES.has(a.roleType) &&
+    fieldPasses(a.orgSourcedId, "string?") && fieldPasses(a.beginDate, "string?") && fieldPasses(a.endDate, "string?");
+}
+
+/**
+ * Whether a built record certainly passes its schema and is already what the
+ * schema would return: the schema's keys in its order, `origin` last, nothing
+ * else.
+ */
+function passes(checks: ReadonlyArray<readonly [string, FieldCheck]>, candidate: Record<string, unknown>): boolean {
+  let i = 0;
+  for (const key in candidate) {
+    if (i === checks.length) {
+      if (key !== "origin") return false;
+      i++;
+      continue;
+    }
+    const [name, check] = checks[i++];
+    if (key !== name || !fieldPasses(candidate[key], check)) return false;
+  }
+  if (i !== checks.length + 1) return false;
+  const origin = candidate.origin as { file?: unknown; line?: unknown } | null;
+  return typeof origin === "object" && origin !== null && typeof origin.file === "string" &&
+    Number.isInteger(origin.line);
+}
+
 /**
  * Builds rows into validated records: each row is built, validated with the
- * model's zod schema, rejected with file, line and column when it cannot be
+ * model's zod schema (by plain checks that stand for it on the hot path), rejected with file, line and column when it cannot be
  * read (and its id remembered, so no diagnostic calls it absent), and kept
  * once per sourcedId.
  *
@@ -229,6 +420,7 @@ export class RowSink<T extends { sourcedId: string }> {
   readonly rows: T[] = [];
   // sourcedId → the role of its first row (users) or "", to tell a duplicate from an id reused across roles.
   #seen = new Map<string, string>();
+  #fast: ReadonlyArray<readonly [string, FieldCheck]> | undefined;
 
   constructor(
     readonly file: string,
@@ -236,7 +428,9 @@ export class RowSink<T extends { sourcedId: string }> {
     readonly build: RowBuilder,
     readonly sink: RejectSink,
     readonly unit: "row" | "record" = "row",
-  ) {}
+  ) {
+    this.#fast = FAST_CHECKS.get(schema);
+  }
 
   add(get: Get, warn: Warn, line: number, extensions: Extensions): void {
     const candidate = this.build(get, warn, extensions);
@@ -245,6 +439,7 @@ export class RowSink<T extends { sourcedId: string }> {
       return this.reject(line, get("sourcedId").trim(), candidate, /^column "([^"]+)"/.exec(candidate)?.[1]);
     }
     candidate.origin = { file: this.file, line };
+    if (this.#fast && passes(this.#fast, candidate)) return this.#keep(candidate as unknown as T, line);
     const parsed = this.schema.safeParse(candidate);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -257,7 +452,10 @@ export class RowSink<T extends { sourcedId: string }> {
         column,
       );
     }
-    const row = parsed.data;
+    this.#keep(parsed.data, line);
+  }
+
+  #keep(row: T, line: number): void {
     const role = "role" in row ? String(row.role) : "";
     const firstRole = this.#seen.get(row.sourcedId);
     if (firstRole !== undefined) {
