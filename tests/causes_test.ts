@@ -53,3 +53,14 @@ Deno.test("a cause chain that loops back on itself ends without hanging, and nam
   ]);
   assertEquals(roots, []);
 });
+
+Deno.test("a person whose first org is the district is still caused by the missing campus among their orgs", () => {
+  const roster = {
+    ...emptyRoster(),
+    orgs: [school("sch-1"), school("sch-2")],
+    users: [sourceUser("tch-1", "teacher", { orgSourcedIds: ["dist-1", "sch-1", "sch-2"] })],
+  };
+  const platform = { ...emptySnapshot(), campuses: [campus(1, "sch-1")] };
+  const teacher = findMissingData(roster, platform).find((f) => f.code === "teacher.missing_in_platform")!;
+  assertEquals(teacher.details.causedBy, { code: "campus.missing_in_platform", entity: { sourcedId: "sch-2" } });
+});

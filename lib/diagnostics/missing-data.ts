@@ -115,7 +115,7 @@ export function findMissingData(roster: Roster, platform: PlatformSnapshot): Fin
             : { email: user.email }),
           schools: user.orgSourcedIds,
           ...(person ? { deletedRecord: { platformId: person.id, deletedAt: person.deletedAt } } : {}),
-          ...campusCause(user.orgSourcedIds[0]),
+          ...campusCause(user.orgSourcedIds.find((o) => missingCampuses.has(o))),
         },
         resolution: {
           action: "resync",
