@@ -3,8 +3,8 @@
  * the summary, the source's active counts (for sudden drops) and every
  * finding's stable key with enough of the finding to list it once resolved.
  */
+import { exportIdentity } from "../workspace/hash.ts";
 import { z } from "zod";
-import { createHash } from "node:crypto";
 import {
   EntityValue,
   type Finding,
@@ -148,11 +148,6 @@ export function newRun(report: Report, options: NewRunOptions): NewRun {
   };
 }
 
-/** Files larger than this are not hashed whole (the identity then names their size and time). */
-const MAX_HASHED_BYTES = 8 * 1024 ** 3;
-/** At most this many files of an export directory are hashed. */
-const MAX_FILES = 200;
-
 /**
  * The identity of the source a roster was read from: for a CSV export (a
  * directory or a zip) the SHA-256 of its files' names and contents; for a
@@ -165,37 +160,10 @@ export async function sourceIdentity(roster: Pick<Roster, "source">, readAt: str
   const { kind, location } = roster.source;
   if (kind !== "oneroster-csv" && kind !== "custom-csv") return `read:${readAt}`;
   try {
-    const info = await Deno.stat(location);
-    const files = info.isFile ? [location] : await listFiles(location);
-    const hash = createHash("sha256");
-    let total = 0;
-    for (const file of files) {
-      const size = (await Deno.stat(file)).size;
-      total += size;
-      if (total > MAX_HASHED_BYTES) return `size:${total}+,read:${readAt}`;
-      hash.update(`${file.slice(location.length)}\u0000${size}\u0000`);
-      using f = await Deno.open(file);
-      for await (const chunk of f.readable) hash.update(chunk);
-    }
-    return `sha256:${hash.digest("hex")}`;
+    // The same hash the workspace keys an export by, so the two name one export alike.
+    return (await exportIdentity(location)).contentHash;
   } catch {
     // The identity must never fail a diagnosis that already read the source.
     return `read:${readAt}`;
   }
-}
-
-async function listFiles(dir: string, depth = 0): Promise<string[]> {
-  const out: string[] = [];
-  const entries: Deno.DirEntry[] = [];
-  for await (const e of Deno.readDir(dir)) entries.push(e);
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    if (out.length >= MAX_FILES) break;
-    const path = `${dir}/${e.name}`;
-    if (e.isFile) out.push(path);
-    else if (e.isDirectory && depth < 2) {
-      out.push(...(await listFiles(path, depth + 1)).slice(0, MAX_FILES - out.length));
-    }
-  }
-  return out;
 }

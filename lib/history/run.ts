@@ -173,7 +173,7 @@ export interface DiagnosisHistory extends RecordedDiagnosis {
  * const { report } = await historyOfDiagnosis(await diagnoseCustomer(options), { env, compare: "last" });
  */
 export async function historyOfDiagnosis(
-  diagnosis: { report: Report; roster: Roster },
+  diagnosis: { report: Report; roster: Roster; workspace?: { contentHash: string | null } },
   options: DiagnosisHistoryOptions,
 ): Promise<DiagnosisHistory> {
   const store = options.store ?? await openHistory(options.env);
@@ -181,7 +181,8 @@ export async function historyOfDiagnosis(
     const recorded = await recordDiagnosis(diagnosis.report, {
       store,
       compare: options.compare,
-      identity: await sourceIdentity(diagnosis.roster, diagnosis.report.generatedAt),
+      identity: diagnosis.workspace?.contentHash ??
+        await sourceIdentity(diagnosis.roster, diagnosis.report.generatedAt),
       counts: sourceCounts(diagnosis.roster),
       jobId: options.jobId,
       record: options.record,
