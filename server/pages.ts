@@ -1,7 +1,8 @@
 /** Server-rendered HTML pages: plain markup, a little CSS, no build step. Every value is escaped. */
 import { html, type Raw, raw } from "../lib/html.ts";
 import type { Finding, Report } from "../lib/diagnostics/findings.ts";
-import { causeKey, type RootCause, rootCauses } from "../lib/report/causes.ts";
+import { type RootCause, rootCauses } from "../lib/report/causes.ts";
+import { findingKey } from "../lib/diagnostics/findings.ts";
 import { groupByCause } from "../lib/report/cause-groups.ts";
 import { comparisonLead } from "../lib/report/comparison.ts";
 import { count, num } from "../lib/report/words.ts";
@@ -240,7 +241,7 @@ export function summaryPage(
       <button type="submit">Filter</button></form>
       <div id="findings">
       ${groups.map((g) => {
-        const i = causes.findIndex((c) => causeKey(c) === causeKey(g.cause));
+        const i = causes.findIndex((c) => findingKey(c) === findingKey(g.cause));
         return html`
           <details class="group cause" ${raw(i >= 0 ? `id="cause-${i}"` : "")}${raw(filtered ? " open" : "")}>
             <summary><span class="${g.cause.finding?.severity ?? "error"}">${describeCause(

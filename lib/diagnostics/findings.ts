@@ -372,3 +372,15 @@ export function buildReport(input: ReportInput): Report {
     findings,
   };
 }
+
+/**
+ * A finding's stable identity: its code and its entity keys, sorted, never its message.
+ *
+ * @example
+ * findingKey({ code: "student.missing_in_platform", entity: { sourcedId: "stu-1" } })
+ * // 'student.missing_in_platform {"sourcedId":"stu-1"}'
+ */
+export function findingKey(f: { code: string; entity: Record<string, string | number> }): string {
+  const sorted = Object.keys(f.entity).sort().map((k) => [k, f.entity[k]]);
+  return `${f.code} ${JSON.stringify(Object.fromEntries(sorted))}`;
+}

@@ -3,6 +3,8 @@
  * the summary, the source's active counts (for sudden drops) and every
  * finding's stable key with enough of the finding to list it once resolved.
  */
+import { findingKey } from "../diagnostics/findings.ts";
+export { findingKey };
 import { exportIdentity } from "../workspace/hash.ts";
 import { z } from "zod";
 import {
@@ -78,18 +80,6 @@ export type RunRecord = z.infer<typeof RunRecord>;
 /** A run to record: everything but the store's id and the time it was recorded. */
 export const NewRun = RunRecord.omit({ id: true, recordedAt: true });
 export type NewRun = z.infer<typeof NewRun>;
-
-/**
- * A finding's stable identity: its code and its entity keys, sorted, never its message.
- *
- * @example
- * findingKey({ code: "student.missing_in_platform", entity: { sourcedId: "stu-1" } })
- * // 'student.missing_in_platform {"sourcedId":"stu-1"}'
- */
-export function findingKey(f: Pick<Finding, "code" | "entity">): string {
-  const sorted = Object.keys(f.entity).sort().map((k) => [k, f.entity[k]]);
-  return `${f.code} ${JSON.stringify(Object.fromEntries(sorted))}`;
-}
 
 /**
  * Counts the source's active students, enrollments and guardians.

@@ -4,7 +4,8 @@
  * {@link rootCauses}, with the members of each group.
  */
 import type { Finding } from "../diagnostics/findings.ts";
-import { causeKey, type RootCause, rootCauses, rootKeys } from "./causes.ts";
+import { type RootCause, rootCauses, rootKeys } from "./causes.ts";
+import { findingKey } from "../diagnostics/findings.ts";
 
 /** A root cause and the findings it explains (its own finding first, when the report holds it). */
 export interface CauseGroup {
@@ -30,17 +31,17 @@ export interface CauseGrouping {
 export function groupByCause(all: readonly Finding[], shown: readonly Finding[] = all): CauseGrouping {
   const roots = rootKeys(all);
   const causes = rootCauses(all);
-  const groupOf = new Map<string, CauseGroup>(causes.map((c) => [causeKey(c), { cause: c, findings: [] }]));
+  const groupOf = new Map<string, CauseGroup>(causes.map((c) => [findingKey(c), { cause: c, findings: [] }]));
   const alone: Finding[] = [];
   for (const f of shown) {
-    const g = groupOf.get(roots.get(f) ?? causeKey(f));
+    const g = groupOf.get(roots.get(f) ?? findingKey(f));
     if (g) g.findings.push(f);
     else alone.push(f);
   }
   for (const g of groupOf.values()) {
     // The cause's own finding leads its group.
-    const own = g.findings.findIndex((f) => causeKey(f) === causeKey(g.cause));
+    const own = g.findings.findIndex((f) => findingKey(f) === findingKey(g.cause));
     if (own > 0) g.findings.unshift(...g.findings.splice(own, 1));
   }
-  return { groups: causes.map((c) => groupOf.get(causeKey(c))!).filter((g) => g.findings.length), alone };
+  return { groups: causes.map((c) => groupOf.get(findingKey(c))!).filter((g) => g.findings.length), alone };
 }

@@ -3,7 +3,7 @@
  * chains (a missing campus → its classes → their enrollments), ranked by how
  * many findings each explains, so a report can say what to fix first.
  */
-import type { Finding } from "../diagnostics/findings.ts";
+import { type Finding, findingKey } from "../diagnostics/findings.ts";
 
 /** A cause as findings record it in `details.causedBy`. */
 interface CauseRef {
@@ -21,12 +21,6 @@ export interface RootCause {
   explains: number;
   /** The explained findings, by code. */
   byCode: Record<string, number>;
-}
-
-/** A finding's identity: its code and entity (shared/findings.md: entity keys compare runs). */
-export function causeKey(ref: { code: string; entity: Record<string, string | number> }): string {
-  const keys = Object.keys(ref.entity).sort();
-  return `${ref.code}|${keys.map((k) => `${k}=${ref.entity[k]}`).join("|")}`;
 }
 
 /** The direct cause of a finding: `details.causedBy`, else the first cause among the students it lists. */
@@ -52,10 +46,10 @@ function isCause(v: unknown): v is CauseRef {
  * rootCauses(report.findings)[0] // {code: "campus.missing_in_platform", explains: 912, …}
  */
 export function rootCauses(findings: readonly Finding[]): RootCause[] {
-  const byKey = new Map(findings.map((f) => [causeKey(f), f]));
+  const byKey = new Map(findings.map((f) => [findingKey(f), f]));
   const roots = new Map<string, RootCause>();
   for (const [f, ref] of rootRefs(findings, byKey)) {
-    const key = causeKey(ref);
+    const key = findingKey(ref);
     let root = roots.get(key);
     if (!root) {
       root = { code: ref.code, entity: ref.entity, finding: byKey.get(key), explains: 0, byCode: {} };
@@ -73,25 +67,25 @@ export function rootCauses(findings: readonly Finding[]): RootCause[] {
  * The key of each finding's root cause (its own key when nothing causes it).
  *
  * @example
- * rootKeys(report.findings).get(enrollmentFinding) // "class.missing_in_platform|sourcedId=cls-9"
+ * rootKeys(report.findings).get(enrollmentFinding) // 'class.missing_in_platform {"sourcedId":"cls-9"}'
  */
 export function rootKeys(findings: readonly Finding[]): Map<Finding, string> {
-  return new Map([...rootRefs(findings)].map(([f, ref]) => [f, causeKey(ref)]));
+  return new Map([...rootRefs(findings)].map(([f, ref]) => [f, findingKey(ref)]));
 }
 
 /** Each finding's root cause, following its `causedBy` chain to the end; a cycle stops where it closes. */
 function rootRefs(
   findings: readonly Finding[],
-  byKey: ReadonlyMap<string, Finding> = new Map(findings.map((f) => [causeKey(f), f])),
+  byKey: ReadonlyMap<string, Finding> = new Map(findings.map((f) => [findingKey(f), f])),
 ): Map<Finding, CauseRef> {
   const out = new Map<Finding, CauseRef>();
   for (const f of findings) {
     let ref: CauseRef = f;
-    const seen = new Set<string>([causeKey(f)]);
-    for (let next = directCause(f); next && !seen.has(causeKey(next));) {
-      seen.add(causeKey(next));
+    const seen = new Set<string>([findingKey(f)]);
+    for (let next = directCause(f); next && !seen.has(findingKey(next));) {
+      seen.add(findingKey(next));
       ref = next;
-      const holder = byKey.get(causeKey(next));
+      const holder = byKey.get(findingKey(next));
       next = holder ? directCause(holder) : undefined;
     }
     out.set(f, ref);
