@@ -3,6 +3,7 @@
  * each finding about them appeared and in which it cleared ("which night did
  * this student drop out?").
  */
+import { aboutPerson } from "../report/person.ts";
 import type { RecordedFinding } from "./record.ts";
 
 /** A run, oldest first, with its findings about the subject. */
@@ -38,12 +39,7 @@ export interface TimelineEntry {
  * isAbout({ entity: { sourcedId: "stu-1" } }, "stu-1") // true
  */
 export function isAbout(f: Pick<RecordedFinding, "entity">, subject: string): boolean {
-  const s = subject.trim();
-  const folded = s.toLowerCase();
-  return Object.values(f.entity).some((v) => {
-    const text = String(v);
-    return text === s || (text.includes("@") && text.trim().toLowerCase() === folded);
-  });
+  return aboutPerson(f, subject);
 }
 
 /**

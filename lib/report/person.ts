@@ -10,18 +10,20 @@ import { normalizeEmail } from "../normalize.ts";
 const PEOPLE_LISTS = ["missing", "unexpected", "students", "guardians", "activeRecords"] as const;
 
 /**
- * Whether a finding names `key`: a sourcedId, an email (any case) or a student number in its entity,
- * or a sourcedId in the students and guardians its details list.
+ * Whether a finding names `key`: a sourcedId, a platform id, an email (any case) or a student number in its
+ * entity, or a sourcedId in the students and guardians its details list. The one rule for `diagnose --person`,
+ * the server's person downloads and `history --person`.
  *
  * @example
  * aboutPerson(finding, "stu-000031") // true for that student's parent_link.mismatch
  */
-export function aboutPerson(f: Finding, key: string): boolean {
+export function aboutPerson(f: Pick<Finding, "entity"> & { details?: Finding["details"] }, key: string): boolean {
   const k = key.trim();
   const email = normalizeEmail(k);
   for (const [name, value] of Object.entries(f.entity)) {
-    if (typeof value !== "string" || name === "role" || name === "field") continue;
-    if (value === k || (name === "email" && value === email)) return true;
+    if (name === "role" || name === "field") continue;
+    const text = String(value);
+    if (text === k || (text.includes("@") && text.trim().toLowerCase() === email)) return true;
   }
   const d = (f.details ?? {}) as Record<string, unknown>;
   for (const list of PEOPLE_LISTS) {
@@ -54,7 +56,7 @@ export function reportAbout(report: Report, key: string): Report {
   );
   const comparison = report.comparison && {
     ...report.comparison,
-    resolved: report.comparison.resolved.filter((f) => aboutPerson(f as Finding, key)),
+    resolved: report.comparison.resolved.filter((f) => aboutPerson(f, key)),
     new: findings.filter((f) => f.status === "new" || f.status === "reopened").length,
     reopened: findings.filter((f) => f.status === "reopened").length,
     stillOpen: findings.filter((f) => f.status === "still_open").length,
