@@ -106,11 +106,11 @@ Deno.test("the fast CSV reader stops a line past the record limit at that line, 
 Deno.test("a reader stopped after the header releases its input, on the fast path and after csv-parse took over", async () => {
   for (const text of ["id,name\nstu-1,Ana\n", 'id,"na\nme"\nstu-1,Ana\n']) {
     // A stream with more to come: it is not ended (so not released by itself) when the reader stops.
-    async function* slow() {
+    const slow = async function* () {
       yield new TextEncoder().encode(text);
       await new Promise((r) => setTimeout(r, 20));
       yield new TextEncoder().encode("stu-2,Ben\n");
-    }
+    };
     const input = Readable.from(slow());
     for await (const _ of csvRecords("t.csv", input)) break;
     assertEquals(input.destroyed, true, JSON.stringify(text));

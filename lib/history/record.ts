@@ -9,7 +9,6 @@ import { exportIdentity } from "../workspace/hash.ts";
 import { z } from "zod";
 import {
   EntityValue,
-  type Finding,
   FindingCode,
   type Report,
   Severity,
