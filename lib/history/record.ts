@@ -7,14 +7,7 @@ import { findingKey } from "../diagnostics/findings.ts";
 export { findingKey };
 import { exportIdentity } from "../workspace/hash.ts";
 import { z } from "zod";
-import {
-  EntityValue,
-  FindingCode,
-  type Report,
-  Severity,
-  Summary,
-  ToolName,
-} from "../diagnostics/findings.ts";
+import { EntityValue, FindingCode, type Report, Severity, Summary, ToolName } from "../diagnostics/findings.ts";
 import { isActiveInSource, isGuardian, type Roster } from "../roster.ts";
 
 /** Active records of the kinds whose sudden drop betrays a truncated export. */
