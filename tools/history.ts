@@ -5,22 +5,24 @@
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { envFlag, parseCli } from "../lib/cli/args.ts";
 import { runMain } from "../lib/cli/main.ts";
-import { checkCustomerId } from "../lib/settings/load.ts";
+import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { openHistory } from "../lib/history/store.ts";
 import { timeline } from "../lib/history/timeline.ts";
 import { renderRuns, renderTimeline } from "../lib/history/format.ts";
 
 const HELP = `Usage: deno task history --customer ID [--person KEY] [options]
 
-Lists a customer's recorded diagnoses (every deno task diagnose and fleet job
-is recorded: in the state database CDT_STATE_DATABASE_URL, else in
-CDT_HISTORY_DIR, default history/), or the timeline of one person or class.
+Lists a customer's recorded diagnoses (every whole, live diagnosis is recorded
+by deno task diagnose, the server and the fleet: in the state database
+CDT_STATE_DATABASE_URL, else in CDT_HISTORY_DIR, default history/; runs of some
+tools or with --cached are not), or the timeline of one person or class.
 
 Options:
   --customer ID     the customer (required)
   --person KEY      a sourcedId, platform id, email, student number or class
                     sourcedId: in which run each finding about it appeared and cleared
-  --env ENV         only runs of this environment
+  --env ENV         only runs of this environment (with --person, default: the
+                    customer's own environment)
   --limit N         at most N runs, newest first (default 30)
   --format FORMAT   table | json (default: table on a terminal, else json)
   -h, --help        show this help
@@ -55,7 +57,12 @@ async function main(args: string[]): Promise<number> {
   try {
     let text: string;
     if (values.person !== undefined) {
-      const runs = await store.subjectRuns(customer, values.person, { environment });
+      // One environment's timeline: staging and production runs interleaved would open and clear findings as the
+      // environment flips. The customer's own environment unless --env says otherwise.
+      const own = environment ??
+        (await loadSettings(settingsDir(undefined, Deno.env.toObject()), customer).catch(() => undefined))?.settings
+          .oneshelf_environment;
+      const runs = await store.subjectRuns(customer, values.person, { environment: own });
       const entries = timeline(runs);
       text = format === "json"
         ? JSON.stringify({ customer, person: values.person, runs: runs.length, findings: entries }, null, 2) + "\n"
