@@ -254,6 +254,17 @@ Deno.test("sudden drop: more than three times the largest earlier drop and at le
   assertEquals(suddenDrops(counts(100), [{ generatedAt: "x", counts: null }]), []);
 });
 
+Deno.test("sudden drop: a run that was itself a sudden drop (a truncated export) does not raise the bar for good", () => {
+  const runs = [
+    { students: 1000, warnings: [] },
+    { students: 600, warnings: ["source.sudden_drop"] },
+    { students: 1000, warnings: [] },
+    { students: 995, warnings: [] },
+  ].map((r, i) => ({ generatedAt: `2026-11-2${i}T02:00:00Z`, counts: counts(r.students), warnings: r.warnings }));
+  // Without the truncated night, the largest drop is 0.5 %: a fall to 900 (-9.5 %) is sudden again.
+  assertEquals(suddenDrops(counts(900), runs).map((d) => d.kind), ["students"]);
+});
+
 Deno.test("a finding's stable key is its code and sorted entity keys, never its message", () => {
   const a = mismatch("stu-1", "grade");
   const b = { ...a, message: "another wording", entity: { field: "grade", platformId: 7, sourcedId: "stu-1" } };

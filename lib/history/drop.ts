@@ -21,6 +21,8 @@ const MIN_COUNT = 20;
 export interface CountedRun {
   generatedAt: string;
   counts: SourceCounts | null;
+  /** The run's warning codes: a run that was itself a sudden drop is no measure of normal churn. */
+  warnings?: readonly string[];
 }
 
 /** One kind that dropped suddenly. */
@@ -62,6 +64,8 @@ export function suddenDrops(current: SourceCounts, earlier: readonly CountedRun[
     if (from < MIN_COUNT || to >= from) continue;
     let largest = 0;
     for (let i = 1; i < counted.length; i++) {
+      // A drop into a run flagged as sudden (a truncated export) would raise the bar for good.
+      if (counted[i].warnings?.includes(SUDDEN_DROP)) continue;
       const a = counted[i - 1].counts[kind];
       const b = counted[i].counts[kind];
       if (a > 0 && b < a) largest = Math.max(largest, (a - b) / a);
