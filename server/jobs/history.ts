@@ -10,7 +10,8 @@ import type { Report } from "../../lib/diagnostics/findings.ts";
 import type { Roster } from "../../lib/roster.ts";
 import { historyOfDiagnosis } from "../../lib/history/run.ts";
 import { openHistory } from "../../lib/history/store.ts";
-import { findingKey, sourceIdentity } from "../../lib/history/record.ts";
+import { findingKey, sourceCounts, sourceIdentity } from "../../lib/history/record.ts";
+import { SUDDEN_DROP, suddenDropNotice, suddenDrops } from "../../lib/history/drop.ts";
 import { compareRuns } from "../../lib/history/compare.ts";
 import { applyComparison } from "../../lib/report/comparison.ts";
 
@@ -37,12 +38,23 @@ export async function recordServerRun(
     const [latest, before] = await store.runs(report.customer, { environment: report.environment, limit: 2 });
     const latestRun = latest && await store.load(latest.id);
     if (latestRun && sameState(latestRun, report, await sourceIdentity(diagnosis.roster, report.generatedAt))) {
-      // Nothing changed: the statuses are those the last recorded run was given, against the run before it.
+      // Nothing changed: the statuses are those the last recorded run was given, against the run before it,
+      // and a sudden drop that run was judged to be still leads the page.
+      let shown = report;
+      if (latestRun.warnings.includes(SUDDEN_DROP)) {
+        const earlier = await store.runs(report.customer, {
+          environment: report.environment,
+          before: latestRun.generatedAt,
+          limit: 366,
+        });
+        const notice = suddenDropNotice(suddenDrops(sourceCounts(diagnosis.roster), [...earlier].reverse()));
+        if (notice) shown = { ...shown, warnings: [notice, ...shown.warnings] };
+      }
       const beforeRun = before && await store.load(before.id);
-      if (!beforeRun) return { report, recorded: false, where: store.where };
+      if (!beforeRun) return { report: shown, recorded: false, where: store.where };
       const seen = await store.keysBefore(report.customer, report.environment, beforeRun.generatedAt);
       return {
-        report: applyComparison(report, compareRuns(report, beforeRun, seen)),
+        report: applyComparison(shown, compareRuns(shown, beforeRun, seen)),
         recorded: false,
         where: store.where,
       };
