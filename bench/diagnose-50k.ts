@@ -16,7 +16,7 @@ import { plantProblems } from "../lib/demo/plant.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { createSchema, writeSnapshot } from "../lib/platform/load.ts";
 import type { Sql } from "../lib/platform/connect.ts";
-import { lookupPerson } from "../lib/lookup.ts";
+import { lookupPerson } from "../lib/app/lookup.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { checkRoster } from "../lib/diagnostics/roster-check.ts";
 import { copyFloor, csvFloor } from "./floor.ts";

@@ -14,8 +14,8 @@ import { csvField, writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.
 import { specColumns } from "../lib/sources/oneroster-csv/columns.ts";
 import { createSchema, writeSnapshot } from "../lib/platform/load.ts";
 import type { Sql } from "../lib/platform/connect.ts";
-import type { Roster } from "../lib/roster.ts";
-import type { PlatformSnapshot } from "../lib/platform/snapshot.ts";
+import type { Roster } from "../lib/model/roster.ts";
+import type { PlatformSnapshot } from "../lib/model/snapshot.ts";
 
 /** Which district to prepare. */
 export interface DistrictSpec {

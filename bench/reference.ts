@@ -11,8 +11,8 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { diagnoseCustomer } from "../lib/diagnose.ts";
-import type { Report } from "../lib/diagnostics/findings.ts";
+import { diagnoseCustomer } from "../lib/app/diagnose.ts";
+import type { Report } from "../lib/model/findings.ts";
 import { type DistrictSpec, prepareDistrict, serverUrl } from "./district.ts";
 
 const { values } = parseArgs({

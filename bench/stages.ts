@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { readSnapshot } from "../lib/platform/read.ts";
-import { openPlatform } from "../lib/platform/open.ts";
+import { openPlatform } from "../lib/app/open-platform.ts";
 import { DEFAULT_TOOLS, DIAGNOSTICS, runDiagnostics } from "../lib/diagnostics/run.ts";
 import { checkRoster } from "../lib/diagnostics/roster-check.ts";
 import { prepareDistrict, serverUrl } from "./district.ts";

@@ -21,7 +21,7 @@ import { plantProblems } from "../lib/demo/plant.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { createSchema, writeSnapshot } from "../lib/platform/load.ts";
 import type { Sql } from "../lib/platform/connect.ts";
-import { lookupPerson } from "../lib/lookup.ts";
+import { lookupPerson } from "../lib/app/lookup.ts";
 import { copyFloor, csvFloor } from "./floor.ts";
 
 const { values } = parseArgs({

@@ -6,10 +6,10 @@
  */
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
-import type { Report } from "./diagnostics/findings.ts";
-import type { Roster } from "./roster.ts";
-import type { PlatformSnapshot } from "./platform/snapshot.ts";
-import { isActiveInSource } from "./roster.ts";
+import type { Report } from "./model/findings.ts";
+import type { Roster } from "./model/roster.ts";
+import type { PlatformSnapshot } from "./model/snapshot.ts";
+import { isActiveInSource } from "./model/roster.ts";
 import { normalizeGrade } from "./normalize.ts";
 import { Raw } from "./html.ts";
 

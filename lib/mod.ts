@@ -4,7 +4,7 @@
  * lookups, charts — plus display helpers.
  *
  * @example
- * import * as cdt from "../lib/mod.ts";
+ * import * as cdt from "./mod.ts";
  * const { report } = await cdt.diagnoseCustomer({ customerId: "demo-isd", settingsDir: cdt.settingsDir(undefined, {}), environment: "embedded" });
  */
 export {
@@ -14,20 +14,20 @@ export {
   resolveSettingsPath,
   settingsDir,
 } from "./settings/load.ts";
-export { openPlatform } from "./platform/open.ts";
+export { openPlatform } from "./app/open-platform.ts";
 export { readOnly, redactUrl } from "./platform/connect.ts";
 export type { Environment, PlatformConnection } from "./platform/connect.ts";
 export { readSnapshot } from "./platform/read.ts";
-export type { PlatformSnapshot } from "./platform/snapshot.ts";
+export type { PlatformSnapshot } from "./model/snapshot.ts";
 export { readSource } from "./sources/mod.ts";
-export type { Roster } from "./roster.ts";
-export { diagnoseCustomer } from "./diagnose.ts";
+export type { Roster } from "./model/roster.ts";
+export { diagnoseCustomer } from "./app/diagnose.ts";
 export { DEFAULT_TOOLS, runDiagnostics } from "./diagnostics/run.ts";
-export { CODES } from "./diagnostics/findings.ts";
-export type { Finding, Report } from "./diagnostics/findings.ts";
+export { CODES } from "./model/findings.ts";
+export type { Finding, Report } from "./model/findings.ts";
 export { renderReport } from "./report/mod.ts";
 export { renderFixScript, statementsFor } from "./report/fix-script.ts";
-export { lookupPerson } from "./lookup.ts";
+export { lookupPerson } from "./app/lookup.ts";
 export { openWorkspace, workspaceFile } from "./workspace/store.ts";
 export type { StoredReport, Workspace } from "./workspace/store.ts";
 export { buildWorkspace, workspaceStatus } from "./workspace/build.ts";
@@ -43,7 +43,7 @@ export {
 } from "./charts.ts";
 export { escapeHtml, html } from "./html.ts";
 export { findingsTable, finished, rowsTable, show, summaryTable } from "./notebook.ts";
-export { checkConnections } from "./checks.ts";
+export { checkConnections } from "./app/checks.ts";
 export { createResolver } from "./credentials/mod.ts";
 export { createAuditor } from "./audit.ts";
 export { demoDistrict } from "./demo/demo.ts";

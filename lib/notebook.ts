@@ -4,7 +4,7 @@
  * are tested) outside a kernel too. Every value passes through escapeHtml.
  */
 import { html, Raw } from "./html.ts";
-import type { Finding, Report } from "./diagnostics/findings.ts";
+import type { Finding, Report } from "./model/findings.ts";
 import { findingsByCode } from "./report/group.ts";
 
 /** Something the Jupyter kernel displays as HTML. */

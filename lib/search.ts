@@ -5,9 +5,9 @@
  * a bounded index where a diagnosis has both sides in memory and searches it
  * later without them.
  */
-import type { Roster } from "./roster.ts";
-import { GUARDIAN_ROLES } from "./roster.ts";
-import type { PlatformSnapshot } from "./platform/snapshot.ts";
+import type { Roster } from "./model/roster.ts";
+import { GUARDIAN_ROLES } from "./model/roster.ts";
+import type { PlatformSnapshot } from "./model/snapshot.ts";
 import { foldForSearch, normalizeEmail } from "./normalize.ts";
 
 /** What a hit is: each kind has its own page. */

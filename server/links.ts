@@ -1,6 +1,6 @@
 /** Where the pages link: each kind of person and class to its own page, and a finding to the pages of what it names. */
 import { html, type Raw } from "../lib/html.ts";
-import type { Finding } from "../lib/diagnostics/findings.ts";
+import type { Finding } from "../lib/model/findings.ts";
 import type { SearchKind } from "../lib/search.ts";
 
 /** The customer and environment a page is about. */

@@ -1,8 +1,8 @@
 /** Server-rendered HTML pages: plain markup, a little CSS, no build step. Every value is escaped. */
 import { html, type Raw, raw } from "../lib/html.ts";
-import type { Finding, Report } from "../lib/diagnostics/findings.ts";
+import type { Finding, Report } from "../lib/model/findings.ts";
 import { type RootCause, rootCauses } from "../lib/report/causes.ts";
-import { findingKey } from "../lib/diagnostics/findings.ts";
+import { findingKey } from "../lib/model/findings.ts";
 import { groupByCause } from "../lib/report/cause-groups.ts";
 import { comparisonLead } from "../lib/report/comparison.ts";
 import { count, num } from "../lib/report/words.ts";

@@ -1,6 +1,6 @@
 /** The server's path and query parameters, as zod schemas the routes validate with `validate()`. */
 import { z } from "zod";
-import { FindingCode, Severity, TOOL_NAMES } from "../lib/diagnostics/findings.ts";
+import { FindingCode, Severity, TOOL_NAMES } from "../lib/model/findings.ts";
 import { Environment } from "../lib/platform/connect.ts";
 import { CustomerId } from "../lib/settings/schema.ts";
 import { quoted } from "./middleware/validate.ts";

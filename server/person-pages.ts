@@ -5,11 +5,11 @@
  * pages of what they name. Every value is escaped.
  */
 import { html, type Raw } from "../lib/html.ts";
-import type { LookupResult } from "../lib/lookup.ts";
+import type { LookupResult } from "../lib/app/lookup.ts";
 import { matchesNobody } from "../lib/report/lookup.ts";
 import { FIXABLE_CODES } from "../lib/report/fix-script.ts";
 import { count, num } from "../lib/report/words.ts";
-import { GUARDIAN_ROLES, type User } from "../lib/roster.ts";
+import { GUARDIAN_ROLES, type User } from "../lib/model/roster.ts";
 import { normalizeEmail } from "../lib/normalize.ts";
 import { gradeText } from "../lib/diagnostics/describe.ts";
 import type { SearchResult } from "../lib/search.ts";

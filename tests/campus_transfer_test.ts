@@ -1,7 +1,7 @@
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { findCampusTransfers } from "../lib/diagnostics/campus-transfer.ts";
-import { emptyRoster, type Roster } from "../lib/roster.ts";
-import { emptySnapshot, type PlatformSnapshot } from "../lib/platform/snapshot.ts";
+import { emptyRoster, type Roster } from "../lib/model/roster.ts";
+import { emptySnapshot, type PlatformSnapshot } from "../lib/model/snapshot.ts";
 import {
   campus,
   link,

@@ -1,8 +1,8 @@
 import { assertEquals } from "./helpers/assert.ts";
 import { rootCauseLines, rootCauses } from "../lib/report/causes.ts";
 import { findMissingData } from "../lib/diagnostics/missing-data.ts";
-import { emptyRoster } from "../lib/roster.ts";
-import { emptySnapshot } from "../lib/platform/snapshot.ts";
+import { emptyRoster } from "../lib/model/roster.ts";
+import { emptySnapshot } from "../lib/model/snapshot.ts";
 import { campus, school, sourceClass, sourceEnrollment, sourceUser } from "./helpers/literals.ts";
 
 Deno.test("a missing campus is the root cause of its students, classes and their enrollments, ranked first", () => {

@@ -12,7 +12,7 @@ import {
 } from "../lib/charts.ts";
 import { findingsTable, show } from "../lib/notebook.ts";
 import { escapeHtml, html } from "../lib/html.ts";
-import { finding } from "../lib/diagnostics/findings.ts";
+import { finding } from "../lib/model/findings.ts";
 
 const district = generateDistrict({ students: 400, seed: 71 });
 plantProblems(district);

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { withTestDatabase } from "./helpers/database.ts";
-import { checkConnections, expectedSchema } from "../lib/checks.ts";
+import { checkConnections, expectedSchema } from "../lib/app/checks.ts";
 import { CredentialResolver } from "../lib/credentials/resolver.ts";
 import { DEFAULT_SETTINGS_DIR } from "../lib/settings/load.ts";
 

@@ -4,7 +4,7 @@ import { parse } from "csv-parse/sync";
 import { withTempDir } from "./helpers/bundle.ts";
 import { plantedCheck } from "../lib/demo/check.ts";
 import { withCustomer as withPlantedCustomer } from "./helpers/customer.ts";
-import { Report } from "../lib/diagnostics/findings.ts";
+import { Report } from "../lib/model/findings.ts";
 
 const DIAGNOSE = new URL("../tools/diagnose.ts", import.meta.url).pathname;
 const DEMO = new URL("../tools/demo.ts", import.meta.url).pathname;

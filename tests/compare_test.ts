@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { join } from "node:path";
 import { withCustomer } from "./helpers/customer.ts";
-import { Report } from "../lib/diagnostics/findings.ts";
+import { Report } from "../lib/model/findings.ts";
 
 const DIAGNOSE = new URL("../tools/diagnose.ts", import.meta.url).pathname;
 

@@ -5,7 +5,7 @@ import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { CustomCsvSource } from "../lib/settings/schema.ts";
 import { SourceError } from "../lib/sources/errors.ts";
-import { emptySnapshot } from "../lib/platform/snapshot.ts";
+import { emptySnapshot } from "../lib/model/snapshot.ts";
 import {
   campus,
   link,

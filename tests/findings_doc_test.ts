@@ -1,6 +1,6 @@
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { renderFindingsDoc } from "../lib/diagnostics/findings-doc.ts";
-import { CODES } from "../lib/diagnostics/findings.ts";
+import { CODES } from "../lib/model/findings.ts";
 
 Deno.test("docs/findings.md is the rendering of the code table (deno task docs rewrites it)", async () => {
   const doc = await Deno.readTextFile(new URL("../docs/findings.md", import.meta.url));

@@ -6,7 +6,7 @@ import { generateDistrict } from "../lib/demo/generate.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { FIXABLE_CODES, renderFixScript } from "../lib/report/fix-script.ts";
-import type { Report } from "../lib/diagnostics/findings.ts";
+import type { Report } from "../lib/model/findings.ts";
 
 const key = (f: { code: string; entity: unknown }) => `${f.code} ${JSON.stringify(f.entity)}`;
 

@@ -6,7 +6,7 @@ import { withCustomer } from "./helpers/customer.ts";
 import { fleetSettings, QUEUE, QUEUE_SCHEMA } from "../lib/fleet/config.ts";
 import { enqueue, openFleet } from "../lib/fleet/queue.ts";
 import { fleetStatus } from "../lib/fleet/status.ts";
-import { diagnoseCustomer } from "../lib/diagnose.ts";
+import { diagnoseCustomer } from "../lib/app/diagnose.ts";
 import { openDatabaseHistory } from "../lib/history/pg-store.ts";
 import { findingKey } from "../lib/history/record.ts";
 

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { withTempDir } from "./helpers/bundle.ts";
 import { NO_STATE_SERVER, withStateDatabase } from "./helpers/state-db.ts";
-import { buildReport, type Finding, finding, type Report } from "../lib/diagnostics/findings.ts";
+import { buildReport, type Finding, finding, type Report } from "../lib/model/findings.ts";
 import { openFolderHistory } from "../lib/history/file-store.ts";
 import { openDatabaseHistory } from "../lib/history/pg-store.ts";
 import { findingKey, newRun, type SourceCounts } from "../lib/history/record.ts";

@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { startFakeHubSpot } from "./fakes/hubspot.ts";
 import { withCustomer } from "./helpers/customer.ts";
-import { Report } from "../lib/diagnostics/findings.ts";
+import { Report } from "../lib/model/findings.ts";
 
 const TOKEN = "pat-na1-0123456789abcdef";
 const dbTest = { sanitizeOps: false, sanitizeResources: false };

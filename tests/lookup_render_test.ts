@@ -1,8 +1,8 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { matchesNobody, renderLookup, renderLookupMarkdown } from "../lib/report/lookup.ts";
-import type { LookupResult } from "../lib/lookup.ts";
-import { emptyRoster } from "../lib/roster.ts";
-import { emptySnapshot } from "../lib/platform/snapshot.ts";
+import type { LookupResult } from "../lib/app/lookup.ts";
+import { emptyRoster } from "../lib/model/roster.ts";
+import { emptySnapshot } from "../lib/model/snapshot.ts";
 import { link, platformParent, platformStudent, sourceUser } from "./helpers/literals.ts";
 
 function parentLookup(): LookupResult {

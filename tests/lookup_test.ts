@@ -6,7 +6,7 @@ import { generateDistrict } from "../lib/demo/generate.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
-import { concerns, lookupPerson, type LookupQuery } from "../lib/lookup.ts";
+import { concerns, lookupPerson, type LookupQuery } from "../lib/app/lookup.ts";
 import { renderLookup } from "../lib/report/lookup.ts";
 
 const key = (f: { code: string; entity: unknown }) => `${f.code} ${JSON.stringify(f.entity)}`;

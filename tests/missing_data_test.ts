@@ -1,13 +1,13 @@
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { findMissingData } from "../lib/diagnostics/missing-data.ts";
 import { coverageNotices } from "../lib/diagnostics/coverage.ts";
-import { CODES, Report } from "../lib/diagnostics/findings.ts";
+import { CODES, Report } from "../lib/model/findings.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
 import { plantedCheck } from "../lib/demo/check.ts";
-import { emptyRoster } from "../lib/roster.ts";
-import { emptySnapshot } from "../lib/platform/snapshot.ts";
+import { emptyRoster } from "../lib/model/roster.ts";
+import { emptySnapshot } from "../lib/model/snapshot.ts";
 import {
   campus,
   platformClass,

@@ -5,11 +5,11 @@ import { zipSync } from "fflate";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { csvRecords } from "../lib/sources/oneroster-csv/records.ts";
 import { SourceError } from "../lib/sources/errors.ts";
-import { formatIssue } from "../lib/sources/issues.ts";
-import type { Roster } from "../lib/roster.ts";
+import { formatIssue } from "../lib/model/issues.ts";
+import type { Roster } from "../lib/model/roster.ts";
 import { withBundle, withTempDir } from "./helpers/bundle.ts";
 import { findMissingData } from "../lib/diagnostics/missing-data.ts";
-import { emptySnapshot } from "../lib/platform/snapshot.ts";
+import { emptySnapshot } from "../lib/model/snapshot.ts";
 import { platformStudent } from "./helpers/literals.ts";
 
 const DIRTY = new URL("./fixtures/oneroster-1.1-dirty", import.meta.url).pathname;

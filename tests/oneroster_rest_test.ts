@@ -222,7 +222,7 @@ Deno.test({
   fn: async () => {
     const { withTestDatabase } = await import("./helpers/database.ts");
     const { join } = await import("node:path");
-    const { Report } = await import("../lib/diagnostics/findings.ts");
+    const { Report } = await import("../lib/model/findings.ts");
     await withTestDatabase(async (db) => {
       await withFake({ version: "1.2", auth: "oauth2" }, async (source) => {
         await withTempDir(async (dir) => {

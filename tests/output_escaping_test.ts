@@ -15,15 +15,15 @@ import { demoDistrict } from "../lib/demo/demo.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
-import { finding, type Report } from "../lib/diagnostics/findings.ts";
+import { finding, type Report } from "../lib/model/findings.ts";
 import { renderReport } from "../lib/report/mod.ts";
 import { renderFixScript, statementsFor } from "../lib/report/fix-script.ts";
 import { renderLookup } from "../lib/report/lookup.ts";
 import { noteBody } from "../lib/hubspot/mod.ts";
 import { csvText, markdownText, printable, safeJson } from "../lib/text.ts";
-import type { LookupResult } from "../lib/lookup.ts";
-import type { Roster } from "../lib/roster.ts";
-import type { PlatformSnapshot } from "../lib/platform/snapshot.ts";
+import type { LookupResult } from "../lib/app/lookup.ts";
+import type { Roster } from "../lib/model/roster.ts";
+import type { PlatformSnapshot } from "../lib/model/snapshot.ts";
 
 /** Retitles the window, rings the bell, clears the screen, returns to column 0 and prints a line like ours. */
 const FORGE = "\x1b]0;pwned\x07\x1b[2J\rOK: no findings\nfake line";

@@ -1,8 +1,8 @@
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { findParentEmailConflicts } from "../lib/diagnostics/parent-email.ts";
 import { isValidEmail } from "../lib/normalize.ts";
-import { emptyRoster } from "../lib/roster.ts";
-import { emptySnapshot } from "../lib/platform/snapshot.ts";
+import { emptyRoster } from "../lib/model/roster.ts";
+import { emptySnapshot } from "../lib/model/snapshot.ts";
 import { platformParent, school, sourceUser } from "./helpers/literals.ts";
 
 const roster = (users: ReturnType<typeof sourceUser>[]) => ({ ...emptyRoster(), orgs: [school("sch-1")], users });

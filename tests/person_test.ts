@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
-import { Report } from "../lib/diagnostics/findings.ts";
+import { Report } from "../lib/model/findings.ts";
 import { aboutPerson, reportAbout } from "../lib/report/person.ts";
 import { withCustomer } from "./helpers/customer.ts";
 import { withTempDir } from "./helpers/bundle.ts";

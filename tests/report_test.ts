@@ -4,7 +4,7 @@ import { generateDistrict } from "../lib/demo/generate.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { renderReport } from "../lib/report/mod.ts";
-import { finding } from "../lib/diagnostics/findings.ts";
+import { finding } from "../lib/model/findings.ts";
 
 function plantedReport() {
   const district = generateDistrict({ students: 300, seed: 6 });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { zipSync } from "fflate";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { checkRoster } from "../lib/diagnostics/roster-check.ts";
-import { CODES, type Finding } from "../lib/diagnostics/findings.ts";
+import { CODES, type Finding } from "../lib/model/findings.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
 import { HEADERS, MINIMAL_11, withBundle, withTempDir } from "./helpers/bundle.ts";

@@ -1,7 +1,7 @@
 /** The search box's logic, over literal roster and platform rows. */
 import { assert, assertEquals } from "./helpers/assert.ts";
-import { emptyRoster, type User } from "../lib/roster.ts";
-import { emptySnapshot } from "../lib/platform/snapshot.ts";
+import { emptyRoster, type User } from "../lib/model/roster.ts";
+import { emptySnapshot } from "../lib/model/snapshot.ts";
 import { buildSearchIndex, searchIndex, searchPeople } from "../lib/search.ts";
 
 const user = (u: Partial<User> & Pick<User, "sourcedId" | "role" | "givenName" | "familyName">): User => ({

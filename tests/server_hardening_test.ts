@@ -13,7 +13,7 @@ import { createApp, type ServerOptions } from "../server/app.ts";
 import { followTokenFile, SessionStore, sha256Hex, type StoredToken, TokenStore } from "../server/auth.ts";
 import { PlatformPool } from "../lib/platform/pool.ts";
 import { CredentialResolver } from "../lib/credentials/resolver.ts";
-import { Report } from "../lib/diagnostics/findings.ts";
+import { Report } from "../lib/model/findings.ts";
 import { CodedError } from "../lib/errors.ts";
 import { runInWorker } from "../server/jobs/runner.ts";
 

@@ -12,7 +12,7 @@ import { PlatformPool } from "../lib/platform/pool.ts";
 import { CredentialResolver } from "../lib/credentials/resolver.ts";
 import { openFolderHistory } from "../lib/history/file-store.ts";
 import { DEMO_SEED, DEMO_STUDENTS } from "../lib/demo/generate.ts";
-import { Report } from "../lib/diagnostics/findings.ts";
+import { Report } from "../lib/model/findings.ts";
 import { rootCauses } from "../lib/report/causes.ts";
 import { AuditRecord } from "../lib/audit.ts";
 import type { TestCustomer } from "./helpers/customer.ts";

@@ -5,7 +5,7 @@ import { createApp } from "../server/app.ts";
 import { SessionStore, sha256Hex, TokenStore } from "../server/auth.ts";
 import { PlatformPool } from "../lib/platform/pool.ts";
 import { CredentialResolver } from "../lib/credentials/resolver.ts";
-import { Report } from "../lib/diagnostics/findings.ts";
+import { Report } from "../lib/model/findings.ts";
 import { AuditRecord } from "../lib/audit.ts";
 
 const dbTest = { sanitizeOps: false, sanitizeResources: false };

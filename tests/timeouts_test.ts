@@ -318,7 +318,7 @@ Deno.test({
     const server = startRawServer("silent");
     try {
       const script = `
-        import { openPlatform } from ${JSON.stringify(new URL("../lib/platform/open.ts", import.meta.url).href)};
+        import { openPlatform } from ${JSON.stringify(new URL("../lib/app/open-platform.ts", import.meta.url).href)};
         import { readOnly } from ${JSON.stringify(new URL("../lib/platform/connect.ts", import.meta.url).href)};
         const conn = await openPlatform("production", { env: Deno.env.toObject() });
         try {

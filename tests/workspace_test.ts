@@ -5,12 +5,12 @@ import { withTempDir } from "./helpers/bundle.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
-import { diagnoseCustomer } from "../lib/diagnose.ts";
-import { concerns, lookupPerson, type LookupQuery } from "../lib/lookup.ts";
+import { diagnoseCustomer } from "../lib/app/diagnose.ts";
+import { concerns, lookupPerson, type LookupQuery } from "../lib/app/lookup.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { openWorkspace } from "../lib/workspace/store.ts";
 import { CodedError } from "../lib/errors.ts";
-import type { Report } from "../lib/diagnostics/findings.ts";
+import type { Report } from "../lib/model/findings.ts";
 
 const CUSTOMER = "ws-usd";
 const NOW = new Date("2026-11-26T12:00:00Z");

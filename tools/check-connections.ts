@@ -3,7 +3,7 @@
  * platform database (read-only, with the expected schema), every customer's
  * roster source, and HubSpot? Exit 1 when anything failed.
  */
-import { checkConnections } from "../lib/checks.ts";
+import { checkConnections } from "../lib/app/checks.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";

@@ -5,7 +5,7 @@
  */
 import { listCustomers, newCustomerSettings, writeCustomerSettings } from "../lib/settings/customers.ts";
 import { settingsDir } from "../lib/settings/load.ts";
-import { checkConnections } from "../lib/checks.ts";
+import { checkConnections } from "../lib/app/checks.ts";
 import { createResolver } from "../lib/credentials/mod.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";

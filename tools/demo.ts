@@ -5,7 +5,7 @@
  */
 import { demoDistrict } from "../lib/demo/demo.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
-import { diagnoseCustomer } from "../lib/diagnose.ts";
+import { diagnoseCustomer } from "../lib/app/diagnose.ts";
 import { renderReport, ReportFormat, wantsColor } from "../lib/report/mod.ts";
 import { loadSettings, resolveSettingsPath, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
@@ -14,7 +14,7 @@ import { parseCli } from "../lib/cli/args.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
 import { DEMO_CUSTOMER_ID } from "../lib/demo/generate.ts";
 import { plantedCheck } from "../lib/demo/check.ts";
-import type { Finding } from "../lib/diagnostics/findings.ts";
+import type { Finding } from "../lib/model/findings.ts";
 
 const HELP = `Usage: deno task demo [--format table|json|csv|md]
 

@@ -3,8 +3,8 @@
  * report findings. Reads only; writes nothing but the report.
  */
 import { extname } from "node:path";
-import { diagnoseCustomer } from "../lib/diagnose.ts";
-import { type Report, ToolName } from "../lib/diagnostics/findings.ts";
+import { diagnoseCustomer } from "../lib/app/diagnose.ts";
+import { type Report, ToolName } from "../lib/model/findings.ts";
 import { AVAILABLE_TOOLS, DEFAULT_TOOLS, sourceOnly } from "../lib/diagnostics/run.ts";
 import { renderReport, ReportFormat, wantsColor } from "../lib/report/mod.ts";
 import { renderFixScript } from "../lib/report/fix-script.ts";

@@ -2,7 +2,7 @@
  * `deno task lookup`: everything the roster and the platform say about one
  * student, parent, teacher or class, side by side, with their findings.
  */
-import { lookupPerson, LookupQuery } from "../lib/lookup.ts";
+import { lookupPerson, LookupQuery } from "../lib/app/lookup.ts";
 import { matchesNobody, renderLookup, renderLookupMarkdown } from "../lib/report/lookup.ts";
 import { requireDirectoryOf } from "../lib/cli/files.ts";
 import { printable } from "../lib/text.ts";

@@ -1,5 +1,5 @@
 /** Progress lines on a terminal's stderr, rewritten in place. */
-import type { DiagnoseProgress } from "../diagnose.ts";
+import type { DiagnoseProgress } from "../app/diagnose.ts";
 
 /**
  * A progress callback that writes to `write` (stderr), or nothing when

@@ -1,5 +1,5 @@
 /** Compares what a demo planted with what a diagnosis found. */
-import type { Finding } from "../diagnostics/findings.ts";
+import type { Finding } from "../model/findings.ts";
 import type { PlantedFinding } from "./plant.ts";
 
 /** The outcome of {@link plantedCheck}. */

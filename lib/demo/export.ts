@@ -1,7 +1,7 @@
 /** Writes the demo district's OneRoster export, with the dirt real exports carry. */
 import { join } from "node:path";
 import { writeOneRosterCsv } from "../sources/oneroster-csv/write.ts";
-import type { Roster } from "../roster.ts";
+import type { Roster } from "../model/roster.ts";
 import { loadSettings, resolveSettingsPath } from "../settings/load.ts";
 import { demoDistrict } from "./demo.ts";
 import { DEMO_CUSTOMER_ID } from "./generate.ts";

@@ -4,10 +4,10 @@
  * enrollments, with the dirt real rosters carry (accents, commas in names,
  * `3` for `03`). Seeded: the same options give the same district every run.
  */
-import type { AcademicSession, Class, Course, Enrollment, Org, Roster, User } from "../roster.ts";
-import { emptyRoster } from "../roster.ts";
-import type { PlatformSnapshot, RosterSync } from "../platform/snapshot.ts";
-import { emptySnapshot } from "../platform/snapshot.ts";
+import type { AcademicSession, Class, Course, Enrollment, Org, Roster, User } from "../model/roster.ts";
+import { emptyRoster } from "../model/roster.ts";
+import type { PlatformSnapshot, RosterSync } from "../model/snapshot.ts";
+import { emptySnapshot } from "../model/snapshot.ts";
 import { FAMILY_NAMES, GIVEN_NAMES, SUBJECTS } from "./names.ts";
 import { seededRandom } from "./random.ts";
 

@@ -3,9 +3,9 @@
  * findings each one must produce, cascades included, so tests and the demo
  * can check the tools against a known answer.
  */
-import type { FindingCode } from "../diagnostics/findings.ts";
-import { GUARDIAN_ROLES, type User } from "../roster.ts";
-import type { Parent, Student } from "../platform/snapshot.ts";
+import type { FindingCode } from "../model/findings.ts";
+import { GUARDIAN_ROLES, type User } from "../model/roster.ts";
+import type { Parent, Student } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import type { DemoDistrict } from "./generate.ts";
 

@@ -4,9 +4,9 @@
  * records a transfer created, and parents left linked to the stale record
  * (shared/findings.md, tool `campus-transfer`).
  */
-import { isActiveInSource, type Roster, type User } from "../roster.ts";
-import type { PlatformEnrollment, PlatformSnapshot, Student } from "../platform/snapshot.ts";
-import { type Finding, finding } from "./findings.ts";
+import { isActiveInSource, type Roster, type User } from "../model/roster.ts";
+import type { PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
+import { type Finding, finding } from "../model/findings.ts";
 import { indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { describeSourceUser } from "./describe.ts";
 

@@ -3,9 +3,9 @@
  * looks truncated (a half-written file reads as a mass withdrawal), files
  * that are deltas or absent, rows the reader could not read.
  */
-import { ENTITY_FILES, fileMode, isActiveInSource, type Roster } from "../roster.ts";
-import type { PlatformSnapshot } from "../platform/snapshot.ts";
-import type { Notice } from "./findings.ts";
+import { ENTITY_FILES, fileMode, isActiveInSource, type Roster } from "../model/roster.ts";
+import type { PlatformSnapshot } from "../model/snapshot.ts";
+import type { Notice } from "../model/findings.ts";
 import { indexPlatform, indexSource } from "./indexes.ts";
 
 /** Below this many active platform records a group is too small to judge. */

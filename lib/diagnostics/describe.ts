@@ -1,6 +1,6 @@
 /** Short human descriptions of records, for finding messages a support engineer can paste into a ticket. */
-import type { Class, User } from "../roster.ts";
-import type { PlatformClass, Student, Teacher } from "../platform/snapshot.ts";
+import type { Class, User } from "../model/roster.ts";
+import type { PlatformClass, Student, Teacher } from "../model/snapshot.ts";
 import type { PlatformIndex, SourceIndex } from "./indexes.ts";
 
 /** "Grade 03", "Kindergarten", or "" when unknown. */

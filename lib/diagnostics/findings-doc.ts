@@ -4,7 +4,7 @@
  * generated from the code table so that a clone of the project carries the
  * contract (a test keeps the file equal to this rendering).
  */
-import { CODES } from "./findings.ts";
+import { CODES } from "../model/findings.ts";
 
 /** Report-level notices: they lead a report, are not findings and have no entity. */
 const NOTICES: ReadonlyArray<[code: string, meaning: string]> = [
@@ -44,7 +44,7 @@ Every diagnostic compares one customer's **source roster** (OneRoster CSV, OneRo
 custom CSV) with the **platform** database and reports _findings_. A finding code is a stable public name: support
 staff search tickets for it, scripts filter on it, and it never changes meaning once released.
 
-This file is generated from \`lib/diagnostics/findings.ts\` by \`deno task docs\`; a test keeps them equal. The export
+This file is generated from \`lib/model/findings.ts\` by \`deno task docs\`; a test keeps them equal. The export
 validator's own codes are in [roster-check.md](roster-check.md).
 
 ## Matching rules (source ↔ platform)

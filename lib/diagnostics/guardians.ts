@@ -5,8 +5,8 @@
  * the active platform parent with its sourcedId as source_id, failing that to
  * the active parent with the same normalized email.
  */
-import { isActiveInSource, isGuardian, type Roster, type User } from "../roster.ts";
-import type { Parent, PlatformSnapshot } from "../platform/snapshot.ts";
+import { isActiveInSource, isGuardian, type Roster, type User } from "../model/roster.ts";
+import type { Parent, PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { ShapeCache } from "./indexes.ts";
 

@@ -2,7 +2,7 @@
  * Lookup tables over a roster and a platform snapshot, built once per
  * object and shared by every diagnostic that runs on them.
  */
-import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../roster.ts";
+import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../model/roster.ts";
 import type {
   Campus,
   Parent,
@@ -11,7 +11,7 @@ import type {
   PlatformSnapshot,
   Student,
   Teacher,
-} from "../platform/snapshot.ts";
+} from "../model/snapshot.ts";
 
 /** The key of an enrollment: class, user and role. */
 export function enrollmentKey(classSourcedId: string, userSourcedId: string, role: string): string {

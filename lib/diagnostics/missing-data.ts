@@ -3,10 +3,10 @@
  * roster has and the platform lacks, and the other way round, plus student
  * fields that differ (shared/findings.md, tool `missing-data`).
  */
-import { type EntityFile, fileMode, isActiveInSource, type Roster, type User } from "../roster.ts";
-import type { PlatformSnapshot, Student, Teacher } from "../platform/snapshot.ts";
+import { type EntityFile, fileMode, isActiveInSource, type Roster, type User } from "../model/roster.ts";
+import type { PlatformSnapshot, Student, Teacher } from "../model/snapshot.ts";
 import { normalizeGrade, normalizeName } from "../normalize.ts";
-import { type Finding, finding } from "./findings.ts";
+import { type Finding, finding } from "../model/findings.ts";
 import { indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import {
   describePlatformClass,

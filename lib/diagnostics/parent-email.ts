@@ -3,10 +3,10 @@
  * invalid emails, and source emails that differ from the account's
  * (shared/findings.md, tool `parent-email`).
  */
-import type { Roster, User } from "../roster.ts";
-import type { PlatformSnapshot } from "../platform/snapshot.ts";
+import type { Roster, User } from "../model/roster.ts";
+import type { PlatformSnapshot } from "../model/snapshot.ts";
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
-import { type Finding, finding } from "./findings.ts";
+import { type Finding, finding } from "../model/findings.ts";
 import { indexSource } from "./indexes.ts";
 import { indexGuardians } from "./guardians.ts";
 import { userName } from "./describe.ts";

@@ -4,9 +4,16 @@
  * roster sync, as findings (codes in roster-check-codes.ts, documented in
  * docs/roster-check.md).
  */
-import { type EntityFile, fileMode, isActiveInSource, isGuardian, type Roster, type SourceIssue } from "../roster.ts";
+import {
+  type EntityFile,
+  fileMode,
+  isActiveInSource,
+  isGuardian,
+  type Roster,
+  type SourceIssue,
+} from "../model/roster.ts";
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
-import { type Finding, finding, type FindingCode } from "./findings.ts";
+import { type Finding, finding, type FindingCode } from "../model/findings.ts";
 import { indexSource } from "./indexes.ts";
 import { userName } from "./describe.ts";
 

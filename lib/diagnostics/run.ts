@@ -1,8 +1,8 @@
 /** Runs the chosen diagnostics over a roster and a platform snapshot and assembles the report. */
-import type { Roster } from "../roster.ts";
-import { emptySnapshot, type PlatformSnapshot } from "../platform/snapshot.ts";
-import { formatIssue } from "../sources/issues.ts";
-import { buildReport, type Finding, type Notice, type Report, type ToolName } from "./findings.ts";
+import type { Roster } from "../model/roster.ts";
+import { emptySnapshot, type PlatformSnapshot } from "../model/snapshot.ts";
+import { formatIssue } from "../model/issues.ts";
+import { buildReport, type Finding, type Notice, type Report, type ToolName } from "../model/findings.ts";
 import { coverageNotices } from "./coverage.ts";
 import { findMissingData } from "./missing-data.ts";
 import { findStudentMismatches } from "./student-mismatch.ts";

@@ -4,10 +4,10 @@
  * `student-mismatch`). Links made by `invite` or `support` are not roster
  * links: they are listed, never reported as unexpected.
  */
-import { fileMode, isActiveInSource, isGuardian, type Roster } from "../roster.ts";
-import type { PlatformSnapshot } from "../platform/snapshot.ts";
+import { fileMode, isActiveInSource, isGuardian, type Roster } from "../model/roster.ts";
+import type { PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
-import { type Finding, finding } from "./findings.ts";
+import { type Finding, finding } from "../model/findings.ts";
 import { indexPlatform, indexSource } from "./indexes.ts";
 import { indexGuardians } from "./guardians.ts";
 import { userName } from "./describe.ts";

@@ -5,7 +5,7 @@
  * `{ report, counts, identity }` as JSON on standard output. It exits when
  * its standard input closes: a worker killed mid-job takes its child along.
  */
-import { diagnoseCustomer } from "../diagnose.ts";
+import { diagnoseCustomer } from "../app/diagnose.ts";
 import { exitCodeFor, formatError } from "../cli/errors.ts";
 import { sourceCounts, sourceIdentity } from "../history/record.ts";
 import { settingsDir } from "../settings/load.ts";

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { Report } from "../diagnostics/findings.ts";
+import { Report } from "../model/findings.ts";
 import { redact } from "../credentials/redact.ts";
 import { type RunSummary, SourceCounts } from "../history/record.ts";
 import { recordDiagnosis } from "../history/run.ts";

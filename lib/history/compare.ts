@@ -3,7 +3,7 @@
  * entity keys), never by message: which are new, still open, reopened, and
  * which of the earlier ones are resolved.
  */
-import type { Comparison, Finding, FindingStatus, ResolvedFinding } from "../diagnostics/findings.ts";
+import type { Comparison, Finding, FindingStatus, ResolvedFinding } from "../model/findings.ts";
 import { findingKey } from "./record.ts";
 
 /** The earlier run as a comparison needs it: a recorded run, or a JSON report read from a file. */

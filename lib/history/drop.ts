@@ -5,7 +5,7 @@
  * from its runs instead: a drop more than three times the largest earlier
  * one, and at least 5 %, leads the report.
  */
-import type { Notice } from "../diagnostics/findings.ts";
+import type { Notice } from "../model/findings.ts";
 import type { SourceCounts } from "./record.ts";
 
 /** The notice code, a public name like the codes of findings.md. */

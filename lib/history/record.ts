@@ -3,12 +3,12 @@
  * the summary, the source's active counts (for sudden drops) and every
  * finding's stable key with enough of the finding to list it once resolved.
  */
-import { findingKey } from "../diagnostics/findings.ts";
+import { findingKey } from "../model/findings.ts";
 export { findingKey };
 import { exportIdentity } from "../workspace/hash.ts";
 import { z } from "zod";
-import { EntityValue, FindingCode, type Report, Severity, Summary, ToolName } from "../diagnostics/findings.ts";
-import { isActiveInSource, isGuardian, type Roster } from "../roster.ts";
+import { EntityValue, FindingCode, type Report, Severity, Summary, ToolName } from "../model/findings.ts";
+import { isActiveInSource, isGuardian, type Roster } from "../model/roster.ts";
 
 /** Active records of the kinds whose sudden drop betrays a truncated export. */
 export const SourceCounts = z.object({

@@ -3,7 +3,7 @@
  * report before it is printed: `source.sudden_drop` and, with `--compare`,
  * the comparison with an earlier run.
  */
-import { type Report, Report as ReportSchema } from "../diagnostics/findings.ts";
+import { type Report, Report as ReportSchema } from "../model/findings.ts";
 import { DEFAULT_TOOLS } from "../diagnostics/run.ts";
 import type { ErrorCode } from "../errors.ts";
 import { applyComparison } from "../report/comparison.ts";
@@ -11,7 +11,7 @@ import { compareRuns, type EarlierRun } from "./compare.ts";
 import { suddenDropNotice, suddenDrops } from "./drop.ts";
 import { newRun, type RunDelta, type RunSummary, type SourceCounts, sourceCounts, sourceIdentity } from "./record.ts";
 import { type HistoryStore, openHistory } from "./store.ts";
-import type { Roster } from "../roster.ts";
+import type { Roster } from "../model/roster.ts";
 
 /** What to compare the report with: the customer's last recorded run, or a report read from a file. */
 export type CompareWith = "last" | { file: string; earlier: EarlierRun };

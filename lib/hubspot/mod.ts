@@ -18,7 +18,7 @@ import type { Socket } from "node:net";
 import type { CredentialResolver } from "../credentials/resolver.ts";
 import { registerSecret } from "../credentials/redact.ts";
 import { readBounded, retryAfterMs } from "../sources/http/client.ts";
-import type { Report } from "../diagnostics/findings.ts";
+import type { Report } from "../model/findings.ts";
 import { findingsByCode } from "../report/group.ts";
 import { printable } from "../text.ts";
 

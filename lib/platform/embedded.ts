@@ -8,7 +8,7 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import postgres from "postgres";
 import type { Sql } from "./connect.ts";
 import { createSchema, writeSnapshot } from "./load.ts";
-import type { PlatformSnapshot } from "./snapshot.ts";
+import type { PlatformSnapshot } from "../model/snapshot.ts";
 
 /** A running embedded database. */
 export interface EmbeddedDatabase {

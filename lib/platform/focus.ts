@@ -15,7 +15,7 @@ import type {
   PlatformSnapshot,
   Student,
   Teacher,
-} from "./snapshot.ts";
+} from "../model/snapshot.ts";
 import {
   campusOf,
   type CampusRow,

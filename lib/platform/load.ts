@@ -4,7 +4,7 @@
  * only read those, through read-only transactions.
  */
 import type { Sql } from "./connect.ts";
-import type { PlatformSnapshot } from "./snapshot.ts";
+import type { PlatformSnapshot } from "../model/snapshot.ts";
 
 /** The project's copy of shared/platform/schema.sql. */
 export const SCHEMA_URL = new URL("./schema.sql", import.meta.url);

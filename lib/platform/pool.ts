@@ -4,7 +4,7 @@
  * reused, all closed together.
  */
 import type { Environment, PlatformConnection } from "./connect.ts";
-import { type OpenOptions, openPlatform } from "./open.ts";
+import { type OpenOptions, openPlatform } from "../app/open-platform.ts";
 
 /** Lazily opened connections by environment. */
 export class PlatformPool {

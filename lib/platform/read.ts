@@ -33,7 +33,7 @@ import type {
   RosterSync,
   Student,
   Teacher,
-} from "./snapshot.ts";
+} from "../model/snapshot.ts";
 
 /** Progress while reading: rows read so far from one table. */
 export interface TableProgress {

@@ -12,7 +12,7 @@ import type {
   RosterSync,
   Student,
   Teacher,
-} from "./snapshot.ts";
+} from "../model/snapshot.ts";
 
 const num = (v: string | number) => Number(v);
 const numOrNull = (v: string | number | null) => (v === null ? null : Number(v));

@@ -3,9 +3,9 @@
  * class's thirty enrollments beneath it: the same `causedBy` chains as
  * {@link rootCauses}, with the members of each group.
  */
-import type { Finding } from "../diagnostics/findings.ts";
+import type { Finding } from "../model/findings.ts";
 import { type RootCause, rootCauses, rootKeys } from "./causes.ts";
-import { findingKey } from "../diagnostics/findings.ts";
+import { findingKey } from "../model/findings.ts";
 
 /** A root cause and the findings it explains (its own finding first, when the report holds it). */
 export interface CauseGroup {

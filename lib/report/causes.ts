@@ -3,7 +3,7 @@
  * chains (a missing campus → its classes → their enrollments), ranked by how
  * many findings each explains, so a report can say what to fix first.
  */
-import { type Finding, findingKey } from "../diagnostics/findings.ts";
+import { type Finding, findingKey } from "../model/findings.ts";
 
 /** A cause as findings record it in `details.causedBy`. */
 interface CauseRef {

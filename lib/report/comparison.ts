@@ -1,5 +1,5 @@
 /** A report compared with an earlier run: every finding's status, the counts, and the sentence reports lead with. */
-import type { Comparison, Report } from "../diagnostics/findings.ts";
+import type { Comparison, Report } from "../model/findings.ts";
 import type { ComparisonResult } from "../history/compare.ts";
 
 /**

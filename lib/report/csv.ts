@@ -1,5 +1,5 @@
 /** One CSV row per finding, for spreadsheets and ticket attachments. */
-import type { Report } from "../diagnostics/findings.ts";
+import type { Report } from "../model/findings.ts";
 import { csvField } from "../sources/oneroster-csv/write.ts";
 import { csvText, safeJson } from "../text.ts";
 

@@ -5,7 +5,7 @@
  * changes nothing until a person edits the last line to COMMIT. The tools
  * never run it.
  */
-import type { Finding, Report } from "../diagnostics/findings.ts";
+import type { Finding, Report } from "../model/findings.ts";
 import { printable, safeJson } from "../text.ts";
 
 /** Codes this script can fix. */

@@ -1,5 +1,5 @@
 /** Findings grouped by code, in report order. */
-import type { Finding, Report, Severity } from "../diagnostics/findings.ts";
+import type { Finding, Report, Severity } from "../model/findings.ts";
 
 /** The findings of one code. */
 export interface CodeGroup {

@@ -1,5 +1,5 @@
 /** The JSON report of shared/findings.md. */
-import type { Report } from "../diagnostics/findings.ts";
+import type { Report } from "../model/findings.ts";
 import { safeJson } from "../text.ts";
 
 /**

@@ -1,6 +1,6 @@
 /** Renders a person lookup for a terminal: the roster's records beside the platform's, then the findings. */
-import type { LookupResult } from "../lookup.ts";
-import { GUARDIAN_ROLES, type User } from "../roster.ts";
+import type { LookupResult } from "../app/lookup.ts";
+import { GUARDIAN_ROLES, type User } from "../model/roster.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { gradeText } from "../diagnostics/describe.ts";
 import { markdownText, printableLines } from "../text.ts";

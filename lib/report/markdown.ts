@@ -1,5 +1,5 @@
 /** A Markdown report, for tickets, wikis and pull requests. */
-import type { Report } from "../diagnostics/findings.ts";
+import type { Report } from "../model/findings.ts";
 import { findingsByCode } from "./group.ts";
 import { comparisonLead } from "./comparison.ts";
 import { markdownText } from "../text.ts";

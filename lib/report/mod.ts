@@ -1,6 +1,6 @@
 /** Report renderers by format name. */
 import { z } from "zod";
-import type { Report } from "../diagnostics/findings.ts";
+import type { Report } from "../model/findings.ts";
 import { renderCsv } from "./csv.ts";
 import { renderJson } from "./json.ts";
 import { renderMarkdown } from "./markdown.ts";

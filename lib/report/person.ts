@@ -3,7 +3,7 @@
  * keeps the findings that name them, so the report and its fix script stay
  * about the ticket at hand.
  */
-import { type Finding, type Report, summarize } from "../diagnostics/findings.ts";
+import { type Finding, type Report, summarize } from "../model/findings.ts";
 import { normalizeEmail } from "../normalize.ts";
 
 // Lists in details whose items name people by sourcedId (a parent's students, a shared email's guardians…).

@@ -1,5 +1,5 @@
 /** The terminal report: warnings, a summary by code, then the first findings of each code. */
-import type { Report } from "../diagnostics/findings.ts";
+import type { Report } from "../model/findings.ts";
 import { findingsByCode } from "./group.ts";
 import { comparisonLead } from "./comparison.ts";
 import { printableLines } from "../text.ts";

@@ -1,5 +1,5 @@
 /** Reads a roster from whatever source a customer's settings name. */
-import type { Roster } from "../roster.ts";
+import type { Roster } from "../model/roster.ts";
 import type { SourceSettings } from "../settings/schema.ts";
 import { readOneRosterCsv, type ReadProgress } from "./oneroster-csv/read.ts";
 import { type FetchProgress, readOneRosterRest } from "./oneroster-rest/read.ts";

@@ -5,7 +5,7 @@
  */
 import type { Environment } from "../platform/connect.ts";
 import { explainDatabaseError } from "../platform/connect.ts";
-import { openPlatform } from "../platform/open.ts";
+import { openPlatform } from "../app/open-platform.ts";
 import { readSnapshot } from "../platform/read.ts";
 import { loadSettings, requireEmbeddedExport, resolveSettingsPath } from "../settings/load.ts";
 import { readSource } from "../sources/mod.ts";

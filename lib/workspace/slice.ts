@@ -3,8 +3,8 @@
  * queries (the person, their family walked through `user_agents` and shared
  * emails, their enrollments and classes) instead of a scan of the export.
  */
-import type { LightUser, LookupQuery, LookupSource, SliceInput } from "../lookup.ts";
-import type { Roster } from "../roster.ts";
+import type { LightUser, LookupQuery, LookupSource, SliceInput } from "../app/lookup.ts";
+import type { Roster } from "../model/roster.ts";
 import { foldForSearch } from "../normalize.ts";
 import type { RosterState, Workspace } from "./store.ts";
 import { CLASSES, ENROLLMENTS, ISSUES, ORGS, readRows, REJECTED, USERS } from "./tables.ts";

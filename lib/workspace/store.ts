@@ -6,9 +6,9 @@
  */
 import { z } from "zod";
 import { join } from "node:path";
-import { type Roster, SourceInfo } from "../roster.ts";
-import { District, type PlatformSnapshot } from "../platform/snapshot.ts";
-import type { Report } from "../diagnostics/findings.ts";
+import { type Roster, SourceInfo } from "../model/roster.ts";
+import { District, type PlatformSnapshot } from "../model/snapshot.ts";
+import type { Report } from "../model/findings.ts";
 import { checkCustomerId } from "../settings/load.ts";
 import { CodedError } from "../errors.ts";
 import { type Database, openDatabase, type SqlParam } from "./duckdb.ts";

@@ -9,7 +9,16 @@
  * in the same order as the model's schemas, so diagnostics see the very rows
  * the reader produced.
  */
-import type { AcademicSession, Class, Course, Enrollment, Org, RejectedRow, SourceIssue, User } from "../roster.ts";
+import type {
+  AcademicSession,
+  Class,
+  Course,
+  Enrollment,
+  Org,
+  RejectedRow,
+  SourceIssue,
+  User,
+} from "../model/roster.ts";
 import type {
   Campus,
   Parent,
@@ -19,7 +28,7 @@ import type {
   RosterSync,
   Student,
   Teacher,
-} from "../platform/snapshot.ts";
+} from "../model/snapshot.ts";
 import { foldForSearch, normalizeEmail } from "../normalize.ts";
 import type { Database, SqlParam } from "./duckdb.ts";
 

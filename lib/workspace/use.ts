@@ -6,13 +6,13 @@
  */
 import { VERSION } from "../version.ts";
 import { createHash } from "node:crypto";
-import type { Roster } from "../roster.ts";
-import type { PlatformSnapshot } from "../platform/snapshot.ts";
-import type { Notice } from "../diagnostics/findings.ts";
+import type { Roster } from "../model/roster.ts";
+import type { PlatformSnapshot } from "../model/snapshot.ts";
+import type { Notice } from "../model/findings.ts";
 import type { SourceSettings } from "../settings/schema.ts";
 import { type LoadedSettings, resolveSettingsPath } from "../settings/load.ts";
 import { CodedError, errorCode } from "../errors.ts";
-import type { LookupSource } from "../lookup.ts";
+import type { LookupSource } from "../app/lookup.ts";
 import { exportIdentity, exportStamp } from "./hash.ts";
 import { openWorkspace, type RosterIdentity, type Workspace, WORKSPACE_FORMAT } from "./store.ts";
 import { workspaceLookupSource } from "./slice.ts";
@@ -264,7 +264,7 @@ export interface DiagnoseWorkspace {
   /** The stored snapshot for `--cached`, with the notice that gives its age. */
   cachedPlatform(environment: string, now: Date): ReturnType<typeof cachedPlatform>;
   /** Stores what the run read from the platform (unless it was cached) and the report. */
-  finish(report: import("../diagnostics/findings.ts").Report, platform?: PlatformRead): Promise<void>;
+  finish(report: import("../model/findings.ts").Report, platform?: PlatformRead): Promise<void>;
   close(): void;
 }
 

@@ -6,8 +6,8 @@
  * fill the history with copies. Every finding gets its status (new,
  * still_open, reopened) against the run before the current state.
  */
-import type { Report } from "../../lib/diagnostics/findings.ts";
-import type { Roster } from "../../lib/roster.ts";
+import type { Report } from "../../lib/model/findings.ts";
+import type { Roster } from "../../lib/model/roster.ts";
 import { historyOfDiagnosis } from "../../lib/history/run.ts";
 import { openHistory } from "../../lib/history/store.ts";
 import { findingKey, sourceCounts, sourceIdentity } from "../../lib/history/record.ts";

@@ -2,11 +2,11 @@
  * What the server sends a job worker and what comes back: plain, structured-
  * clonable data (a worker shares nothing with the server but these messages).
  */
-import type { Report, ToolName } from "../../lib/diagnostics/findings.ts";
+import type { Report, ToolName } from "../../lib/model/findings.ts";
 import type { ErrorCode } from "../../lib/errors.ts";
 import type { Resolved } from "../../lib/credentials/resolver.ts";
 import type { Environment } from "../../lib/platform/connect.ts";
-import type { LookupQuery, LookupResult } from "../../lib/lookup.ts";
+import type { LookupQuery, LookupResult } from "../../lib/app/lookup.ts";
 import type { SearchIndex } from "../../lib/search.ts";
 
 /** Where the worker reads the platform: a URL resolved by the server (secrets and all) and a label for messages. */

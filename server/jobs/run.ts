@@ -1,6 +1,6 @@
 /** Inside a job worker: one diagnosis or lookup over its own platform connection. */
-import { diagnoseCustomer } from "../../lib/diagnose.ts";
-import { lookupPerson } from "../../lib/lookup.ts";
+import { diagnoseCustomer } from "../../lib/app/diagnose.ts";
+import { lookupPerson } from "../../lib/app/lookup.ts";
 import { connectUrl } from "../../lib/platform/connect.ts";
 import { CredentialResolver, type Resolved } from "../../lib/credentials/resolver.ts";
 import { registerDatabaseUrl, registerSecret } from "../../lib/credentials/redact.ts";

@@ -5,9 +5,9 @@
  * and the source's credentials; the worker only reads.
  */
 import { ExpiringCache } from "./cache.ts";
-import type { ToolName } from "../../lib/diagnostics/findings.ts";
+import type { ToolName } from "../../lib/model/findings.ts";
 import { DEFAULT_TOOLS } from "../../lib/diagnostics/run.ts";
-import type { LookupQuery, LookupResult } from "../../lib/lookup.ts";
+import type { LookupQuery, LookupResult } from "../../lib/app/lookup.ts";
 import type { Environment } from "../../lib/platform/connect.ts";
 import type { PlatformPool } from "../../lib/platform/pool.ts";
 import type { CredentialResolver, Resolved } from "../../lib/credentials/resolver.ts";

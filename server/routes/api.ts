@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { Auditor } from "../../lib/audit.ts";
 import { DEFAULT_TOOLS } from "../../lib/diagnostics/run.ts";
-import type { LookupQuery, LookupResult } from "../../lib/lookup.ts";
+import type { LookupQuery, LookupResult } from "../../lib/app/lookup.ts";
 import { renderReport } from "../../lib/report/mod.ts";
 import { listCustomerIds, loadSettings } from "../../lib/settings/load.ts";
 import type { Principal } from "../auth.ts";

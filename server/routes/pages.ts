@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { raw } from "../../lib/html.ts";
 import { DEFAULT_TOOLS } from "../../lib/diagnostics/run.ts";
-import type { LookupQuery } from "../../lib/lookup.ts";
+import type { LookupQuery } from "../../lib/app/lookup.ts";
 import { renderReport } from "../../lib/report/mod.ts";
 import { reportAbout } from "../../lib/report/person.ts";
 import { renderFixScript } from "../../lib/report/fix-script.ts";

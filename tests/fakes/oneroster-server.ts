@@ -9,7 +9,7 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { Roster } from "../../lib/roster.ts";
+import type { Roster } from "../../lib/model/roster.ts";
 import { hmacSignature, signatureBaseString } from "../../lib/sources/oneroster-rest/auth.ts";
 
 /** Options of {@link startFakeOneRoster}. */

@@ -7,7 +7,7 @@ import postgres from "postgres";
 import type { Sql } from "../../lib/platform/connect.ts";
 import { startEmbeddedDatabase } from "../../lib/platform/embedded.ts";
 import { createSchema, writeSnapshot } from "../../lib/platform/load.ts";
-import type { PlatformSnapshot } from "../../lib/platform/snapshot.ts";
+import type { PlatformSnapshot } from "../../lib/model/snapshot.ts";
 
 /** A scratch database with the platform schema. */
 export interface TestDatabase {

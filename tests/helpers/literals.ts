@@ -1,5 +1,5 @@
 /** Small literal records for hand-built rosters and snapshots. */
-import type { Class, Enrollment, Org, User } from "../../lib/roster.ts";
+import type { Class, Enrollment, Org, User } from "../../lib/model/roster.ts";
 import type {
   Campus,
   Parent,
@@ -8,7 +8,7 @@ import type {
   PlatformEnrollment,
   Student,
   Teacher,
-} from "../../lib/platform/snapshot.ts";
+} from "../../lib/model/snapshot.ts";
 
 export const school = (sourcedId: string, o: Partial<Org> = {}): Org => ({
   sourcedId,

@@ -15,10 +15,10 @@ import {
   type RejectedRow,
   type Roster,
   User,
-} from "../../roster.ts";
+} from "../../model/roster.ts";
 import type { CustomCsvSource, CustomFile } from "../../settings/schema.ts";
 import { SourceError } from "../errors.ts";
-import { IssueCollector } from "../issues.ts";
+import { IssueCollector } from "../../model/issues.ts";
 import { csvRecords } from "../oneroster-csv/records.ts";
 import { formatBytes, LIMIT_ENV, LimitError, resolveLimits } from "../limits.ts";
 import {

@@ -1,6 +1,6 @@
 /** `manifest.csv`: which OneRoster version the bundle is and how each file is declared. */
-import type { FileMode } from "../../roster.ts";
-import type { IssueCollector } from "../issues.ts";
+import type { FileMode } from "../../model/roster.ts";
+import type { IssueCollector } from "../../model/issues.ts";
 import type { CsvRecord } from "./records.ts";
 
 /** What a manifest declares. */

@@ -17,9 +17,9 @@ import {
   type RoleAssignment,
   type Roster,
   User,
-} from "../../roster.ts";
+} from "../../model/roster.ts";
 import { SourceError } from "../errors.ts";
-import { IssueCollector } from "../issues.ts";
+import { IssueCollector } from "../../model/issues.ts";
 import { type Bundle, openBundle } from "./bundle.ts";
 import type { ReadLimits } from "../limits.ts";
 import { type CsvFile, type OneRosterVersion, requiredColumns, specColumns } from "./columns.ts";

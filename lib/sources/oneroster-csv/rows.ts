@@ -14,8 +14,8 @@ import {
   type RejectedRow,
   type RoleAssignment,
   User,
-} from "../../roster.ts";
-import type { IssueCollector } from "../issues.ts";
+} from "../../model/roster.ts";
+import type { IssueCollector } from "../../model/issues.ts";
 import { normalizeGrade } from "../../normalize.ts";
 import type { OneRosterVersion } from "./columns.ts";
 import {

@@ -3,7 +3,7 @@
  * `Active`, `inactive`, lists with spaces: each is read as meant and
  * reported as a warning, so the diagnosis goes on.
  */
-import { KNOWN_ROLES } from "../../roster.ts";
+import { KNOWN_ROLES } from "../../model/roster.ts";
 
 /** Reports a lenient reading of one cell; `data` names the column and value (and a kind other than lenient_value). */
 export type Warn = (message: string, data?: { kind?: string; column: string; value: string }) => void;

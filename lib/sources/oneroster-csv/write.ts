@@ -3,7 +3,7 @@
  * demo district's export; the same writer will save REST snapshots.
  */
 import { join } from "node:path";
-import type { Roster } from "../../roster.ts";
+import type { Roster } from "../../model/roster.ts";
 import { specColumns } from "./columns.ts";
 
 /** Options of {@link writeOneRosterCsv}: the dirt real exporters add, for realistic demos. */

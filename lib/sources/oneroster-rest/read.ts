@@ -18,10 +18,10 @@ import {
   type RoleAssignment,
   type Roster,
   User,
-} from "../../roster.ts";
+} from "../../model/roster.ts";
 import { type CredentialResolver, envResolver } from "../../credentials/mod.ts";
 import { SourceError } from "../errors.ts";
-import { IssueCollector } from "../issues.ts";
+import { IssueCollector } from "../../model/issues.ts";
 import {
   type Authenticator,
   DeadlineExceeded,

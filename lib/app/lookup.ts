@@ -6,19 +6,19 @@
  * and classes so the findings match a full diagnosis.
  */
 import { z } from "zod";
-import { GUARDIAN_ROLES, type Roster } from "./roster.ts";
-import type { PlatformSnapshot } from "./platform/snapshot.ts";
-import type { Finding } from "./diagnostics/findings.ts";
-import { DEFAULT_TOOLS, DIAGNOSTICS } from "./diagnostics/run.ts";
-import { compareFindings } from "./diagnostics/findings.ts";
-import { foldForSearch, normalizeEmail } from "./normalize.ts";
-import { type Auditor, createAuditor, recordCounts } from "./audit.ts";
-import type { Environment, PlatformConnection } from "./platform/connect.ts";
-import { openPlatform } from "./platform/open.ts";
-import { type PlatformFocus, readFocusedSnapshot } from "./platform/focus.ts";
-import { loadSettings, requireEmbeddedExport, resolveSettingsPath, SettingsError } from "./settings/load.ts";
-import { readOneRosterCsv } from "./sources/oneroster-csv/read.ts";
-import { type LookupWorkspace, openLookupWorkspace } from "./workspace/use.ts";
+import { GUARDIAN_ROLES, type Roster } from "../model/roster.ts";
+import type { PlatformSnapshot } from "../model/snapshot.ts";
+import type { Finding } from "../model/findings.ts";
+import { DEFAULT_TOOLS, DIAGNOSTICS } from "../diagnostics/run.ts";
+import { compareFindings } from "../model/findings.ts";
+import { foldForSearch, normalizeEmail } from "../normalize.ts";
+import { type Auditor, createAuditor, recordCounts } from "../audit.ts";
+import type { Environment, PlatformConnection } from "../platform/connect.ts";
+import { openPlatform } from "./open-platform.ts";
+import { type PlatformFocus, readFocusedSnapshot } from "../platform/focus.ts";
+import { loadSettings, requireEmbeddedExport, resolveSettingsPath, SettingsError } from "../settings/load.ts";
+import { readOneRosterCsv } from "../sources/oneroster-csv/read.ts";
+import { type LookupWorkspace, openLookupWorkspace } from "../workspace/use.ts";
 
 /** Who to look up. */
 export const LookupQuery = z.discriminatedUnion("kind", [

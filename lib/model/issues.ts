@@ -2,7 +2,7 @@
  * Collects the problems a reader meets, grouped so a 50,000-row file with
  * one recurring quirk yields one line with a count, not 50,000 lines.
  */
-import type { SourceIssue } from "../roster.ts";
+import type { SourceIssue } from "./roster.ts";
 
 const SAMPLE_LINES = 5;
 

@@ -4,7 +4,7 @@
  * that gathers them.
  */
 import { z } from "zod";
-import { ROSTER_CHECK_CODES } from "./roster-check-codes.ts";
+import { ROSTER_CHECK_CODES } from "../diagnostics/roster-check-codes.ts";
 
 /** How bad a finding is. */
 export const Severity = z.enum(["error", "warning", "info"]);

@@ -3,19 +3,19 @@
  * snapshot (read-only), diagnostics, report. The CLI, the server and the
  * notebooks all call this.
  */
-import type { Report, ToolName } from "./diagnostics/findings.ts";
-import { DEFAULT_TOOLS, runDiagnostics, sourceOnly } from "./diagnostics/run.ts";
-import { type Environment, explainDatabaseError, type PlatformConnection } from "./platform/connect.ts";
-import { openPlatform } from "./platform/open.ts";
-import { readSnapshot, type TableProgress } from "./platform/read.ts";
-import { loadSettings, requireEmbeddedExport, resolveSettingsPath, SettingsError } from "./settings/load.ts";
-import { type FetchProgress, type ReadProgress, readSource } from "./sources/mod.ts";
-import { writeOneRosterCsv } from "./sources/oneroster-csv/write.ts";
-import type { Roster } from "./roster.ts";
-import type { PlatformSnapshot } from "./platform/snapshot.ts";
-import { type Auditor, createAuditor, recordCounts } from "./audit.ts";
-import { createResolver, type CredentialResolver } from "./credentials/mod.ts";
-import { openDiagnoseWorkspace, type WorkspaceOutcome, type WorkspaceUse } from "./workspace/use.ts";
+import type { Report, ToolName } from "../model/findings.ts";
+import { DEFAULT_TOOLS, runDiagnostics, sourceOnly } from "../diagnostics/run.ts";
+import { type Environment, explainDatabaseError, type PlatformConnection } from "../platform/connect.ts";
+import { openPlatform } from "./open-platform.ts";
+import { readSnapshot, type TableProgress } from "../platform/read.ts";
+import { loadSettings, requireEmbeddedExport, resolveSettingsPath, SettingsError } from "../settings/load.ts";
+import { type FetchProgress, type ReadProgress, readSource } from "../sources/mod.ts";
+import { writeOneRosterCsv } from "../sources/oneroster-csv/write.ts";
+import type { Roster } from "../model/roster.ts";
+import type { PlatformSnapshot } from "../model/snapshot.ts";
+import { type Auditor, createAuditor, recordCounts } from "../audit.ts";
+import { createResolver, type CredentialResolver } from "../credentials/mod.ts";
+import { openDiagnoseWorkspace, type WorkspaceOutcome, type WorkspaceUse } from "../workspace/use.ts";
 
 /** Progress of a diagnosis, for a terminal or a log. */
 export type DiagnoseProgress =

@@ -1,8 +1,8 @@
 /** Opens the platform database of an environment. */
 import { demoDistrict } from "../demo/demo.ts";
-import { connectUrl, type Environment, type PlatformConnection } from "./connect.ts";
+import { connectUrl, type Environment, type PlatformConnection } from "../platform/connect.ts";
 import { createResolver, type CredentialResolver } from "../credentials/mod.ts";
-import { startEmbeddedPlatform } from "./embedded.ts";
+import { startEmbeddedPlatform } from "../platform/embedded.ts";
 
 /** Options of {@link openPlatform}. */
 export interface OpenOptions {

@@ -4,14 +4,14 @@
  * the tables and columns of schema.sql; for each customer, can its roster
  * source be reached with one cheap request; and HubSpot.
  */
-import type { CredentialResolver } from "./credentials/resolver.ts";
-import { connectUrl, type Environment, readOnly } from "./platform/connect.ts";
-import { SCHEMA_URL } from "./platform/load.ts";
-import { listCustomerIds, loadSettings, resolveSettingsPath } from "./settings/load.ts";
-import { openBundle } from "./sources/oneroster-csv/bundle.ts";
-import { fetchCollection, restAuthenticator } from "./sources/oneroster-rest/read.ts";
-import { HttpClient } from "./sources/http/client.ts";
-import { redact } from "./credentials/redact.ts";
+import type { CredentialResolver } from "../credentials/resolver.ts";
+import { connectUrl, type Environment, readOnly } from "../platform/connect.ts";
+import { SCHEMA_URL } from "../platform/load.ts";
+import { listCustomerIds, loadSettings, resolveSettingsPath } from "../settings/load.ts";
+import { openBundle } from "../sources/oneroster-csv/bundle.ts";
+import { fetchCollection, restAuthenticator } from "../sources/oneroster-rest/read.ts";
+import { HttpClient } from "../sources/http/client.ts";
+import { redact } from "../credentials/redact.ts";
 
 /** One check's outcome. */
 export interface CheckResult {
