@@ -128,6 +128,7 @@ async function main(args: string[]): Promise<number> {
     throw new UsageError(`--customer is required (unless --tool roster-check runs alone on --source)\n\n${HELP}`);
   }
   const customerId = values.customer === undefined ? undefined : checkCustomerId(values.customer);
+  const env = Deno.env.toObject();
   const environment = envFlag(values.env);
   const format = chooseFormat(values.format, values.out);
   const failOn = values["fail-on"];
@@ -139,18 +140,26 @@ async function main(args: string[]): Promise<number> {
     if (file !== undefined) await requireDirectoryOf(flag, file);
   }
 
-  const env = Deno.env.toObject();
   if (values.ticket !== undefined && !/^\d+$/.test(values.ticket)) {
     throw new UsageError(`--ticket "${values.ticket}" must be a HubSpot ticket number`);
   }
   if (values["dry-run"] && !values.ticket) throw new UsageError("--dry-run goes with --ticket");
   if (values.ticket && !customerId) throw new UsageError("--ticket needs --customer");
+  // A bad --compare file fails before anything is read.
+  const compare: CompareWith | undefined = values.compare === undefined || values.compare === "last"
+    ? values.compare
+    : { file: values.compare, earlier: await readEarlierReport(values.compare).catch(asUsageError) };
+  if (compare && sourceOnly(tools)) throw new UsageError("--compare needs a diagnosis against the platform");
+  // The customer's settings, read once for the whole command (the ticket check and the diagnosis).
+  const loaded = customerId === undefined
+    ? undefined
+    : await loadSettings(settingsDir(values["settings-dir"], env), customerId);
   const resolver = await createResolver(env, { prompt: () => promptSecret("Vault passphrase: ") });
   // Loaded only for a ticket: the HubSpot client is a large module.
   const hs = values.ticket ? await import("../lib/hubspot/mod.ts") : undefined;
   const hubspot = hs && !values["dry-run"] ? await hs.connectHubSpot(resolver, env) : undefined;
-  if (hubspot && customerId) {
-    const { settings } = await loadSettings(settingsDir(values["settings-dir"], env), customerId);
+  if (hubspot && loaded) {
+    const { settings } = loaded;
     try {
       const ticket = await hubspot.ticket(values.ticket!);
       stderr(`ticket ${ticket.id}: ${printable(ticket.subject)} (stage ${printable(ticket.status)})\n`);
@@ -161,13 +170,9 @@ async function main(args: string[]): Promise<number> {
       stderr(`warning: ${(e as Error).message}; diagnosing anyway\n`);
     }
   }
-  // A bad --compare file fails before the diagnosis, not after it.
-  const compare: CompareWith | undefined = values.compare === undefined || values.compare === "last"
-    ? values.compare
-    : { file: values.compare, earlier: await readEarlierReport(values.compare).catch(asUsageError) };
-  if (compare && sourceOnly(tools)) throw new UsageError("--compare needs a diagnosis against the platform");
   const diagnosis = await diagnoseCustomer({
     customerId,
+    loaded,
     settingsDir: settingsDir(values["settings-dir"], env),
     environment,
     sourcePath: values.source,

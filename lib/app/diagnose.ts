@@ -8,7 +8,13 @@ import { DEFAULT_TOOLS, runDiagnostics, sourceOnly } from "../diagnostics/run.ts
 import { type Environment, explainDatabaseError, type PlatformConnection } from "../platform/connect.ts";
 import { openPlatform } from "./open-platform.ts";
 import { readSnapshot, type TableProgress } from "../platform/read.ts";
-import { loadSettings, requireEmbeddedExport, resolveSettingsPath, SettingsError } from "../settings/load.ts";
+import {
+  type LoadedSettings,
+  loadSettings,
+  requireEmbeddedExport,
+  resolveSettingsPath,
+  SettingsError,
+} from "../settings/load.ts";
 import { type FetchProgress, type ReadProgress, readSource } from "../sources/mod.ts";
 import { writeOneRosterCsv } from "../sources/oneroster-csv/write.ts";
 import type { Roster } from "../model/roster.ts";
@@ -28,6 +34,8 @@ export type DiagnoseProgress =
 export interface DiagnoseOptions {
   /** Needed unless only source tools (roster-check) run on `sourcePath`. */
   customerId?: string;
+  /** The customer's settings, when the caller loaded them already (then `customerId` is theirs). */
+  loaded?: LoadedSettings;
   settingsDir: string;
   /** Default: the settings' `oneshelf_environment`. */
   environment?: Environment;
@@ -77,7 +85,9 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
   if (!options.customerId && !(onlySource && options.sourcePath)) {
     throw new SettingsError("a customer is needed, unless roster-check runs alone on an export given with --source");
   }
-  const loaded = options.customerId ? await loadSettings(options.settingsDir, options.customerId) : undefined;
+  // Settings are read once per command or request: a shell that loaded them already passes them in.
+  const loaded = options.loaded ??
+    (options.customerId ? await loadSettings(options.settingsDir, options.customerId) : undefined);
   const progress = options.onProgress;
   const source = options.sourcePath
     ? { kind: "oneroster-csv" as const, path: options.sourcePath }

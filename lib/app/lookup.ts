@@ -16,7 +16,13 @@ import { type Auditor, createAuditor, recordCounts } from "../audit.ts";
 import type { Environment, PlatformConnection } from "../platform/connect.ts";
 import { openPlatform } from "./open-platform.ts";
 import { type PlatformFocus, readFocusedSnapshot } from "../platform/focus.ts";
-import { loadSettings, requireEmbeddedExport, resolveSettingsPath, SettingsError } from "../settings/load.ts";
+import {
+  type LoadedSettings,
+  loadSettings,
+  requireEmbeddedExport,
+  resolveSettingsPath,
+  SettingsError,
+} from "../settings/load.ts";
 import { readOneRosterCsv } from "../sources/oneroster-csv/read.ts";
 import { type LookupWorkspace, openLookupWorkspace } from "../workspace/use.ts";
 
@@ -51,6 +57,8 @@ export interface LookupResult {
 
 /** Options of {@link lookupPerson}. */
 export interface LookupOptions {
+  /** The customer's settings, when the caller loaded them already. */
+  loaded?: LoadedSettings;
   customerId: string;
   settingsDir: string;
   query: LookupQuery;
@@ -73,7 +81,7 @@ export interface LookupOptions {
  *   query: { kind: "parent", key: "rosa.ruiz@example.org" } });
  */
 export async function lookupPerson(options: LookupOptions): Promise<LookupResult> {
-  const loaded = await loadSettings(options.settingsDir, options.customerId);
+  const loaded = options.loaded ?? await loadSettings(options.settingsDir, options.customerId);
   // The auditor first: a lookup that cannot be audited fails before it reads anything.
   const auditor = options.auditor === undefined ? await createAuditor(options.env ?? {}) : options.auditor;
   options = { ...options, auditor };

@@ -2,6 +2,7 @@
  * What the server sends a job worker and what comes back: plain, structured-
  * clonable data (a worker shares nothing with the server but these messages).
  */
+import type { LoadedSettings } from "../../lib/settings/load.ts";
 import type { Report, ToolName } from "../../lib/model/findings.ts";
 import type { ErrorCode } from "../../lib/errors.ts";
 import type { Resolved } from "../../lib/credentials/resolver.ts";
@@ -21,6 +22,8 @@ export interface PlatformTarget {
 interface JobBase {
   customerId: string;
   settingsDir: string;
+  /** The customer's settings as the server loaded them (plain data, so it crosses to the worker). */
+  loaded?: LoadedSettings;
   platform: PlatformTarget;
   /** Credentials the source names, resolved by the server. */
   credentials: Record<string, Resolved>;

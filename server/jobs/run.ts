@@ -48,6 +48,7 @@ export async function runJob(job: Job): Promise<JobResult> {
       const result = await lookupPerson({
         customerId: job.customerId,
         settingsDir: job.settingsDir,
+        loaded: job.loaded,
         environment: job.platform.environment,
         query: job.query,
         connection,
@@ -58,6 +59,7 @@ export async function runJob(job: Job): Promise<JobResult> {
     const d = await diagnoseCustomer({
       customerId: job.customerId,
       settingsDir: job.settingsDir,
+      loaded: job.loaded,
       environment: job.platform.environment,
       tools: job.tools,
       connection,

@@ -4,6 +4,7 @@
  * worker, through the bounded queue. The server resolves where the platform is
  * and the source's credentials; the worker only reads.
  */
+import { join } from "node:path";
 import { ExpiringCache } from "./cache.ts";
 import type { ToolName } from "../../lib/model/findings.ts";
 import { DEFAULT_TOOLS } from "../../lib/diagnostics/run.ts";
@@ -87,6 +88,8 @@ export class JobService {
         ...what,
         customerId: settings.customer_id,
         settingsDir: this.options.settingsDir,
+        // Checked and loaded once, by authorize(): the worker does not read the file again.
+        loaded: { settings, file: join(this.options.settingsDir, `${settings.customer_id}.json`), warnings: [] },
         platform: await this.#platform(env),
         credentials: await this.#credentials(settings),
       } as Job;
