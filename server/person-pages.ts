@@ -35,30 +35,21 @@ export function searchPage(result: SearchResult, scope: PageScope, principal: Pr
         : ""}</p>
       ${result.hits.length
         ? html`
-          <table id="results">
-            <thead>
-              <tr>
-                <th>Kind</th>
-                <th>Name</th>
-                <th>Key</th>
-                <th>Email / number / code</th>
-                <th>Found in</th>
-              </tr>
-            </thead>
-            <tbody>
-          ${result.hits.map((h) =>
-            html`
-              <tr>
-                <td>${h.kind}</td>
-                <td>${h.key ? personLink(scope, h.kind, h.key, h.label || h.key) : h.label}</td>
-                <td><code>${h.key || "–"}</code></td>
-                <td>${h.detail}</td>
-                <td>${h.sides.map((s) => html`<span class="badge ${s}">${s}</span>`)}</td>
-              </tr>
-            `
+          ${dataTable(
+            "results",
+            ["Kind", "Name", "Key", "Email / number / code", "Found in"],
+            result.hits.map((h) =>
+              html`
+                <tr>
+                  <td>${h.kind}</td>
+                  <td>${h.key ? personLink(scope, h.kind, h.key, h.label || h.key) : h.label}</td>
+                  <td><code>${h.key || "–"}</code></td>
+                  <td>${h.detail}</td>
+                  <td>${h.sides.map((s) => html`<span class="badge ${s}">${s}</span>`)}</td>
+                </tr>
+              `
+            ),
           )}
-            </tbody>
-          </table>
         `
         : html`<p>Nobody matches. Try part of a name, or the whole email.</p>`}
     `;
@@ -78,6 +69,18 @@ const sourceState = (u: User) =>
     : html`<span class="warning">${u.status}${u.enabledUser ? "" : ", disabled"}</span>`;
 const fullName = (a: string | null | undefined, b: string | null | undefined) =>
   `${(a ?? "").trim()} ${(b ?? "").trim()}`.trim();
+
+/** A table of rows under plain column headers; its id names it for tests and links. */
+function dataTable(id: string, headers: readonly string[], rows: Raw | Raw[]): Raw {
+  return html`
+    <table id="${id}">
+      <thead>
+        <tr>${headers.map((h) => html`<th>${h}</th>`)}</tr>
+      </thead>
+      <tbody>${rows}</tbody>
+    </table>
+  `;
+}
 
 /** A table with one column per record, roster columns first: a field per row. */
 function sideBySide(
@@ -322,15 +325,10 @@ export function personPage(r: LookupResult, principal: Principal): string {
       <div class="sides">
         <section>
           <h3><span class="badge roster">roster</span> ${count(members.length, "enrollment")}</h3>
-          <table id="roster-members">
-            <thead>
-              <tr>
-                <th>Member</th>
-                <th>Role</th>
-                <th>State</th>
-              </tr>
-            </thead>
-            <tbody>${members.map((e) =>
+          ${dataTable(
+            "roster-members",
+            ["Member", "Role", "State"],
+            members.map((e) =>
               html`
                 <tr>
                   <td>${memberLink(e.userSourcedId)}</td>
@@ -338,20 +336,15 @@ export function personPage(r: LookupResult, principal: Principal): string {
                   <td>${e.status}</td>
                 </tr>
               `
-            )}</tbody>
-          </table>
+            ),
+          )}
         </section>
         <section>
           <h3><span class="badge platform">platform</span> ${count(pmembers.length, "enrollment")}</h3>
-          <table id="platform-members">
-            <thead>
-              <tr>
-                <th>Member</th>
-                <th>Role</th>
-                <th>Deleted</th>
-              </tr>
-            </thead>
-            <tbody>${pmembers.map((e) => {
+          ${dataTable(
+            "platform-members",
+            ["Member", "Role", "Deleted"],
+            pmembers.map((e) => {
               const rec = e.role === "teacher"
                 ? platform.teachers.find((t) => t.id === e.teacherId)
                 : platform.students.find((s) => s.id === e.studentId);
@@ -372,8 +365,8 @@ export function personPage(r: LookupResult, principal: Principal): string {
                   <td>${e.deletedAt ? html`<span class="error">${e.deletedAt}</span>` : "–"}</td>
                 </tr>
               `;
-            })}</tbody>
-          </table>
+            }),
+          )}
         </section>
       </div>
     `);
@@ -511,15 +504,10 @@ export function personPage(r: LookupResult, principal: Principal): string {
       <div class="sides">
         <section>
           <h3><span class="badge roster">roster</span> ${count(enrollments.length, "enrollment")}</h3>
-          <table id="roster-classes">
-            <thead>
-              <tr>
-                <th>Class</th>
-                <th>Title</th>
-                <th>State</th>
-              </tr>
-            </thead>
-            <tbody>${enrollments.map((e) =>
+          ${dataTable(
+            "roster-classes",
+            ["Class", "Title", "State"],
+            enrollments.map((e) =>
               html`
                 <tr>
                   <td>${personLink(scope, "class", e.classSourcedId)}</td>
@@ -527,21 +515,15 @@ export function personPage(r: LookupResult, principal: Principal): string {
                   <td>${e.status}</td>
                 </tr>
               `
-            )}</tbody>
-          </table>
+            ),
+          )}
         </section>
         <section>
           <h3><span class="badge platform">platform</span> ${count(penrollments.length, "enrollment")}</h3>
-          <table id="platform-classes">
-            <thead>
-              <tr>
-                <th>Class</th>
-                <th>Title</th>
-                <th>Campus</th>
-                <th>Deleted</th>
-              </tr>
-            </thead>
-            <tbody>${penrollments.map((e) => {
+          ${dataTable(
+            "platform-classes",
+            ["Class", "Title", "Campus", "Deleted"],
+            penrollments.map((e) => {
               const c = platform.classes.find((x) => x.id === e.classId);
               return html`
                 <tr>
@@ -551,8 +533,8 @@ export function personPage(r: LookupResult, principal: Principal): string {
                   <td>${e.deletedAt ? html`<span class="error">${e.deletedAt}</span>` : "–"}</td>
                 </tr>
               `;
-            })}</tbody>
-          </table>
+            }),
+          )}
         </section>
       </div>
     `);
