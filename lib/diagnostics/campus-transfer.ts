@@ -4,10 +4,11 @@
  * records a transfer created, and parents left linked to the stale record
  * (shared/findings.md, tool `campus-transfer`).
  */
+import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import { isActiveInSource, type Roster, type User } from "../model/roster.ts";
 import type { PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { describeSourceUser } from "./describe.ts";
 
 /**
@@ -16,9 +17,13 @@ import { describeSourceUser } from "./describe.ts";
  * @example
  * findCampusTransfers(roster, platform).filter((f) => f.code === "transfer.duplicate_student")
  */
-export function findCampusTransfers(roster: Roster, platform: PlatformSnapshot): Finding[] {
-  const source = indexSource(roster);
-  const plat = indexPlatform(platform);
+export function findCampusTransfers(
+  roster: Roster,
+  platform: PlatformSnapshot,
+  ctx: DiagnosticContext = diagnosticContext(roster, platform),
+): Finding[] {
+  const source = ctx.source;
+  const plat = ctx.plat;
   const out: Finding[] = [];
 
   const enrollmentsByStudent = new Map<number, PlatformEnrollment[]>();

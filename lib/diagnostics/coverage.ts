@@ -3,10 +3,10 @@
  * looks truncated (a half-written file reads as a mass withdrawal), files
  * that are deltas or absent, rows the reader could not read.
  */
+import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import { ENTITY_FILES, fileMode, isActiveInSource, type Roster } from "../model/roster.ts";
 import type { PlatformSnapshot } from "../model/snapshot.ts";
 import type { Notice } from "../model/findings.ts";
-import { indexPlatform, indexSource } from "./indexes.ts";
 
 /** Below this many active platform records a group is too small to judge. */
 const MIN_GROUP = 20;
@@ -19,10 +19,14 @@ const ABSENT_SHARE = 0.5;
  * @example
  * coverageNotices(roster, platform)[0].code // "source.looks_incomplete"
  */
-export function coverageNotices(roster: Roster, platform: PlatformSnapshot): Notice[] {
+export function coverageNotices(
+  roster: Roster,
+  platform: PlatformSnapshot,
+  ctx: DiagnosticContext = diagnosticContext(roster, platform),
+): Notice[] {
   const notices: Notice[] = [];
-  const source = indexSource(roster);
-  const plat = indexPlatform(platform);
+  const source = ctx.source;
+  const plat = ctx.plat;
 
   // A district the platform holds nothing for: one opening line, not thousands of errors read one by one.
   const active = (rows: ReadonlyArray<{ deletedAt: string | null }>) => rows.some((r) => r.deletedAt === null);

@@ -8,7 +8,6 @@
 import { isActiveInSource, isGuardian, type Roster, type User } from "../model/roster.ts";
 import type { Parent, PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
-import { ShapeCache } from "./indexes.ts";
 
 /** Guardians, their students and their accounts. */
 export interface GuardianIndex {
@@ -24,20 +23,14 @@ export interface GuardianIndex {
   guardiansByAccount: Map<number, User[]>;
 }
 
-const cache = new ShapeCache<Roster, ShapeCache<PlatformSnapshot, GuardianIndex>>();
-
 /**
- * Builds (or returns the cached) guardian index for a roster and a snapshot.
+ * Builds the guardian index for a roster and a snapshot (once per run: see DiagnosticContext).
  *
  * @example
  * const g = indexGuardians(roster, platform);
  * g.studentsOf.get("par-000001") // Set { "stu-000001", "stu-000002" }
  */
 export function indexGuardians(roster: Roster, platform: PlatformSnapshot): GuardianIndex {
-  let byPlatform = cache.get(roster);
-  const cached = byPlatform?.get(platform);
-  if (cached) return cached;
-
   const activeStudents = new Set<string>();
   const guardians: User[] = [];
   for (const u of roster.users) {
@@ -87,8 +80,5 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
     guardiansByAccount.set(account.parent.id, list);
   }
 
-  const index = { guardians, studentsOf, guardiansOf, accountOf, guardiansByAccount };
-  if (!byPlatform) cache.set(roster, byPlatform = new ShapeCache());
-  byPlatform.set(platform, index);
-  return index;
+  return { guardians, studentsOf, guardiansOf, accountOf, guardiansByAccount };
 }

@@ -95,41 +95,9 @@ export interface PlatformIndex {
   activeEnrollments: EnrollmentIndex<PlatformEnrollment[]>;
 }
 
-/**
- * A cache keyed by object that notices when one of the object's arrays was
- * replaced or grew since the entry was made, so a mutated roster is re-indexed.
- */
-export class ShapeCache<K extends object, V> {
-  #entries = new WeakMap<K, { shape: unknown[]; value: V }>();
-
-  get(key: K): V | undefined {
-    const entry = this.#entries.get(key);
-    return entry && sameShape(entry.shape, shapeOf(key)) ? entry.value : undefined;
-  }
-
-  set(key: K, value: V): void {
-    this.#entries.set(key, { shape: shapeOf(key), value });
-  }
-}
-
-function shapeOf(o: object): unknown[] {
-  const shape: unknown[] = [];
-  for (const v of Object.values(o)) if (Array.isArray(v)) shape.push(v, v.length);
-  return shape;
-}
-
-function sameShape(a: unknown[], b: unknown[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-const sourceCache = new ShapeCache<Roster, SourceIndex>();
-const platformCache = new ShapeCache<PlatformSnapshot, PlatformIndex>();
-
-/** Indexes a roster (cached per roster object until one of its arrays is replaced or grows). */
+/** Indexes a roster (once per run: see {@link DiagnosticContext}). */
 export function indexSource(roster: Roster): SourceIndex {
-  let index = sourceCache.get(roster);
-  if (index) return index;
-  index = {
+  const index: SourceIndex = {
     orgs: firstBy(roster.orgs, (o) => o.sourcedId),
     users: firstBy(roster.users, (u) => u.sourcedId),
     classes: firstBy(roster.classes, (c) => c.sourcedId),
@@ -141,15 +109,12 @@ export function indexSource(roster: Roster): SourceIndex {
       index.activeEnrollments.add(e.classSourcedId, e.userSourcedId, e.role, e);
     }
   }
-  sourceCache.set(roster, index);
   return index;
 }
 
-/** Indexes a platform snapshot (cached per snapshot object). */
+/** Indexes a platform snapshot (once per run: see {@link DiagnosticContext}). */
 export function indexPlatform(platform: PlatformSnapshot): PlatformIndex {
-  let index = platformCache.get(platform);
-  if (index) return index;
-  index = {
+  const index: PlatformIndex = {
     campusById: byId(platform.campuses),
     campusBySource: bySource(platform.campuses),
     studentById: byId(platform.students),
@@ -167,7 +132,6 @@ export function indexPlatform(platform: PlatformSnapshot): PlatformIndex {
     const list = index.activeEnrollments.add(key[0], key[1], e.role, [e]);
     if (list[0] !== e) list.push(e);
   }
-  platformCache.set(platform, index);
   return index;
 }
 

@@ -3,11 +3,12 @@
  * roster has and the platform lacks, and the other way round, plus student
  * fields that differ (shared/findings.md, tool `missing-data`).
  */
+import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import { type EntityFile, fileMode, isActiveInSource, type Roster, type User } from "../model/roster.ts";
 import type { PlatformSnapshot, Student, Teacher } from "../model/snapshot.ts";
 import { normalizeGrade, normalizeName } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import {
   describePlatformClass,
   describePlatformPerson,
@@ -28,9 +29,13 @@ type Cause = { code: string; entity: Record<string, string | number> };
  * const findings = findMissingData(roster, platform);
  * findings.filter((f) => f.code === "student.missing_in_platform").length // 4
  */
-export function findMissingData(roster: Roster, platform: PlatformSnapshot): Finding[] {
-  const source = indexSource(roster);
-  const plat = indexPlatform(platform);
+export function findMissingData(
+  roster: Roster,
+  platform: PlatformSnapshot,
+  ctx: DiagnosticContext = diagnosticContext(roster, platform),
+): Finding[] {
+  const source = ctx.source;
+  const plat = ctx.plat;
   const out: Finding[] = [];
   const canSayAbsent = (file: EntityFile) => fileMode(roster, file) === "bulk";
 

@@ -3,12 +3,11 @@
  * invalid emails, and source emails that differ from the account's
  * (shared/findings.md, tool `parent-email`).
  */
+import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import type { Roster, User } from "../model/roster.ts";
 import type { PlatformSnapshot } from "../model/snapshot.ts";
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { indexSource } from "./indexes.ts";
-import { indexGuardians } from "./guardians.ts";
 import { userName } from "./describe.ts";
 
 /**
@@ -17,9 +16,13 @@ import { userName } from "./describe.ts";
  * @example
  * findParentEmailConflicts(roster, platform).filter((f) => f.code === "parent_email.shared")
  */
-export function findParentEmailConflicts(roster: Roster, platform: PlatformSnapshot): Finding[] {
-  const source = indexSource(roster);
-  const g = indexGuardians(roster, platform);
+export function findParentEmailConflicts(
+  roster: Roster,
+  platform: PlatformSnapshot,
+  ctx: DiagnosticContext = diagnosticContext(roster, platform),
+): Finding[] {
+  const source = ctx.source;
+  const g = ctx.guardians;
   const out: Finding[] = [];
 
   const byEmail = new Map<string, User[]>();

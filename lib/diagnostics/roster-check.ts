@@ -14,7 +14,7 @@ import {
 } from "../model/roster.ts";
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
 import { type Finding, finding, type FindingCode } from "../model/findings.ts";
-import { indexSource } from "./indexes.ts";
+import { indexSource, type SourceIndex } from "./indexes.ts";
 import { userName } from "./describe.ts";
 
 /** More guardians than this on one student is reported. */
@@ -38,11 +38,11 @@ const STAFF = new Set([
  * @example
  * const findings = checkRoster(await readOneRosterCsv("export.zip", { tolerateMissing: true }));
  */
-export function checkRoster(roster: Roster): Finding[] {
+export function checkRoster(roster: Roster, src: SourceIndex = indexSource(roster)): Finding[] {
   return [
     ...fromIssues(roster.issues),
-    ...references(roster),
-    ...guardians(roster),
+    ...references(roster, src),
+    ...guardians(roster, src),
     ...emails(roster),
     ...values(roster),
     ...volume(roster),
@@ -229,9 +229,8 @@ function messageOf(issue: SourceIssue): string {
 }
 
 /** References between files, checked only into files the export holds in bulk. */
-function references(roster: Roster): Finding[] {
+function references(roster: Roster, src: SourceIndex): Finding[] {
   const out: Finding[] = [];
-  const src = indexSource(roster);
   const bulk = (file: EntityFile) => fileMode(roster, file) === "bulk";
   const courses = new Map(roster.courses.map((c) => [c.sourcedId, c]));
   const sessions = new Map(roster.academicSessions.map((s) => [s.sourcedId, s]));
@@ -395,9 +394,8 @@ function references(roster: Roster): Finding[] {
 }
 
 /** Agent links: resolvable, guardian↔student, both sides in 1.2, not too many. */
-function guardians(roster: Roster): Finding[] {
+function guardians(roster: Roster, src: SourceIndex): Finding[] {
   const out: Finding[] = [];
-  const src = indexSource(roster);
   const pairs = new Map<string, { guardian: string; student: string; sides: Set<string> }>();
   const guardiansOf = new Map<string, Set<string>>();
   for (const u of roster.users) {

@@ -1,4 +1,5 @@
 /** Runs the chosen diagnostics over a roster and a platform snapshot and assembles the report. */
+import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import type { Roster } from "../model/roster.ts";
 import { emptySnapshot, type PlatformSnapshot } from "../model/snapshot.ts";
 import { formatIssue } from "../model/issues.ts";
@@ -11,7 +12,7 @@ import { findCampusTransfers } from "./campus-transfer.ts";
 import { checkRoster } from "./roster-check.ts";
 
 /** A diagnostic: a pure function from a roster and a platform snapshot to findings. */
-export type Diagnostic = (roster: Roster, platform: PlatformSnapshot) => Finding[];
+export type Diagnostic = (roster: Roster, platform: PlatformSnapshot, ctx?: DiagnosticContext) => Finding[];
 
 /** The diagnostics this release implements, by tool name. */
 export const DIAGNOSTICS: Record<ToolName, Diagnostic> = {
@@ -19,7 +20,7 @@ export const DIAGNOSTICS: Record<ToolName, Diagnostic> = {
   "student-mismatch": findStudentMismatches,
   "parent-email": findParentEmailConflicts,
   "campus-transfer": findCampusTransfers,
-  "roster-check": (roster) => checkRoster(roster),
+  "roster-check": (roster, _platform, ctx) => checkRoster(roster, ctx?.source),
 };
 
 /** Every tool that can run, in report order. */
@@ -59,10 +60,12 @@ export function runDiagnostics(input: RunInput): Report {
   const tools = input.tools?.length ? [...new Set(input.tools)] : DEFAULT_TOOLS;
   const platform = input.platform ?? (sourceOnly(tools) ? emptySnapshot() : undefined);
   if (!platform) throw new Error(`${tools.join(", ")} need the platform snapshot`);
+  // One context for the whole run: every tool reads the same indexes, built once.
+  const ctx = diagnosticContext(input.roster, platform);
   const findings: Finding[] = [];
   for (const tool of tools) {
     input.onTool?.(tool);
-    findings.push(...DIAGNOSTICS[tool](input.roster, platform));
+    findings.push(...DIAGNOSTICS[tool](input.roster, platform, ctx));
   }
   const compares = tools.some((t) => !SOURCE_TOOLS.includes(t));
   return buildReport({
@@ -72,7 +75,7 @@ export function runDiagnostics(input: RunInput): Report {
     source: input.roster.source,
     tools,
     warnings: [
-      ...(compares ? coverageNotices(input.roster, platform) : []),
+      ...(compares ? coverageNotices(input.roster, platform, ctx) : []),
       // roster-check reports the reader's issues as findings; the other tools list them as warnings.
       ...(tools.includes("roster-check") ? [] : sourceNotices(input.roster)),
     ],

@@ -4,12 +4,13 @@
  * `student-mismatch`). Links made by `invite` or `support` are not roster
  * links: they are listed, never reported as unexpected.
  */
+import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import { fileMode, isActiveInSource, isGuardian, type Roster } from "../model/roster.ts";
 import type { PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { indexPlatform, indexSource } from "./indexes.ts";
-import { indexGuardians } from "./guardians.ts";
+import type { PlatformIndex, SourceIndex } from "./indexes.ts";
+import type { GuardianIndex } from "./guardians.ts";
 import { userName } from "./describe.ts";
 
 type StudentRef = {
@@ -25,10 +26,14 @@ type StudentRef = {
  * @example
  * findStudentMismatches(roster, platform).filter((f) => f.code === "parent_link.mismatch")
  */
-export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot): Finding[] {
-  const source = indexSource(roster);
-  const plat = indexPlatform(platform);
-  const g = indexGuardians(roster, platform);
+export function findStudentMismatches(
+  roster: Roster,
+  platform: PlatformSnapshot,
+  ctx: DiagnosticContext = diagnosticContext(roster, platform),
+): Finding[] {
+  const source = ctx.source;
+  const plat = ctx.plat;
+  const g = ctx.guardians;
   const out: Finding[] = [];
   const canSayAbsent = fileMode(roster, "users") === "bulk";
 
@@ -214,7 +219,7 @@ export function findStudentMismatches(roster: Roster, platform: PlatformSnapshot
 function staleLink(
   sourcedId: string,
   links: Array<{ studentId: number }>,
-  plat: ReturnType<typeof indexPlatform>,
+  plat: PlatformIndex,
 ): number | undefined {
   const current = plat.studentBySource.get(sourcedId);
   const number = (current?.studentNumber ?? "").trim();
@@ -242,8 +247,8 @@ interface AbsentAccount {
 function absentGuardianAccounts(
   roster: Roster,
   platform: PlatformSnapshot,
-  source: ReturnType<typeof indexSource>,
-  g: ReturnType<typeof indexGuardians>,
+  source: SourceIndex,
+  g: GuardianIndex,
 ): Map<number, AbsentAccount> {
   const activeGuardians = new Set(g.guardians.map((u) => u.sourcedId));
   const namedBy = new Map<string, Set<string>>();

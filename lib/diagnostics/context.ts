@@ -1,0 +1,45 @@
+/**
+ * What every diagnostic of one run reads besides the rows: the roster's and
+ * the platform's indexes and the guardian mapping, built once per run (each
+ * on first use) and handed to every tool, instead of caches kept by modules.
+ */
+import type { Roster } from "../model/roster.ts";
+import type { PlatformSnapshot } from "../model/snapshot.ts";
+import { indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { type GuardianIndex, indexGuardians } from "./guardians.ts";
+
+/** The indexes of one run over one roster and one platform snapshot. */
+export interface DiagnosticContext {
+  readonly roster: Roster;
+  readonly platform: PlatformSnapshot;
+  readonly source: SourceIndex;
+  readonly plat: PlatformIndex;
+  readonly guardians: GuardianIndex;
+}
+
+/**
+ * A run's context; each index is built the first time a tool asks for it. Build it after the rows are final:
+ * it does not notice rows added later.
+ *
+ * @example
+ * const ctx = diagnosticContext(roster, platform);
+ * findMissingData(roster, platform, ctx); findStudentMismatches(roster, platform, ctx);
+ */
+export function diagnosticContext(roster: Roster, platform: PlatformSnapshot): DiagnosticContext {
+  let source: SourceIndex | undefined;
+  let plat: PlatformIndex | undefined;
+  let guardians: GuardianIndex | undefined;
+  return {
+    roster,
+    platform,
+    get source() {
+      return source ??= indexSource(roster);
+    },
+    get plat() {
+      return plat ??= indexPlatform(platform);
+    },
+    get guardians() {
+      return guardians ??= indexGuardians(roster, platform);
+    },
+  };
+}
