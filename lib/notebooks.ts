@@ -70,7 +70,7 @@ export function executedOutcome(notebook: { cells: Cell[] }): RunOutcome {
  * (`jupyter --paths --json`'s `data`), i.e. `<dir>/kernels/deno/kernel.json` exists.
  *
  * @example
- * await hasDenoKernel(["/root/.local/share/jupyter", "/usr/share/jupyter"]) // true after deno jupyter --install
+ * await hasDenoKernel([`${Deno.env.get("HOME")}/.local/share/jupyter`, "/usr/share/jupyter"]) // true after deno jupyter --install
  */
 export async function hasDenoKernel(dataDirs: readonly string[]): Promise<boolean> {
   for (const dir of dataDirs) {

@@ -302,12 +302,12 @@ Deno.test({
           { method: "POST", headers: { origin: "http://localhost" }, body: new URLSearchParams({ token }) },
           { remoteAddr: { hostname: ip, port: 40000, transport: "tcp" } },
         );
-      for (let i = 0; i < 3; i++) assertEquals((await signIn(`cdt_guess_${i}`, "10.0.0.7")).status, 401);
-      const blocked = await signIn(ENGINEER, "10.0.0.7");
+      for (let i = 0; i < 3; i++) assertEquals((await signIn(`cdt_guess_${i}`, "127.0.0.7")).status, 401);
+      const blocked = await signIn(ENGINEER, "127.0.0.7");
       assertEquals(blocked.status, 429);
       assert(Number(blocked.headers.get("retry-after")) > 0);
       assertEquals(blocked.headers.get("set-cookie"), null);
-      assertEquals((await signIn(ENGINEER, "10.0.0.8")).status, 303, "another client is not affected");
+      assertEquals((await signIn(ENGINEER, "127.0.0.8")).status, 303, "another client is not affected");
     }, { signIn: { maxFailures: 3 } }),
 });
 
