@@ -1,25 +1,20 @@
 /**
  * `deno task bench`: the foundation's speed and memory target, measured.
  *
- * Generates a district (50,000 students by default), loads it into a real
- * PostgreSQL database and writes its OneRoster export, then measures in the
- * same run:
+ * Prepares a district (50,000 students by default; generated, exported and
+ * loaded into a real PostgreSQL once, then reused: bench/district.ts), then
+ * measures in the same run:
  *   floor     = parse every CSV file with csv-parse (no validation) + `COPY … TO STDOUT` of every table;
  *   diagnosis = `tools/diagnose.ts --format json` end to end, under /usr/bin/time -v (wall time, peak RSS).
  * Target: diagnosis ≤ 3 × floor and peak RSS under 1 GiB. Exits 1 when missed.
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import postgres from "postgres";
-import { generateDistrict } from "../lib/demo/generate.ts";
-import { plantProblems } from "../lib/demo/plant.ts";
-import { writeDemoExport } from "../lib/demo/export.ts";
-import { createSchema, writeSnapshot } from "../lib/platform/load.ts";
-import type { Sql } from "../lib/platform/connect.ts";
 import { lookupPerson } from "../lib/app/lookup.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { checkRoster } from "../lib/diagnostics/roster-check.ts";
 import { copyFloor, csvFloor } from "./floor.ts";
+import { prepareDistrict, serverUrl as defaultServer } from "./district.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -36,60 +31,25 @@ if (values.help) {
 
 Measures diagnose against a floor on a generated district in a real PostgreSQL
 (default: TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres).
-A scratch database cdt_bench is created and dropped.`);
+The district is generated, exported and loaded once (bench-data/districts/, and its own
+database on that server), then reused by every later run and by bench:scale.`);
   Deno.exit(0);
 }
 
 const students = Number(values.students);
-const serverUrl = values["database-url"] ?? Deno.env.get("TEST_DATABASE_URL") ??
-  "postgres://postgres@127.0.0.1:5432/postgres";
+const serverUrl = defaultServer(values["database-url"]);
 const root = new URL("..", import.meta.url).pathname;
-const work = join(root, "bench-data");
-const exportDir = join(work, "bench-usd", "oneroster");
-const settingsDir = join(work, "settings");
-const dbName = "cdt_bench";
+// Only this benchmark's own outputs: the cached districts and reference reports beside them are kept.
+const work = join(root, "bench-data", "bench");
 const log = (s: string) => console.error(s);
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
-// 1. Generate, write the export, load the database (not measured).
-let t = performance.now();
-const district = generateDistrict({ customerId: "bench-usd", students, seed: 50_000 });
-const planted = plantProblems(district);
-log(
-  `generated ${students} students, ${district.platform.enrollments.length} enrollments in ${
-    seconds(performance.now() - t)
-  } s`,
-);
-t = performance.now();
-await Deno.remove(work, { recursive: true }).catch(() => {});
-await writeDemoExport(exportDir, district.roster);
-await Deno.mkdir(settingsDir, { recursive: true });
-await Deno.writeTextFile(
-  join(settingsDir, "bench-usd.json"),
-  JSON.stringify({
-    customer_id: "bench-usd",
-    customer_name: "Benchmark USD",
-    integration_type: "oneroster-csv",
-    oneshelf_environment: "staging",
-    source: { kind: "oneroster-csv", path: "../bench-usd/oneroster" },
-  }),
-);
-log(`wrote the export in ${seconds(performance.now() - t)} s`);
-const server = postgres(serverUrl, { max: 1, onnotice: () => {} });
-await server.unsafe(`drop database if exists ${dbName} with (force)`);
-await server.unsafe(`create database ${dbName}`);
-const u = new URL(serverUrl);
-u.pathname = `/${dbName}`;
-const dbUrl = u.toString();
-t = performance.now();
-const admin = postgres(dbUrl, { max: 1, onnotice: () => {} }) as Sql;
-await createSchema(admin);
-await writeSnapshot(admin, district.platform);
-await admin`analyze`;
-await admin.end();
-log(`loaded the database in ${seconds(performance.now() - t)} s`);
+// 1. The district: generated, exported and loaded once, then reused (not measured; see bench/district.ts).
+const district = await prepareDistrict({ students, seed: 50_000, format: "1.1-demo" }, serverUrl, log);
+const { customerId, exportDir, settingsDir, dbUrl } = district;
+await Deno.mkdir(work, { recursive: true });
 
-try {
+{
   const runs = Number(values.runs);
   const floors: number[] = [];
   const diagnoses: Array<{ wall: number; rssKiB: number }> = [];
@@ -106,13 +66,13 @@ try {
   }
   // Lookup latency: in-process calls for different students (median), and one whole CLI run.
   const lookupMs: number[] = [];
-  const sample = district.roster.users.filter((u) => u.role === "student");
+  const sample = (await readOneRosterCsv(exportDir, { only: ["users"] })).users.filter((u) => u.role === "student");
   const count = Number(values.lookups);
   for (let i = 0; i < count; i++) {
     const student = sample[Math.floor((i + 0.5) * sample.length / count)];
     const t1 = performance.now();
     await lookupPerson({
-      customerId: "bench-usd",
+      customerId,
       settingsDir,
       query: { kind: "student", key: student.sourcedId },
       env: { STAGING_DATABASE_URL: dbUrl },
@@ -127,7 +87,7 @@ try {
       "--allow-all",
       join(root, "tools/lookup.ts"),
       "--customer",
-      "bench-usd",
+      customerId,
       "--settings-dir",
       settingsDir,
       "--student",
@@ -166,8 +126,8 @@ try {
   console.log(JSON.stringify(
     {
       students,
-      enrollments: district.platform.enrollments.length,
-      plantedFindings: planted.length,
+      enrollments: district.enrollments,
+      plantedFindings: district.planted,
       floorSeconds: +seconds(floor),
       diagnoseSeconds: +seconds(best.wall),
       ratio: +ratio.toFixed(2),
@@ -182,9 +142,6 @@ try {
     2,
   ));
   if (!ok) Deno.exitCode = 1;
-} finally {
-  await server.unsafe(`drop database if exists ${dbName} with (force)`);
-  await server.end();
 }
 
 /** Runs the real CLI under /usr/bin/time -v. */
@@ -199,9 +156,10 @@ async function timedDiagnose(url: string): Promise<{ wall: number; rssKiB: numbe
       "--allow-all",
       join(root, "tools/diagnose.ts"),
       "--customer",
-      "bench-usd",
+      customerId,
       "--settings-dir",
       settingsDir,
+      "--no-history",
       "--format",
       "json",
       "--out",
@@ -216,9 +174,9 @@ async function timedDiagnose(url: string): Promise<{ wall: number; rssKiB: numbe
   if (!r.success) throw new Error(`diagnose failed:\n${stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
   const report = JSON.parse(await Deno.readTextFile(out));
-  if (report.findings.length !== planted.length) {
+  if (report.findings.length !== district.planted) {
     // Every planted finding, and nothing else, or the timing means nothing.
-    throw new Error(`diagnose found ${report.findings.length} findings; ${planted.length} were planted`);
+    throw new Error(`diagnose found ${report.findings.length} findings; ${district.planted} were planted`);
   }
   return { wall, rssKiB: rss ? Number(rss[1]) : NaN };
 }

@@ -88,7 +88,7 @@ export async function prepareDistrict(
       customerId,
       students: spec.students,
       seed: spec.seed,
-      // At most 98 campuses: the planted closed campus has platform id 199 (see bench/workspace.ts).
+      // At most 98 campuses, as when the reference reports were first saved (kept so that cached districts match).
       campuses: Math.min(98, Math.max(3, Math.round(spec.students / 1500))),
     });
     const planted = plantProblems(district).length;

@@ -1,8 +1,8 @@
 /**
  * `deno task bench:workspace`: what the per-customer workspace buys, measured.
  *
- * Generates a district (50,000 students by default), loads it into a real
- * PostgreSQL database and writes its OneRoster export, then measures in the
+ * Prepares a district (50,000 students by default; generated, exported and
+ * loaded into a real PostgreSQL once, then reused: bench/district.ts), then measures in the
  * same run, each command in its own process under /usr/bin/time:
  *   floor          csv-parse of the export + COPY of the platform tables (bench/floor.ts)
  *   direct         diagnose without a workspace (today's path)
@@ -15,14 +15,10 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import postgres from "postgres";
-import { generateDistrict } from "../lib/demo/generate.ts";
-import { plantProblems } from "../lib/demo/plant.ts";
-import { writeDemoExport } from "../lib/demo/export.ts";
-import { createSchema, writeSnapshot } from "../lib/platform/load.ts";
-import type { Sql } from "../lib/platform/connect.ts";
 import { lookupPerson } from "../lib/app/lookup.ts";
 import { copyFloor, csvFloor } from "./floor.ts";
+import { prepareDistrict, serverUrl } from "./district.ts";
+import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -38,65 +34,29 @@ if (values.help) {
 
 Measures diagnose and lookup with and without a workspace against the floor,
 on a generated district in a real PostgreSQL (default: TEST_DATABASE_URL, else
-postgres://postgres@127.0.0.1:5432/postgres). A scratch database
-cdt_bench_ws is created and dropped; files go to bench-data/workspace/.`);
+postgres://postgres@127.0.0.1:5432/postgres). The district is cached in
+bench-data/districts/ with its own database; the workspace and reports go to
+bench-data/workspace/.`);
   Deno.exit(0);
 }
 
 const students = Number(values.students);
-const serverUrl = values["database-url"] ?? Deno.env.get("TEST_DATABASE_URL") ??
-  "postgres://postgres@127.0.0.1:5432/postgres";
 const root = new URL("..", import.meta.url).pathname;
+// This benchmark's own files (the workspace, reports, logs); the district itself is cached by bench/district.ts.
 const work = join(root, "bench-data", "workspace");
-const exportDir = join(work, "bench-usd", "oneroster");
-const settingsDir = join(work, "settings");
 const wsDir = join(work, "ws");
-const dbName = "cdt_bench_ws";
 const log = (s: string) => console.error(s);
 const seconds = (ms: number) => +(ms / 1000).toFixed(2);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-let t = performance.now();
-// At most 98 campuses: the planted closed campus has platform id 199, and campus ids count up from 101
-// (lib/demo/plant.ts), so beyond 147,000 students the default campus count collides with it.
-const district = generateDistrict({
-  customerId: "bench-usd",
-  students,
-  seed: 50_000,
-  campuses: Math.min(98, Math.max(3, Math.round(students / 1500))),
-});
-const planted = plantProblems(district);
-log(
-  `generated ${students} students, ${district.platform.enrollments.length} enrollments in ${
-    seconds(performance.now() - t)
-  } s`,
+const district = await prepareDistrict(
+  { students, seed: 50_000, format: "1.1-demo" },
+  serverUrl(values["database-url"]),
+  log,
 );
+const { customerId, exportDir, settingsDir, dbUrl } = district;
 await Deno.remove(work, { recursive: true }).catch(() => {});
-await writeDemoExport(exportDir, district.roster);
-await Deno.mkdir(settingsDir, { recursive: true });
-await Deno.writeTextFile(
-  join(settingsDir, "bench-usd.json"),
-  JSON.stringify({
-    customer_id: "bench-usd",
-    customer_name: "Benchmark USD",
-    integration_type: "oneroster-csv",
-    oneshelf_environment: "staging",
-    source: { kind: "oneroster-csv", path: "../bench-usd/oneroster" },
-  }),
-);
-const server = postgres(serverUrl, { max: 1, onnotice: () => {} });
-await server.unsafe(`drop database if exists ${dbName} with (force)`);
-await server.unsafe(`create database ${dbName}`);
-const u = new URL(serverUrl);
-u.pathname = `/${dbName}`;
-const dbUrl = u.toString();
-t = performance.now();
-const admin = postgres(dbUrl, { max: 1, onnotice: () => {} }) as Sql;
-await createSchema(admin);
-await writeSnapshot(admin, district.platform);
-await admin`analyze`;
-await admin.end();
-log(`loaded the database in ${seconds(performance.now() - t)} s`);
+await Deno.mkdir(work, { recursive: true });
 const env = {
   STAGING_DATABASE_URL: dbUrl,
   CDT_AUDIT_LOG: join(work, "audit.jsonl"),
@@ -123,7 +83,7 @@ async function diagnose(name: string, extra: string[]) {
   const out = join(work, `${name}.json`);
   const r = await timed("tools/diagnose.ts", [
     "--customer",
-    "bench-usd",
+    customerId,
     "--settings-dir",
     settingsDir,
     "--no-history",
@@ -134,15 +94,15 @@ async function diagnose(name: string, extra: string[]) {
     ...extra,
   ]);
   const report = JSON.parse(await Deno.readTextFile(out));
-  if (report.findings.length !== planted.length) {
+  if (report.findings.length !== district.planted) {
     // Every planted finding, and nothing else, or the timing means nothing.
-    throw new Error(`${name}: ${report.findings.length} findings; ${planted.length} were planted`);
+    throw new Error(`${name}: ${report.findings.length} findings; ${district.planted} were planted`);
   }
   log(`${name}: ${r.wall} s, peak ${r.rssMiB} MiB`);
   return { ...r, findings: JSON.stringify(report.findings) };
 }
 
-try {
+{
   const csv = await csvFloor(exportDir);
   const copy = await copyFloor(dbUrl);
   const floor = seconds(csv + copy);
@@ -159,15 +119,15 @@ try {
       throw new Error("a diagnosis through the workspace differs from the direct one");
     }
   }
-  const wsBytes = (await Deno.stat(join(wsDir, "bench-usd.duckdb"))).size;
+  const wsBytes = (await Deno.stat(join(wsDir, `${customerId}.duckdb`))).size;
 
   // Lookups: whole commands (process start included) and in-process calls, different students each time.
-  const sample = district.roster.users.filter((x) => x.role === "student");
+  const sample = (await readOneRosterCsv(exportDir, { only: ["users"] })).users.filter((x) => x.role === "student");
   const count = Number(values.lookups);
   const pick = (i: number) => sample[Math.floor((i + 0.5) * sample.length / count)].sourcedId;
   const lookupArgs = (key: string, ws: string[]) => [
     "--customer",
-    "bench-usd",
+    customerId,
     "--settings-dir",
     settingsDir,
     "--student",
@@ -192,7 +152,7 @@ try {
       if (workspace === undefined && i >= 3) continue;
       const t1 = performance.now();
       const r = await lookupPerson({
-        customerId: "bench-usd",
+        customerId,
         settingsDir,
         query: { kind: "student", key: pick(i) },
         env,
@@ -212,8 +172,8 @@ try {
   console.log(JSON.stringify(
     {
       students,
-      enrollments: district.platform.enrollments.length,
-      plantedFindings: planted.length,
+      enrollments: district.enrollments,
+      plantedFindings: district.planted,
       floorSeconds: floor,
       diagnose: {
         direct: { seconds: direct.wall, peakMiB: direct.rssMiB, ratio: +(direct.wall / floor).toFixed(2) },
@@ -239,7 +199,4 @@ try {
     null,
     2,
   ));
-} finally {
-  await server.unsafe(`drop database if exists ${dbName} with (force)`);
-  await server.end();
 }
