@@ -2,7 +2,7 @@
  * `deno task fleet`: enqueue the nightly scan, and see how it went.
  */
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
-import { envFlag, parseCli } from "../lib/cli/args.ts";
+import { envFlag, formatFlag, parseCli } from "../lib/cli/args.ts";
 import { runMain } from "../lib/cli/main.ts";
 import { checkCustomerId, listCustomerIds, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { FleetConfigError, fleetSettings } from "../lib/fleet/config.ts";
@@ -87,8 +87,7 @@ async function main(args: string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  const format = values.format ?? (Deno.stdout.isTerminal() ? "table" : "json");
-  if (format !== "table" && format !== "json") throw new UsageError(`--format "${format}" must be table or json`);
+  const format = formatFlag(values.format, ["table", "json"], Deno.stdout.isTerminal() ? "table" : "json");
   const fleet = await openFleet(settings);
   try {
     const rows = await fleetStatus(fleet, values.night);

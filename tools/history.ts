@@ -3,7 +3,7 @@
  * person or class across them. Reads the history only.
  */
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
-import { envFlag, parseCli } from "../lib/cli/args.ts";
+import { envFlag, formatFlag, parseCli } from "../lib/cli/args.ts";
 import { runMain } from "../lib/cli/main.ts";
 import { checkCustomerId, loadSettings, settingsDir } from "../lib/settings/load.ts";
 import { openHistory } from "../lib/history/store.ts";
@@ -49,8 +49,7 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
     throw new UsageError(`--limit "${values.limit}" must be a whole number from 1 to 10000`);
   }
-  const format = values.format ?? (Deno.stdout.isTerminal() ? "table" : "json");
-  if (format !== "table" && format !== "json") throw new UsageError(`--format "${format}" must be table or json`);
+  const format = formatFlag(values.format, ["table", "json"], Deno.stdout.isTerminal() ? "table" : "json");
   if (values.person !== undefined && !values.person.trim()) throw new UsageError("--person needs a key");
 
   const store = await openHistory(Deno.env.toObject());

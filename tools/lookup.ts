@@ -9,7 +9,7 @@ import { printable } from "../lib/text.ts";
 import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
-import { envFlag, parseCli } from "../lib/cli/args.ts";
+import { envFlag, formatFlag, parseCli } from "../lib/cli/args.ts";
 import { safeJson } from "../lib/text.ts";
 import { workspaceFromFlags } from "../lib/workspace/use.ts";
 
@@ -73,10 +73,11 @@ async function main(args: string[]): Promise<number> {
   const query = LookupQuery.safeParse({ kind: kinds[0], key: values[kinds[0]] });
   if (!query.success) throw new UsageError(`--${kinds[0]} needs a non-empty value`);
   const environment = envFlag(values.env);
-  const format = values.format ?? (values.out?.toLowerCase().endsWith(".md") ? "md" : "table");
-  if (format !== "table" && format !== "json" && format !== "md") {
-    throw new UsageError(`--format "${format}" must be table, json or md`);
-  }
+  const format = formatFlag(
+    values.format,
+    ["table", "json", "md"],
+    values.out?.toLowerCase().endsWith(".md") ? "md" : "table",
+  );
   if (values.out !== undefined) await requireDirectoryOf("--out", values.out);
   const env = Deno.env.toObject();
   const result = await lookupPerson({

@@ -8,7 +8,7 @@ import { DEFAULT_WORKSPACE_DIR, formatAge, workspaceDir } from "../lib/workspace
 import { checkCustomerId, settingsDir } from "../lib/settings/load.ts";
 import { EXIT, UsageError } from "../lib/cli/errors.ts";
 import { runMain } from "../lib/cli/main.ts";
-import { envFlag, parseCli } from "../lib/cli/args.ts";
+import { envFlag, formatFlag, parseCli } from "../lib/cli/args.ts";
 import { printable, safeJson } from "../lib/text.ts";
 
 const HELP = `Usage: deno task workspace (build | refresh | status | sql QUERY) --customer ID [options]
@@ -66,8 +66,7 @@ async function main(args: string[]): Promise<number> {
   if (command === "sql" ? rest.length !== 1 : rest.length !== 0) {
     throw new UsageError(command === "sql" ? "sql takes one query (quote it)" : `${command} takes no arguments`);
   }
-  const format = values.format ?? "table";
-  if (format !== "table" && format !== "json") throw new UsageError(`--format "${format}" must be table or json`);
+  const format = formatFlag(values.format, ["table", "json"], "table");
   const env = Deno.env.toObject();
   const customerId = checkCustomerId(values.customer);
   const dir = await workspaceDir(values.workspace, env) ?? DEFAULT_WORKSPACE_DIR;

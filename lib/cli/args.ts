@@ -52,3 +52,17 @@ export function envFlag(value: string | undefined): Environment | undefined {
   }
   return parsed.data;
 }
+
+/**
+ * The `--format` flag: the given value if it is one of `allowed`, else a usage error listing them; `fallback` when
+ * not given.
+ *
+ * @example
+ * formatFlag(values.format, ["table", "json"], "table") // "json"
+ */
+export function formatFlag<T extends string>(value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  const choices = `${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`;
+  throw new UsageError(`--format "${value}" must be ${choices}`);
+}
