@@ -306,3 +306,52 @@ Deno.test("a 1.2 REST source without tokenUrl is a settings error naming the fie
     /x\.json: field "source\.tokenUrl" is required for OneRoster 1\.2 \(the OAuth 2 token URL\)/,
   );
 });
+
+Deno.test("REST 1.2 roles are read as roles.csv rows are: an unknown role is refused, a role in capitals is read with a warning", async () => {
+  const roster = structuredClone(district.roster);
+  const students = roster.users.filter((u) => u.role === "student");
+  const [a, b, c] = students;
+  const org = a.orgSourcedIds[0];
+  a.roles = [{ role: "wizard" as never, roleType: "primary", orgSourcedId: org }];
+  b.roles = [{ role: "Student" as never, roleType: "" as never, orgSourcedId: org }];
+  c.roles = [
+    { role: "student", roleType: "boss" as never, orgSourcedId: org },
+    { role: "student", roleType: "primary", orgSourcedId: org },
+  ];
+  const fake = await startFakeOneRoster({
+    roster,
+    version: "1.2",
+    clientId: "client-1",
+    clientSecret: SECRET,
+    auth: "oauth2",
+    maxLimit: 1000,
+  });
+  try {
+    const source: RestSource = {
+      kind: "oneroster-rest",
+      version: "1.2",
+      baseUrl: fake.baseUrl,
+      tokenUrl: fake.tokenUrl,
+      credentials: CRED,
+      pageSize: 1000,
+    };
+    const read = await readOneRosterRest(source, { env, http: fast });
+    const lines = read.issues.map((i) => i.message).join("\n");
+    // a: its only role is refused, so the user has none and is refused too, and never called absent.
+    assertMatch(lines, new RegExp(`user "${a.sourcedId}": roles: column "role" has "wizard"; expected one of`));
+    assertMatch(lines, new RegExp(`user "${a.sourcedId}" has no current role`));
+    assertEquals(read.users.find((u) => u.sourcedId === a.sourcedId), undefined);
+    assert(read.rejected.some((r) => r.sourcedId === a.sourcedId));
+    // b: read leniently, with a warning for each cell.
+    const readB = read.users.find((u) => u.sourcedId === b.sourcedId)!;
+    assertEquals(readB.role, "student");
+    assertEquals(readB.roles.map((r) => [r.role, r.roleType]), [["student", "primary"]]);
+    assertMatch(lines, /column "role" has "Student"; read as student/);
+    assertMatch(lines, /column "roleType" is empty; read as primary/);
+    // c: the bad entry is refused, the good one kept.
+    assertMatch(lines, new RegExp(`user "${c.sourcedId}": roles: column "roleType" has "boss"`));
+    assertEquals(read.users.find((u) => u.sourcedId === c.sourcedId)!.roles.length, 1);
+  } finally {
+    await fake.stop();
+  }
+});

@@ -41,7 +41,8 @@ import {
   userRow,
   warnInto,
 } from "./rows.ts";
-import { checkDate, readEnum, readStatus, ROLES_12, type Warn } from "./values.ts";
+import { readStatus, ROLES_12, type Warn } from "./values.ts";
+import { readRoleAssignment } from "./roles.ts";
 
 /** Progress while reading: rows read so far in one file. */
 export interface ReadProgress {
@@ -337,41 +338,17 @@ class BundleReader {
         }
         return;
       }
-      const role = readEnum(get("role"), "role", ROLES_12, warn);
-      if (!(ROLES_12 as readonly string[]).includes(role) && !role.startsWith("ext:")) {
-        return this.#reject(
-          name,
-          line,
-          userSourcedId,
-          `column "role" has "${role}"; expected one of ${ROLES_12.join(", ")}`,
-          "role",
-        );
-      }
-      let roleType = readEnum(get("roleType"), "roleType", ["primary", "secondary"], warn);
-      if (roleType === "") {
-        warn('column "roleType" is empty; read as primary', { column: "roleType", value: "" });
-        roleType = "primary";
-      }
-      if (roleType !== "primary" && roleType !== "secondary") {
-        return this.#reject(
-          name,
-          line,
-          userSourcedId,
-          `column "roleType" has "${roleType}"; expected primary or secondary`,
-          "roleType",
-        );
-      }
+      const read = readRoleAssignment({
+        role: get("role"),
+        roleType: get("roleType"),
+        orgSourcedId: get("orgSourcedId"),
+        beginDate: get("beginDate"),
+        endDate: get("endDate"),
+      }, warn);
+      if (!read.ok) return this.#reject(name, line, userSourcedId, read.reason, read.column);
       this.#roleRows.push({ sourcedId: get("sourcedId").trim(), userSourcedId, line });
-      checkDate(get("beginDate"), "beginDate", "date", warn);
-      checkDate(get("endDate"), "endDate", "date", warn);
       const list = byUser.get(userSourcedId) ?? [];
-      list.push({
-        role: role as RoleAssignment["role"],
-        roleType,
-        orgSourcedId: get("orgSourcedId").trim() || undefined,
-        beginDate: get("beginDate").trim() || undefined,
-        endDate: get("endDate").trim() || undefined,
-      });
+      list.push(read.assignment);
       byUser.set(userSourcedId, list);
     });
     return byUser;

@@ -84,6 +84,7 @@ export function userRow(
   version: OneRosterVersion,
   roles: Map<string, RoleAssignment[]> | undefined,
   asOf?: string,
+  rolesFrom: "roles.csv" | "rest" = "roles.csv",
 ): RowBuilder {
   const today = asOf ?? new Date().toISOString().slice(0, 10);
   return (get, warn, extensions) => {
@@ -110,7 +111,9 @@ export function userRow(
       orgSourcedIds = [...new Set([...(primaryOrg ? [primaryOrg] : []), ...orgs, ...orgSourcedIds])];
     } else {
       if (version === "1.2" && !rawRole.trim()) {
-        return `user "${sourcedId}" has no current role in roles.csv; expected a roles.csv row with its userSourcedId`;
+        return rolesFrom === "rest"
+          ? `user "${sourcedId}" has no current role; expected an entry in its "roles" with a known role`
+          : `user "${sourcedId}" has no current role in roles.csv; expected a roles.csv row with its userSourcedId`;
       }
       role = readEnum(rawRole, "role", version === "1.2" ? ROLES_12 : ROLES_11, warn);
       if (!(version === "1.2" ? ROLES_12 : ROLES_11 as readonly string[]).includes(role) && !role.startsWith("ext:")) {

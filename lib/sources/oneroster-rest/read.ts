@@ -44,6 +44,7 @@ import {
   warnInto,
 } from "../oneroster-csv/rows.ts";
 import type { Warn } from "../oneroster-csv/values.ts";
+import { readRoleAssignment } from "../oneroster-csv/roles.ts";
 import { oauth1, oauth2ClientCredentials, type SignatureMethod, staticBearer, withQuery } from "./auth.ts";
 
 /** What the reader needs to know about a REST source (from the settings). */
@@ -230,7 +231,7 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
   const roles = new Map<string, RoleAssignment[]>();
   const builders: Record<EntityFile, { schema: z.ZodType<{ sourcedId: string }>; build: RowBuilder }> = {
     orgs: { schema: Org, build: dated(orgRow) },
-    users: { schema: User, build: dated(userRow(version, roles, today)) },
+    users: { schema: User, build: dated(userRow(version, roles, today, "rest")) },
     classes: { schema: Class, build: dated(classRow) },
     enrollments: { schema: Enrollment, build: dated(enrollmentRow, [["beginDate", "date"], ["endDate", "date"]]) },
     courses: { schema: Course, build: dated(courseRow) },
@@ -263,7 +264,21 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
           const get = jsonGet(rec);
           const line = index;
           const warn: Warn = warnInto(issues, endpoint, () => line);
-          if (name === "users" && version === "1.2") roles.set(get("sourcedId").trim(), restRoles(rec.roles, today));
+          if (name === "users" && version === "1.2") {
+            const id = get("sourcedId").trim();
+            roles.set(
+              id,
+              restRoles(rec.roles, today, warn, (reason, column) => {
+                // As a refused roles.csv row: an error naming the user, who is then never called absent.
+                issues.add("error", endpoint, line, "bad_row", `user "${id}": roles: ${reason}; role skipped`, {
+                  line: String(line),
+                  column,
+                  sourcedId: id,
+                });
+                if (id) rejected.push({ file: endpoint, line, sourcedId: id });
+              }),
+            );
+          }
           sink.add(get, warn, line, () => undefined);
         }
       }
@@ -567,24 +582,36 @@ function jsonGet(rec: Record<string, unknown>): Get {
   };
 }
 
-/** A 1.2 user's `roles`, current on `today` (endDate is exclusive). */
-function restRoles(v: unknown, today: string): RoleAssignment[] {
+/**
+ * A 1.2 user's `roles`, current on `today` (endDate is exclusive), each read
+ * as a `roles.csv` row is (readRoleAssignment): an unknown role or role type
+ * is refused, never taken as it comes.
+ */
+function restRoles(
+  v: unknown,
+  today: string,
+  warn: Warn,
+  reject: (reason: string, column: string) => void,
+): RoleAssignment[] {
   if (!Array.isArray(v)) return [];
   const out: RoleAssignment[] = [];
   for (const r of v) {
     if (!r || typeof r !== "object") continue;
     const o = r as Record<string, unknown>;
-    const endDate = text(o.endDate).trim() || undefined;
+    const read = readRoleAssignment({
+      role: text(o.role),
+      roleType: text(o.roleType),
+      orgSourcedId: ref(o.org),
+      beginDate: text(o.beginDate),
+      endDate: text(o.endDate),
+    }, warn);
+    if (!read.ok) {
+      reject(read.reason, read.column);
+      continue;
+    }
+    const endDate = read.assignment.endDate;
     if (endDate && endDate <= today) continue;
-    const role = text(o.role).trim();
-    if (!role) continue;
-    out.push({
-      role: role as RoleAssignment["role"],
-      roleType: text(o.roleType).trim() === "secondary" ? "secondary" : "primary",
-      orgSourcedId: ref(o.org) || undefined,
-      beginDate: text(o.beginDate).trim() || undefined,
-      endDate,
-    });
+    out.push(read.assignment);
   }
   return out;
 }
