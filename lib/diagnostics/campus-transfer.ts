@@ -26,13 +26,7 @@ export function findCampusTransfers(
   const plat = ctx.plat;
   const out: Finding[] = [];
 
-  const enrollmentsByStudent = new Map<number, PlatformEnrollment[]>();
-  for (const e of platform.enrollments) {
-    if (e.deletedAt !== null || e.studentId === null) continue;
-    const list = enrollmentsByStudent.get(e.studentId);
-    if (list) list.push(e);
-    else enrollmentsByStudent.set(e.studentId, [e]);
-  }
+  const stale = staleEnrollments(source, plat, platform.enrollments);
 
   for (const user of roster.users) {
     if (user.role !== "student" || !isActiveInSource(user)) continue;
@@ -67,20 +61,18 @@ export function findCampusTransfers(
       });
       out.push(notUpdated);
     }
-    const stale = staleEnrollments(user, schools, enrollmentsByStudent.get(student.id) ?? [], source, plat);
-    if (stale.length) {
+    const left = stale.get(student.id) ?? [];
+    if (left.length) {
       out.push(finding({
         code: "transfer.stale_enrollments",
         entity: { sourcedId: user.sourcedId, platformId: student.id },
         message:
-          `${describeSourceUser(user, source)} keeps ${stale.length} active enrollment${
-            stale.length === 1 ? "" : "s"
-          } ` +
-          `at ${[...new Set(stale.map((s) => s.campus))].join(", ")} that the roster no longer has: ${
-            stale.map((s) => s.title).join("; ")
+          `${describeSourceUser(user, source)} keeps ${left.length} active enrollment${left.length === 1 ? "" : "s"} ` +
+          `at ${[...new Set(left.map((s) => s.campus))].join(", ")} that the roster no longer has: ${
+            left.map((s) => s.title).join("; ")
           }`,
         details: {
-          classes: stale,
+          classes: left,
           sourceSchool,
           ...(notUpdated ? { causedBy: { code: notUpdated.code, entity: notUpdated.entity } } : {}),
         },
@@ -180,29 +172,51 @@ function inSource(student: Student, source: SourceIndex): boolean {
   return !!user && user.role === "student" && isActiveInSource(user);
 }
 
+/** A platform enrollment the roster no longer has at a campus the student left. */
+interface StaleEnrollment {
+  platformId: number;
+  classPlatformId: number;
+  classSourcedId: string | null;
+  title: string;
+  campus: string;
+}
+
+/**
+ * Active students' active enrollments in classes at a campus that is not one
+ * of the student's schools in the roster, and that the roster does not have,
+ * by platform student id, in enrollment order. One pass over the enrollments,
+ * keeping only what is stale (a list per student would be millions of arrays).
+ */
 function staleEnrollments(
-  user: User,
-  schools: string[],
-  enrollments: PlatformEnrollment[],
   source: SourceIndex,
   plat: PlatformIndex,
-) {
-  const stale: Array<
-    { platformId: number; classPlatformId: number; classSourcedId: string | null; title: string; campus: string }
-  > = [];
+  enrollments: readonly PlatformEnrollment[],
+): Map<number, StaleEnrollment[]> {
+  const out = new Map<number, StaleEnrollment[]>();
   for (const e of enrollments) {
+    if (e.deletedAt !== null || e.studentId === null) continue;
     const cls = plat.classById.get(e.classId);
     if (!cls || cls.deletedAt !== null || cls.campusId === null) continue;
     const campus = plat.campusById.get(cls.campusId);
-    if (!campus?.sourceId || schools.includes(campus.sourceId)) continue;
-    if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, user.sourcedId, "student")) continue;
-    stale.push({
+    if (!campus?.sourceId) continue;
+    const student = plat.studentById.get(e.studentId);
+    if (!student?.sourceId) continue;
+    const user = source.users.get(student.sourceId);
+    // At one of the student's schools (as the roster says): not stale. The caller checks the rest of the student.
+    if (user && user.orgSourcedIds.includes(campus.sourceId) && source.orgs.get(campus.sourceId)?.type === "school") {
+      continue;
+    }
+    if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, student.sourceId, "student")) continue;
+    const row = {
       platformId: e.id,
       classPlatformId: cls.id,
       classSourcedId: cls.sourceId,
       title: cls.title,
       campus: campus.name,
-    });
+    };
+    const list = out.get(student.id);
+    if (list) list.push(row);
+    else out.set(student.id, [row]);
   }
-  return stale;
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import type { Roster } from "../model/roster.ts";
 import type { PlatformSnapshot } from "../model/snapshot.ts";
-import { indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { enrollmentIds, indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { type GuardianIndex, indexGuardians } from "./guardians.ts";
 
 /** The indexes of one run over one roster and one platform snapshot. */
@@ -29,14 +29,16 @@ export function diagnosticContext(roster: Roster, platform: PlatformSnapshot): D
   let source: SourceIndex | undefined;
   let plat: PlatformIndex | undefined;
   let guardians: GuardianIndex | undefined;
+  // One numbering of class and person ids for both sides' enrollment keys.
+  const ids = enrollmentIds();
   return {
     roster,
     platform,
     get source() {
-      return source ??= indexSource(roster);
+      return source ??= indexSource(roster, ids);
     },
     get plat() {
-      return plat ??= indexPlatform(platform);
+      return plat ??= indexPlatform(platform, ids);
     },
     get guardians() {
       return guardians ??= indexGuardians(roster, platform);

@@ -13,57 +13,180 @@ import type {
   Teacher,
 } from "../model/snapshot.ts";
 
-/** The key of an enrollment: class, user and role. */
-export function enrollmentKey(classSourcedId: string, userSourcedId: string, role: string): string {
-  return `${classSourcedId}\u0000${userSourcedId}\u0000${role}`;
-}
+/** Dense numbers for source ids, one per distinct id, with the way back. */
+export class IdNumbers {
+  readonly #numbers = new Map<string, number>();
+  readonly ids: string[] = [];
 
-/**
- * Enrollments by class, user and role, without a key string per enrollment:
- * a map per role and class of the user ids (strings the rows already hold).
- * At a million enrollments per side this saves a string and its hashing
- * per row, the largest share of the comparison's time and memory.
- *
- * @example
- * const index = new EnrollmentIndex<Enrollment>();
- * index.add("cls-1", "stu-1", "student", enrollment); // kept: the first row of a key
- * index.has("cls-1", "stu-1", "student") // true
- */
-export class EnrollmentIndex<V> {
-  readonly #byRole = new Map<string, Map<string, Map<string, V>>>();
-  #size = 0;
-
-  get size(): number {
-    return this.#size;
+  /** The id's number, given one if it has none. */
+  number(id: string): number {
+    let n = this.#numbers.get(id);
+    if (n === undefined) {
+      n = this.ids.length;
+      this.#numbers.set(id, n);
+      this.ids.push(id);
+    }
+    return n;
   }
 
+  /** The id's number, or undefined when it has none. */
+  peek(id: string): number | undefined {
+    return this.#numbers.get(id);
+  }
+}
+
+/** The numbers of the class and person ids that both sides' enrollment indexes share, so their keys compare. */
+export interface EnrollmentIds {
+  classes: IdNumbers;
+  users: IdNumbers;
+}
+
+/** A fresh pair of id numberings (see {@link EnrollmentIds}). */
+export function enrollmentIds(): EnrollmentIds {
+  return { classes: new IdNumbers(), users: new IdNumbers() };
+}
+
+const USER_SPAN = 2 ** 26;
+const ROLES = ["student", "teacher"] as const;
+
+/**
+ * Enrollments by class, user and role, packed: a key is one number (class,
+ * role and user numbered, see {@link IdNumbers}), the keys one sorted
+ * Float64Array and the rows they stand for one Int32Array, 12 bytes an
+ * enrollment instead of three levels of Maps (about 85 bytes). Only student
+ * and teacher enrollments are indexed. Built once from all rows; entries come
+ * in key order.
+ *
+ * @example
+ * const index = EnrollmentIndex.build(ids, enrollments, (e) => [e.classSourcedId, e.userSourcedId, e.role]);
+ * index.has("cls-1", "stu-1", "student") // true
+ * index.get("cls-1", "stu-1", "student") // the first row of that key
+ */
+export class EnrollmentIndex<V> {
+  readonly #ids: EnrollmentIds;
+  readonly #rows: readonly V[];
+  /** Sorted, distinct keys. */
+  readonly #keys: Float64Array;
+  /** The first row of each key. */
+  readonly #first: Int32Array;
+  /** Further rows of a key, by key position (rare: the platform's duplicates). */
+  readonly #more = new Map<number, number[]>();
+
+  private constructor(ids: EnrollmentIds, rows: readonly V[], keys: Float64Array, first: Int32Array) {
+    this.#ids = ids;
+    this.#rows = rows;
+    this.#keys = keys;
+    this.#first = first;
+  }
+
+  /**
+   * Indexes `rows` by `keyOf` (undefined leaves a row out; a role other than
+   * student or teacher too), keeping every row of a key in row order.
+   */
+  static build<V>(
+    ids: EnrollmentIds,
+    rows: readonly V[],
+    keyOf: (row: V) => readonly [classSourcedId: string, userSourcedId: string, role: string] | undefined,
+  ): EnrollmentIndex<V> {
+    const rowKeys = new Float64Array(rows.length).fill(NaN);
+    let n = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const k = keyOf(rows[i]);
+      if (k === undefined) continue;
+      const role = k[2] === "student" ? 0 : k[2] === "teacher" ? 1 : -1;
+      if (role === -1) continue;
+      rowKeys[i] = packKey(ids.classes.number(k[0]), role, ids.users.number(k[1]));
+      n++;
+    }
+    const sorted = new Float64Array(n);
+    n = 0;
+    for (let i = 0; i < rowKeys.length; i++) if (rowKeys[i] === rowKeys[i]) sorted[n++] = rowKeys[i];
+    sorted.sort();
+    let distinct = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[distinct++] = sorted[i];
+    const keys = sorted.slice(0, distinct);
+    const index = new EnrollmentIndex(ids, rows, keys, new Int32Array(distinct).fill(-1));
+    for (let i = 0; i < rowKeys.length; i++) {
+      const k = rowKeys[i];
+      if (k !== k) continue;
+      const at = index.#position(k);
+      if (index.#first[at] === -1) index.#first[at] = i;
+      else {
+        const more = index.#more.get(at);
+        if (more) more.push(i);
+        else index.#more.set(at, [i]);
+      }
+    }
+    return index;
+  }
+
+  /** Distinct keys. */
+  get size(): number {
+    return this.#keys.length;
+  }
+
+  /** The first row of the key. */
   get(classSourcedId: string, userSourcedId: string, role: string): V | undefined {
-    return this.#byRole.get(role)?.get(classSourcedId)?.get(userSourcedId);
+    const at = this.#find(classSourcedId, userSourcedId, role);
+    return at === -1 ? undefined : this.#rows[this.#first[at]];
+  }
+
+  /** Every row of the key, in row order (empty when none). */
+  all(classSourcedId: string, userSourcedId: string, role: string): V[] {
+    const at = this.#find(classSourcedId, userSourcedId, role);
+    return at === -1 ? [] : this.#rowsAt(at);
   }
 
   has(classSourcedId: string, userSourcedId: string, role: string): boolean {
-    return this.#byRole.get(role)?.get(classSourcedId)?.has(userSourcedId) ?? false;
+    return this.#find(classSourcedId, userSourcedId, role) !== -1;
   }
 
-  /** Sets the value unless the key has one; returns the value the key holds. */
-  add(classSourcedId: string, userSourcedId: string, role: string, value: V): V {
-    let byClass = this.#byRole.get(role);
-    if (!byClass) this.#byRole.set(role, byClass = new Map());
-    let users = byClass.get(classSourcedId);
-    if (!users) byClass.set(classSourcedId, users = new Map());
-    const had = users.get(userSourcedId);
-    if (had !== undefined) return had;
-    users.set(userSourcedId, value);
-    this.#size++;
-    return value;
-  }
-
-  /** Every entry as [classSourcedId, userSourcedId, role, value]. */
-  *entries(): Generator<[string, string, string, V]> {
-    for (const [role, byClass] of this.#byRole) {
-      for (const [cls, users] of byClass) for (const [user, value] of users) yield [cls, user, role, value];
+  /** Every key as [classSourcedId, userSourcedId, role, its rows in row order], in key order. */
+  *entries(): Generator<[string, string, string, V[]]> {
+    const classes = this.#ids.classes.ids;
+    const users = this.#ids.users.ids;
+    for (let at = 0; at < this.#keys.length; at++) {
+      const k = this.#keys[at];
+      const user = k % USER_SPAN;
+      const rest = (k - user) / USER_SPAN;
+      yield [classes[Math.floor(rest / 2)], users[user], ROLES[rest % 2], this.#rowsAt(at)];
     }
   }
+
+  #rowsAt(at: number): V[] {
+    const first = this.#rows[this.#first[at]];
+    const more = this.#more.get(at);
+    return more ? [first, ...more.map((i) => this.#rows[i])] : [first];
+  }
+
+  #find(classSourcedId: string, userSourcedId: string, role: string): number {
+    const r = role === "student" ? 0 : role === "teacher" ? 1 : -1;
+    if (r === -1) return -1;
+    const c = this.#ids.classes.peek(classSourcedId);
+    const u = c === undefined ? undefined : this.#ids.users.peek(userSourcedId);
+    return u === undefined ? -1 : this.#position(packKey(c!, r, u));
+  }
+
+  /** The key's position in the sorted keys, or -1. */
+  #position(key: number): number {
+    const keys = this.#keys;
+    let lo = 0;
+    let hi = keys.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[mid];
+      if (k < key) lo = mid + 1;
+      else if (k > key) hi = mid - 1;
+      else return mid;
+    }
+    return -1;
+  }
+}
+
+/** One number for (class, role, user); exact below 2^53 (67 million users, 67 million classes). */
+function packKey(cls: number, role: number, user: number): number {
+  if (user >= USER_SPAN || cls >= USER_SPAN) throw new RangeError("more than 67,108,864 distinct classes or users");
+  return (cls * 2 + role) * USER_SPAN + user;
 }
 
 /** Lookups over a roster. */
@@ -71,7 +194,7 @@ export interface SourceIndex {
   orgs: Map<string, Org>;
   users: Map<string, User>;
   classes: Map<string, Class>;
-  /** Active student and teacher enrollments by class, user and role (the first row of each). */
+  /** Active student and teacher enrollments by class, user and role (use `get` for the first row of a key). */
   activeEnrollments: EnrollmentIndex<Enrollment>;
   /** Ids of rows the reader rejected: never called absent. */
   rejected: Set<string>;
@@ -92,29 +215,27 @@ export interface PlatformIndex {
    * Active enrollments (row, class and person all active, class and person
    * rostered) by class and person source id and role, in id order.
    */
-  activeEnrollments: EnrollmentIndex<PlatformEnrollment[]>;
+  activeEnrollments: EnrollmentIndex<PlatformEnrollment>;
 }
 
-/** Indexes a roster (once per run: see {@link DiagnosticContext}). */
-export function indexSource(roster: Roster): SourceIndex {
-  const index: SourceIndex = {
+/** Indexes a roster (once per run: see {@link DiagnosticContext}); `ids` are shared with the platform's index. */
+export function indexSource(roster: Roster, ids: EnrollmentIds = enrollmentIds()): SourceIndex {
+  return {
     orgs: firstBy(roster.orgs, (o) => o.sourcedId),
     users: firstBy(roster.users, (u) => u.sourcedId),
     classes: firstBy(roster.classes, (c) => c.sourcedId),
-    activeEnrollments: new EnrollmentIndex(),
+    activeEnrollments: EnrollmentIndex.build(
+      ids,
+      roster.enrollments,
+      (e) => isActiveInSource(e) ? [e.classSourcedId, e.userSourcedId, e.role] : undefined,
+    ),
     rejected: new Set(roster.rejected.map((r) => r.sourcedId)),
   };
-  for (const e of roster.enrollments) {
-    if ((e.role === "student" || e.role === "teacher") && isActiveInSource(e)) {
-      index.activeEnrollments.add(e.classSourcedId, e.userSourcedId, e.role, e);
-    }
-  }
-  return index;
 }
 
-/** Indexes a platform snapshot (once per run: see {@link DiagnosticContext}). */
-export function indexPlatform(platform: PlatformSnapshot): PlatformIndex {
-  const index: PlatformIndex = {
+/** Indexes a platform snapshot (once per run: see {@link DiagnosticContext}); `ids` are shared with the roster's index. */
+export function indexPlatform(platform: PlatformSnapshot, ids: EnrollmentIds = enrollmentIds()): PlatformIndex {
+  const index: Omit<PlatformIndex, "activeEnrollments"> = {
     campusById: byId(platform.campuses),
     campusBySource: bySource(platform.campuses),
     studentById: byId(platform.students),
@@ -124,28 +245,19 @@ export function indexPlatform(platform: PlatformSnapshot): PlatformIndex {
     classById: byId(platform.classes),
     classBySource: bySource(platform.classes),
     parentById: byId(platform.parents),
-    activeEnrollments: new EnrollmentIndex(),
   };
-  for (const e of platform.enrollments) {
+  const activeEnrollments = EnrollmentIndex.build(ids, platform.enrollments, (e) => {
     const key = activeKeyOf(e, index);
-    if (key === undefined) continue;
-    const list = index.activeEnrollments.add(key[0], key[1], e.role, [e]);
-    if (list[0] !== e) list.push(e);
-  }
-  return index;
+    return key && [key[0], key[1], e.role];
+  });
+  return { ...index, activeEnrollments };
 }
 
-/**
- * The key of a platform enrollment when it, its class and its person are all
- * active and rostered; undefined otherwise.
- */
-export function platformEnrollmentKey(e: PlatformEnrollment, index: PlatformIndex): string | undefined {
-  const key = activeKeyOf(e, index);
-  return key && enrollmentKey(key[0], key[1], e.role);
-}
-
-/** The class and person source ids of an active, rostered platform enrollment (see {@link platformEnrollmentKey}). */
-function activeKeyOf(e: PlatformEnrollment, index: PlatformIndex): [string, string] | undefined {
+/** The class and person source ids of an active, rostered platform enrollment (see {@link indexPlatform}). */
+function activeKeyOf(
+  e: PlatformEnrollment,
+  index: Pick<PlatformIndex, "classById" | "studentById" | "teacherById">,
+): [string, string] | undefined {
   if (e.deletedAt !== null) return undefined;
   const cls = index.classById.get(e.classId);
   if (!cls || cls.deletedAt !== null || cls.sourceId === null) return undefined;

@@ -202,7 +202,7 @@ export function findMissingData(
   }
 
   // Enrollments
-  for (const [classSourcedId, userSourcedId, role, e] of source.activeEnrollments.entries()) {
+  for (const [classSourcedId, userSourcedId, role, [e]] of source.activeEnrollments.entries()) {
     if (plat.activeEnrollments.has(classSourcedId, userSourcedId, role)) continue;
     const cause = missingClasses.get(e.classSourcedId) ?? missingUsers.get(e.userSourcedId);
     const user = source.users.get(e.userSourcedId);

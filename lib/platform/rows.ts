@@ -76,6 +76,15 @@ export interface EnrollmentRow {
   deleted_at: string | null;
 }
 
+// Values repeated on many rows (a role, a grade, a link's origin) share one string, not one per row.
+const sharedValues = new Map<string, string>();
+function shared<T extends string>(value: T): T {
+  const had = sharedValues.get(value) as T | undefined;
+  if (had !== undefined) return had;
+  if (sharedValues.size < 1_000) sharedValues.set(value, value);
+  return value;
+}
+
 export const studentOf = (r: StudentRow): Student => ({
   id: num(r.id),
   campusId: numOrNull(r.campus_id),
@@ -83,7 +92,7 @@ export const studentOf = (r: StudentRow): Student => ({
   studentNumber: r.student_number,
   firstName: r.first_name,
   lastName: r.last_name,
-  grade: r.grade,
+  grade: r.grade === null ? null : shared(r.grade),
   deletedAt: r.deleted_at,
 });
 export const teacherOf = (r: TeacherRow): Teacher => ({
@@ -106,7 +115,7 @@ export const parentOf = (r: ParentRow): Parent => ({
 export const parentStudentOf = (r: ParentStudentRow): ParentStudent => ({
   parentId: num(r.parent_id),
   studentId: num(r.student_id),
-  origin: r.origin,
+  origin: shared(r.origin),
   deletedAt: r.deleted_at,
 });
 export const classOf = (r: ClassRow): PlatformClass => ({
@@ -120,7 +129,7 @@ export const classOf = (r: ClassRow): PlatformClass => ({
 export const enrollmentOf = (r: EnrollmentRow): PlatformEnrollment => ({
   id: num(r.id),
   classId: num(r.class_id),
-  role: r.role,
+  role: r.role === "student" ? "student" : r.role === "teacher" ? "teacher" : r.role,
   studentId: numOrNull(r.student_id),
   teacherId: numOrNull(r.teacher_id),
   sourceId: r.source_id,

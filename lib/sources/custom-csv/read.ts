@@ -49,7 +49,7 @@ const FILES: Array<
 > = [
   { stem: "orgs", schema: Org, build: dated(orgRow) },
   { stem: "users", schema: User, build: dated(userRow("1.1", undefined)) },
-  { stem: "classes", schema: Class, build: dated(classRow) },
+  { stem: "classes", schema: Class, build: dated(classRow()) },
   {
     stem: "enrollments",
     schema: Enrollment,

@@ -43,6 +43,7 @@ import {
 } from "./rows.ts";
 import { readStatus, ROLES_12, type Warn } from "./values.ts";
 import { readRoleAssignment } from "./roles.ts";
+import { detach } from "../detach.ts";
 
 /** Progress while reading: rows read so far in one file. */
 export interface ReadProgress {
@@ -89,8 +90,9 @@ function interner(): (id: string) => string {
   return (id) => {
     const had = ids.get(id);
     if (had !== undefined) return had;
-    ids.set(id, id);
-    return id;
+    const kept = detach(id);
+    ids.set(kept, kept);
+    return kept;
   };
 }
 const REQUIRED_FILES: readonly CsvFile[] = ["orgs", "users", "classes", "enrollments"];
@@ -257,7 +259,7 @@ class BundleReader {
       );
     }
     if (name("classes")) {
-      roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow));
+      roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()));
     }
     if (name("courses")) {
       roster.courses = await this.#table(name("courses")!, version, "courses", Course, dated(courseRow));

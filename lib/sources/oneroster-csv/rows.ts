@@ -16,6 +16,7 @@ import {
   User,
 } from "../../model/roster.ts";
 import type { IssueCollector } from "../../model/issues.ts";
+import { detach, detachRow } from "../detach.ts";
 import { normalizeGrade } from "../../normalize.ts";
 import type { OneRosterVersion } from "./columns.ts";
 import {
@@ -45,6 +46,13 @@ export type RowBuilder = (
   extensions: Extensions,
 ) => Record<string, unknown> & { sourcedId: string } | string | null;
 
+const NO_AGENTS: string[] = Object.freeze([]) as unknown as string[];
+
+/** A user's agents: most users have none, and share one frozen empty list. */
+function agents(raw: string): string[] {
+  return raw.trim() === "" ? NO_AGENTS : readList(raw);
+}
+
 function grades(raw: string, warn: Warn): string[] {
   const list = readList(raw);
   for (const g of list) {
@@ -57,6 +65,39 @@ function grades(raw: string, warn: Warn): string[] {
     }
   }
   return list;
+}
+
+/**
+ * Lists that many rows hold alike (the same school, the same grade, no
+ * agents), one frozen copy per distinct cell text for one read, so a million
+ * users do not hold a million copies of `["sch-1"]`. A list whose reading
+ * warned is never shared: the next row must warn too.
+ *
+ * @example
+ * const share = listSharer();
+ * share("orgs", "sch-1", () => readList("sch-1")) === share("orgs", "sch-1", () => readList("sch-1")) // true
+ */
+export function listSharer(
+  limit = 10_000,
+): <T>(kind: string, text: string, read: (warn?: Warn) => T[], warn?: Warn) => T[] {
+  const lists = new Map<string, unknown[]>();
+  return <T>(kind: string, text: string, read: (warn?: Warn) => T[], warn?: Warn): T[] => {
+    const key = `${kind}\u0000${text}`;
+    const had = lists.get(key);
+    if (had !== undefined) return had as T[];
+    let warned = false;
+    const list = read(
+      warn && ((message, data) => {
+        warned = true;
+        warn(message, data);
+      }),
+    );
+    if (!warned && lists.size < limit) {
+      detachRow(list);
+      lists.set(key, Object.freeze(list) as T[]);
+    }
+    return list;
+  };
 }
 
 /** Checks the dates every row may carry, then builds it. */
@@ -77,6 +118,7 @@ export const orgRow: RowBuilder = (get, warn, extensions) => ({
   identifier: get("identifier").trim(),
   parentSourcedId: get("parentSourcedId").trim() || undefined,
   extensions: extensions(),
+  origin: undefined, // set by RowSink: a slot in the object, not a property added later
 });
 
 /** Builds a user; 1.2 roles come from roles.csv (or a REST user's `roles`). */
@@ -87,11 +129,13 @@ export function userRow(
   rolesFrom: "roles.csv" | "rest" = "roles.csv",
 ): RowBuilder {
   const today = asOf ?? new Date().toISOString().slice(0, 10);
+  const share = listSharer();
   return (get, warn, extensions) => {
     const sourcedId = get("sourcedId").trim();
     let role: string;
     let assignments: RoleAssignment[];
-    let orgSourcedIds = readList(get("orgSourcedIds"));
+    const orgsText = get("orgSourcedIds");
+    let orgSourcedIds = share("orgs", orgsText, () => readList(orgsText));
     const current = (r: RoleAssignment & { deleted?: boolean }) => !r.deleted && (!r.endDate || r.endDate > today);
     let fromRoles = roles?.get(sourcedId)?.filter(current);
     const rawRole = get("role");
@@ -121,11 +165,13 @@ export function userRow(
           (version === "1.2" ? ROLES_12 : ROLES_11).join(", ")
         }`;
       }
-      assignments = orgSourcedIds.map((org, i) => ({
-        role: role as RoleAssignment["role"],
-        roleType: i === 0 ? "primary" : "secondary",
-        orgSourcedId: org,
-      }));
+      const ids = orgSourcedIds;
+      assignments = share("roles", `${role}\u0000${orgsText}`, () =>
+        ids.map((org, i): RoleAssignment => ({
+          role: role as RoleAssignment["role"],
+          roleType: i === 0 ? "primary" : "secondary",
+          orgSourcedId: org,
+        })));
     }
     return {
       sourcedId,
@@ -140,9 +186,10 @@ export function userRow(
       middleName: get("middleName"),
       identifier: get("identifier").trim(),
       email: get("email"),
-      agentSourcedIds: readList(get("agentSourcedIds")),
-      grades: grades(get("grades"), warn),
+      agentSourcedIds: agents(get("agentSourcedIds")),
+      grades: share("grades", get("grades"), (w) => grades(get("grades"), w!), warn),
       extensions: extensions(),
+      origin: undefined, // set by RowSink: a slot in the object, not a property added later
     };
   };
 }
@@ -154,19 +201,23 @@ function isActiveRow(get: Get): boolean {
     readBoolean(get("enabledUser"), "enabledUser", true, quiet) !== false;
 }
 
-/** Builds a class. */
-export const classRow: RowBuilder = (get, warn, extensions) => ({
-  sourcedId: get("sourcedId").trim(),
-  status: readStatus(get("status"), warn),
-  title: get("title"),
-  classCode: get("classCode").trim(),
-  classType: readEnum(get("classType"), "classType", ["homeroom", "scheduled"], warn),
-  courseSourcedId: get("courseSourcedId").trim(),
-  schoolSourcedId: get("schoolSourcedId").trim(),
-  termSourcedIds: readList(get("termSourcedIds")),
-  grades: grades(get("grades"), warn),
-  extensions: extensions(),
-});
+/** Builds classes (lists many classes hold alike shared for the read: see {@link listSharer}). */
+export function classRow(): RowBuilder {
+  const share = listSharer();
+  return (get, warn, extensions) => ({
+    sourcedId: get("sourcedId").trim(),
+    status: readStatus(get("status"), warn),
+    title: get("title"),
+    classCode: get("classCode").trim(),
+    classType: readEnum(get("classType"), "classType", ["homeroom", "scheduled"], warn),
+    courseSourcedId: get("courseSourcedId").trim(),
+    schoolSourcedId: get("schoolSourcedId").trim(),
+    termSourcedIds: share("terms", get("termSourcedIds"), () => readList(get("termSourcedIds"))),
+    grades: share("grades", get("grades"), (w) => grades(get("grades"), w!), warn),
+    extensions: extensions(),
+    origin: undefined, // set by RowSink: a slot in the object, not a property added later
+  });
+}
 
 /**
  * Builds an enrollment, passing its class, school and user ids and its dates
@@ -208,6 +259,7 @@ export const enrollmentRow: RowBuilder = (get, warn, extensions) => {
     beginDate: get("beginDate").trim() || undefined,
     endDate: get("endDate").trim() || undefined,
     extensions: extensions(),
+    origin: undefined, // set by RowSink: a slot in the object, not a property added later
   };
 };
 
@@ -348,6 +400,48 @@ const FAST_CHECKS = new Map<z.ZodType, ReadonlyArray<readonly [string, FieldChec
   ]],
 ]);
 
+/** Fields the enrollment builder interns (enrollmentRowWith): detached once per distinct value, never again per row. */
+const INTERNED = new Map<z.ZodType, ReadonlySet<string>>([
+  [Enrollment, new Set(["classSourcedId", "schoolSourcedId", "userSourcedId", "beginDate", "endDate"])],
+]);
+
+/** A row's text fields and lists, to detach from the file's text (see detach.ts), from its checks. */
+interface DetachPlan {
+  strings: readonly string[];
+  lists: readonly string[];
+  roles: boolean;
+  extensions: boolean;
+}
+
+const DETACH_PLANS = new Map<z.ZodType, DetachPlan>(
+  [...FAST_CHECKS].map(([schema, checks]) => {
+    const interned = INTERNED.get(schema);
+    const kept = checks.filter(([name]) => !interned?.has(name));
+    const named = (...kinds: FieldCheck[]) => kept.filter(([, c]) => kinds.includes(c)).map(([name]) => name);
+    return [schema, {
+      strings: named("id", "string", "string?"),
+      lists: named("strings"),
+      roles: kept.some(([, c]) => c === "roles"),
+      extensions: kept.some(([, c]) => c === "extensions"),
+    }];
+  }),
+);
+
+/** Detaches a kept row's text as its plan says; shared (frozen) lists were detached when made. */
+function detachByPlan(row: Record<string, unknown>, plan: DetachPlan): void {
+  for (const name of plan.strings) {
+    const v = row[name];
+    if (typeof v === "string" && v.length >= 13) row[name] = detach(v);
+  }
+  for (const name of plan.lists) {
+    const list = row[name] as string[];
+    if (Object.isFrozen(list)) continue;
+    for (let i = 0; i < list.length; i++) if (list[i].length >= 13) list[i] = detach(list[i]);
+  }
+  if (plan.roles && !Object.isFrozen(row.roles)) { for (const r of row.roles as object[]) detachRow(r); }
+  if (plan.extensions && row.extensions) detachRow(row.extensions as object);
+}
+
 function fieldPasses(v: unknown, check: FieldCheck): boolean {
   switch (check) {
     case "id":
@@ -424,15 +518,19 @@ export class RowSink<T extends { sourcedId: string }> {
   // sourcedId → the role of its first row (users) or "", to tell a duplicate from an id reused across roles.
   #seen = new Map<string, string>();
   #fast: ReadonlyArray<readonly [string, FieldCheck]> | undefined;
+  #detach: DetachPlan | undefined;
 
+  /** `fromText`: the values were cut from a file's text (CSV) and are detached when kept; JSON's are fresh already. */
   constructor(
     readonly file: string,
     readonly schema: z.ZodType<T>,
     readonly build: RowBuilder,
     readonly sink: RejectSink,
     readonly unit: "row" | "record" = "row",
+    fromText = true,
   ) {
     this.#fast = FAST_CHECKS.get(schema);
+    this.#detach = fromText ? DETACH_PLANS.get(schema) : undefined;
   }
 
   add(get: Get, warn: Warn, line: number, extensions: Extensions): void {
@@ -474,6 +572,8 @@ export class RowSink<T extends { sourcedId: string }> {
       );
       return;
     }
+    // Kept rows hold copies, not views of the file's text (see detach.ts).
+    if (this.#detach) detachByPlan(row as unknown as Record<string, unknown>, this.#detach);
     this.#seen.set(row.sourcedId, role);
     this.rows.push(row);
   }

@@ -232,7 +232,7 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
   const builders: Record<EntityFile, { schema: z.ZodType<{ sourcedId: string }>; build: RowBuilder }> = {
     orgs: { schema: Org, build: dated(orgRow) },
     users: { schema: User, build: dated(userRow(version, roles, today, "rest")) },
-    classes: { schema: Class, build: dated(classRow) },
+    classes: { schema: Class, build: dated(classRow()) },
     enrollments: { schema: Enrollment, build: dated(enrollmentRow, [["beginDate", "date"], ["endDate", "date"]]) },
     courses: { schema: Course, build: dated(courseRow) },
     academicSessions: {
@@ -252,7 +252,7 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
   for (const { name, optional } of COLLECTIONS) {
     const endpoint = `GET /${name}`;
     const { schema, build } = builders[name];
-    const sink = new RowSink(endpoint, schema, build, { issues, rejected }, "record");
+    const sink = new RowSink(endpoint, schema, build, { issues, rejected }, "record", false);
     let index = 0;
     try {
       const pages = fetchCollection(client, `${base}/${name}`, name, source, options.onProgress, undefined, limits);
