@@ -85,17 +85,22 @@ export function findCampusTransfers(
     }
   }
 
-  // Active platform records sharing one student number.
-  const byNumber = new Map<string, Student[]>();
+  // Active platform records sharing one student number (a list only where there are two or more).
+  const byNumber = new Map<string, Student | Student[]>();
   for (const s of platform.students) {
     const number = (s.studentNumber ?? "").trim();
     if (s.deletedAt !== null || !number) continue;
-    const list = byNumber.get(number) ?? [];
-    list.push(s);
-    byNumber.set(number, list);
+    const had = byNumber.get(number);
+    if (had === undefined) byNumber.set(number, s);
+    else if (Array.isArray(had)) had.push(s);
+    else byNumber.set(number, [had, s]);
   }
+  const recordsOf = (number: string): Student[] => {
+    const had = byNumber.get(number);
+    return had === undefined ? [] : Array.isArray(had) ? had : [had];
+  };
   for (const [number, students] of byNumber) {
-    if (students.length < 2) continue;
+    if (!Array.isArray(students)) continue;
     const records = students.map((s) => ({
       platformId: s.id,
       sourcedId: s.sourceId,
@@ -122,22 +127,36 @@ export function findCampusTransfers(
   }
 
   // Parents left linked to a stale record of a student number whose active record they do not see.
-  const linksByParent = new Map<number, Set<number>>();
+  // First the links to a stale record (few), then only those parents' links.
+  const staleLinks = new Map<number, Set<number>>();
   for (const ps of platform.parentStudents) {
-    if (ps.deletedAt !== null) continue;
-    let set = linksByParent.get(ps.parentId);
-    if (!set) linksByParent.set(ps.parentId, set = new Set());
+    if (ps.deletedAt !== null || staleLinks.get(ps.parentId)?.has(ps.studentId)) continue;
+    const stale = plat.studentById.get(ps.studentId);
+    if (!stale) continue;
+    const number = (stale.studentNumber ?? "").trim();
+    if (!number || (stale.deletedAt === null && inSource(stale, source))) continue;
+    const parent = plat.parentById.get(ps.parentId);
+    if (!parent || parent.deletedAt !== null) continue;
+    let set = staleLinks.get(ps.parentId);
+    if (!set) staleLinks.set(ps.parentId, set = new Set());
     set.add(ps.studentId);
   }
-  for (const [parentId, studentIds] of linksByParent) {
-    const parent = plat.parentById.get(parentId);
-    if (!parent || parent.deletedAt !== null) continue;
-    for (const studentId of studentIds) {
-      const stale = plat.studentById.get(studentId);
-      if (!stale) continue;
+  const linksByParent = new Map<number, Set<number>>();
+  if (staleLinks.size) {
+    for (const ps of platform.parentStudents) {
+      if (ps.deletedAt !== null || !staleLinks.has(ps.parentId)) continue;
+      let set = linksByParent.get(ps.parentId);
+      if (!set) linksByParent.set(ps.parentId, set = new Set());
+      set.add(ps.studentId);
+    }
+  }
+  for (const [parentId, staleIds] of staleLinks) {
+    const parent = plat.parentById.get(parentId)!;
+    const studentIds = linksByParent.get(parentId)!;
+    for (const studentId of staleIds) {
+      const stale = plat.studentById.get(studentId)!;
       const number = (stale.studentNumber ?? "").trim();
-      if (!number || (stale.deletedAt === null && inSource(stale, source))) continue;
-      const current = (byNumber.get(number) ?? []).filter((s) => s.id !== stale.id);
+      const current = recordsOf(number).filter((s) => s.id !== stale.id);
       if (current.length === 0 || current.some((s) => studentIds.has(s.id))) continue;
       out.push(finding({
         code: "transfer.parent_link_on_stale_record",

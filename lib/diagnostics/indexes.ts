@@ -3,6 +3,7 @@
  * object and shared by every diagnostic that runs on them.
  */
 import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../model/roster.ts";
+import { IdTable } from "../id-table.ts";
 import type {
   Campus,
   Parent,
@@ -15,23 +16,22 @@ import type {
 
 /** Dense numbers for source ids, one per distinct id, with the way back. */
 export class IdNumbers {
-  readonly #numbers = new Map<string, number>();
-  readonly ids: string[] = [];
+  readonly #table = new IdTable();
+
+  /** The ids, by number. */
+  get ids(): readonly string[] {
+    return this.#table.ids;
+  }
 
   /** The id's number, given one if it has none. */
   number(id: string): number {
-    let n = this.#numbers.get(id);
-    if (n === undefined) {
-      n = this.ids.length;
-      this.#numbers.set(id, n);
-      this.ids.push(id);
-    }
-    return n;
+    return this.#table.add(id);
   }
 
   /** The id's number, or undefined when it has none. */
   peek(id: string): number | undefined {
-    return this.#numbers.get(id);
+    const n = this.#table.indexOf(id);
+    return n === -1 ? undefined : n;
   }
 }
 

@@ -44,6 +44,7 @@ import {
 import { readStatus, ROLES_12, type Warn } from "./values.ts";
 import { readRoleAssignment } from "./roles.ts";
 import { detach } from "../detach.ts";
+import { IdTable } from "../../id-table.ts";
 
 /** Progress while reading: rows read so far in one file. */
 export interface ReadProgress {
@@ -84,16 +85,10 @@ export interface ReadOptions {
 
 const PROGRESS_EVERY = 25_000;
 
-/** One string per distinct id, for the duration of one read. */
+/** One string per distinct id (detached from the file's text), for the duration of one read. */
 function interner(): (id: string) => string {
-  const ids = new Map<string, string>();
-  return (id) => {
-    const had = ids.get(id);
-    if (had !== undefined) return had;
-    const kept = detach(id);
-    ids.set(kept, kept);
-    return kept;
-  };
+  const ids = new IdTable();
+  return (id) => ids.at(ids.add(id, detach));
 }
 const REQUIRED_FILES: readonly CsvFile[] = ["orgs", "users", "classes", "enrollments"];
 

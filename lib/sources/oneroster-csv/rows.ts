@@ -17,6 +17,7 @@ import {
 } from "../../model/roster.ts";
 import type { IssueCollector } from "../../model/issues.ts";
 import { detach, detachRow } from "../detach.ts";
+import { IdTable } from "../../id-table.ts";
 import { normalizeGrade } from "../../normalize.ts";
 import type { OneRosterVersion } from "./columns.ts";
 import {
@@ -229,17 +230,29 @@ export function classRow(): RowBuilder {
  * const build = enrollmentRowWith((s) => ids.get(s) ?? (ids.set(s, s), s));
  */
 export function enrollmentRowWith(intern: (id: string) => string): RowBuilder {
+  // Rows come grouped by class, school and term: most values equal the previous row's, no Map lookup needed.
+  const cls = lastValue(intern);
+  const school = lastValue(intern);
+  const begin = lastValue(intern);
+  const end = lastValue(intern);
   return (get, warn, extensions) => {
     const row = enrollmentRow(get, warn, extensions);
     if (row === null || typeof row === "string") return row;
-    row.classSourcedId = intern(row.classSourcedId as string);
-    row.schoolSourcedId = intern(row.schoolSourcedId as string);
+    row.classSourcedId = cls(row.classSourcedId as string);
+    row.schoolSourcedId = school(row.schoolSourcedId as string);
     row.userSourcedId = intern(row.userSourcedId as string);
     // Term dates repeat on nearly every row.
-    if (row.beginDate !== undefined) row.beginDate = intern(row.beginDate as string);
-    if (row.endDate !== undefined) row.endDate = intern(row.endDate as string);
+    if (row.beginDate !== undefined) row.beginDate = begin(row.beginDate as string);
+    if (row.endDate !== undefined) row.endDate = end(row.endDate as string);
     return row;
   };
+}
+
+/** `intern`, answering a repeat of the last value without asking it. */
+function lastValue(intern: (id: string) => string): (id: string) => string {
+  let raw: string | undefined;
+  let kept = "";
+  return (id) => id === raw ? kept : (kept = intern(raw = id));
 }
 
 /** Builds an enrollment. */
@@ -416,7 +429,8 @@ interface DetachPlan {
 const DETACH_PLANS = new Map<z.ZodType, DetachPlan>(
   [...FAST_CHECKS].map(([schema, checks]) => {
     const interned = INTERNED.get(schema);
-    const kept = checks.filter(([name]) => !interned?.has(name));
+    // sourcedId is detached as the sink numbers it (RowSink).
+    const kept = checks.filter(([name]) => name !== "sourcedId" && !interned?.has(name));
     const named = (...kinds: FieldCheck[]) => kept.filter(([, c]) => kinds.includes(c)).map(([name]) => name);
     return [schema, {
       strings: named("id", "string", "string?"),
@@ -515,8 +529,8 @@ function passes(checks: ReadonlyArray<readonly [string, FieldCheck]>, candidate:
  */
 export class RowSink<T extends { sourcedId: string }> {
   readonly rows: T[] = [];
-  // sourcedId → the role of its first row (users) or "", to tell a duplicate from an id reused across roles.
-  #seen = new Map<string, string>();
+  // Every kept row's sourcedId, numbered as `rows` is: a repeat finds its first row (and role) there.
+  #seen = new IdTable();
   #fast: ReadonlyArray<readonly [string, FieldCheck]> | undefined;
   #detach: DetachPlan | undefined;
 
@@ -557,9 +571,13 @@ export class RowSink<T extends { sourcedId: string }> {
   }
 
   #keep(row: T, line: number): void {
-    const role = "role" in row ? String(row.role) : "";
-    const firstRole = this.#seen.get(row.sourcedId);
-    if (firstRole !== undefined) {
+    const known = this.#seen.size;
+    // A new id is stored detached from the file's text (see detach.ts).
+    const n = this.#seen.add(row.sourcedId, this.#detach ? detach : undefined);
+    if (n < known) {
+      const first = this.rows[n] as Record<string, unknown>;
+      const role = "role" in row ? String(row.role) : "";
+      const firstRole = "role" in first ? String(first.role) : "";
       this.sink.issues.add(
         "warning",
         this.file,
@@ -572,9 +590,8 @@ export class RowSink<T extends { sourcedId: string }> {
       );
       return;
     }
-    // Kept rows hold copies, not views of the file's text (see detach.ts).
+    row.sourcedId = this.#seen.at(n);
     if (this.#detach) detachByPlan(row as unknown as Record<string, unknown>, this.#detach);
-    this.#seen.set(row.sourcedId, role);
     this.rows.push(row);
   }
 
