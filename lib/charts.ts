@@ -4,6 +4,7 @@
  * the server inlines them. Every label passes through Plot's own text
  * nodes, so names are never markup.
  */
+import { detailsOf } from "./model/details.ts";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import type { Report } from "./model/findings.ts";
@@ -126,10 +127,9 @@ export function findingsPerCampusChart(report: Report, platform: PlatformSnapsho
   const counts = new Map<string, number>();
   for (const f of report.findings) {
     if (f.code !== code) continue;
-    const ids = [
-      ...((f.details.missing as Array<{ platformId: number | null }> | undefined) ?? []),
-      ...((f.details.unexpected as Array<{ platformId: number | null }> | undefined) ?? []),
-    ].map((s) => s.platformId).filter((id): id is number => id !== null);
+    const d = f.code === "parent_link.mismatch" ? detailsOf(f, f.code) : undefined;
+    const ids = [...(d?.missing ?? []), ...(d?.unexpected ?? [])]
+      .map((s) => s.platformId).filter((id): id is number => id !== null);
     const campus = ids.length ? campusOfStudent.get(ids[0]) ?? "?" : "(unknown)";
     counts.set(campus, (counts.get(campus) ?? 0) + 1);
   }

@@ -1,4 +1,5 @@
 /** Where the pages link: each kind of person and class to its own page, and a finding to the pages of what it names. */
+import { detailsOf } from "../lib/model/details.ts";
 import { html, type Raw } from "../lib/html.ts";
 import type { Finding } from "../lib/model/findings.ts";
 import type { SearchKind } from "../lib/search.ts";
@@ -43,6 +44,41 @@ export function personLink(scope: PageScope, kind: SearchKind, key: string, text
   return html`<a class="${kind}" href="${personHref(scope, kind, key)}">${text ?? key}</a>`;
 }
 
+/** The email a parent finding without one in its entity names (its details, read by the code's schema). */
+function parentEmail(f: Finding): string | undefined {
+  switch (f.code) {
+    case "parent.not_in_source":
+      return detailsOf(f, f.code).email;
+    case "parent_email.invalid":
+    case "parent_email.platform_mismatch":
+      return detailsOf(f, f.code).sourceEmail;
+    default:
+      return undefined;
+  }
+}
+
+/** The source ids of the students a finding's details list, by its code's schema. */
+function studentsNamed(f: Finding): Array<string | null> {
+  switch (f.code) {
+    case "parent_link.mismatch": {
+      const d = detailsOf(f, f.code);
+      return [...d.missing, ...d.unexpected].map((s) => s.sourcedId);
+    }
+    case "parent.missing_in_platform":
+      return detailsOf(f, f.code).students.map((s) => s.sourcedId);
+    case "parent_email.invalid":
+      return detailsOf(f, f.code).students;
+    case "parent_email.shared":
+      return detailsOf(f, f.code).students.map((s) => s.sourcedId);
+    case "transfer.parent_link_on_stale_record":
+      return detailsOf(f, f.code).activeRecords.map((s) => s.sourcedId);
+    case "transfer.duplicate_student":
+      return detailsOf(f, f.code).students.map((s) => s.sourcedId);
+    default:
+      return [];
+  }
+}
+
 /** The pages a finding names: [kind, key] pairs, each once, in the order they matter. */
 export function findingTargets(f: Finding): Array<[SearchKind, string]> {
   const out: Array<[SearchKind, string]> = [];
@@ -51,7 +87,6 @@ export function findingTargets(f: Finding): Array<[SearchKind, string]> {
     if (!out.some(([k, v]) => k === kind && v === key)) out.push([kind, key]);
   };
   const e = f.entity;
-  const d = f.details as Record<string, unknown>;
   const [family] = f.code.split(".");
   switch (family) {
     case "student":
@@ -71,15 +106,11 @@ export function findingTargets(f: Finding): Array<[SearchKind, string]> {
     case "parent_link":
     case "parent":
     case "parent_email":
-      add("parent", e.email ?? d.sourceEmail ?? d.email ?? d.platformEmail);
+      add("parent", e.email ?? parentEmail(f));
       break;
   }
   // The students a finding lists (a parent's missing and unexpected children, a shared email's students…).
-  for (const list of [d.missing, d.unexpected, d.activeRecords]) {
-    if (!Array.isArray(list)) continue;
-    for (const item of list) add("student", (item as { sourcedId?: unknown })?.sourcedId);
-  }
-  if (Array.isArray(d.students)) { for (const s of d.students) add("student", s); }
+  for (const s of studentsNamed(f)) add("student", s);
   return out;
 }
 

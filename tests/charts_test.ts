@@ -67,6 +67,7 @@ Deno.test("a student named <img onerror=…> is shown as text in tables, noteboo
     code: "student.missing_in_platform",
     entity: { sourcedId: evil },
     message: `Student ${evil} is missing`,
+    details: { name: evil, grade: "", studentNumber: "", schools: [] },
     resolution: { action: "resync", explanation: "x" },
   });
   const table = findingsTable([f]).value;

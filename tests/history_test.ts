@@ -16,6 +16,7 @@ const missing = (id: string): Finding =>
     code: "student.missing_in_platform",
     entity: { sourcedId: id },
     message: `Student ${id} is in the roster but not in the platform`,
+    details: { name: id, grade: "", studentNumber: "", schools: [] },
     resolution: { action: "resync", explanation: "Run a roster sync." },
   });
 const mismatch = (id: string, field: string): Finding =>
@@ -23,6 +24,7 @@ const mismatch = (id: string, field: string): Finding =>
     code: "student.field_mismatch",
     entity: { sourcedId: id, platformId: 7, field },
     message: `Student ${id}'s ${field} differs`,
+    details: { source: "a", platform: "b", campus: null },
     resolution: { action: "resync", explanation: "Run a roster sync." },
   });
 

@@ -66,6 +66,7 @@ function hostileReport(): Report {
       code: "student.missing_in_platform",
       entity: { sourcedId: `stu-${HOSTILE}` },
       message: HOSTILE,
+      details: { name: HOSTILE, grade: "", studentNumber: "", schools: [] },
       resolution: { action: "resync", explanation: `=HYPERLINK("https://evil.example","${HOSTILE}")` },
     }),
   );

@@ -50,6 +50,7 @@ Deno.test("CSV has one row per finding that round-trips through a CSV parser, co
     code: "student.missing_in_platform",
     entity: { sourcedId: 'stu-"1",x' },
     message: 'Student Ruiz, "Jr." (line\nbreak)',
+    details: { name: 'Ruiz, "Jr."', grade: "", studentNumber: "", schools: [] },
     resolution: { action: "resync", explanation: "a, b" },
   }));
   const rows = parse(renderReport(report, "csv"), { columns: true }) as Array<Record<string, string>>;

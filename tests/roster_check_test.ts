@@ -4,13 +4,18 @@ import { zipSync } from "fflate";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { checkRoster } from "../lib/diagnostics/roster-check.ts";
 import { CODES, type Finding } from "../lib/model/findings.ts";
+import { detailsOf } from "../lib/model/details.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
 import { HEADERS, MINIMAL_11, withBundle, withTempDir } from "./helpers/bundle.ts";
 
 const V12 = new URL("./fixtures/oneroster-1.2", import.meta.url).pathname;
-const check = async (dir: string) =>
-  checkRoster(await readOneRosterCsv(dir, { tolerateMissing: true, asOf: "2026-11-26" }));
+/** roster-check on a bundle; every finding's details must fit its code's schema (details.ts). */
+const check = async (dir: string) => {
+  const findings = checkRoster(await readOneRosterCsv(dir, { tolerateMissing: true, asOf: "2026-11-26" }));
+  for (const f of findings) detailsOf(f, f.code);
+  return findings;
+};
 const keys = (fs: Finding[]) => fs.map((f) => `${f.code} ${JSON.stringify(f.entity)}`);
 const u = (row: string) => `${HEADERS.users}\n${row}\n`;
 const users = (...rows: string[]) => `${HEADERS.users}\n${rows.join("\n")}\n`;

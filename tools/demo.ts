@@ -3,6 +3,7 @@
  * district's OneRoster export (with known problems planted), builds its
  * platform database in memory, and runs the diagnosis on them.
  */
+import { detailsOf } from "../lib/model/details.ts";
 import { demoDistrict } from "../lib/demo/demo.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
 import { diagnoseCustomer } from "../lib/app/diagnose.ts";
@@ -70,7 +71,7 @@ async function main(args: string[]): Promise<number> {
 
 /** What to try after the demo, with a real parent of the demo district who cannot see her child. */
 function nextSteps(findings: readonly Finding[]): string {
-  const parent = findings.find((f) => f.code === "parent_link.mismatch" && (f.details.missing as unknown[]).length);
+  const parent = findings.find((f) => f.code === "parent_link.mismatch" && detailsOf(f, f.code).missing.length);
   const c = `--customer ${DEMO_CUSTOMER_ID}`;
   const steps: Array<[string, string]> = [
     ...(parent

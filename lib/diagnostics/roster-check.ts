@@ -9,8 +9,10 @@ import {
   fileMode,
   isActiveInSource,
   isGuardian,
+  type Org,
   type Roster,
   type SourceIssue,
+  type User,
 } from "../model/roster.ts";
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
 import { type Finding, finding, type FindingCode } from "../model/findings.ts";
@@ -65,7 +67,8 @@ function fromIssues(issues: SourceIssue[]): Finding[] {
           code,
           entity: entity as never,
           message: messageOf(issue),
-          details,
+          // The issue's count, lines and data: IssueDetails for every code `add` is given (details.ts).
+          details: details as never,
           resolution: fix(explanation),
           severity,
         }),
@@ -228,6 +231,20 @@ function messageOf(issue: SourceIssue): string {
   return `${where}: ${issue.message}${issue.count > 1 ? ` (${issue.count} rows)` : ""}`;
 }
 
+/** A user's orgs and its roles' orgs, each once, in that order (no Set for the usual one or two). */
+function distinctOrgs(u: User): readonly string[] {
+  const ids = u.orgSourcedIds;
+  const roles = u.roles;
+  if (ids.length + roles.length > 8) return [...new Set([...ids, ...roles.map((r) => r.orgSourcedId ?? "")])];
+  const out: string[] = [];
+  for (const o of ids) if (!out.includes(o)) out.push(o);
+  for (const r of roles) {
+    const o = r.orgSourcedId ?? "";
+    if (!out.includes(o)) out.push(o);
+  }
+  return out;
+}
+
 /** References between files, checked only into files the export holds in bulk. */
 function references(roster: Roster, src: SourceIndex): Finding[] {
   const out: Finding[] = [];
@@ -242,9 +259,17 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
       details: {},
       resolution: fix("Export the referenced record, or correct the reference."),
     }));
+  // Rows name the same school again and again: the last answer is kept.
+  let lastTarget: string | undefined;
+  let lastOrg: Org | undefined | null;
   const school = (file: string, sourcedId: string, column: string, target: string) => {
-    if (!target || src.rejected.has(target)) return;
-    const org = src.orgs.get(target);
+    if (!target) return;
+    if (target !== lastTarget) {
+      lastTarget = target;
+      lastOrg = src.rejected.has(target) ? null : src.orgs.get(target);
+    }
+    const org = lastOrg;
+    if (org === null) return;
     if (!org) unresolved(file, sourcedId, column, target, "org");
     else if (org.type !== "school") {
       out.push(finding({
@@ -259,7 +284,7 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
 
   if (bulk("orgs")) {
     for (const u of roster.users) {
-      for (const o of new Set([...u.orgSourcedIds, ...u.roles.map((r) => r.orgSourcedId ?? "")])) {
+      for (const o of distinctOrgs(u)) {
         if (o && !src.orgs.has(o) && !src.rejected.has(o)) {
           unresolved("users.csv", u.sourcedId, "orgSourcedIds", o, "org");
         }
@@ -396,8 +421,10 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
 /** Agent links: resolvable, guardian↔student, both sides in 1.2, not too many. */
 function guardians(roster: Roster, src: SourceIndex): Finding[] {
   const out: Finding[] = [];
-  const pairs = new Map<string, { guardian: string; student: string; sides: Set<string> }>();
-  const guardiansOf = new Map<string, Set<string>>();
+  // Each guardian-student pair once, with the sides that list it (1 the guardian's, 2 the student's).
+  const pairs = new Map<string, { guardian: string; student: string; sides: number }>();
+  // A student's distinct guardians (a pair is new only once).
+  const guardiansOf = new Map<string, string[]>();
   for (const u of roster.users) {
     for (const a of u.agentSourcedIds) {
       const other = src.users.get(a);
@@ -430,18 +457,22 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
         continue;
       }
       const key = `${guardian.sourcedId}\u0000${student.sourcedId}`;
-      let pair = pairs.get(key);
-      if (!pair) pairs.set(key, pair = { guardian: guardian.sourcedId, student: student.sourcedId, sides: new Set() });
-      pair.sides.add(u === guardian ? "guardian" : "student");
-      let set = guardiansOf.get(student.sourcedId);
-      if (!set) guardiansOf.set(student.sourcedId, set = new Set());
-      set.add(guardian.sourcedId);
+      const side = u === guardian ? 1 : 2;
+      const pair = pairs.get(key);
+      if (pair) {
+        pair.sides |= side;
+        continue;
+      }
+      pairs.set(key, { guardian: guardian.sourcedId, student: student.sourcedId, sides: side });
+      const list = guardiansOf.get(student.sourcedId);
+      if (list) list.push(guardian.sourcedId);
+      else guardiansOf.set(student.sourcedId, [guardian.sourcedId]);
     }
   }
   if (roster.source.version === "1.2") {
     for (const p of pairs.values()) {
-      if (p.sides.size === 2) continue;
-      const side = [...p.sides][0];
+      if (p.sides === 3) continue;
+      const side = p.sides === 1 ? "guardian" : "student";
       out.push(finding({
         code: "guardian.one_sided_link",
         entity: { guardianSourcedId: p.guardian, studentSourcedId: p.student },
@@ -453,11 +484,11 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
     }
   }
   for (const [student, set] of guardiansOf) {
-    if (set.size <= MAX_GUARDIANS) continue;
+    if (set.length <= MAX_GUARDIANS) continue;
     out.push(finding({
       code: "guardian.too_many",
       entity: { sourcedId: student },
-      message: `users.csv: student ${student} has ${set.size} guardians (more than ${MAX_GUARDIANS})`,
+      message: `users.csv: student ${student} has ${set.length} guardians (more than ${MAX_GUARDIANS})`,
       details: { guardians: [...set].sort() },
       resolution: FIX_IN_SIS("Check the SIS contacts: emergency contacts are often exported as guardians."),
     }));
@@ -488,8 +519,12 @@ function emails(roster: Roster): Finding[] {
       }));
     }
     if (!isActiveInSource(u)) continue;
-    if (isGuardian(u)) guardiansByEmail.set(email, [...(guardiansByEmail.get(email) ?? []), u.sourcedId]);
-    else if (u.role === "student" || STAFF.has(u.role)) {
+    if (isGuardian(u)) {
+      // Pushed, not copied: 100,000 guardians on one email must not cost 100,000 copies.
+      const ids = guardiansByEmail.get(email);
+      if (ids) ids.push(u.sourcedId);
+      else guardiansByEmail.set(email, [u.sourcedId]);
+    } else if (u.role === "student" || STAFF.has(u.role)) {
       if (!people.has(email)) people.set(email, `${u.role} ${u.sourcedId}`);
     }
   }

@@ -4,6 +4,7 @@
  * that gathers them.
  */
 import { z } from "zod";
+import type { DetailsOf } from "./details.ts";
 import { ROSTER_CHECK_CODES } from "../diagnostics/roster-check-codes.ts";
 
 /** How bad a finding is. */
@@ -237,7 +238,8 @@ export interface FindingInput<C extends FindingCode> {
   code: C;
   entity: Record<(typeof CODES)[C]["entityKeys"][number], string | number>;
   message: string;
-  details?: Record<string, unknown>;
+  /** Shaped by the code's schema (details.ts). */
+  details: DetailsOf<C>;
   resolution: Resolution;
   severity?: Severity;
 }
@@ -272,7 +274,7 @@ export function finding<C extends FindingCode>(input: FindingInput<C>): Finding 
     severity,
     entity,
     message: input.message,
-    details: input.details ?? {},
+    details: input.details as Record<string, unknown>,
     resolution: input.resolution,
   };
 }

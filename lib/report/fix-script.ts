@@ -6,6 +6,7 @@
  * never run it.
  */
 import type { Finding, Report } from "../model/findings.ts";
+import { detailsOf } from "../model/details.ts";
 import { printable, safeJson } from "../text.ts";
 
 /** Codes this script can fix. */
@@ -24,8 +25,6 @@ export interface FixScript {
   /** Fixable findings that lack what a mechanical fix needs (explained in the script). */
   skipped: Finding[];
 }
-
-type Ref = { platformId: number | null };
 
 // Values in statements are the report's numeric platform ids only, never text: nothing a district wrote
 // can reach SQL but a comment. Text goes into `--` comments made printable: a line break in a value shows as
@@ -53,28 +52,27 @@ const unlink = (parentId: number, studentId: number) =>
  * statementsFor(finding) // ["update enrollments set deleted_at = now() …"]
  */
 export function statementsFor(f: Finding): string[] | string {
-  const d = f.details as Record<string, unknown>;
   switch (f.code) {
     case "parent_link.mismatch": {
+      const d = detailsOf(f, f.code);
       const parent = id(f.entity.parentPlatformId);
-      const out = (d.unexpected as Ref[]).filter((s) => s.platformId !== null).map((s) =>
-        unlink(parent, s.platformId!)
-      );
-      const missing = d.missing as Array<Ref & { causedBy?: { code: string } }>;
-      out.push(...missing.filter((s) => s.platformId !== null).map((s) => link(parent, s.platformId!)));
-      const unfixable = missing.filter((s) => s.platformId === null).length;
+      const out = d.unexpected.filter((s) => s.platformId !== null).map((s) => unlink(parent, s.platformId!));
+      out.push(...d.missing.filter((s) => s.platformId !== null).map((s) => link(parent, s.platformId!)));
+      const unfixable = d.missing.filter((s) => s.platformId === null).length;
       if (out.length === 0) {
         return `its ${unfixable} missing student(s) have no platform record yet: fix student.missing_in_platform first`;
       }
       return out;
     }
     case "transfer.parent_link_on_stale_record": {
+      const d = detailsOf(f, f.code);
       const parent = id(f.entity.parentPlatformId);
-      const active = (d.activeRecords as Ref[])[0];
+      const active = d.activeRecords[0];
+      if (!active) return "the finding names no active record to link";
       return [unlink(parent, id(f.entity.studentPlatformId)), link(parent, id(active.platformId))];
     }
     case "transfer.stale_enrollments": {
-      const ids = (d.classes as Array<{ platformId: number }>).map((c) => id(c.platformId));
+      const ids = detailsOf(f, f.code).classes.map((c) => id(c.platformId));
       return [
         `update enrollments set deleted_at = now(), updated_at = now()\n  where id in (${
           ids.join(", ")
@@ -82,13 +80,12 @@ export function statementsFor(f: Finding): string[] | string {
       ];
     }
     case "transfer.campus_not_updated": {
-      const target = (d.sourceSchool as Ref & { sourcedId: string }).platformId;
+      const d = detailsOf(f, f.code);
+      const target = d.sourceSchool.platformId;
       if (target === null) {
-        return `the platform has no active campus for ${
-          (d.sourceSchool as { sourcedId: string }).sourcedId
-        }: fix campus.missing_in_platform first`;
+        return `the platform has no active campus for ${d.sourceSchool.sourcedId}: fix campus.missing_in_platform first`;
       }
-      const from = (d.platformCampus as Ref | null)?.platformId ?? null;
+      const from = d.platformCampus?.platformId ?? null;
       return [
         `update students set campus_id = ${id(target)}, updated_at = now()\n  where id = ${
           id(f.entity.platformId)
