@@ -4,7 +4,8 @@
  * generated from the code table so that a clone of the project carries the
  * contract (a test keeps the file equal to this rendering).
  */
-import { CODES } from "../model/findings.ts";
+import { CODES, type FindingCode } from "../model/findings.ts";
+import { describeDetails } from "../model/details.ts";
 
 /** Report-level notices: they lead a report, are not findings and have no entity. */
 const NOTICES: ReadonlyArray<[code: string, meaning: string]> = [
@@ -37,6 +38,9 @@ export function renderFindingsDoc(): string {
       d.entityKeys.join(", ")
     } | ${d.meaning} |`;
   });
+  const details = Object.keys(CODES).filter((code) => CODES[code as FindingCode].tool !== "roster-check").map((code) =>
+    `| \`${code}\` | ${describeDetails(code as FindingCode)} |`
+  );
   const notices = NOTICES.map(([code, meaning]) => `| \`${code}\` | ${meaning} |`);
   return `# Findings: what the diagnostic tools report
 
@@ -77,6 +81,15 @@ ${rows.join("\n")}
 
 \`entity\` holds exactly the keys named in the table, so two runs can be compared finding by finding (a finding's
 stable key is its code and entity). Findings are sorted by tool, code, entity.
+
+## Details by code
+
+\`details\` holds exactly these keys (\`?\`: only when it applies; \`[…]\`: a list), checked against one schema per
+code in \`lib/model/details.ts\`:
+
+| code | details |
+|---|---|
+${details.join("\n")}
 
 ## Cascades: one root cause, several findings
 

@@ -202,3 +202,48 @@ export function detailsOf<C extends FindingCode>(f: Pick<Finding, "code" | "deta
   }
   return parsed.data as DetailsOf<C>;
 }
+
+/**
+ * A schema in one line, for the findings doc: keys (`?` when optional), nested
+ * objects in braces, lists as `[…]`.
+ *
+ * @example
+ * describeDetails("enrollment.missing_in_platform") // "enrollmentSourcedId, causedBy? {code, entity}"
+ */
+export function describeDetails(code: FindingCode): string {
+  return describe(DETAILS[code]) || "(none)";
+}
+
+function describe(schema: z.ZodType): string {
+  const def = schema.def as unknown as {
+    type: string;
+    innerType?: z.ZodType;
+    element?: z.ZodType;
+    options?: z.ZodType[];
+    catchall?: z.ZodType;
+  };
+  switch (def.type) {
+    case "object": {
+      const shape = (schema as unknown as z.ZodObject).shape;
+      const keys = Object.entries(shape).map(([key, value]) => {
+        const optional = (value as z.ZodType).def.type === "optional";
+        const inner = describe(value as z.ZodType);
+        const nested = inner && !inner.startsWith("[") ? `{${inner}}` : inner;
+        return `${key}${optional ? "?" : ""}${nested ? ` ${nested}` : ""}`;
+      });
+      if (def.catchall && def.catchall.def.type !== "never") keys.push("and the reader issue's own data");
+      return keys.join(", ");
+    }
+    case "optional":
+    case "nullable":
+      return describe(def.innerType!);
+    case "array": {
+      const inner = describe(def.element!);
+      return inner ? `[{${inner}}]` : "";
+    }
+    case "union":
+      return def.options!.map((o) => describe(o) || "nothing").join(" or ");
+    default:
+      return "";
+  }
+}
