@@ -124,7 +124,7 @@ async function diagnose(name: string, extra: string[]) {
   // Lookups: whole commands (process start included) and in-process calls, different students each time.
   const sample = (await readOneRosterCsv(exportDir, { only: ["users"] })).users.filter((x) => x.role === "student");
   const count = Number(values.lookups);
-  const pick = (i: number) => sample[Math.floor((i + 0.5) * sample.length / count)].sourcedId;
+  const pick = (i: number) => sample[Math.floor(((i % count) + 0.5) * sample.length / count)].sourcedId;
   const lookupArgs = (key: string, ws: string[]) => [
     "--customer",
     customerId,

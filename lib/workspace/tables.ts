@@ -510,37 +510,52 @@ export interface ReadRowsOptions {
  */
 export async function readRows<T>(db: Database, spec: TableSpec<T>, options: ReadRowsOptions = {}): Promise<T[]> {
   const { exprs, decode } = decoders(spec as TableSpec<unknown>);
-  const where = options.where ? `(${options.where}) and ` : "";
-  const [{ lo, hi }] = await db.all(`select min(seq) as lo, max(seq) as hi from ${spec.table}`);
   const out: T[] = [];
-  if (lo === null) return out;
-  for (let start = Number(lo); start <= Number(hi); start += BATCH) {
-    const range = `${where}seq >= ${start} and seq < ${start + BATCH}`;
-    let cells: string[][];
-    if (options.fast === false) {
-      const rows = await db.rows(
-        `select ${exprs.join(", ")} from ${spec.table} where ${range} order by seq`,
-        options.params,
-      ) as string[][];
-      cells = exprs.map((_, k) => rows.map((r) => r[k]));
-    } else {
-      const [row] = await db.rows(
-        `select count(*), ${
-          exprs.map((e) => `string_agg(${e}, chr(0) order by seq)`).join(", ")
-        } from ${spec.table} where ${range}`,
-        options.params,
-      ) as [[bigint, ...Array<string | null>]];
-      const n = Number(row[0]);
-      if (n === 0) continue;
-      cells = row.slice(1).map((s) => (s as string).split("\u0000"));
-      if (cells.some((col) => col.length !== n)) throw new Error(`${spec.table}: the fast read lost its alignment`);
-    }
+  const add = (cells: string[][]) => {
     const n = cells[0].length;
     for (let i = 0; i < n; i++) {
       const row: Record<string, unknown> = {};
       for (const d of decode) d(row, cells, i);
       out.push(row as T);
     }
+  };
+  /** The rows of `from` (a table or a subquery, with any filter), as columns. */
+  const read = async (from: string, filter: string): Promise<string[][] | undefined> => {
+    if (options.fast === false) {
+      const rows = await db.rows(
+        `select ${exprs.join(", ")} from ${from}${filter ? ` where ${filter}` : ""} order by seq`,
+        options.params,
+      ) as string[][];
+      return rows.length ? exprs.map((_, k) => rows.map((r) => r[k])) : undefined;
+    }
+    const [row] = await db.rows(
+      `select count(*), ${exprs.map((e) => `string_agg(${e}, chr(0) order by seq)`).join(", ")} from ${from}${
+        filter ? ` where ${filter}` : ""
+      }`,
+      options.params,
+    ) as [[bigint, ...Array<string | null>]];
+    const n = Number(row[0]);
+    if (n === 0) return undefined;
+    const cells = row.slice(1).map((s) => (s as string).split("\u0000"));
+    if (cells.some((col) => col.length !== n)) throw new Error(`${spec.table}: the fast read lost its alignment`);
+    return cells;
+  };
+  const where = options.where ? `(${options.where})` : "";
+  // Most reads (a lookup's family, a small table) fit in one batch: one query answers them.
+  const first = await read(
+    `(select * from ${spec.table}${where ? ` where ${where}` : ""} order by seq limit ${BATCH + 1})`,
+    "",
+  );
+  if (!first) return out;
+  if (first[0].length <= BATCH) {
+    add(first);
+    return out;
+  }
+  const [{ lo, hi }] = await db.all(`select min(seq) as lo, max(seq) as hi from ${spec.table}`);
+  if (lo === null) return out;
+  for (let start = Number(lo); start <= Number(hi); start += BATCH) {
+    const cells = await read(spec.table, `${where ? `${where} and ` : ""}seq >= ${start} and seq < ${start + BATCH}`);
+    if (cells) add(cells);
   }
   return out;
 }
