@@ -5,7 +5,7 @@
  * (shared/findings.md, tool `campus-transfer`).
  */
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
-import { isActiveInSource, type Roster, type User } from "../model/roster.ts";
+import { isActiveInSource, type Roster } from "../model/roster.ts";
 import type { PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import { type Finding, finding } from "../model/findings.ts";
 import { type PlatformIndex, type SourceIndex } from "./indexes.ts";
