@@ -39,8 +39,18 @@ export type UserRole = z.infer<typeof UserRole>;
 export const GUARDIAN_ROLES: ReadonlySet<string> = new Set(["parent", "guardian", "relative"]);
 
 /** Org types of OneRoster. */
-export const OrgType = z.enum(["department", "school", "district", "local", "state", "national"]);
+export const ORG_TYPES = ["department", "school", "district", "local", "state", "national"] as const;
+export const OrgType = z.enum(ORG_TYPES);
 export type OrgType = z.infer<typeof OrgType>;
+
+/** Class types of OneRoster (a reader keeps another value as written, and roster-check reports it). */
+export const CLASS_TYPES = ["homeroom", "scheduled"] as const;
+
+/** Roles an enrollment may have (1.2 adds `ext:*`). */
+export const ENROLLMENT_ROLES = ["administrator", "proctor", "student", "teacher"] as const;
+
+/** A role assignment's type (1.2 `roles.csv`). */
+export const ROLE_TYPES = ["primary", "secondary"] as const;
 
 /** Where a record was read from, for messages such as `users.csv:1042`. */
 export const Origin = z.object({ file: z.string(), line: z.number().int() });
@@ -65,7 +75,7 @@ export type Org = z.infer<typeof Org>;
 /** One role of a user at one org (1.2 `roles.csv`; 1.1 yields one per org). */
 export const RoleAssignment = z.object({
   role: UserRole,
-  roleType: z.enum(["primary", "secondary"]),
+  roleType: z.enum(ROLE_TYPES),
   orgSourcedId: z.string().optional(),
   beginDate: z.string().optional(),
   endDate: z.string().optional(),

@@ -4,7 +4,7 @@
  * accepted, read leniently with the same warnings, or refused with the same
  * words, whichever way the district sends them.
  */
-import { KNOWN_ROLES, type RoleAssignment } from "../../model/roster.ts";
+import { KNOWN_ROLES, ROLE_TYPES, type RoleAssignment } from "../../model/roster.ts";
 import { checkDate, readEnum, type Warn } from "./values.ts";
 
 /** A role assignment's cells as text, before reading. */
@@ -41,7 +41,7 @@ export function readRoleAssignment(raw: RawRoleAssignment, warn: Warn): RoleRead
       reason: `column "role" has "${role}"; expected one of ${KNOWN_ROLES.join(", ")}`,
     };
   }
-  let roleType = readEnum(raw.roleType, "roleType", ["primary", "secondary"], warn);
+  let roleType = readEnum(raw.roleType, "roleType", ROLE_TYPES, warn);
   if (roleType === "") {
     warn('column "roleType" is empty; read as primary', { column: "roleType", value: "" });
     roleType = "primary";

@@ -7,10 +7,13 @@ import type { z } from "zod";
 import {
   AcademicSession,
   Class,
+  CLASS_TYPES,
   Course,
   Enrollment,
+  ENROLLMENT_ROLES,
   KNOWN_ROLES,
   Org,
+  ORG_TYPES,
   type RejectedRow,
   type RoleAssignment,
   User,
@@ -22,7 +25,6 @@ import { normalizeGrade } from "../../normalize.ts";
 import type { OneRosterVersion } from "./columns.ts";
 import {
   checkDate,
-  ENROLLMENT_ROLES,
   GRADE_CODES,
   readBoolean,
   readEnum,
@@ -34,7 +36,6 @@ import {
 } from "./values.ts";
 
 /** Org types of OneRoster. */
-export const ORG_TYPES = ["department", "school", "district", "local", "state", "national"] as const;
 
 /** Reads a cell of the current row by OneRoster column name ("" when absent). */
 export type Get = (column: string) => string;
@@ -210,7 +211,7 @@ export function classRow(): RowBuilder {
     status: readStatus(get("status"), warn),
     title: get("title"),
     classCode: get("classCode").trim(),
-    classType: readEnum(get("classType"), "classType", ["homeroom", "scheduled"], warn),
+    classType: readEnum(get("classType"), "classType", CLASS_TYPES, warn),
     courseSourcedId: get("courseSourcedId").trim(),
     schoolSourcedId: get("schoolSourcedId").trim(),
     termSourcedIds: share("terms", get("termSourcedIds"), () => readList(get("termSourcedIds"))),

@@ -118,9 +118,6 @@ export const ROLES_11 = [
 /** User roles of OneRoster 1.2. */
 export const ROLES_12 = KNOWN_ROLES;
 
-/** Enrollment roles (1.2 adds `ext:*`). */
-export const ENROLLMENT_ROLES = ["administrator", "proctor", "student", "teacher"] as const;
-
 /** CEDS grade codes that OneRoster uses. */
 export const GRADE_CODES: ReadonlySet<string> = new Set([
   "IT",
