@@ -7,7 +7,7 @@
  *   floor          csv-parse of the export + COPY of the platform tables (bench/floor.ts)
  *   direct         diagnose without a workspace (today's path)
  *   first          diagnose that builds the workspace
- *   later          diagnose with the roster reused (the platform read again)
+ *   later          diagnose with the stored roster current (the export parsed again, not stored; the platform read again)
  *   cached         diagnose --cached (nothing read but the workspace)
  *   lookup         whole `lookup` commands from the workspace, and in-process lookups
  * Every diagnosis must report exactly the planted findings. Prints the figures
@@ -111,7 +111,7 @@ async function diagnose(name: string, extra: string[]) {
   const first = await diagnose("first", ["--workspace", wsDir]);
   const later = await diagnose("later", ["--workspace", wsDir]);
   const cached = await diagnose("cached", ["--workspace", wsDir, "--cached"]);
-  if (!first.stderr.includes("roster read and stored") || !later.stderr.includes("roster reused")) {
+  if (!first.stderr.includes("roster read and stored") || !later.stderr.includes("stored roster current")) {
     throw new Error("the workspace did not build, then reuse, the roster");
   }
   for (const d of [first, later, cached]) {

@@ -87,7 +87,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a diagnosis through the workspace reports exactly what a direct diagnosis reports, and the next one reuses the stored roster",
+    "a diagnosis through the workspace reports exactly what a direct diagnosis reports, and the next one finds the stored roster current",
   ...opts,
   fn: async () => {
     await withDistrict(400, async ({ dir, settingsDir, env, planted }) => {
@@ -100,7 +100,7 @@ Deno.test({
       assertEquals(first.workspace?.platform, "stored");
       assertEquals(said(first.report), said(direct.report));
       const second = await diagnoseCustomer({ ...base, workspace });
-      assertEquals(second.workspace?.roster, "reused");
+      assertEquals(second.workspace?.roster, "current");
       assertEquals(said(second.report), said(direct.report));
       assertEquals(JSON.stringify(second.roster), JSON.stringify(direct.roster));
       // Every run's report is kept in the workspace.
@@ -134,7 +134,7 @@ Deno.test({
       // The same bytes rewritten (new modification time) are the same export.
       const users = await Deno.readTextFile(join(exportDir, "users.csv"));
       await Deno.writeTextFile(join(exportDir, "users.csv"), users);
-      assertEquals((await diagnoseCustomer(base)).workspace?.roster, "reused");
+      assertEquals((await diagnoseCustomer(base)).workspace?.roster, "current");
       // One student's surname changes in the SIS: a new export, read again, and the finding follows it.
       const student = first.roster.users.find((u) => u.role === "student" && u.status === "active")!;
       const lines = users.split("\n");
@@ -150,7 +150,7 @@ Deno.test({
         ),
         "the changed surname is reported",
       );
-      assertEquals((await diagnoseCustomer(base)).workspace?.roster, "reused");
+      assertEquals((await diagnoseCustomer(base)).workspace?.roster, "current");
       assertEquals(
         (await diagnoseCustomer({ ...base, workspace: { ...base.workspace, refresh: true } })).workspace?.roster,
         "built",

@@ -66,7 +66,7 @@ export interface Diagnosis {
   roster: Roster;
   /** Absent when only source tools ran. */
   platform?: PlatformSnapshot;
-  /** What the workspace did (roster reused or built, platform stored or cached); absent without one. */
+  /** What the workspace did (roster current or stored, platform stored or cached); absent without one. */
   workspace?: WorkspaceOutcome;
 }
 

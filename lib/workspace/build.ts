@@ -12,7 +12,7 @@ import { readSource } from "../sources/mod.ts";
 import { createResolver } from "../credentials/mod.ts";
 import { exportStamp } from "./hash.ts";
 import { openWorkspace, type PlatformState, type RosterState } from "./store.ts";
-import { rosterIdentity, rosterViaWorkspace, sourcePathOf } from "./use.ts";
+import { rosterIdentity, rosterIsCurrent, rosterViaWorkspace, sourcePathOf } from "./use.ts";
 
 /** Options of {@link buildWorkspace}. */
 export interface BuildOptions {
@@ -52,12 +52,17 @@ export async function buildWorkspace(options: BuildOptions): Promise<BuildResult
     let t = performance.now();
     await requireEmbeddedExport(loaded);
     const path = sourcePathOf(source, (p) => resolveSettingsPath(loaded, p));
-    const { reused } = await rosterViaWorkspace(
-      ws,
-      await rosterIdentity(source, path, false),
-      !!options.refresh,
-      () => readSource(source, { resolvePath: (p) => resolveSettingsPath(loaded, p), env: options.env, resolver }),
-    );
+    const identity = await rosterIdentity(source, path, false);
+    // Up to date already: nothing to read.
+    const reused = await rosterIsCurrent(ws, identity, !!options.refresh);
+    if (!reused) {
+      await rosterViaWorkspace(
+        ws,
+        identity,
+        true,
+        () => readSource(source, { resolvePath: (p) => resolveSettingsPath(loaded, p), env: options.env, resolver }),
+      );
+    }
     const rosterSeconds = (performance.now() - t) / 1000;
     t = performance.now();
     let platform: PlatformState | undefined;
