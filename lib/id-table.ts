@@ -6,9 +6,45 @@
  * keeps numbers and hashes in two Int32Arrays and the strings in one array,
  * and inserts in well under half that time. Numbers are given in order of
  * first appearance: 0, 1, 2…
+ *
+ * A district's ids are hostile input: the hash is keyed per table with a
+ * random multiplier (ids crafted to collide for one table do not collide for
+ * the next), and a probe that runs longer than {@link MAX_PROBE} slots turns
+ * the table into a plain Map (V8 seeds its own string hash), so no choice of
+ * ids makes numbering quadratic.
  */
 
 const EMPTY = -1;
+/** Slots a probe may visit before the table gives up on its own hashing. */
+export const MAX_PROBE = 64;
+
+/** A hash of a string (injected by tests to force collisions). */
+export type StringHash = (s: string) => number;
+
+function randomOdd(): number {
+  return (crypto.getRandomValues(new Uint32Array(1))[0] | 1) >>> 0;
+}
+
+/**
+ * A new string hash: FNV-1a's shape with a random odd multiplier and basis,
+ * and a final mix so that close ids spread.
+ *
+ * @example
+ * const hash = keyedHash();
+ * hash("stu-1") === hash("stu-1") // true; another keyedHash() most likely differs
+ */
+export function keyedHash(): StringHash {
+  const basis = randomOdd();
+  const multiplier = randomOdd();
+  return (s) => {
+    let h = basis;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), multiplier);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    return h;
+  };
+}
 
 /**
  * A string's number in the table, or a new one.
@@ -27,13 +63,22 @@ export class IdTable {
   /** Slot → number, or EMPTY. */
   #slots: Int32Array;
   #mask: number;
+  readonly #hash: StringHash;
+  /** Set once a probe ran too long: from then on the numbers live here. */
+  #map: Map<string, number> | undefined;
 
-  constructor(expected = 1024) {
+  constructor(expected = 1024, hash: StringHash = keyedHash()) {
     let capacity = 1024;
     while (capacity < expected * 2) capacity *= 2;
     this.#slots = new Int32Array(capacity).fill(EMPTY);
     this.#hashes = new Int32Array(capacity);
     this.#mask = capacity - 1;
+    this.#hash = hash;
+  }
+
+  /** `map` once collisions made the table fall back to a Map (see the module's note). */
+  get mode(): "table" | "map" {
+    return this.#map ? "map" : "table";
   }
 
   /** How many strings the table holds. */
@@ -53,13 +98,18 @@ export class IdTable {
 
   /** The string's number, or -1. */
   indexOf(id: string): number {
-    const h = hash(id);
+    if (this.#map) return this.#map.get(id) ?? -1;
+    const h = this.#hash(id);
     const slots = this.#slots;
     const hashes = this.#hashes;
-    for (let at = h & this.#mask;; at = (at + 1) & this.#mask) {
+    for (let at = h & this.#mask, probes = 0;; at = (at + 1) & this.#mask, probes++) {
       const n = slots[at];
       if (n === EMPTY) return -1;
       if (hashes[at] === h && this.#ids[n] === id) return n;
+      if (probes > MAX_PROBE) {
+        this.#toMap();
+        return this.#map!.get(id) ?? -1;
+      }
     }
   }
 
@@ -68,14 +118,19 @@ export class IdTable {
    * string into the one stored (a detached copy, say).
    */
   add(id: string, keep?: (id: string) => string): number {
-    const h = hash(id);
+    if (this.#map) return this.#addToMap(id, keep);
+    const h = this.#hash(id);
     const slots = this.#slots;
     const hashes = this.#hashes;
     let at = h & this.#mask;
-    for (;; at = (at + 1) & this.#mask) {
+    for (let probes = 0;; at = (at + 1) & this.#mask, probes++) {
       const n = slots[at];
       if (n === EMPTY) break;
       if (hashes[at] === h && this.#ids[n] === id) return n;
+      if (probes > MAX_PROBE) {
+        this.#toMap();
+        return this.#addToMap(id, keep);
+      }
     }
     const n = this.#ids.length;
     this.#ids.push(keep ? keep(id) : id);
@@ -83,6 +138,25 @@ export class IdTable {
     hashes[at] = h;
     if (n * 2 >= this.#mask) this.#grow();
     return n;
+  }
+
+  #addToMap(id: string, keep?: (id: string) => string): number {
+    const had = this.#map!.get(id);
+    if (had !== undefined) return had;
+    const n = this.#ids.length;
+    const kept = keep ? keep(id) : id;
+    this.#ids.push(kept);
+    this.#map!.set(kept, n);
+    return n;
+  }
+
+  /** Moves the numbers into a Map and frees the slots. */
+  #toMap(): void {
+    const map = new Map<string, number>();
+    this.#ids.forEach((id, n) => map.set(id, n));
+    this.#map = map;
+    this.#slots = new Int32Array(0);
+    this.#hashes = new Int32Array(0);
   }
 
   #grow(): void {
@@ -105,14 +179,4 @@ export class IdTable {
     this.#hashes = hashes;
     this.#mask = mask;
   }
-}
-
-/** FNV-1a over UTF-16 code units, with a final mix so that close ids spread. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h;
 }

@@ -1,6 +1,6 @@
-import { assertEquals } from "./helpers/assert.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
 import fc from "fast-check";
-import { IdTable } from "../lib/id-table.ts";
+import { IdTable, keyedHash } from "../lib/id-table.ts";
 
 Deno.test("IdTable numbers strings in order of first appearance, as a Map would, through growth", () => {
   fc.assert(
@@ -35,4 +35,28 @@ Deno.test("IdTable keeps what `keep` returns for a new string, and only for a ne
   let lost = 0;
   for (let i = 0; i < 300_000; i++) if (table.indexOf(`stu-${i}`) !== i + 1) lost++;
   assertEquals(lost, 0);
+});
+
+Deno.test("ids crafted to collide turn the table into a Map instead of making numbering quadratic", () => {
+  // A hash that sends every id to one slot: what an attacker who knew the hash would aim for.
+  const table = new IdTable(16, () => 42);
+  for (let i = 0; i < 20_000; i++) assertEquals(table.add(`x-${i}`), i);
+  assertEquals(table.mode, "map");
+  assertEquals(table.add("x-123"), 123);
+  assertEquals(table.indexOf("x-19999"), 19_999);
+  assertEquals(table.indexOf("nobody"), -1);
+  assertEquals(table.at(7), "x-7");
+  // Well-spread ids stay in the table.
+  const spread = new IdTable();
+  for (let i = 0; i < 20_000; i++) spread.add(`x-${i}`);
+  assertEquals(spread.mode, "table");
+});
+
+Deno.test("each table's hash is keyed at random: one id hashes differently in two tables", () => {
+  const ids = ["stu-000001", "par-000002", "a-long-source-id-0001"];
+  const h1 = keyedHash();
+  const h2 = keyedHash();
+  assert(ids.some((id) => h1(id) !== h2(id)));
+  // The same table always agrees with itself.
+  for (const id of ids) assertEquals(h1(id), h1(id));
 });
