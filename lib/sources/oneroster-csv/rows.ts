@@ -84,6 +84,8 @@ export function listSharer(
 ): <T>(kind: string, text: string, read: (warn?: Warn) => T[], warn?: Warn) => T[] {
   const lists = new Map<string, unknown[]>();
   return <T>(kind: string, text: string, read: (warn?: Warn) => T[], warn?: Warn): T[] => {
+    // Long cells are rarely shared, and a key must not double what a hostile row costs.
+    if (text.length > 512) return read(warn);
     const key = `${kind}\u0000${text}`;
     const had = lists.get(key);
     if (had !== undefined) return had as T[];
