@@ -10,7 +10,6 @@ import { GUARDIAN_ROLES, type Roster } from "../model/roster.ts";
 import type { PlatformSnapshot } from "../model/snapshot.ts";
 import type { Finding } from "../model/findings.ts";
 import { DEFAULT_TOOLS, DIAGNOSTICS } from "../diagnostics/run.ts";
-import { indexGuardians } from "../diagnostics/guardians.ts";
 import { compareFindings } from "../model/findings.ts";
 import { foldForSearch, normalizeEmail } from "../normalize.ts";
 import { type Auditor, createAuditor, recordCounts } from "../audit.ts";
@@ -452,31 +451,25 @@ function concernSet(
   for (const id of personIds) concern.add(id);
   for (const id of personPlatformIds) concern.add(id);
   for (const n of numbers) concern.add(n);
-  // The family, as the diagnostics see it (guardians.ts): the person's guardians (or, for a parent, the guardians
-  // with the asked email), and the accounts linked to the person or that those guardians map to.
-  const family = indexGuardians(roster, platform);
-  const asked = key.toLowerCase();
-  const guardianIds = new Set<string>();
-  if (query.kind === "parent") {
-    for (const u of roster.users) {
-      if (GUARDIAN_ROLES.has(u.role) && normalizeEmail(u.email) === asked) guardianIds.add(u.sourcedId);
-    }
-  } else {
-    for (const id of personIds) for (const g of family.guardiansOf.get(id) ?? []) guardianIds.add(g);
-  }
-  const mappedAccounts = new Set<number>();
-  for (const g of roster.users) {
-    if (!guardianIds.has(g.sourcedId)) continue;
+  // The family: guardians of the person and the accounts linked to them or mapped from those guardians.
+  const guardians = roster.users.filter((u) =>
+    GUARDIAN_ROLES.has(u.role) &&
+    (query.kind === "parent"
+      ? normalizeEmail(u.email) === key.toLowerCase()
+      : u.agentSourcedIds.some((a) => personIds.has(a)) ||
+        roster.users.some((s) => personIds.has(s.sourcedId) && s.agentSourcedIds.includes(u.sourcedId)))
+  );
+  for (const g of guardians) {
     concern.add(g.sourcedId);
     if (normalizeEmail(g.email)) concern.add(normalizeEmail(g.email));
-    const account = family.accountOf.get(g.sourcedId);
-    if (account) mappedAccounts.add(account.parent.id);
   }
-  const linkedAccounts = new Set<number>();
-  for (const l of platform.parentStudents) if (personPlatformIds.has(l.studentId)) linkedAccounts.add(l.parentId);
+  const guardianIds = new Set(guardians.map((g) => g.sourcedId));
   for (const p of platform.parents) {
-    const askedFor = query.kind === "parent" && normalizeEmail(p.email) === asked;
-    if (linkedAccounts.has(p.id) || mappedAccounts.has(p.id) || askedFor) {
+    const linked = platform.parentStudents.some((l) => l.parentId === p.id && personPlatformIds.has(l.studentId));
+    const mapped = (p.sourceId !== null && guardianIds.has(p.sourceId)) ||
+      guardians.some((g) => normalizeEmail(g.email) && normalizeEmail(g.email) === normalizeEmail(p.email));
+    const asked = query.kind === "parent" && normalizeEmail(p.email) === key.toLowerCase();
+    if (linked || mapped || asked) {
       concern.add(p.id);
       concern.add(normalizeEmail(p.email));
       if (p.sourceId) concern.add(p.sourceId);
