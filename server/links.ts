@@ -1,5 +1,5 @@
 /** Where the pages link: each kind of person and class to its own page, and a finding to the pages of what it names. */
-import { detailsOf } from "../lib/model/details.ts";
+import { DetailsError, detailsOf } from "../lib/model/details.ts";
 import { html, type Raw } from "../lib/html.ts";
 import type { Finding } from "../lib/model/findings.ts";
 import type { SearchKind } from "../lib/search.ts";
@@ -46,6 +46,15 @@ export function personLink(scope: PageScope, kind: SearchKind, key: string, text
 
 /** The email a parent finding without one in its entity names (its details, read by the code's schema). */
 function parentEmail(f: Finding): string | undefined {
+  try {
+    return detailsEmail(f);
+  } catch (e) {
+    if (e instanceof DetailsError) return undefined;
+    throw e;
+  }
+}
+
+function detailsEmail(f: Finding): string | undefined {
   switch (f.code) {
     case "parent.not_in_source":
       return detailsOf(f, f.code).email;
@@ -57,8 +66,17 @@ function parentEmail(f: Finding): string | undefined {
   }
 }
 
-/** The source ids of the students a finding's details list, by its code's schema. */
+/** The source ids of the students a finding's details list, by its code's schema (none when they do not fit it). */
 function studentsNamed(f: Finding): Array<string | null> {
+  try {
+    return listedStudents(f);
+  } catch (e) {
+    if (e instanceof DetailsError) return [];
+    throw e;
+  }
+}
+
+function listedStudents(f: Finding): Array<string | null> {
   switch (f.code) {
     case "parent_link.mismatch": {
       const d = detailsOf(f, f.code);

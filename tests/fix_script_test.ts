@@ -81,3 +81,20 @@ Deno.test("a statement two findings ask for is written once; the later block poi
   // The demo plants a stale-record link whose relink a parent_link.mismatch asks for too.
   assertMatch(sql, /-- \(done in block \[\d+\]\)/);
 });
+
+Deno.test("a finding whose details do not fit its code's schema is skipped with the reason; the rest of the script stands", () => {
+  const report = runDiagnostics({
+    customer: "fix-usd",
+    environment: "staging",
+    roster: district.roster,
+    platform: district.platform,
+  });
+  const at = report.findings.findIndex((f) => f.code === "transfer.campus_not_updated");
+  assert(at !== -1, "the demo plants a campus transfer");
+  // As a report saved by another version might carry it.
+  report.findings[at] = { ...report.findings[at], details: { ...report.findings[at].details, renamed: true } };
+  const { sql, skipped, fixed } = renderFixScript(report);
+  assert(skipped.some((f) => f === report.findings[at]));
+  assertMatch(sql, /not fixed here: its details do not have this version's shape \(transfer\.campus_not_updated: /);
+  assert(fixed.length > 0, "the other findings are still fixed");
+});

@@ -7,7 +7,7 @@ import { csvRecords } from "../lib/sources/oneroster-csv/records.ts";
 import { SourceError } from "../lib/sources/errors.ts";
 import { formatIssue } from "../lib/model/issues.ts";
 import type { Roster } from "../lib/model/roster.ts";
-import { withBundle, withTempDir } from "./helpers/bundle.ts";
+import { HEADERS, withBundle, withTempDir } from "./helpers/bundle.ts";
 import { findMissingData } from "../lib/diagnostics/missing-data.ts";
 import { emptySnapshot } from "../lib/model/snapshot.ts";
 import { platformStudent } from "./helpers/literals.ts";
@@ -277,4 +277,16 @@ Deno.test("bad rows are counted and named, duplicates keep the first row, short 
 Deno.test("an export path that does not exist says so", async () => {
   const err = await assertRejects(() => readOneRosterCsv("/nonexistent/export.zip"), SourceError);
   assertMatch(err.message, /no such file or directory/);
+});
+
+Deno.test("users whose role and school cells differ are never given each other's shared role assignments", async () => {
+  // Cells that would spell one key if role and orgs were joined with a NUL.
+  const users =
+    `${HEADERS.users}\nu-1,active,,true,b\u0000c,ext:a,,,A,A,,,,,,,,\nu-2,active,,true,c,ext:a\u0000b,,,B,B,,,,,,,,\n`;
+  await withBundle({ "users.csv": users }, async (dir) => {
+    const roster = await readOneRosterCsv(dir);
+    const byId = new Map(roster.users.map((u) => [u.sourcedId, u]));
+    assertEquals(byId.get("u-1")!.roles.map((r) => [r.role, r.orgSourcedId]), [["ext:a", "b\u0000c"]]);
+    assertEquals(byId.get("u-2")!.roles.map((r) => [r.role, r.orgSourcedId]), [["ext:a\u0000b", "c"]]);
+  });
 });

@@ -451,7 +451,9 @@ function concernSet(
   for (const id of personIds) concern.add(id);
   for (const id of personPlatformIds) concern.add(id);
   for (const n of numbers) concern.add(n);
-  // The family: guardians of the person and the accounts linked to them or mapped from those guardians.
+  // The family: guardians of the person and the accounts linked to them or mapped from those guardians. Wider than
+  // the diagnostics' guardian index (guardians.ts), which relates only active people: a lookup of an inactive student
+  // must still show its guardians' findings.
   const guardians = roster.users.filter((u) =>
     GUARDIAN_ROLES.has(u.role) &&
     (query.kind === "parent"

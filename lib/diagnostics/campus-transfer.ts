@@ -221,10 +221,12 @@ function staleEnrollments(
     const student = plat.studentById.get(e.studentId);
     if (!student?.sourceId) continue;
     const user = source.users.get(student.sourceId);
-    // At one of the student's schools (as the roster says): not stale. The caller checks the rest of the student.
-    if (user && user.orgSourcedIds.includes(campus.sourceId) && source.orgs.get(campus.sourceId)?.type === "school") {
+    // Only the records the caller asks about: an active source student's platform record (not a twin).
+    if (user?.role !== "student" || !isActiveInSource(user) || plat.studentBySource.get(student.sourceId) !== student) {
       continue;
     }
+    // At one of the student's schools (as the roster says): not stale.
+    if (user.orgSourcedIds.includes(campus.sourceId) && source.orgs.get(campus.sourceId)?.type === "school") continue;
     if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, student.sourceId, "student")) continue;
     const row = {
       platformId: e.id,

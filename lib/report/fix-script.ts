@@ -6,7 +6,7 @@
  * never run it.
  */
 import type { Finding, Report } from "../model/findings.ts";
-import { detailsOf } from "../model/details.ts";
+import { DetailsError, detailsOf } from "../model/details.ts";
 import { printable, safeJson } from "../text.ts";
 
 /** Codes this script can fix. */
@@ -52,6 +52,16 @@ const unlink = (parentId: number, studentId: number) =>
  * statementsFor(finding) // ["update enrollments set deleted_at = now() …"]
  */
 export function statementsFor(f: Finding): string[] | string {
+  try {
+    return fixFor(f);
+  } catch (e) {
+    // A report from another version, or edited by hand: that finding is skipped, the script goes on.
+    if (e instanceof DetailsError) return `its details do not have this version's shape (${e.message})`;
+    throw e;
+  }
+}
+
+function fixFor(f: Finding): string[] | string {
   switch (f.code) {
     case "parent_link.mismatch": {
       const d = detailsOf(f, f.code);

@@ -541,20 +541,22 @@ export async function readRows<T>(db: Database, spec: TableSpec<T>, options: Rea
     return cells;
   };
   const where = options.where ? `(${options.where})` : "";
-  // Most reads (a lookup's family, a small table) fit in one batch: one query answers them.
-  const first = await read(
-    `(select * from ${spec.table}${where ? ` where ${where}` : ""} order by seq limit ${BATCH + 1})`,
-    "",
-  );
-  if (!first) return out;
-  if (first[0].length <= BATCH) {
-    add(first);
-    return out;
+  // A filtered read that matches few rows (a lookup's family) is one query, not one per batch of the table;
+  // one that matches more than a batch is read in batches (its first answer is then dropped: rare, and correct).
+  if (where) {
+    const first = await read(`(select * from ${spec.table} where ${where} order by seq limit ${BATCH + 1})`, "");
+    if (!first) return out;
+    if (first[0].length <= BATCH) {
+      add(first);
+      return out;
+    }
   }
   const [{ lo, hi }] = await db.all(`select min(seq) as lo, max(seq) as hi from ${spec.table}`);
   if (lo === null) return out;
-  for (let start = Number(lo); start <= Number(hi); start += BATCH) {
-    const cells = await read(spec.table, `${where ? `${where} and ` : ""}seq >= ${start} and seq < ${start + BATCH}`);
+  // A small table is one query too.
+  const step = Number(hi) - Number(lo) < BATCH ? Number(hi) - Number(lo) + 1 : BATCH;
+  for (let start = Number(lo); start <= Number(hi); start += step) {
+    const cells = await read(spec.table, `${where ? `${where} and ` : ""}seq >= ${start} and seq < ${start + step}`);
     if (cells) add(cells);
   }
   return out;

@@ -98,6 +98,8 @@ export function listSharer(
     );
     if (!warned && lists.size < limit) {
       detachRow(list);
+      // Frozen through: a shared role assignment changed for one user would change it for all.
+      for (const item of list) if (item && typeof item === "object") Object.freeze(item);
       lists.set(key, Object.freeze(list) as T[]);
     }
     return list;
@@ -170,7 +172,8 @@ export function userRow(
         }`;
       }
       const ids = orgSourcedIds;
-      assignments = share("roles", `${role}\u0000${orgsText}`, () =>
+      // Length-prefixed: no role and org cell can spell another pair's key.
+      assignments = share("roles", `${role.length}:${role}${orgsText}`, () =>
         ids.map((org, i): RoleAssignment => ({
           role: role as RoleAssignment["role"],
           roleType: i === 0 ? "primary" : "secondary",
