@@ -13,10 +13,8 @@ import { normalizeEmail } from "../normalize.ts";
 export interface GuardianIndex {
   /** Active source guardians, in roster order. */
   guardians: User[];
-  /** Active source students of each guardian (both directions). */
+  /** Active source students of each guardian (both directions); absent for a guardian with none. */
   studentsOf: Map<string, Set<string>>;
-  /** Active guardians of each student. */
-  guardiansOf: Map<string, Set<string>>;
   /** The account each guardian maps to, and how. */
   accountOf: Map<string, { parent: Parent; by: "source_id" | "email" }>;
   /** The guardians mapped to each account, by platform parent id. */
@@ -39,13 +37,12 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
     else if (isGuardian(u)) guardians.push(u);
   }
   const guardianIds = new Set(guardians.map((g) => g.sourcedId));
-  const studentsOf = new Map<string, Set<string>>(guardians.map((g) => [g.sourcedId, new Set()]));
-  const guardiansOf = new Map<string, Set<string>>();
+  // A set only for a guardian with students (a million empty sets are 100 MB).
+  const studentsOf = new Map<string, Set<string>>();
   const link = (guardian: string, student: string) => {
-    studentsOf.get(guardian)!.add(student);
-    let set = guardiansOf.get(student);
-    if (!set) guardiansOf.set(student, set = new Set());
-    set.add(guardian);
+    let set = studentsOf.get(guardian);
+    if (!set) studentsOf.set(guardian, set = new Set());
+    set.add(student);
   };
   for (const g of guardians) {
     for (const s of g.agentSourcedIds) if (activeStudents.has(s)) link(g.sourcedId, s);
@@ -80,5 +77,5 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
     guardiansByAccount.set(account.parent.id, list);
   }
 
-  return { guardians, studentsOf, guardiansOf, accountOf, guardiansByAccount };
+  return { guardians, studentsOf, accountOf, guardiansByAccount };
 }
