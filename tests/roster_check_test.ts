@@ -5,6 +5,7 @@ import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { checkRoster } from "../lib/diagnostics/roster-check.ts";
 import { CODES, type Finding } from "../lib/model/findings.ts";
 import { detailsOf } from "../lib/model/details.ts";
+import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
 import { HEADERS, MINIMAL_11, withBundle, withTempDir } from "./helpers/bundle.ts";
@@ -430,5 +431,18 @@ Deno.test("roster-check: an empty required file is an error, so --fail-on error 
   await withBundle({ "users.csv": "" }, async (dir) => {
     const empty = (await check(dir)).filter((f) => f.code === "file.empty");
     assertEquals(empty.map((f) => [f.entity.file, f.severity]), [["users.csv", "error"]]);
+  });
+});
+
+Deno.test("a run with 150,000 findings completes: findings are gathered without one call taking them all as arguments", async () => {
+  // Every user names a school the export does not have: one reference.unresolved each.
+  const rows = Array.from({ length: 150_000 }, (_, i) => `stu-${i},active,,true,sch-gone,student,,,A,B,,,,,,,,`);
+  await withBundle({ "users.csv": `${HEADERS.users}\n${rows.join("\n")}\n` }, async (dir) => {
+    const roster = await readOneRosterCsv(dir, { tolerateMissing: true, asOf: "2026-11-26" });
+    const report = runDiagnostics({ customer: "big", environment: "none", roster, tools: ["roster-check"] });
+    assertEquals(
+      report.findings.filter((f) => f.code === "reference.unresolved" && f.entity.file === "users.csv").length,
+      150_000,
+    );
   });
 });

@@ -355,7 +355,7 @@ async function scanUsers(path: string): Promise<UserGraph> {
         out.add(id);
         const u = byId.get(id);
         if (u) {
-          queue.push(...u.agents);
+          for (const a of u.agents) queue.push(a);
           if (u.role !== "student" && u.role !== "teacher") visitEmail(u.email);
         }
         for (const l of listing.get(id) ?? []) queue.push(l.id);

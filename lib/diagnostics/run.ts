@@ -65,7 +65,8 @@ export function runDiagnostics(input: RunInput): Report {
   const findings: Finding[] = [];
   for (const tool of tools) {
     input.onTool?.(tool);
-    findings.push(...DIAGNOSTICS[tool](input.roster, platform, ctx));
+    // A loop, not a spread: a run may have millions of findings, more than a call takes arguments.
+    for (const f of DIAGNOSTICS[tool](input.roster, platform, ctx)) findings.push(f);
   }
   const compares = tools.some((t) => !SOURCE_TOOLS.includes(t));
   return buildReport({

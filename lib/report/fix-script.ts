@@ -67,7 +67,7 @@ function fixFor(f: Finding): string[] | string {
       const d = detailsOf(f, f.code);
       const parent = id(f.entity.parentPlatformId);
       const out = d.unexpected.filter((s) => s.platformId !== null).map((s) => unlink(parent, s.platformId!));
-      out.push(...d.missing.filter((s) => s.platformId !== null).map((s) => link(parent, s.platformId!)));
+      for (const s of d.missing) if (s.platformId !== null) out.push(link(parent, s.platformId));
       const unfixable = d.missing.filter((s) => s.platformId === null).length;
       if (out.length === 0) {
         return `its ${unfixable} missing student(s) have no platform record yet: fix student.missing_in_platform first`;

@@ -91,7 +91,7 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState): Lookup
         if (!fresh.length) continue;
         for (const id of fresh) out.add(id);
         for (const u of await users(IN(`"sourced_id"`, 1), [fresh])) {
-          queue.push(...u.agents);
+          for (const a of u.agents) queue.push(a);
           if (u.role !== "student" && u.role !== "teacher") visitEmail(u.email);
         }
         const listing = await db.rows(
