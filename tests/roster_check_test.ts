@@ -446,3 +446,18 @@ Deno.test("a run with 150,000 findings completes: findings are gathered without 
     );
   });
 });
+
+Deno.test("a long name or org list is clipped in each finding's message, never copied whole into every one", async () => {
+  const name = "N".repeat(50_000);
+  const orgs = ["sch-2", ...Array.from({ length: 500 }, (_, i) => `sch-x${i}`)].join(",");
+  await withBundle({
+    "orgs.csv": `${ORGS}sch-2,active,,Adams,school,2,\n`,
+    "users.csv": `${HEADERS.users}\nstu-1,active,,true,"${orgs}",student,ana,,${name},Ruiz,,1042,,,,,03,\n${TEACHER}\n`,
+  }, async (dir) => {
+    const f = (await check(dir)).find((x) => x.code === "reference.student_not_at_class_school")!;
+    assert(f, "the student is still reported");
+    assert(f.message.length < 2_000, `message of ${f.message.length} characters`);
+    assert(/N{200}… \(50005 characters\)/.test(f.message), f.message.slice(0, 300));
+    assert(f.message.includes("… (481 more)"), f.message);
+  });
+});

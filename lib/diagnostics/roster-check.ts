@@ -17,7 +17,7 @@ import {
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
 import { type Finding, finding, type FindingCode } from "../model/findings.ts";
 import { indexSource, type SourceIndex } from "./indexes.ts";
-import { userName } from "./describe.ts";
+import { listText, userName } from "./describe.ts";
 
 /** More guardians than this on one student is reported. */
 export const MAX_GUARDIANS = 6;
@@ -406,7 +406,7 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
         message: `enrollments.csv: student ${user.sourcedId} (${
           userName(user)
         }) is enrolled in ${cls.sourcedId} at ${cls.schoolSourcedId}, which is not among the student's schools (${
-          user.orgSourcedIds.join(", ") || "none"
+          listText(user.orgSourcedIds) || "none"
         })`,
         details: { classSchool: cls.schoolSourcedId, studentSchools: user.orgSourcedIds },
         resolution: FIX_IN_SIS(
@@ -547,7 +547,7 @@ function emails(roster: Roster): Finding[] {
       out.push(finding({
         code: "email.shared_by_guardians",
         entity: { email },
-        message: `users.csv: ${ids.length} guardians share ${email}: ${ids.join(", ")}`,
+        message: `users.csv: ${ids.length} guardians share ${email}: ${listText(ids)}`,
         details: { guardians: ids },
         resolution: FIX_IN_SIS(
           "One login will serve all of them; give each guardian their own email unless they are one family.",
