@@ -4,7 +4,7 @@ import { generateDistrict } from "../lib/demo/generate.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { renderReport } from "../lib/report/mod.ts";
-import { finding } from "../lib/model/findings.ts";
+import { buildReport, finding } from "../lib/model/findings.ts";
 
 function plantedReport() {
   const district = generateDistrict({ students: 300, seed: 6 });
@@ -121,4 +121,43 @@ Deno.test("colour only on a terminal, and never with NO_COLOR set", async () => 
   assertEquals(wantsColor({ isTerminal: () => true }, env()), true);
   assertEquals(wantsColor({ isTerminal: () => true }, env("1")), false);
   assertEquals(wantsColor({ isTerminal: () => false }, env()), false);
+});
+
+Deno.test("a report lists at most so many findings of a code and in all; the summary counts every one and a warning names each cut", () => {
+  const make = (code: "student.missing_in_platform" | "teacher.missing_in_platform" | "class.missing_in_platform") =>
+    Array.from({ length: 4 }, (_, i) =>
+      finding({
+        code,
+        entity: { sourcedId: `${code}-${i}` },
+        message: "x",
+        details: code === "class.missing_in_platform"
+          ? { title: "t", school: "s" }
+          : code === "teacher.missing_in_platform"
+          ? { name: "n", email: "", schools: [] }
+          : { name: "n", grade: "", studentNumber: "", schools: [] },
+        resolution: { action: "resync", explanation: "x" },
+      }));
+  const report = buildReport({
+    customer: "c",
+    environment: "staging",
+    generatedAt: new Date(0),
+    source: { kind: "oneroster-csv", version: "1.1" },
+    tools: ["missing-data"],
+    findings: [
+      ...make("student.missing_in_platform"),
+      ...make("teacher.missing_in_platform"),
+      ...make("class.missing_in_platform"),
+    ],
+    listed: { perCode: 3, total: 5 },
+  });
+  assertEquals(report.summary.error + report.summary.warning + report.summary.info, 12);
+  assertEquals(report.findings.length, 5);
+  assertEquals(
+    report.warnings.filter((w) => w.code === "report.findings_capped").map((w) => w.details),
+    [
+      { code: "class.missing_in_platform", total: 4, listed: 3 },
+      { code: "student.missing_in_platform", total: 4, listed: 2 },
+      { code: "teacher.missing_in_platform", total: 4, listed: 0 },
+    ],
+  );
 });

@@ -23,6 +23,10 @@ const NOTICES: ReadonlyArray<[code: string, meaning: string]> = [
     "platform.empty_district",
     "the platform holds no active campus, student, teacher or class for the district: every roster record is missing for that one reason",
   ],
+  [
+    "report.findings_capped",
+    "a code has more findings than a report lists (50,000 of one code, 200,000 in all): the report lists the first in report order and the summary counts all (`details.code`, `total`, `listed`)",
+  ],
 ];
 
 /**

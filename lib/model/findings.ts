@@ -351,7 +351,16 @@ export interface ReportInput {
   tools: readonly string[];
   warnings?: readonly Notice[];
   findings: readonly Finding[];
+  /** How many findings the report lists; default {@link FINDINGS_LISTED}. */
+  listed?: { perCode: number; total: number };
 }
+
+/**
+ * How many findings a report lists: of one code, and in all. A never-synced district of 1,000,000 students has
+ * 9 million `enrollment.missing_in_platform` findings, a report of gigabytes that no JavaScript string can hold and no
+ * engineer reads; the summary still counts every finding, and a `report.findings_capped` warning says what was left out.
+ */
+export const FINDINGS_LISTED = { perCode: 50_000, total: 200_000 } as const;
 
 /**
  * Assembles a report: findings sorted, summary counted, generatedAt in UTC
@@ -362,17 +371,49 @@ export interface ReportInput {
  *   source: { kind: "oneroster-csv", version: "1.1" }, tools: ["missing-data"], findings });
  */
 export function buildReport(input: ReportInput): Report {
-  const findings = [...input.findings].sort(compareFindings);
+  const all = [...input.findings].sort(compareFindings);
+  const { findings, capped } = listFindings(all, input.listed ?? FINDINGS_LISTED);
   return {
     customer: input.customer,
     environment: input.environment,
     generatedAt: input.generatedAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
     source: { kind: input.source.kind, version: input.source.version },
     tools: [...input.tools],
-    summary: summarize(findings),
-    warnings: [...(input.warnings ?? [])],
+    summary: summarize(all),
+    warnings: [...capped, ...(input.warnings ?? [])],
     findings,
   };
+}
+
+/** The findings a report lists (the first of each code, in report order), and a warning for each cut. */
+function listFindings(
+  sorted: readonly Finding[],
+  limits: { perCode: number; total: number },
+): { findings: Finding[]; capped: Notice[] } {
+  if (sorted.length <= limits.perCode) return { findings: [...sorted], capped: [] };
+  const byCode = new Map<string, number>();
+  const findings: Finding[] = [];
+  for (const f of sorted) {
+    const n = (byCode.get(f.code) ?? 0) + 1;
+    byCode.set(f.code, n);
+    if (n <= limits.perCode && findings.length < limits.total) findings.push(f);
+  }
+  const capped: Notice[] = [];
+  const shown = new Map<string, number>();
+  for (const f of findings) shown.set(f.code, (shown.get(f.code) ?? 0) + 1);
+  for (const [code, total] of byCode) {
+    const listed = shown.get(code) ?? 0;
+    if (listed === total) continue;
+    capped.push({
+      code: "report.findings_capped",
+      severity: "warning",
+      message: `${code}: ${total.toLocaleString("en-US")} findings; the report lists the first ${
+        listed.toLocaleString("en-US")
+      } (the summary counts all)`,
+      details: { code, total, listed },
+    });
+  }
+  return { findings, capped };
 }
 
 /**
