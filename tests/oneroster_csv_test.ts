@@ -290,3 +290,15 @@ Deno.test("users whose role and school cells differ are never given each other's
     assertEquals(byId.get("u-2")!.roles.map((r) => [r.role, r.orgSourcedId]), [["ext:a\u0000b", "c"]]);
   });
 });
+
+Deno.test("a 1.1 user whose orgs cell repeats a school gets one role assignment per distinct school", async () => {
+  const orgs = Array.from({ length: 1_000 }, () => "sch-1").join(",") + ",sch-2";
+  await withBundle(
+    { "users.csv": `${HEADERS.users}\nstu-1,active,,true,"${orgs}",student,,,A,B,,,,,,,,\n` },
+    async (dir) => {
+      const [user] = (await readOneRosterCsv(dir)).users;
+      assertEquals(user.orgSourcedIds.length, 1_001, "the cell is kept as written");
+      assertEquals(user.roles.map((r) => [r.orgSourcedId, r.roleType]), [["sch-1", "primary"], ["sch-2", "secondary"]]);
+    },
+  );
+});
