@@ -302,3 +302,30 @@ Deno.test("a 1.1 user whose orgs cell repeats a school gets one role assignment 
     },
   );
 });
+
+Deno.test("a 1.2 user with thousands of roles whose row repeats is read once, with every role, and each repeat is a duplicate", async () => {
+  await withTempDir(async (dir) => {
+    for await (const f of Deno.readDir(V12)) await Deno.copyFile(join(V12, f.name), join(dir, f.name));
+    const users = await Deno.readTextFile(join(dir, "users.csv"));
+    const [header] = users.split("\n");
+    const row = "tch-many,active,,true,many,,Many,Roles,,,,,,,,,,,,,,sch-1,";
+    await Deno.writeTextFile(join(dir, "users.csv"), `${users.trimEnd()}\n${Array(2_000).fill(row).join("\n")}\n`);
+    const roles = Array.from(
+      { length: 2_000 },
+      (_, i) => `rm-${i},active,,tch-many,${i === 0 ? "primary" : "secondary"},teacher,,,sch-1,`,
+    );
+    await Deno.writeTextFile(
+      join(dir, "roles.csv"),
+      `${(await Deno.readTextFile(join(dir, "roles.csv"))).trimEnd()}\n${roles.join("\n")}\n`,
+    );
+    assert(header.startsWith("sourcedId,"));
+    const roster = await readOneRosterCsv(dir, { asOf: "2026-11-26" });
+    const many = roster.users.filter((u) => u.sourcedId === "tch-many");
+    assertEquals(many.length, 1);
+    assertEquals(many[0].role, "teacher");
+    assertEquals(many[0].roles.length, 2_000);
+    assertEquals(many[0].orgSourcedIds, ["sch-1"]);
+    const dup = roster.issues.find((i) => i.kind === "duplicate_id" && i.data?.sourcedId === "tch-many")!;
+    assertEquals(dup.count, 1_999);
+  });
+});

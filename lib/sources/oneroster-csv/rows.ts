@@ -127,6 +127,19 @@ export const orgRow: RowBuilder = (get, warn, extensions) => ({
   origin: undefined, // set by RowSink: a slot in the object, not a property added later
 });
 
+/** Roles past which a user's role work is remembered for the read (see userRow). */
+const MANY = 32;
+
+/** The primary assignment, else the first; remembered for long lists, which a repeated row asks for again. */
+const primaries = new WeakMap<readonly RoleAssignment[], RoleAssignment>();
+function primaryOf(list: readonly RoleAssignment[]): RoleAssignment {
+  const had = list.length > MANY ? primaries.get(list) : undefined;
+  if (had) return had;
+  const primary = list.find((r) => r.roleType === "primary") ?? list[0];
+  if (list.length > MANY) primaries.set(list, primary);
+  return primary;
+}
+
 /** Builds a user; 1.2 roles come from roles.csv (or a REST user's `roles`). */
 export function userRow(
   version: OneRosterVersion,
@@ -136,14 +149,24 @@ export function userRow(
 ): RowBuilder {
   const today = asOf ?? new Date().toISOString().slice(0, 10);
   const share = listSharer();
+  const current = (r: RoleAssignment & { deleted?: boolean }) => !r.deleted && (!r.endDate || r.endDate > today);
+  // A user with many roles is worked out once, however often its row repeats (each repeat would redo it: 20,000
+  // roles on a row repeated 100,000 times took minutes).
+  const worked = new Map<string, { current: RoleAssignment[]; orgsKey?: string; orgSourcedIds?: string[] }>();
+  const currentRoles = (sourcedId: string): RoleAssignment[] | undefined => {
+    const all = roles?.get(sourcedId);
+    if (!all || all.length <= MANY) return all?.filter(current);
+    let w = worked.get(sourcedId);
+    if (!w) worked.set(sourcedId, w = { current: all.filter(current) });
+    return w.current;
+  };
   return (get, warn, extensions) => {
     const sourcedId = get("sourcedId").trim();
     let role: string;
     let assignments: RoleAssignment[];
     const orgsText = get("orgSourcedIds");
     let orgSourcedIds = share("orgs", orgsText, () => readList(orgsText));
-    const current = (r: RoleAssignment & { deleted?: boolean }) => !r.deleted && (!r.endDate || r.endDate > today);
-    let fromRoles = roles?.get(sourcedId)?.filter(current);
+    let fromRoles = currentRoles(sourcedId);
     const rawRole = get("role");
     if (version === "1.2" && !fromRoles?.length && !rawRole.trim() && !isActiveRow(get)) {
       // A deleted or disabled user is absent whatever its roles say (shared/findings.md): read it with the
@@ -154,11 +177,17 @@ export function userRow(
     }
     if (version === "1.2" && fromRoles?.length) {
       assignments = fromRoles;
-      const primary = fromRoles.find((r) => r.roleType === "primary") ?? fromRoles[0];
+      const primary = primaryOf(fromRoles);
       role = primary.role;
       const primaryOrg = get("primaryOrgSourcedId").trim();
-      const orgs = fromRoles.map((r) => r.orgSourcedId).filter((o): o is string => !!o);
-      orgSourcedIds = [...new Set([...(primaryOrg ? [primaryOrg] : []), ...orgs, ...orgSourcedIds])];
+      const w = fromRoles.length > MANY ? worked.get(sourcedId) : undefined;
+      const orgsKey = `${primaryOrg.length}:${primaryOrg}${orgsText}`;
+      if (w?.orgsKey === orgsKey) orgSourcedIds = w.orgSourcedIds!;
+      else {
+        const orgs = fromRoles.map((r) => r.orgSourcedId).filter((o): o is string => !!o);
+        orgSourcedIds = [...new Set([...(primaryOrg ? [primaryOrg] : []), ...orgs, ...orgSourcedIds])];
+        if (w) Object.assign(w, { orgsKey, orgSourcedIds });
+      }
     } else {
       if (version === "1.2" && !rawRole.trim()) {
         return rolesFrom === "rest"
@@ -463,6 +492,16 @@ function detachByPlan(row: Record<string, unknown>, plan: DetachPlan): void {
   if (plan.extensions && row.extensions) detachRow(row.extensions as object);
 }
 
+/** Long lists already checked (a repeated row hands the same list again): checked once. */
+const checkedLists = new WeakSet<object>();
+function passedOnce(list: unknown[], ok: (x: unknown) => boolean): boolean {
+  if (list.length <= MANY) return list.every(ok);
+  if (checkedLists.has(list)) return true;
+  const passed = list.every(ok);
+  if (passed) checkedLists.add(list);
+  return passed;
+}
+
 function fieldPasses(v: unknown, check: FieldCheck): boolean {
   switch (check) {
     case "id":
@@ -480,9 +519,9 @@ function fieldPasses(v: unknown, check: FieldCheck): boolean {
     case "role":
       return typeof v === "string" && (KNOWN_ROLE_SET.has(v) || EXT_ROLE.test(v));
     case "strings":
-      return Array.isArray(v) && v.every((x) => typeof x === "string");
+      return Array.isArray(v) && passedOnce(v, (x) => typeof x === "string");
     case "roles":
-      return Array.isArray(v) && v.every(rolePasses);
+      return Array.isArray(v) && passedOnce(v, rolePasses);
     case "extensions":
       return v === undefined || (typeof v === "object" && v !== null && !Array.isArray(v) &&
         Object.getPrototypeOf(v) === Object.prototype && Object.values(v).every((x) => typeof x === "string"));
