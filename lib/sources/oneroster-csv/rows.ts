@@ -203,12 +203,16 @@ export function userRow(
       const ids = orgSourcedIds;
       // Length-prefixed: no role and org cell can spell another pair's key. One assignment per distinct org: a cell
       // of "a,a,a…" must not cost an object per repeat.
-      assignments = share("roles", `${role.length}:${role}${orgsText}`, () =>
-        [...new Set(ids)].map((org, i): RoleAssignment => ({
-          role: role as RoleAssignment["role"],
-          roleType: i === 0 ? "primary" : "secondary",
-          orgSourcedId: org,
-        })));
+      assignments = share(
+        "roles",
+        `${role.length}:${role}${orgsText}`,
+        () =>
+          [...new Set(ids)].map((org, i): RoleAssignment => ({
+            role: role as RoleAssignment["role"],
+            roleType: i === 0 ? "primary" : "secondary",
+            orgSourcedId: org,
+          })),
+      );
     }
     return {
       sourcedId,
