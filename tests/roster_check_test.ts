@@ -465,3 +465,14 @@ Deno.test("a long name or org list is clipped in each finding's message, never c
     assert(f.message.includes("… (481 more)"), f.message);
   });
 });
+
+Deno.test("a guardian listing itself as an agent is told so, not that agents link guardians and students", async () => {
+  await withBundle({
+    "users.csv": users("par-1,active,,true,sch-1,parent,p,,Pat,Lee,,,p@example.org,,,par-1,,", STUDENT, TEACHER),
+  }, async (dir) => {
+    const f = (await check(dir)).find((x) => x.code === "guardian.not_guardian_student")!;
+    assertEquals(f.entity, { sourcedId: "par-1", agentSourcedId: "par-1" });
+    assert(f.message.includes("par-1 (Pat Lee) lists itself as an agent"), f.message);
+    assert(f.resolution.explanation.includes("own id"), f.resolution.explanation);
+  });
+});

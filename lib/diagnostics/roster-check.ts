@@ -448,11 +448,19 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
         out.push(finding({
           code: "guardian.not_guardian_student",
           entity: { sourcedId: u.sourcedId, agentSourcedId: a },
-          message: `users.csv: ${u.role} ${u.sourcedId} (${userName(u)}) lists ${other.role} ${a} (${
-            userName(other)
-          }) as an agent; agents link guardians and students only`,
+          message: other === u
+            ? `users.csv: ${u.role} ${u.sourcedId} (${
+              userName(u)
+            }) lists itself as an agent; agents link a guardian to a student`
+            : `users.csv: ${u.role} ${u.sourcedId} (${userName(u)}) lists ${other.role} ${a} (${
+              userName(other)
+            }) as an agent; agents link guardians and students only`,
           details: { role: u.role, agentRole: other.role },
-          resolution: FIX_IN_SIS("Remove the link; staff are never a student's agents."),
+          resolution: FIX_IN_SIS(
+            other === u
+              ? "Remove the user's own id from its agentSourcedIds."
+              : "Remove the link; staff are never a student's agents.",
+          ),
         }));
         continue;
       }
