@@ -90,3 +90,13 @@ export function safeJson(value: unknown, indent?: number): string {
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+/**
+ * Text a server or a district sent, cut to `max` characters for a message (with an ellipsis when cut).
+ *
+ * @example
+ * shorten("https://example.org/a-very-long-link", 20) // "https://example.org/…"
+ */
+export function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

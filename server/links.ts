@@ -1,5 +1,5 @@
 /** Where the pages link: each kind of person and class to its own page, and a finding to the pages of what it names. */
-import { DetailsError, detailsOf } from "../lib/model/details.ts";
+import { detailsIfValid } from "../lib/model/details.ts";
 import { html, type Raw } from "../lib/html.ts";
 import type { Finding } from "../lib/model/findings.ts";
 import type { SearchKind } from "../lib/search.ts";
@@ -46,21 +46,12 @@ export function personLink(scope: PageScope, kind: SearchKind, key: string, text
 
 /** The email a parent finding without one in its entity names (its details, read by the code's schema). */
 function parentEmail(f: Finding): string | undefined {
-  try {
-    return detailsEmail(f);
-  } catch (e) {
-    if (e instanceof DetailsError) return undefined;
-    throw e;
-  }
-}
-
-function detailsEmail(f: Finding): string | undefined {
   switch (f.code) {
     case "parent.not_in_source":
-      return detailsOf(f, f.code).email;
+      return detailsIfValid(f, f.code)?.email;
     case "parent_email.invalid":
     case "parent_email.platform_mismatch":
-      return detailsOf(f, f.code).sourceEmail;
+      return detailsIfValid(f, f.code)?.sourceEmail;
     default:
       return undefined;
   }
@@ -68,30 +59,22 @@ function detailsEmail(f: Finding): string | undefined {
 
 /** The source ids of the students a finding's details list, by its code's schema (none when they do not fit it). */
 function studentsNamed(f: Finding): Array<string | null> {
-  try {
-    return listedStudents(f);
-  } catch (e) {
-    if (e instanceof DetailsError) return [];
-    throw e;
-  }
-}
-
-function listedStudents(f: Finding): Array<string | null> {
+  const ids = (refs: Array<{ sourcedId: string | null }> | undefined) => refs?.map((s) => s.sourcedId) ?? [];
   switch (f.code) {
     case "parent_link.mismatch": {
-      const d = detailsOf(f, f.code);
-      return [...d.missing, ...d.unexpected].map((s) => s.sourcedId);
+      const d = detailsIfValid(f, f.code);
+      return d ? ids([...d.missing, ...d.unexpected]) : [];
     }
     case "parent.missing_in_platform":
-      return detailsOf(f, f.code).students.map((s) => s.sourcedId);
+      return ids(detailsIfValid(f, f.code)?.students);
     case "parent_email.invalid":
-      return detailsOf(f, f.code).students;
+      return detailsIfValid(f, f.code)?.students ?? [];
     case "parent_email.shared":
-      return detailsOf(f, f.code).students.map((s) => s.sourcedId);
+      return ids(detailsIfValid(f, f.code)?.students);
     case "transfer.parent_link_on_stale_record":
-      return detailsOf(f, f.code).activeRecords.map((s) => s.sourcedId);
+      return ids(detailsIfValid(f, f.code)?.activeRecords);
     case "transfer.duplicate_student":
-      return detailsOf(f, f.code).students.map((s) => s.sourcedId);
+      return ids(detailsIfValid(f, f.code)?.students);
     default:
       return [];
   }

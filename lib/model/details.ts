@@ -204,6 +204,22 @@ export function detailsOf<C extends FindingCode>(f: Pick<Finding, "code" | "deta
 }
 
 /**
+ * A finding's details typed by its code's schema, or undefined when they do not fit it (a report from another
+ * version): for readers that can do without them, such as a page's links.
+ *
+ * @example
+ * detailsIfValid(f, "parent.not_in_source")?.email // the account's email, or undefined
+ */
+export function detailsIfValid<C extends FindingCode>(
+  f: Pick<Finding, "code" | "details">,
+  code: C,
+): DetailsOf<C> | undefined {
+  if (f.code !== code) return undefined;
+  const parsed = DETAILS[code].safeParse(f.details);
+  return parsed.success ? parsed.data as DetailsOf<C> : undefined;
+}
+
+/**
  * A schema in one line, for the findings doc: keys (`?` when optional), nested
  * objects in braces, lists as `[…]`.
  *

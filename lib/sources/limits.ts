@@ -10,6 +10,7 @@ import { z } from "zod";
 import { SettingsError } from "../settings/load.ts";
 import { SourceError } from "./errors.ts";
 import type { ErrorCode } from "../errors.ts";
+import { shorten } from "../text.ts";
 
 /** The bounds one read of an export runs under. */
 export const ReadLimits = z.object({
@@ -193,5 +194,5 @@ export class ByteBudget {
 export function printableName(name: string, max = 200): string {
   // deno-lint-ignore no-control-regex
   const safe = name.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
-  return safe.length > max ? `${safe.slice(0, max)}…` : safe;
+  return shorten(safe, max);
 }

@@ -5,6 +5,7 @@
 import { validator } from "hono/validator";
 import type { z } from "zod";
 import { CodedError } from "../../lib/errors.ts";
+import { shorten } from "../../lib/text.ts";
 
 /**
  * Parses `c.req.param()` or the query (a parameter given twice is an array)
@@ -39,5 +40,5 @@ function describeIssue(error: z.ZodError, target: "param" | "query"): string {
  */
 export function quoted(value: unknown): string {
   const s = String(value);
-  return JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s);
+  return JSON.stringify(shorten(s, 60));
 }

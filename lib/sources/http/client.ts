@@ -8,6 +8,7 @@
  * message never carries a credential from its query.
  */
 import { SourceError } from "../errors.ts";
+import { shorten } from "../../text.ts";
 
 /** Adds authentication to a request; may be asked again after a 401 (`retry`). */
 export interface Authenticator {
@@ -266,7 +267,7 @@ const seconds = (ms: number) => (ms >= 120_000 ? `${+(ms / 60_000).toFixed(1)} m
 /** Server text in our messages: control characters (ESC, CR, LF…) become spaces. */
 // deno-lint-ignore no-control-regex
 const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
-const quoted = (s: string) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
+const quoted = (s: string) => JSON.stringify(shorten(s, 200));
 
 /**
  * Milliseconds to wait from a Retry-After header (seconds or an HTTP date).

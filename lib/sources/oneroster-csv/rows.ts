@@ -130,16 +130,6 @@ export const orgRow: RowBuilder = (get, warn, extensions) => ({
 /** Roles past which a user's role work is remembered for the read (see userRow). */
 const MANY = 32;
 
-/** The primary assignment, else the first; remembered for long lists, which a repeated row asks for again. */
-const primaries = new WeakMap<readonly RoleAssignment[], RoleAssignment>();
-function primaryOf(list: readonly RoleAssignment[]): RoleAssignment {
-  const had = list.length > MANY ? primaries.get(list) : undefined;
-  if (had) return had;
-  const primary = list.find((r) => r.roleType === "primary") ?? list[0];
-  if (list.length > MANY) primaries.set(list, primary);
-  return primary;
-}
-
 /** Builds a user; 1.2 roles come from roles.csv (or a REST user's `roles`). */
 export function userRow(
   version: OneRosterVersion,
@@ -152,7 +142,10 @@ export function userRow(
   const current = (r: RoleAssignment & { deleted?: boolean }) => !r.deleted && (!r.endDate || r.endDate > today);
   // A user with many roles is worked out once, however often its row repeats (each repeat would redo it: 20,000
   // roles on a row repeated 100,000 times took minutes).
-  const worked = new Map<string, { current: RoleAssignment[]; orgsKey?: string; orgSourcedIds?: string[] }>();
+  const worked = new Map<
+    string,
+    { current: RoleAssignment[]; primary?: RoleAssignment; orgsKey?: string; orgSourcedIds?: string[] }
+  >();
   const currentRoles = (sourcedId: string): RoleAssignment[] | undefined => {
     const all = roles?.get(sourcedId);
     if (!all || all.length <= MANY) return all?.filter(current);
@@ -177,10 +170,14 @@ export function userRow(
     }
     if (version === "1.2" && fromRoles?.length) {
       assignments = fromRoles;
-      const primary = primaryOf(fromRoles);
+      // The remembered work, when these are the user's remembered current roles.
+      const w = fromRoles.length > MANY && worked.get(sourcedId)?.current === fromRoles
+        ? worked.get(sourcedId)
+        : undefined;
+      const primaryOf = (list: RoleAssignment[]) => list.find((r) => r.roleType === "primary") ?? list[0];
+      const primary = w ? (w.primary ??= primaryOf(fromRoles)) : primaryOf(fromRoles);
       role = primary.role;
       const primaryOrg = get("primaryOrgSourcedId").trim();
-      const w = fromRoles.length > MANY ? worked.get(sourcedId) : undefined;
       const orgsKey = `${primaryOrg.length}:${primaryOrg}${orgsText}`;
       if (w?.orgsKey === orgsKey) orgSourcedIds = w.orgSourcedIds!;
       else {

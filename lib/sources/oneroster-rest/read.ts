@@ -46,6 +46,7 @@ import {
 import type { Warn } from "../oneroster-csv/values.ts";
 import { readRoleAssignment } from "../oneroster-csv/roles.ts";
 import { oauth1, oauth2ClientCredentials, type SignatureMethod, staticBearer, withQuery } from "./auth.ts";
+import { shorten } from "../../text.ts";
 
 /** What the reader needs to know about a REST source (from the settings). */
 export interface RestSource {
@@ -473,7 +474,7 @@ const firstId = (records: unknown[]): string | undefined => {
   const r = records[0];
   return r && typeof r === "object" && "sourcedId" in r ? String((r as { sourcedId: unknown }).sourcedId) : undefined;
 };
-const quoted = (s: string) => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}…` : s);
+const quoted = (s: string) => JSON.stringify(shorten(s, 200));
 const minutes = (ms: number) => (ms >= 120_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`);
 
 function incomplete(endpoint: string, got: number, total: number): SourceError {
@@ -507,7 +508,7 @@ function totalCount(headers: Headers, endpoint: string, limits: PageLimits): num
   const n = Number(v);
   if (n > limits.maxRecords) {
     throw new SourceError(
-      `${endpoint}: the server sent X-Total-Count: ${v.length > 30 ? `${v.slice(0, 30)}…` : v}, more than ` +
+      `${endpoint}: the server sent X-Total-Count: ${shorten(v, 30)}, more than ` +
         `${limits.maxRecords} records (CDT_REST_MAX_RECORDS); refusing to page by it. ` +
         "Raise CDT_REST_MAX_RECORDS if the district really is this large",
     );
