@@ -90,26 +90,27 @@ for (const spec of CASES.filter((c) => c.students <= Number(values.max))) {
     now: NOW,
   });
   await settle(`${d.key}-diagnose`, report);
-  const check = await diagnoseCustomer({
-    settingsDir: d.settingsDir,
-    sourcePath: d.exportDir,
-    tools: ["roster-check"],
-    env,
-    auditor: null,
-    now: NOW,
-  });
-  await settle(`${d.key}-roster-check`, check.report);
+  await rosterCheck(`${d.key}-roster-check`, d.settingsDir, d.exportDir);
 }
 for (const fixture of FIXTURES) {
-  const { report } = await diagnoseCustomer({
-    settingsDir: join(ROOT, "customer-integration-settings"),
-    sourcePath: join(ROOT, fixture),
-    tools: ["roster-check"],
-    auditor: null,
-    now: NOW,
-  });
   // The location names the path, which is the same on every run of this checkout.
-  await settle(`fixture-${fixture.split("/").at(-1)!.replace(/\W/g, "_")}-roster-check`, report);
+  const key = `fixture-${fixture.split("/").at(-1)!.replace(/\W/g, "_")}-roster-check`;
+  await rosterCheck(key, join(ROOT, "customer-integration-settings"), join(ROOT, fixture));
+}
+
+/** roster-check with the enrollments kept, then (checking only) streamed as the CLI reads them: one report. */
+async function rosterCheck(key: string, settingsDir: string, sourcePath: string): Promise<void> {
+  for (const streamEnrollments of values.record ? [false] : [false, true]) {
+    const { report } = await diagnoseCustomer({
+      settingsDir,
+      sourcePath,
+      tools: ["roster-check"],
+      auditor: null,
+      now: NOW,
+      streamEnrollments,
+    });
+    await settle(key, report);
+  }
 }
 if (!values.record) {
   console.log(

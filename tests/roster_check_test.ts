@@ -2,8 +2,8 @@ import { assert, assertEquals } from "./helpers/assert.ts";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
-import { checkRoster } from "../lib/diagnostics/roster-check.ts";
-import { CODES, type Finding, FINDINGS_LISTED } from "../lib/model/findings.ts";
+import { checkRoster, rosterCheckStream } from "../lib/diagnostics/roster-check.ts";
+import { CODES, compareFindings, type Finding, FINDINGS_LISTED } from "../lib/model/findings.ts";
 import { detailsOf } from "../lib/model/details.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
@@ -11,10 +11,22 @@ import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
 import { HEADERS, MINIMAL_11, withBundle, withTempDir } from "./helpers/bundle.ts";
 
 const V12 = new URL("./fixtures/oneroster-1.2", import.meta.url).pathname;
-/** roster-check on a bundle; every finding's details must fit its code's schema (details.ts). */
+/**
+ * roster-check on a bundle, over the kept roster and again with enrollments checked as they are read (as the CLI
+ * runs it): both must find the same. Every finding's details must fit its code's schema (details.ts).
+ */
 const check = async (dir: string) => {
   const findings = checkRoster(await readOneRosterCsv(dir, { tolerateMissing: true, asOf: "2026-11-26" }));
   for (const f of findings) detailsOf(f, f.code);
+  const stream = rosterCheckStream();
+  const streamed = await readOneRosterCsv(dir, {
+    tolerateMissing: true,
+    asOf: "2026-11-26",
+    onEnrollments: stream.start,
+  });
+  assertEquals(streamed.enrollments, [], "streamed enrollments are not kept");
+  const sorted = (fs: Finding[]) => [...fs].sort(compareFindings);
+  assertEquals(sorted(stream.findings(streamed)), sorted(findings), "the same findings with enrollments streamed");
   return findings;
 };
 const keys = (fs: Finding[]) => fs.map((f) => `${f.code} ${JSON.stringify(f.entity)}`);
@@ -474,5 +486,28 @@ Deno.test("a guardian listing itself as an agent is told so, not that agents lin
     assertEquals(f.entity, { sourcedId: "par-1", agentSourcedId: "par-1" });
     assert(f.message.includes("par-1 (Pat Lee) lists itself as an agent"), f.message);
     assert(f.resolution.explanation.includes("own id"), f.resolution.explanation);
+  });
+});
+
+Deno.test("roster-check with enrollments streamed: a refused enrollment's id is never called absent, a repeat names both roles", async () => {
+  await withBundle({
+    "enrollments.csv": ENROLL(
+      "enr-1,active,,cls-1,sch-1,stu-1,student,false,,",
+      "enr-2,active,,cls-1,sch-1,tch-1,teacher,true,,",
+      // Refused (an unknown role); a later row names its id as a class and as a school.
+      "enr-bad,active,,cls-1,sch-1,stu-1,pilot,false,,",
+      "enr-3,active,,enr-bad,enr-bad,stu-1,student,false,,",
+      "enr-1,active,,cls-1,sch-1,tch-1,teacher,false,,",
+    ),
+  }, async (dir) => {
+    const stream = rosterCheckStream();
+    const roster = await readOneRosterCsv(dir, { tolerateMissing: true, onEnrollments: stream.start });
+    assertEquals(stream.streamed, 3);
+    const findings = stream.findings(roster);
+    assertEquals(findings.filter((f) => f.code === "reference.unresolved").map((f) => f.entity), []);
+    const repeat = findings.find((f) => f.code === "identity.id_across_roles")!;
+    assert(repeat.message.includes("(as teacher; first as student)"), repeat.message);
+    // And the kept roster agrees (check() compares the two).
+    await check(dir);
   });
 });

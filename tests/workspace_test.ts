@@ -78,6 +78,16 @@ Deno.test({
         const hostile = await ws.saveRoster(roster, { key: "k2", settings: "s", contentHash: "sha256:y", stamp: "" });
         assertEquals(hostile.slow, ["users"]);
         assertEquals(JSON.stringify(await ws.loadRoster()), JSON.stringify(roster));
+        // Stored again, the columns a lookup asks one value at a time are indexed again.
+        const indexes = await ws.sql(`select index_name from duckdb_indexes() order by index_name`);
+        assertEquals(indexes.map((i) => i.index_name), [
+          "classes_sourced_id",
+          "enrollments_class_sourced_id",
+          "enrollments_user_sourced_id",
+          "user_agents_agent_sourced_id",
+          "users_email_norm",
+          "users_sourced_id",
+        ]);
       } finally {
         ws.close();
       }

@@ -183,6 +183,8 @@ async function main(args: string[]): Promise<number> {
     resolver,
     auditor: await createAuditor(env, values.ticket ? { purpose: `hubspot-ticket:${values.ticket}` } : {}),
     workspace: await workspaceFromFlags(values, env),
+    // roster-check alone keeps no enrollment: ten million of them are checked as they are read.
+    streamEnrollments: true,
   });
   if (diagnosis.workspace) stderr(`${describeOutcome(diagnosis.workspace)}\n`);
   if (values.snapshot) {

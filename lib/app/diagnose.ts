@@ -5,6 +5,7 @@
  */
 import type { Report, ToolName } from "../model/findings.ts";
 import { DEFAULT_TOOLS, runDiagnostics, sourceOnly } from "../diagnostics/run.ts";
+import { rosterCheckStream } from "../diagnostics/roster-check.ts";
 import { type Environment, explainDatabaseError, type PlatformConnection } from "../platform/connect.ts";
 import { openPlatform } from "./open-platform.ts";
 import { readSnapshot, type TableProgress } from "../platform/read.ts";
@@ -57,6 +58,12 @@ export interface DiagnoseOptions {
   connection?: PlatformConnection;
   /** Keep the parsed roster, the platform snapshot and the report in this customer's workspace; `cached` compares with the stored snapshot. */
   workspace?: WorkspaceUse;
+  /**
+   * roster-check alone on a OneRoster CSV export: check each enrollment as it
+   * is read and keep none (the returned roster's `enrollments` is then
+   * empty). Ignored with `snapshotDir`, which writes them, and when other tools run.
+   */
+  streamEnrollments?: boolean;
 }
 
 /** A diagnosis, the settings warnings met on the way, and what it read (for charts). */
@@ -96,6 +103,7 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
   const resolver = options.resolver ?? await createResolver(options.env ?? {});
   // Opened only for a comparison with the platform (below); roster-check alone reads the export as it is.
   let ws: Awaited<ReturnType<typeof openDiagnoseWorkspace>> | undefined = undefined;
+  const rosterCheck = onlySource && options.streamEnrollments && !options.snapshotDir ? rosterCheckStream() : undefined;
   const readRoster = async (): Promise<Roster> => {
     if (loaded && !options.sourcePath) await requireEmbeddedExport(loaded);
     const read = () =>
@@ -104,6 +112,7 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
         onProgress: progress && ((p) => progress({ stage: "source", ...p })),
         onFetch: progress && ((p) => progress({ stage: "fetch", ...p })),
         tolerateMissing: tools.includes("roster-check"),
+        onEnrollments: rosterCheck?.start,
         env: options.env,
         resolver,
       });
@@ -117,13 +126,18 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
 
   if (onlySource) {
     const roster = await readRoster();
-    const report = runDiagnostics({ customer, environment: "none", roster, tools, now: options.now, onTool });
-    await auditor?.write({
+    const report = runDiagnostics({
       customer,
       environment: "none",
-      operation: "roster-check",
-      records: recordCounts(roster, undefined, report.findings.length),
+      roster,
+      tools,
+      now: options.now,
+      onTool,
+      rosterCheck,
     });
+    const records = recordCounts(roster, undefined, report.findings.length);
+    if (rosterCheck) records.sourceRecords += rosterCheck.streamed;
+    await auditor?.write({ customer, environment: "none", operation: "roster-check", records });
     return { report, settingsWarnings, roster };
   }
 

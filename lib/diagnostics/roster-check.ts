@@ -5,6 +5,7 @@
  * docs/roster-check.md).
  */
 import {
+  type Enrollment,
   type EntityFile,
   fileMode,
   isActiveInSource,
@@ -18,6 +19,15 @@ import { isValidEmail, normalizeEmail } from "../normalize.ts";
 import { type Finding, finding, type FindingCode } from "../model/findings.ts";
 import { indexSource, type SourceIndex } from "./indexes.ts";
 import { listText, userName } from "./describe.ts";
+import {
+  dateOrder,
+  type EnrollmentChecks,
+  enrollmentChecks,
+  fix,
+  FIX_IN_SIS,
+  ISO_DATE,
+  unresolvedReference,
+} from "./roster-check-enrollments.ts";
 
 /** More guardians than this on one student is reported. */
 export const MAX_GUARDIANS = 6;
@@ -41,19 +51,84 @@ const STAFF = new Set([
  * const findings = checkRoster(await readOneRosterCsv("export.zip", { tolerateMissing: true }));
  */
 export function checkRoster(roster: Roster, src: SourceIndex = indexSource(roster)): Finding[] {
-  return [
-    ...fromIssues(roster.issues),
-    ...references(roster, src),
-    ...guardians(roster, src),
-    ...emails(roster),
-    ...values(roster),
-    ...volume(roster),
-  ];
+  const checks = enrollmentChecks(roster, src);
+  for (const e of roster.enrollments) checks.check(e);
+  return checkedRoster(roster, src, checks, src.rejected);
+}
+
+/** Every finding of roster-check, its enrollments checked by `checks`; `rejected`: the ids of every refused row. */
+function checkedRoster(
+  roster: Roster,
+  src: SourceIndex,
+  checks: EnrollmentChecks,
+  rejected: ReadonlySet<string>,
+): Finding[] {
+  const out: Finding[] = [];
+  // Loops, not spreads: an export may have millions of findings, more than a call takes arguments.
+  for (
+    const part of [
+      fromIssues(roster.issues),
+      references(roster, src),
+      checks.references(rejected),
+      guardians(roster, src),
+      emails(roster),
+      values(roster),
+      checks.dates,
+      volume(roster, checks),
+    ]
+  ) {
+    for (const f of part) out.push(f);
+  }
+  return out;
+}
+
+/** roster-check run while an export is read: see {@link rosterCheckStream}. */
+export interface RosterCheckStream {
+  /** For the reader's `onEnrollments`: starts the enrollment checks over the roster read so far. */
+  start(roster: Roster): (enrollment: Enrollment) => void;
+  /** Enrollments checked as they were read. */
+  readonly streamed: number;
+  /** Every finding, once the read is done (a roster read without streaming is checked whole). */
+  findings(roster: Roster): Finding[];
+}
+
+/**
+ * roster-check with enrollments checked as the export is read and never
+ * kept: the same findings as {@link checkRoster}, without holding ten
+ * million enrollment records at once.
+ *
+ * @example
+ * const stream = rosterCheckStream();
+ * const roster = await readOneRosterCsv(path, { tolerateMissing: true, onEnrollments: stream.start });
+ * const findings = stream.findings(roster);
+ */
+export function rosterCheckStream(): RosterCheckStream {
+  let started: { src: SourceIndex; checks: EnrollmentChecks } | undefined;
+  let streamed = 0;
+  return {
+    start(roster) {
+      const src = indexSource(roster);
+      const checks = enrollmentChecks(roster, src);
+      started = { src, checks };
+      return (e) => {
+        streamed++;
+        checks.check(e);
+      };
+    },
+    get streamed() {
+      return streamed;
+    },
+    findings(roster) {
+      if (!started) return checkRoster(roster);
+      const { src, checks } = started;
+      for (const e of roster.enrollments) checks.check(e);
+      // The index was built before enrollments.csv was read: its own refused rows are added now.
+      return checkedRoster(roster, src, checks, new Set(roster.rejected.map((r) => r.sourcedId)));
+    },
+  };
 }
 
 type Entity = Record<string, string | number>;
-const fix = (explanation: string) => ({ action: "fix_export" as const, explanation });
-const FIX_IN_SIS = (explanation: string) => ({ action: "fix_in_sis" as const, explanation });
 
 /** The reader's issues, as findings. */
 function fromIssues(issues: SourceIssue[]): Finding[] {
@@ -252,14 +327,8 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
   const courses = new Map(roster.courses.map((c) => [c.sourcedId, c]));
   const sessions = new Map(roster.academicSessions.map((s) => [s.sourcedId, s]));
   const unresolved = (file: string, sourcedId: string, column: string, target: string, what: string) =>
-    out.push(finding({
-      code: "reference.unresolved",
-      entity: { file, sourcedId, column, target },
-      message: `${file}: ${sourcedId}'s ${column} names ${what} "${target}", which is not in the export`,
-      details: {},
-      resolution: fix("Export the referenced record, or correct the reference."),
-    }));
-  // Rows name the same school again and again: the last answer is kept.
+    out.push(unresolvedReference(file, sourcedId, column, target, what));
+  // Classes name the same school again and again: the last answer is kept.
   let lastTarget: string | undefined;
   let lastOrg: Org | undefined | null;
   const school = (file: string, sourcedId: string, column: string, target: string) => {
@@ -296,7 +365,6 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
         unresolved("courses.csv", c.sourcedId, "orgSourcedId", c.orgSourcedId, "org");
       }
     }
-    for (const e of roster.enrollments) school("enrollments.csv", e.sourcedId, "schoolSourcedId", e.schoolSourcedId);
     // Parent chains that loop.
     const reported = new Set<string>();
     for (const org of roster.orgs) {
@@ -343,78 +411,6 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
     }
   }
 
-  for (const e of roster.enrollments) {
-    const cls = src.classes.get(e.classSourcedId);
-    const user = src.users.get(e.userSourcedId);
-    if (!cls && bulk("classes") && !src.rejected.has(e.classSourcedId)) {
-      unresolved("enrollments.csv", e.sourcedId, "classSourcedId", e.classSourcedId, "class");
-    }
-    if (!user && bulk("users") && !src.rejected.has(e.userSourcedId)) {
-      unresolved("enrollments.csv", e.sourcedId, "userSourcedId", e.userSourcedId, "user");
-    }
-    if (cls && e.schoolSourcedId && cls.schoolSourcedId && e.schoolSourcedId !== cls.schoolSourcedId) {
-      out.push(finding({
-        code: "reference.enrollment_school_mismatch",
-        entity: { sourcedId: e.sourcedId },
-        message:
-          `enrollments.csv: ${e.sourcedId} says school ${e.schoolSourcedId}, but its class ${cls.sourcedId} is at ${cls.schoolSourcedId}`,
-        details: { enrollmentSchool: e.schoolSourcedId, classSchool: cls.schoolSourcedId },
-        resolution: fix("Use the class's school on the enrollment."),
-      }));
-    }
-    if (user && (e.role === "student" || e.role === "teacher")) {
-      const wrong = e.role === "student" ? user.role !== "student" : user.role === "student" || isGuardian(user);
-      if (wrong) {
-        out.push(finding({
-          code: "reference.enrollment_role_mismatch",
-          entity: { sourcedId: e.sourcedId },
-          message: `enrollments.csv: ${e.sourcedId} enrolls ${user.sourcedId} (${
-            userName(user)
-          }, a ${user.role}) as ${e.role} in ${e.classSourcedId}`,
-          details: { enrollmentRole: e.role, userRole: user.role },
-          resolution: FIX_IN_SIS(
-            "Enroll the person with their own role; a sync would make a teacher a student (or the reverse).",
-          ),
-        }));
-      }
-    }
-    if (e.status === "active") {
-      for (
-        const [column, target, rec] of [["classSourcedId", e.classSourcedId, cls], [
-          "userSourcedId",
-          e.userSourcedId,
-          user,
-        ]] as const
-      ) {
-        if (rec?.status === "tobedeleted") {
-          out.push(finding({
-            code: "reference.active_to_deleted",
-            entity: { file: "enrollments.csv", sourcedId: e.sourcedId, column, target },
-            message: `enrollments.csv: active enrollment ${e.sourcedId} points at ${target}, which is tobedeleted`,
-            details: {},
-            resolution: fix("Mark the enrollment tobedeleted with its class or user."),
-          }));
-        }
-      }
-    }
-    if (
-      user && cls && e.role === "student" && isActiveInSource(e) && !user.orgSourcedIds.includes(cls.schoolSourcedId)
-    ) {
-      out.push(finding({
-        code: "reference.student_not_at_class_school",
-        entity: { sourcedId: e.sourcedId },
-        message: `enrollments.csv: student ${user.sourcedId} (${
-          userName(user)
-        }) is enrolled in ${cls.sourcedId} at ${cls.schoolSourcedId}, which is not among the student's schools (${
-          listText(user.orgSourcedIds) || "none"
-        })`,
-        details: { classSchool: cls.schoolSourcedId, studentSchools: user.orgSourcedIds },
-        resolution: FIX_IN_SIS(
-          "Add the school to the student's orgs, or move the enrollment; a platform sync may put the student in the wrong campus.",
-        ),
-      }));
-    }
-  }
   return out;
 }
 
@@ -422,7 +418,14 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
 function guardians(roster: Roster, src: SourceIndex): Finding[] {
   const out: Finding[] = [];
   // Each guardian-student pair once, with the sides that list it (1 the guardian's, 2 the student's).
-  const pairs = new Map<string, { guardian: string; student: string; sides: number }>();
+  // Keyed by the two ids' numbers (no string per pair): 2^26 ids is far more than a read can hold.
+  const pairs = new Map<number, { guardian: string; student: string; sides: number }>();
+  const numbers = new Map<string, number>();
+  const numberOf = (user: User) => {
+    let n = numbers.get(user.sourcedId);
+    if (n === undefined) numbers.set(user.sourcedId, n = numbers.size);
+    return n;
+  };
   // A student's distinct guardians (a pair is new only once).
   const guardiansOf = new Map<string, string[]>();
   for (const u of roster.users) {
@@ -464,7 +467,7 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
         }));
         continue;
       }
-      const key = `${guardian.sourcedId}\u0000${student.sourcedId}`;
+      const key = numberOf(guardian) * 0x4000000 + numberOf(student);
       const side = u === guardian ? 1 : 2;
       const pair = pairs.get(key);
       if (pair) {
@@ -571,17 +574,10 @@ function values(roster: Roster): Finding[] {
   const out: Finding[] = [];
   const sessions = new Map(roster.academicSessions.map((s) => [s.sourcedId, s]));
   const courses = new Map(roster.courses.map((c) => [c.sourcedId, c]));
-  const iso = /^\d{4}-\d{2}-\d{2}$/;
+  const iso = ISO_DATE;
   const order = (file: string, sourcedId: string, begin: string | undefined, end: string | undefined, what: string) => {
-    if (begin && end && iso.test(begin) && iso.test(end) && begin > end) {
-      out.push(finding({
-        code: "value.date_order",
-        entity: { file, sourcedId },
-        message: `${file}: ${sourcedId} ${what} ${begin} after it ends ${end}`,
-        details: { begin, end },
-        resolution: fix("Correct the dates (endDate is the last day, or the day after in 1.2's roles)."),
-      }));
-    }
+    const f = dateOrder(file, sourcedId, begin, end, what);
+    if (f) out.push(f);
   };
   for (const c of roster.classes) {
     if (c.classType && !["homeroom", "scheduled"].includes(c.classType)) {
@@ -625,12 +621,11 @@ function values(roster: Roster): Finding[] {
     }
     order("academicSessions.csv", s.sourcedId, s.startDate, s.endDate, "starts");
   }
-  for (const e of roster.enrollments) order("enrollments.csv", e.sourcedId, e.beginDate, e.endDate, "begins");
   return out;
 }
 
 /** Counts per school, schools without students, classes without a teacher. */
-function volume(roster: Roster): Finding[] {
+function volume(roster: Roster, checks: EnrollmentChecks): Finding[] {
   const out: Finding[] = [];
   const counts = new Map<string, { students: number; teachers: number; classes: number; enrollments: number }>();
   const schools = roster.orgs.filter((o) => o.type === "school" && isActiveInSource(o));
@@ -643,13 +638,11 @@ function volume(roster: Roster): Finding[] {
       else if (c && u.role === "teacher") c.teachers++;
     }
   }
-  const taught = new Set<string>();
-  for (const e of roster.enrollments) {
-    if (!isActiveInSource(e)) continue;
-    if (e.role === "teacher") taught.add(e.classSourcedId);
-    const c = counts.get(e.schoolSourcedId);
-    if (c) c.enrollments++;
+  for (const [school, n] of checks.bySchool) {
+    const c = counts.get(school);
+    if (c) c.enrollments += n;
   }
+  const taught = checks.taught;
   for (const cls of roster.classes) {
     if (!isActiveInSource(cls)) continue;
     const c = counts.get(cls.schoolSourcedId);

@@ -9,7 +9,7 @@ import { findMissingData } from "./missing-data.ts";
 import { findStudentMismatches } from "./student-mismatch.ts";
 import { findParentEmailConflicts } from "./parent-email.ts";
 import { findCampusTransfers } from "./campus-transfer.ts";
-import { checkRoster } from "./roster-check.ts";
+import { checkRoster, type RosterCheckStream } from "./roster-check.ts";
 
 /** A diagnostic: a pure function from a roster and a platform snapshot to findings. */
 export type Diagnostic = (roster: Roster, platform: PlatformSnapshot, ctx?: DiagnosticContext) => Finding[];
@@ -47,6 +47,8 @@ export interface RunInput {
   tools?: readonly ToolName[];
   now?: Date;
   onTool?: (tool: ToolName) => void;
+  /** roster-check's enrollment checks, run while the roster was read (see {@link RosterCheckStream}). */
+  rosterCheck?: RosterCheckStream;
 }
 
 /**
@@ -66,7 +68,10 @@ export function runDiagnostics(input: RunInput): Report {
   for (const tool of tools) {
     input.onTool?.(tool);
     // A loop, not a spread: a run may have millions of findings, more than a call takes arguments.
-    for (const f of DIAGNOSTICS[tool](input.roster, platform, ctx)) findings.push(f);
+    const found = tool === "roster-check" && input.rosterCheck
+      ? input.rosterCheck.findings(input.roster)
+      : DIAGNOSTICS[tool](input.roster, platform, ctx);
+    for (const f of found) findings.push(f);
   }
   const compares = tools.some((t) => !SOURCE_TOOLS.includes(t));
   return buildReport({

@@ -80,22 +80,19 @@ export async function readFocusedSnapshot(
       ? null
       : foldForSearch(focus.studentName).replace(/[\\%_]/g, (c) => `\\${c}`);
     const addStudents = (rows: StudentRow[]) => rows.forEach((r) => students.set(Number(r.id), studentOf(r)));
-    // One query per condition, each asked only when it has values: an OR across them scans every student.
-    if (focus.studentSourceIds?.length || focus.studentIds?.length) {
+    // Student numbers have no index: one scan answers the ids and the numbers asked for (trimmed, as twins
+    // compare, so that their twins need no second scan); ids alone are an index lookup.
+    const askedNumbers = [...new Set((focus.studentNumbers ?? []).map((n) => n.trim()).filter(Boolean))];
+    const studentWhere = anyOf(tx, [
+      [tx`source_id`, focus.studentSourceIds],
+      [tx`id`, focus.studentIds],
+      [tx`trim(student_number)`, askedNumbers],
+    ]);
+    if (studentWhere) {
       addStudents(
-        await tx<StudentRow[]>`
-        select ${STUDENT_COLUMNS(tx)} from students
-        where district_id = ${d} and (source_id = any(${focus.studentSourceIds ?? []}) or id = any(${
-          focus.studentIds ?? []
-        }))`,
-      );
-    }
-    if (focus.studentNumbers?.length) {
-      addStudents(
-        await tx<StudentRow[]>`
-        select ${
+        await tx<StudentRow[]>`select ${
           STUDENT_COLUMNS(tx)
-        } from students where district_id = ${d} and student_number = any(${focus.studentNumbers})`,
+        } from students where district_id = ${d} and ${studentWhere}`,
       );
     }
     if (studentName !== null) {
@@ -107,9 +104,12 @@ export async function readFocusedSnapshot(
         limit 200`,
       );
     }
-    // Twins: every record sharing a found student's number.
+    // Twins: every record sharing a found student's number (those asked for were read above).
+    const asked = new Set(askedNumbers);
     const numbers = [
-      ...new Set([...students.values()].map((s) => s.studentNumber?.trim()).filter((n): n is string => !!n)),
+      ...new Set(
+        [...students.values()].map((s) => s.studentNumber?.trim()).filter((n): n is string => !!n && !asked.has(n)),
+      ),
     ];
     if (numbers.length) {
       addStudents(
@@ -120,20 +120,30 @@ export async function readFocusedSnapshot(
       );
     }
 
-    (await tx<TeacherRow[]>`
-      select id, campus_id, source_id, email, first_name, last_name, deleted_at::text from teachers
-      where district_id = ${d} and (source_id = any(${focus.teacherSourceIds ?? []}) or lower(trim(email)) = any(${
-      lower(focus.teacherEmails)
-    }))`)
-      .forEach((r) => teachers.set(Number(r.id), teacherOf(r)));
+    const teacherWhere = anyOf(tx, [
+      [tx`source_id`, focus.teacherSourceIds],
+      [tx`lower(trim(email))`, lower(focus.teacherEmails)],
+    ]);
+    if (teacherWhere) {
+      (await tx<TeacherRow[]>`
+        select id, campus_id, source_id, email, first_name, last_name, deleted_at::text from teachers
+        where district_id = ${d} and ${teacherWhere}`)
+        .forEach((r) => teachers.set(Number(r.id), teacherOf(r)));
+    }
 
     const addClasses = (rows: ClassRow[]) => rows.forEach((r) => classes.set(Number(r.id), classOf(r)));
-    addClasses(
-      await tx<ClassRow[]>`
-      select id, campus_id, source_id, title, class_code, deleted_at::text from classes
-      where district_id = ${d} and (source_id = any(${focus.classSourceIds ?? []}) or id = any(${focus.classIds ?? []})
-        or class_code = any(${focus.classCodes ?? []}))`,
-    );
+    const classWhere = anyOf(tx, [
+      [tx`source_id`, focus.classSourceIds],
+      [tx`id`, focus.classIds],
+      [tx`class_code`, focus.classCodes],
+    ]);
+    if (classWhere) {
+      addClasses(
+        await tx<ClassRow[]>`
+        select id, campus_id, source_id, title, class_code, deleted_at::text from classes
+        where district_id = ${d} and ${classWhere}`,
+      );
+    }
     const focusClassIds = [...classes.keys()];
 
     // One query per indexed column (an OR across them makes PostgreSQL scan every enrollment: 64 ms at 1.9 M);
@@ -174,21 +184,42 @@ export async function readFocusedSnapshot(
     }
 
     // Parents: by focus, and every account linked to a focused student; then all their links.
-    const linkedParentIds = (await tx<{ parent_id: string }[]>`
+    const linkedParentIds = students.size
+      ? (await tx<{ parent_id: string }[]>`
       select distinct parent_id from parent_students where student_id = any(${[...students.keys()]})`).map((r) =>
-      Number(r.parent_id)
-    );
-    (await tx<ParentRow[]>`
-      select id, source_id, email, first_name, last_name, deleted_at::text from parents
-      where district_id = ${d} and (id = any(${linkedParentIds}) or source_id = any(${focus.parentSourceIds ?? []})
-        or lower(trim(email)) = any(${lower(focus.parentEmails)}))`).forEach((r) =>
-      parents.set(Number(r.id), parentOf(r))
-    );
-    (await tx<ParentStudentRow[]>`
+        Number(r.parent_id)
+      )
+      : [];
+    // Emails compare trimmed and lower-cased, which no index answers; but an active parent's email without
+    // surrounding spaces is found by the platform's index on lower(email), so the scan need only look at the rest.
+    const emails = lower(focus.parentEmails);
+    const parentWhere = anyOf(tx, [[tx`id`, linkedParentIds], [tx`source_id`, focus.parentSourceIds]]);
+    const oddEmail = emails.length
+      ? tx`((deleted_at is not null or email like ' %' or email like '% ') and lower(trim(email)) = any(${emails}))`
+      : undefined;
+    const addParents = (rows: ParentRow[]) => rows.forEach((r) => parents.set(Number(r.id), parentOf(r)));
+    if (parentWhere || oddEmail) {
+      const where = parentWhere && oddEmail ? tx`(${parentWhere} or ${oddEmail})` : (parentWhere ?? oddEmail)!;
+      addParents(
+        await tx<ParentRow[]>`
+        select id, source_id, email, first_name, last_name, deleted_at::text from parents
+        where district_id = ${d} and ${where}`,
+      );
+    }
+    if (emails.length) {
+      addParents(
+        await tx<ParentRow[]>`
+        select id, source_id, email, first_name, last_name, deleted_at::text from parents
+        where district_id = ${d} and lower(email) = any(${emails}) and deleted_at is null`,
+      );
+    }
+    if (parents.size) {
+      (await tx<ParentStudentRow[]>`
       select parent_id, student_id, origin, deleted_at::text from parent_students where parent_id = any(${[
-      ...parents.keys(),
-    ]})`)
-      .forEach((r) => links.set(`${r.parent_id}:${r.student_id}`, parentStudentOf(r)));
+        ...parents.keys(),
+      ]})`)
+        .forEach((r) => links.set(`${r.parent_id}:${r.student_id}`, parentStudentOf(r)));
+    }
     const siblings = missing([...links.values()].map((l) => l.studentId), students);
     if (siblings.length) {
       addStudents(await tx<StudentRow[]>`select ${STUDENT_COLUMNS(tx)} from students where id = any(${siblings})`);
@@ -207,6 +238,27 @@ export async function readFocusedSnapshot(
       rosterSyncs: [],
     };
   });
+}
+
+/**
+ * `(a = any($1) or b = any($2) …)` over the columns that have values, or
+ * undefined when none has: a condition on an empty list would still make
+ * PostgreSQL evaluate it on every row (an expression such as
+ * `lower(trim(email))` has no index), and an unused one can keep it from
+ * using the index of another.
+ */
+type Fragment = ReturnType<ReadOnlyTx>;
+function anyOf(
+  tx: ReadOnlyTx,
+  branches: ReadonlyArray<readonly [Fragment, ReadonlyArray<string | number> | undefined]>,
+): Fragment | undefined {
+  let where: Fragment | undefined;
+  for (const [column, values] of branches) {
+    if (!values?.length) continue;
+    const branch: Fragment = tx`${column} = any(${values as (string | number)[]})`;
+    where = where ? tx`${where} or ${branch}` as Fragment : branch;
+  }
+  return where && tx`(${where})` as Fragment;
 }
 
 const STUDENT_COLUMNS = (tx: ReadOnlyTx) =>

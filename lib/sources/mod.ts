@@ -15,6 +15,8 @@ export interface SourceReadOptions {
   resolvePath?: (path: string) => string;
   /** Report missing required files and columns as issues instead of failing (roster-check). */
   tolerateMissing?: boolean;
+  /** OneRoster CSV: hand enrollments over as they are read instead of keeping them (see ReadOptions.onEnrollments). */
+  onEnrollments?: import("./oneroster-csv/read.ts").ReadOptions["onEnrollments"];
   /** Environment variables, for the credentials REST sources name. */
   env?: Record<string, string | undefined>;
   resolver?: import("../credentials/mod.ts").CredentialResolver;
@@ -34,6 +36,7 @@ export async function readSource(source: SourceSettings, options: SourceReadOpti
       return await readOneRosterCsv(resolve(source.path), {
         onProgress: options.onProgress,
         tolerateMissing: options.tolerateMissing,
+        onEnrollments: options.onEnrollments,
       });
     case "custom-csv":
       return await readCustomCsv(source, resolve(source.path), { onProgress: options.onProgress });

@@ -79,8 +79,12 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState): Lookup
       for (const e of emails) visitEmail(e);
       while (queue.length || pendingEmails.length) {
         if (pendingEmails.length) {
+          // The role is tested outside (`offset 0` keeps DuckDB from merging the two): a filter beside the
+          // indexed one makes DuckDB scan the column instead of reading the index, 6 ms instead of 1.
           const sharing = await db.rows(
-            `select "sourced_id" from users where ${IN(`"email_norm"`, 1)} and ${SHARES_EMAIL}`,
+            `select "sourced_id" from (select "sourced_id", "role" from users where ${
+              IN(`"email_norm"`, 1)
+            } offset 0) where ${SHARES_EMAIL}`,
             [pendingEmails],
           );
           pendingEmails = [];

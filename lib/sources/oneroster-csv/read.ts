@@ -79,6 +79,15 @@ export interface ReadOptions {
   tolerateMissing?: boolean;
   /** Read only these entity files (others are left empty); default all. */
   only?: readonly CsvFile[];
+  /**
+   * Hands enrollments over as they are read instead of keeping them: called
+   * once with the roster read so far (every file but enrollments.csv, the
+   * very object the read returns), it returns the function that takes each
+   * kept enrollment. `roster.enrollments` then stays empty, and enrollments
+   * are read last. For roster-check on a large export, which checks each
+   * enrollment once and needs none of them afterwards.
+   */
+  onEnrollments?: (roster: Roster) => (enrollment: Enrollment) => void;
   /** Bounds on what is read (zip sizes and ratio, record size); default the environment's, else DEFAULT_LIMITS. */
   limits?: Partial<ReadLimits>;
 }
@@ -244,15 +253,20 @@ class BundleReader {
         dated(userRow(version, roles, this.options.asOf)),
       );
     }
-    if (name("enrollments")) {
-      roster.enrollments = await this.#table(
+    const readEnrollments = async (forward?: (e: Enrollment) => void) => {
+      if (!name("enrollments")) return;
+      const rows = await this.#table(
         name("enrollments")!,
         version,
         "enrollments",
         Enrollment,
         dated(enrollmentRowWith(interner()), [["beginDate", "date"], ["endDate", "date"]]),
+        forward,
       );
-    }
+      if (!forward) roster.enrollments = rows;
+    };
+    const streamed = this.options.onEnrollments;
+    if (!streamed) await readEnrollments();
     if (name("classes")) {
       roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()));
     }
@@ -268,7 +282,15 @@ class BundleReader {
         dated(sessionRow, [["startDate", "date"], ["endDate", "date"]]),
       );
     }
-    for (const stem of this.#unreadable) if (stem !== "roles") fileModes[stem as EntityFile] = "absent";
+    const unreadable = () => {
+      for (const stem of this.#unreadable) if (stem !== "roles") fileModes[stem as EntityFile] = "absent";
+    };
+    // Streamed enrollments come last: whoever takes them may look at every other file, as it will be returned.
+    if (streamed) {
+      unreadable();
+      await readEnrollments(streamed(roster));
+    }
+    unreadable();
     this.#checkRoleUsers(roster);
     roster.issues = this.issues.list();
     return roster;
@@ -358,8 +380,17 @@ class BundleReader {
     stem: CsvFile,
     schema: z.ZodType<T>,
     build: RowBuilder,
+    forward?: (row: T) => void,
   ): Promise<T[]> {
-    const sink = new RowSink(name, schema, build, { issues: this.issues, rejected: this.#rejected });
+    const sink = new RowSink(
+      name,
+      schema,
+      build,
+      { issues: this.issues, rejected: this.#rejected },
+      "row",
+      true,
+      forward,
+    );
     await this.#rows(name, version, stem, (get, warn, line, extensions) => sink.add(get, warn, line, extensions));
     return sink.rows;
   }

@@ -578,6 +578,8 @@ export class RowSink<T extends { sourcedId: string }> {
   readonly rows: T[] = [];
   // Every kept row's sourcedId, numbered as `rows` is: a repeat finds its first row (and role) there.
   #seen = new IdTable();
+  // Each kept row's role, numbered likewise, when rows are forwarded instead of kept.
+  #roles: unknown[] = [];
   #fast: ReadonlyArray<readonly [string, FieldCheck]> | undefined;
   #detach: DetachPlan | undefined;
 
@@ -589,6 +591,8 @@ export class RowSink<T extends { sourcedId: string }> {
     readonly sink: RejectSink,
     readonly unit: "row" | "record" = "row",
     fromText = true,
+    /** Takes each kept row instead of `rows` (which then stays empty); a repeat of its id is still reported. */
+    readonly forward?: (row: T) => void,
   ) {
     this.#fast = FAST_CHECKS.get(schema);
     this.#detach = fromText ? DETACH_PLANS.get(schema) : undefined;
@@ -622,9 +626,9 @@ export class RowSink<T extends { sourcedId: string }> {
     // A new id is stored detached from the file's text (see detach.ts).
     const n = this.#seen.add(row.sourcedId, this.#detach ? detach : undefined);
     if (n < known) {
-      const first = this.rows[n] as Record<string, unknown>;
       const role = "role" in row ? String(row.role) : "";
-      const firstRole = "role" in first ? String(first.role) : "";
+      const kept = this.forward ? this.#roles[n] : (this.rows[n] as Record<string, unknown>).role;
+      const firstRole = kept === undefined ? "" : String(kept);
       this.sink.issues.add(
         "warning",
         this.file,
@@ -639,7 +643,10 @@ export class RowSink<T extends { sourcedId: string }> {
     }
     row.sourcedId = this.#seen.at(n);
     if (this.#detach) detachByPlan(row as unknown as Record<string, unknown>, this.#detach);
-    this.rows.push(row);
+    if (this.forward) {
+      this.#roles.push((row as Record<string, unknown>).role);
+      this.forward(row);
+    } else this.rows.push(row);
   }
 
   /** Reports a row that cannot be read. */

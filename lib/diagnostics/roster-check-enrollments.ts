@@ -1,0 +1,237 @@
+/**
+ * roster-check's checks of enrollments.csv, one enrollment at a time. Over a
+ * roster that keeps its enrollments, checkRoster feeds them through these
+ * checks; on a large export they run while the file is read (the reader's
+ * `onEnrollments`), so that ten million enrollments are checked without ever
+ * being kept (see {@link rosterCheckStream}).
+ */
+import {
+  type Class,
+  type Enrollment,
+  type EntityFile,
+  fileMode,
+  isActiveInSource,
+  isGuardian,
+  type Org,
+  type Roster,
+} from "../model/roster.ts";
+import { type Finding, finding } from "../model/findings.ts";
+import type { SourceIndex } from "./indexes.ts";
+import { listText, userName } from "./describe.ts";
+
+/** The resolution of a finding fixed in the export. */
+export const fix = (explanation: string) => ({ action: "fix_export" as const, explanation });
+/** The resolution of a finding fixed in the SIS. */
+export const FIX_IN_SIS = (explanation: string) => ({ action: "fix_in_sis" as const, explanation });
+
+/** An ISO date, as the date-order check reads it. */
+export const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The `value.date_order` finding of a record that begins after it ends, if it does. */
+export function dateOrder(
+  file: string,
+  sourcedId: string,
+  begin: string | undefined,
+  end: string | undefined,
+  what: string,
+): Finding | undefined {
+  if (!begin || !end || !ISO_DATE.test(begin) || !ISO_DATE.test(end) || begin <= end) return undefined;
+  return finding({
+    code: "value.date_order",
+    entity: { file, sourcedId },
+    message: `${file}: ${sourcedId} ${what} ${begin} after it ends ${end}`,
+    details: { begin, end },
+    resolution: fix("Correct the dates (endDate is the last day, or the day after in 1.2's roles)."),
+  });
+}
+
+/** The `reference.unresolved` finding of a column naming a record the export lacks. */
+export function unresolvedReference(
+  file: string,
+  sourcedId: string,
+  column: string,
+  target: string,
+  what: string,
+): Finding {
+  return finding({
+    code: "reference.unresolved",
+    entity: { file, sourcedId, column, target },
+    message: `${file}: ${sourcedId}'s ${column} names ${what} "${target}", which is not in the export`,
+    details: {},
+    resolution: fix("Export the referenced record, or correct the reference."),
+  });
+}
+
+/** The checks of one roster's enrollments, fed one at a time. */
+export interface EnrollmentChecks {
+  /** Checks one enrollment. */
+  check(e: Enrollment): void;
+  /** Classes with an active teacher enrollment. */
+  readonly taught: ReadonlySet<string>;
+  /** Active enrollments by their school's id. */
+  readonly bySchool: ReadonlyMap<string, number>;
+  /**
+   * The reference findings, once every enrollment is checked. `rejected` is
+   * the final set of ids on rows the reader refused: a reference to one is
+   * never reported, even when the row was refused after the enrollment was
+   * checked (enrollments.csv's own refused rows, when enrollments stream).
+   */
+  references(rejected: ReadonlySet<string>): Finding[];
+  /** The `value.date_order` findings. */
+  readonly dates: readonly Finding[];
+}
+
+/**
+ * Starts the checks of a roster's enrollments against the roster's other
+ * files (`src` indexes them; it need not know the enrollments).
+ *
+ * @example
+ * const checks = enrollmentChecks(roster, indexSource(roster));
+ * for (const e of roster.enrollments) checks.check(e);
+ * checks.references(indexSource(roster).rejected);
+ */
+export function enrollmentChecks(roster: Roster, src: SourceIndex): EnrollmentChecks {
+  const out: Finding[] = [];
+  // Findings that a refused row's id silences, with that id: the final word is given in references().
+  const guarded: Array<{ target: string; finding: Finding }> = [];
+  const dates: Finding[] = [];
+  const taught = new Set<string>();
+  const bySchool = new Map<string, number>();
+  const bulk = (file: EntityFile) => fileMode(roster, file) === "bulk";
+  const checkSchools = bulk("orgs");
+  const bulkClasses = bulk("classes");
+  const bulkUsers = bulk("users");
+  const unresolved = (sourcedId: string, column: string, target: string, what: string) =>
+    guarded.push({ target, finding: unresolvedReference("enrollments.csv", sourcedId, column, target, what) });
+  // Enrollments name the same school again and again: the last answer is kept.
+  let lastTarget: string | undefined;
+  let lastOrg: Org | undefined | null;
+  const school = (sourcedId: string, target: string) => {
+    if (!target) return;
+    if (target !== lastTarget) {
+      lastTarget = target;
+      lastOrg = src.rejected.has(target) ? null : src.orgs.get(target);
+    }
+    const org = lastOrg;
+    if (org === null) return;
+    if (!org) unresolved(sourcedId, "schoolSourcedId", target, "org");
+    else if (org.type !== "school") {
+      guarded.push({
+        target,
+        finding: finding({
+          code: "reference.not_a_school",
+          entity: { file: "enrollments.csv", sourcedId, column: "schoolSourcedId", target },
+          message:
+            `enrollments.csv: ${sourcedId}'s schoolSourcedId names "${target}" (${org.name}), a ${org.type}, not a school`,
+          details: { type: org.type },
+          resolution: fix("Point the reference at the school's org."),
+        }),
+      });
+    }
+  };
+
+  // Rows come grouped by class and school: the last answers are kept.
+  let lastClassId: string | undefined;
+  let lastClass: Class | undefined;
+  let lastCountedSchool: string | undefined;
+  let counted = 0;
+  const check = (e: Enrollment) => {
+    if (checkSchools) school(e.sourcedId, e.schoolSourcedId);
+    if (e.classSourcedId !== lastClassId) lastClass = src.classes.get(lastClassId = e.classSourcedId);
+    const cls = lastClass;
+    const user = src.users.get(e.userSourcedId);
+    if (!cls && bulkClasses && !src.rejected.has(e.classSourcedId)) {
+      unresolved(e.sourcedId, "classSourcedId", e.classSourcedId, "class");
+    }
+    if (!user && bulkUsers && !src.rejected.has(e.userSourcedId)) {
+      unresolved(e.sourcedId, "userSourcedId", e.userSourcedId, "user");
+    }
+    if (cls && e.schoolSourcedId && cls.schoolSourcedId && e.schoolSourcedId !== cls.schoolSourcedId) {
+      out.push(finding({
+        code: "reference.enrollment_school_mismatch",
+        entity: { sourcedId: e.sourcedId },
+        message:
+          `enrollments.csv: ${e.sourcedId} says school ${e.schoolSourcedId}, but its class ${cls.sourcedId} is at ${cls.schoolSourcedId}`,
+        details: { enrollmentSchool: e.schoolSourcedId, classSchool: cls.schoolSourcedId },
+        resolution: fix("Use the class's school on the enrollment."),
+      }));
+    }
+    if (user && (e.role === "student" || e.role === "teacher")) {
+      const wrong = e.role === "student" ? user.role !== "student" : user.role === "student" || isGuardian(user);
+      if (wrong) {
+        out.push(finding({
+          code: "reference.enrollment_role_mismatch",
+          entity: { sourcedId: e.sourcedId },
+          message: `enrollments.csv: ${e.sourcedId} enrolls ${user.sourcedId} (${
+            userName(user)
+          }, a ${user.role}) as ${e.role} in ${e.classSourcedId}`,
+          details: { enrollmentRole: e.role, userRole: user.role },
+          resolution: FIX_IN_SIS(
+            "Enroll the person with their own role; a sync would make a teacher a student (or the reverse).",
+          ),
+        }));
+      }
+    }
+    if (e.status === "active") {
+      if (cls?.status === "tobedeleted") out.push(activeToDeleted(e.sourcedId, "classSourcedId", e.classSourcedId));
+      if (user?.status === "tobedeleted") out.push(activeToDeleted(e.sourcedId, "userSourcedId", e.userSourcedId));
+    }
+    const active = isActiveInSource(e);
+    if (user && cls && e.role === "student" && active && !user.orgSourcedIds.includes(cls.schoolSourcedId)) {
+      out.push(finding({
+        code: "reference.student_not_at_class_school",
+        entity: { sourcedId: e.sourcedId },
+        message: `enrollments.csv: student ${user.sourcedId} (${
+          userName(user)
+        }) is enrolled in ${cls.sourcedId} at ${cls.schoolSourcedId}, which is not among the student's schools (${
+          listText(user.orgSourcedIds) || "none"
+        })`,
+        details: { classSchool: cls.schoolSourcedId, studentSchools: user.orgSourcedIds },
+        resolution: FIX_IN_SIS(
+          "Add the school to the student's orgs, or move the enrollment; a platform sync may put the student in the wrong campus.",
+        ),
+      }));
+    }
+    const order = dateOrder("enrollments.csv", e.sourcedId, e.beginDate, e.endDate, "begins");
+    if (order) dates.push(order);
+    if (active) {
+      if (e.role === "teacher") taught.add(e.classSourcedId);
+      if (e.schoolSourcedId !== lastCountedSchool) {
+        count();
+        lastCountedSchool = e.schoolSourcedId;
+      }
+      counted++;
+    }
+  };
+  const count = () => {
+    if (lastCountedSchool === undefined) return;
+    bySchool.set(lastCountedSchool, (bySchool.get(lastCountedSchool) ?? 0) + counted);
+    counted = 0;
+  };
+
+  return {
+    check,
+    taught,
+    get bySchool() {
+      count();
+      return bySchool;
+    },
+    dates,
+    references(rejected) {
+      const all: Finding[] = [];
+      for (const g of guarded) if (rejected === src.rejected || !rejected.has(g.target)) all.push(g.finding);
+      for (const f of out) all.push(f);
+      return all;
+    },
+  };
+}
+
+function activeToDeleted(sourcedId: string, column: string, target: string): Finding {
+  return finding({
+    code: "reference.active_to_deleted",
+    entity: { file: "enrollments.csv", sourcedId, column, target },
+    message: `enrollments.csv: active enrollment ${sourcedId} points at ${target}, which is tobedeleted`,
+    details: {},
+    resolution: fix("Mark the enrollment tobedeleted with its class or user."),
+  });
+}

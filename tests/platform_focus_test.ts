@@ -1,0 +1,58 @@
+import { assertEquals } from "./helpers/assert.ts";
+import { withTestDatabase } from "./helpers/database.ts";
+import { connectUrl } from "../lib/platform/connect.ts";
+import { readFocusedSnapshot } from "../lib/platform/focus.ts";
+import { emptySnapshot, type Parent, type Student } from "../lib/model/snapshot.ts";
+
+const DELETED = "2026-01-05 00:00:00+00";
+const parent = (id: number, email: string, deletedAt: string | null = null): Parent => ({
+  id,
+  sourceId: `grd-${id}`,
+  email,
+  firstName: "Rosa",
+  lastName: "Ruiz",
+  deletedAt,
+});
+const student = (id: number, studentNumber: string | null, deletedAt: string | null = null): Student => ({
+  id,
+  campusId: null,
+  sourceId: `stu-${id}`,
+  studentNumber,
+  firstName: "Ana",
+  lastName: "Ruiz",
+  grade: "03",
+  deletedAt,
+});
+
+Deno.test({
+  name:
+    "the focused slice finds a parent's every account by email, trimmed and in any case, deleted ones too, and a student's twins by trimmed number",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const platform = emptySnapshot({ id: 1, slug: "focus-isd", name: "Focus ISD" });
+    platform.parents = [
+      parent(1, "rosa@example.org"), // found through the platform's index on lower(email)
+      parent(2, "  Rosa@Example.org "), // spaces around it: only the scan finds it
+      parent(3, "ROSA@example.org", DELETED), // soft-deleted: outside the index
+      parent(4, "other@example.org"),
+    ];
+    platform.students = [student(10, "1042"), student(11, " 1042 "), student(12, "1042", DELETED), student(13, "9")];
+    await withTestDatabase(async (db) => {
+      const conn = connectUrl(db.url, { environment: "staging" });
+      try {
+        const byEmail = await readFocusedSnapshot(conn, "focus-isd", { parentEmails: [" ROSA@example.org"] });
+        assertEquals(byEmail.parents.map((p) => p.id), [1, 2, 3]);
+        const byNumber = await readFocusedSnapshot(conn, "focus-isd", { studentNumbers: ["1042 "] });
+        assertEquals(byNumber.students.map((s) => s.id), [10, 11, 12]);
+        // A twin by a found student's own number, which was not asked for.
+        const twins = await readFocusedSnapshot(conn, "focus-isd", { studentSourceIds: ["stu-11"] });
+        assertEquals(twins.students.map((s) => s.id), [10, 11, 12]);
+        const none = await readFocusedSnapshot(conn, "focus-isd", {});
+        assertEquals([none.students.length, none.parents.length, none.teachers.length], [0, 0, 0]);
+      } finally {
+        await conn.close();
+      }
+    }, platform);
+  },
+});
