@@ -37,7 +37,13 @@ Deno.test({
       parent(3, "ROSA@example.org", DELETED), // soft-deleted: outside the index
       parent(4, "other@example.org"),
     ];
-    platform.students = [student(10, "1042"), student(11, " 1042 "), student(12, "1042", DELETED), student(13, "9")];
+    platform.students = [
+      student(10, "1042"),
+      student(11, " 1042 "),
+      student(12, "1042", DELETED),
+      student(13, "9"),
+      student(14, "2077\t"), // PostgreSQL's trim() keeps a tab: found only as written
+    ];
     await withTestDatabase(async (db) => {
       const conn = connectUrl(db.url, { environment: "staging" });
       try {
@@ -45,6 +51,8 @@ Deno.test({
         assertEquals(byEmail.parents.map((p) => p.id), [1, 2, 3]);
         const byNumber = await readFocusedSnapshot(conn, "focus-isd", { studentNumbers: ["1042 "] });
         assertEquals(byNumber.students.map((s) => s.id), [10, 11, 12]);
+        const tab = await readFocusedSnapshot(conn, "focus-isd", { studentNumbers: ["2077\t"] });
+        assertEquals(tab.students.map((s) => s.id), [14]);
         // A twin by a found student's own number, which was not asked for.
         const twins = await readFocusedSnapshot(conn, "focus-isd", { studentSourceIds: ["stu-11"] });
         assertEquals(twins.students.map((s) => s.id), [10, 11, 12]);

@@ -71,12 +71,12 @@ export interface EnrollmentChecks {
   /** Active enrollments by their school's id. */
   readonly bySchool: ReadonlyMap<string, number>;
   /**
-   * The reference findings, once every enrollment is checked. `rejected` is
-   * the final set of ids on rows the reader refused: a reference to one is
-   * never reported, even when the row was refused after the enrollment was
+   * The reference findings, once every enrollment is checked. With
+   * `rejected`, the final set of ids on rows the reader refused, a reference
+   * to one is dropped even when its row was refused after the enrollment was
    * checked (enrollments.csv's own refused rows, when enrollments stream).
    */
-  references(rejected: ReadonlySet<string>): Finding[];
+  references(rejected?: ReadonlySet<string>): Finding[];
   /** The `value.date_order` findings. */
   readonly dates: readonly Finding[];
 }
@@ -88,7 +88,7 @@ export interface EnrollmentChecks {
  * @example
  * const checks = enrollmentChecks(roster, indexSource(roster));
  * for (const e of roster.enrollments) checks.check(e);
- * checks.references(indexSource(roster).rejected);
+ * checks.references();
  */
 export function enrollmentChecks(roster: Roster, src: SourceIndex): EnrollmentChecks {
   const out: Finding[] = [];
@@ -219,7 +219,7 @@ export function enrollmentChecks(roster: Roster, src: SourceIndex): EnrollmentCh
     dates,
     references(rejected) {
       const all: Finding[] = [];
-      for (const g of guarded) if (rejected === src.rejected || !rejected.has(g.target)) all.push(g.finding);
+      for (const g of guarded) if (!rejected?.has(g.target)) all.push(g.finding);
       for (const f of out) all.push(f);
       return all;
     },

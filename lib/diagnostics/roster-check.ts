@@ -53,23 +53,21 @@ const STAFF = new Set([
 export function checkRoster(roster: Roster, src: SourceIndex = indexSource(roster)): Finding[] {
   const checks = enrollmentChecks(roster, src);
   for (const e of roster.enrollments) checks.check(e);
-  return checkedRoster(roster, src, checks, src.rejected);
+  return checkedRoster(roster, src, checks);
 }
 
-/** Every finding of roster-check, its enrollments checked by `checks`; `rejected`: the ids of every refused row. */
-function checkedRoster(
-  roster: Roster,
-  src: SourceIndex,
-  checks: EnrollmentChecks,
-  rejected: ReadonlySet<string>,
-): Finding[] {
+/**
+ * Every finding of roster-check, its enrollments checked by `checks`. With `streamed`, they were checked before
+ * enrollments.csv's own refused rows were known, and `src.rejected` has them now.
+ */
+function checkedRoster(roster: Roster, src: SourceIndex, checks: EnrollmentChecks, streamed = false): Finding[] {
   const out: Finding[] = [];
   // Loops, not spreads: an export may have millions of findings, more than a call takes arguments.
   for (
     const part of [
       fromIssues(roster.issues),
       references(roster, src),
-      checks.references(rejected),
+      checks.references(streamed ? src.rejected : undefined),
       guardians(roster, src),
       emails(roster),
       values(roster),
@@ -122,8 +120,10 @@ export function rosterCheckStream(): RosterCheckStream {
       if (!started) return checkRoster(roster);
       const { src, checks } = started;
       for (const e of roster.enrollments) checks.check(e);
-      // The index was built before enrollments.csv was read: its own refused rows are added now.
-      return checkedRoster(roster, src, checks, new Set(roster.rejected.map((r) => r.sourcedId)));
+      // The index was built before enrollments.csv was read: its own refused rows are added now, for every
+      // check that follows and for the enrollments' references checked before they were known.
+      for (const r of roster.rejected) src.rejected.add(r.sourcedId);
+      return checkedRoster(roster, src, checks, true);
     },
   };
 }

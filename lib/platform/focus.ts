@@ -80,13 +80,16 @@ export async function readFocusedSnapshot(
       ? null
       : foldForSearch(focus.studentName).replace(/[\\%_]/g, (c) => `\\${c}`);
     const addStudents = (rows: StudentRow[]) => rows.forEach((r) => students.set(Number(r.id), studentOf(r)));
-    // Student numbers have no index: one scan answers the ids and the numbers asked for (trimmed, as twins
-    // compare, so that their twins need no second scan); ids alone are an index lookup.
-    const askedNumbers = [...new Set((focus.studentNumbers ?? []).map((n) => n.trim()).filter(Boolean))];
+    // Student numbers have no index: one scan answers the ids, the numbers as asked, and the numbers trimmed of
+    // spaces as PostgreSQL's trim() does, as twins compare (so that their twins need no second scan).
+    const spaceTrimmed = [
+      ...new Set((focus.studentNumbers ?? []).map((n) => n.replace(/^ +| +$/g, "")).filter(Boolean)),
+    ];
     const studentWhere = anyOf(tx, [
       [tx`source_id`, focus.studentSourceIds],
       [tx`id`, focus.studentIds],
-      [tx`trim(student_number)`, askedNumbers],
+      [tx`student_number`, focus.studentNumbers],
+      [tx`trim(student_number)`, spaceTrimmed],
     ]);
     if (studentWhere) {
       addStudents(
@@ -105,7 +108,7 @@ export async function readFocusedSnapshot(
       );
     }
     // Twins: every record sharing a found student's number (those asked for were read above).
-    const asked = new Set(askedNumbers);
+    const asked = new Set(spaceTrimmed);
     const numbers = [
       ...new Set(
         [...students.values()].map((s) => s.studentNumber?.trim()).filter((n): n is string => !!n && !asked.has(n)),
