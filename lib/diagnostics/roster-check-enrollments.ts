@@ -62,6 +62,41 @@ export function unresolvedReference(
   });
 }
 
+/**
+ * Checks a column that must name a school: the `reference.unresolved` or
+ * `reference.not_a_school` finding it deserves, if any (none for an id on a
+ * refused row). Rows name the same school again and again: the last answer
+ * is kept.
+ *
+ * @example
+ * const school = schoolReference(src);
+ * school("classes.csv", "cls-1", "schoolSourcedId", "dist-1")?.code // "reference.not_a_school"
+ */
+export function schoolReference(
+  src: SourceIndex,
+): (file: string, sourcedId: string, column: string, target: string) => Finding | undefined {
+  let lastTarget: string | undefined;
+  let lastOrg: Org | undefined | null;
+  return (file, sourcedId, column, target) => {
+    if (!target) return undefined;
+    if (target !== lastTarget) {
+      lastTarget = target;
+      lastOrg = src.rejected.has(target) ? null : src.orgs.get(target);
+    }
+    const org = lastOrg;
+    if (org === null) return undefined;
+    if (!org) return unresolvedReference(file, sourcedId, column, target, "org");
+    if (org.type === "school") return undefined;
+    return finding({
+      code: "reference.not_a_school",
+      entity: { file, sourcedId, column, target },
+      message: `${file}: ${sourcedId}'s ${column} names "${target}" (${org.name}), a ${org.type}, not a school`,
+      details: { type: org.type },
+      resolution: fix("Point the reference at the school's org."),
+    });
+  };
+}
+
 /** The checks of one roster's enrollments, fed one at a time. */
 export interface EnrollmentChecks {
   /** Checks one enrollment. */
@@ -103,31 +138,10 @@ export function enrollmentChecks(roster: Roster, src: SourceIndex): EnrollmentCh
   const bulkUsers = bulk("users");
   const unresolved = (sourcedId: string, column: string, target: string, what: string) =>
     guarded.push({ target, finding: unresolvedReference("enrollments.csv", sourcedId, column, target, what) });
-  // Enrollments name the same school again and again: the last answer is kept.
-  let lastTarget: string | undefined;
-  let lastOrg: Org | undefined | null;
+  const schoolOf = schoolReference(src);
   const school = (sourcedId: string, target: string) => {
-    if (!target) return;
-    if (target !== lastTarget) {
-      lastTarget = target;
-      lastOrg = src.rejected.has(target) ? null : src.orgs.get(target);
-    }
-    const org = lastOrg;
-    if (org === null) return;
-    if (!org) unresolved(sourcedId, "schoolSourcedId", target, "org");
-    else if (org.type !== "school") {
-      guarded.push({
-        target,
-        finding: finding({
-          code: "reference.not_a_school",
-          entity: { file: "enrollments.csv", sourcedId, column: "schoolSourcedId", target },
-          message:
-            `enrollments.csv: ${sourcedId}'s schoolSourcedId names "${target}" (${org.name}), a ${org.type}, not a school`,
-          details: { type: org.type },
-          resolution: fix("Point the reference at the school's org."),
-        }),
-      });
-    }
+    const f = schoolOf("enrollments.csv", sourcedId, "schoolSourcedId", target);
+    if (f) guarded.push({ target, finding: f });
   };
 
   // Rows come grouped by class and school: the last answers are kept.

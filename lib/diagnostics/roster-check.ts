@@ -10,7 +10,6 @@ import {
   fileMode,
   isActiveInSource,
   isGuardian,
-  type Org,
   type Roster,
   type SourceIssue,
   type User,
@@ -26,6 +25,7 @@ import {
   fix,
   FIX_IN_SIS,
   ISO_DATE,
+  schoolReference,
   unresolvedReference,
 } from "./roster-check-enrollments.ts";
 
@@ -328,27 +328,10 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
   const sessions = new Map(roster.academicSessions.map((s) => [s.sourcedId, s]));
   const unresolved = (file: string, sourcedId: string, column: string, target: string, what: string) =>
     out.push(unresolvedReference(file, sourcedId, column, target, what));
-  // Classes name the same school again and again: the last answer is kept.
-  let lastTarget: string | undefined;
-  let lastOrg: Org | undefined | null;
+  const schoolOf = schoolReference(src);
   const school = (file: string, sourcedId: string, column: string, target: string) => {
-    if (!target) return;
-    if (target !== lastTarget) {
-      lastTarget = target;
-      lastOrg = src.rejected.has(target) ? null : src.orgs.get(target);
-    }
-    const org = lastOrg;
-    if (org === null) return;
-    if (!org) unresolved(file, sourcedId, column, target, "org");
-    else if (org.type !== "school") {
-      out.push(finding({
-        code: "reference.not_a_school",
-        entity: { file, sourcedId, column, target },
-        message: `${file}: ${sourcedId}'s ${column} names "${target}" (${org.name}), a ${org.type}, not a school`,
-        details: { type: org.type },
-        resolution: fix("Point the reference at the school's org."),
-      }));
-    }
+    const f = schoolOf(file, sourcedId, column, target);
+    if (f) out.push(f);
   };
 
   if (bulk("orgs")) {
