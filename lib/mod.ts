@@ -28,6 +28,8 @@ export type { Finding, Report } from "./model/findings.ts";
 export { renderReport } from "./report/mod.ts";
 export { renderFixScript, statementsFor } from "./report/fix-script.ts";
 export { lookupPerson } from "./app/lookup.ts";
+export { openLookupSession } from "./app/lookup-session.ts";
+export type { LookupSession } from "./app/lookup-session.ts";
 export { openWorkspace, workspaceFile } from "./workspace/store.ts";
 export type { StoredReport, Workspace } from "./workspace/store.ts";
 export { buildWorkspace, workspaceStatus } from "./workspace/build.ts";

@@ -1,10 +1,9 @@
 import { assert, assertEquals, assertRejects } from "./helpers/assert.ts";
 import { join } from "node:path";
-import { withTestDatabase } from "./helpers/database.ts";
 import { withTempDir } from "./helpers/bundle.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
-import { plantProblems } from "../lib/demo/plant.ts";
 import { writeDemoExport } from "../lib/demo/export.ts";
+import { CUSTOMER, withDistrict } from "./helpers/workspace-district.ts";
 import { diagnoseCustomer } from "../lib/app/diagnose.ts";
 import { concerns, lookupPerson, type LookupQuery } from "../lib/app/lookup.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
@@ -12,46 +11,10 @@ import { openWorkspace } from "../lib/workspace/store.ts";
 import { CodedError } from "../lib/errors.ts";
 import type { Report } from "../lib/model/findings.ts";
 
-const CUSTOMER = "ws-usd";
 const NOW = new Date("2026-11-26T12:00:00Z");
 const key = (f: { code: string; entity: unknown }) => `${f.code} ${JSON.stringify(f.entity)}`;
 /** Everything a report says, except when it was generated. */
 const said = (r: Report) => JSON.stringify({ ...r, generatedAt: undefined });
-
-/** A generated district with planted problems, its export, settings and platform database. */
-async function withDistrict(
-  students: number,
-  fn: (ctx: {
-    dir: string;
-    exportDir: string;
-    settingsDir: string;
-    env: Record<string, string>;
-    district: ReturnType<typeof generateDistrict>;
-    planted: ReturnType<typeof plantProblems>;
-  }) => Promise<void>,
-): Promise<void> {
-  const district = generateDistrict({ customerId: CUSTOMER, students, seed: 77 });
-  const planted = plantProblems(district);
-  await withTestDatabase(async (db) => {
-    await withTempDir(async (dir) => {
-      const exportDir = join(dir, "export");
-      await writeDemoExport(exportDir, district.roster);
-      const settingsDir = join(dir, "settings");
-      await Deno.mkdir(settingsDir);
-      await Deno.writeTextFile(
-        join(settingsDir, `${CUSTOMER}.json`),
-        JSON.stringify({
-          customer_id: CUSTOMER,
-          customer_name: "Workspace USD",
-          integration_type: "oneroster-csv",
-          oneshelf_environment: "staging",
-          source: { kind: "oneroster-csv", path: "../export" },
-        }),
-      );
-      await fn({ dir, exportDir, settingsDir, env: { STAGING_DATABASE_URL: db.url }, district, planted });
-    });
-  }, district.platform);
-}
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -87,15 +87,23 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
   options = { ...options, auditor };
   const ws = await openLookupWorkspace(options, loaded);
   try {
-    return await lookupIn(options, loaded, ws);
+    return await lookupWith(options, loaded, ws);
   } finally {
     ws.close();
   }
 }
 
-async function lookupIn(
+/**
+ * One lookup with the settings loaded, the auditor chosen (`options.auditor`)
+ * and the workspace opened already: what {@link lookupPerson} and a
+ * lookup session (`openLookupSession`) share.
+ *
+ * @example
+ * const result = await lookupWith({ ...options, auditor: null }, loaded, await openLookupWorkspace(options, loaded));
+ */
+export async function lookupWith(
   options: LookupOptions,
-  loaded: Awaited<ReturnType<typeof loadSettings>>,
+  loaded: LoadedSettings,
   ws: LookupWorkspace,
 ): Promise<LookupResult> {
   const environment = options.environment ?? loaded.settings.oneshelf_environment;

@@ -3,6 +3,7 @@
  * lazily: a tool that never opens a workspace (or runs without the permission
  * to load native code) never pays for it or fails on it.
  */
+import { resolve } from "node:path";
 import { CodedError } from "../errors.ts";
 
 type DuckDBModule = typeof import("@duckdb/node-api");
@@ -43,6 +44,50 @@ export interface Database {
 /** DuckDB refuses a second writer (or a writer beside readers) with this message. */
 const LOCKED = /lock|Conflicting/i;
 
+type Instance = { connect(): Promise<DuckDBConnection>; closeSync(): void };
+/**
+ * The files this process has open. DuckDB's lock on a file is a POSIX record
+ * lock, which belongs to the process: a second instance of the same file in
+ * one process is not refused, and closing it releases the lock the first
+ * still relies on (another process could then write under a reader). So one
+ * process opens a file once: readers share the instance, each with its own
+ * connection, and a writer waits, as it would for another process.
+ */
+const openFiles = new Map<string, { instance: Promise<Instance>; readOnly: boolean; users: number }>();
+
+/**
+ * This process's instance of `file`: shared with the readers that hold it when
+ * `readOnly`, else new; refused as locked while the process holds the file
+ * otherwise. `release` closes it when its last user is done.
+ */
+async function instanceOf(
+  file: string,
+  readOnly: boolean,
+  create: () => Promise<Instance>,
+): Promise<{ instance: Instance; release(): void }> {
+  let held = openFiles.get(file);
+  if (held && !(readOnly && held.readOnly)) throw new Error(`Conflicting lock: ${file} is open in this process`);
+  if (held) {
+    held.users++;
+  } else {
+    // Set before awaiting, so that a concurrent open shares this instance rather than making a second.
+    held = { instance: create(), readOnly, users: 1 };
+    openFiles.set(file, held);
+  }
+  const mine = held;
+  const release = () => {
+    if (--mine.users > 0) return;
+    if (openFiles.get(file) === mine) openFiles.delete(file);
+    void mine.instance.then((i) => i.closeSync(), () => {});
+  };
+  try {
+    return { instance: await mine.instance, release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
 /**
  * Opens (creating when writable) a DuckDB file, waiting up to `waitMs` while
  * another process holds it.
@@ -69,18 +114,25 @@ export async function openDatabase(
   };
   if (options.readOnly) config.access_mode = "READ_ONLY";
   const deadline = Date.now() + (options.waitMs ?? 10_000);
+  const file = resolve(path);
+  const readOnly = !!options.readOnly;
   for (;;) {
     try {
-      const instance = await DuckDBInstance.create(path, config);
-      const connection = await instance.connect();
-      return wrap(path, !!options.readOnly, instance, connection, await duckdb());
+      const share = await instanceOf(file, readOnly, () => DuckDBInstance.create(path, config));
+      try {
+        return wrap(path, readOnly, share.release, await share.instance.connect(), await duckdb());
+      } catch (e) {
+        share.release();
+        throw e;
+      }
     } catch (e) {
       const message = (e as Error).message;
       if (!LOCKED.test(message) || Date.now() > deadline) {
         throw new CodedError(
           LOCKED.test(message) ? "server.busy" : "internal",
           LOCKED.test(message)
-            ? `${path} is in use by another process (a diagnosis or build of the same customer); try again when it ends`
+            ? `${path} is in use by another process (a diagnosis or build of the same customer), or held open by ` +
+              "this one (a lookup session); try again when it ends"
             : `${path}: ${message}`,
         );
       }
@@ -92,7 +144,7 @@ export async function openDatabase(
 function wrap(
   path: string,
   readOnly: boolean,
-  instance: { closeSync(): void },
+  release: () => void,
   connection: DuckDBConnection,
   lib: DuckDBModule,
 ): Database {
@@ -134,7 +186,7 @@ function wrap(
       if (closed) return;
       closed = true;
       connection.closeSync();
-      instance.closeSync();
+      release();
     },
   };
 }

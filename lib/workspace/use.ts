@@ -182,6 +182,8 @@ export interface LookupWorkspace {
   source?: LookupSource;
   readAt?: string;
   note?: string;
+  /** Whether the export is still as it was when this workspace was opened (a held workspace checks before each lookup). */
+  current(): Promise<boolean>;
   close(): void;
 }
 
@@ -202,7 +204,7 @@ export async function openLookupWorkspace(
   },
   loaded: LoadedSettings,
 ): Promise<LookupWorkspace> {
-  const none = (note?: string): LookupWorkspace => ({ note, close() {} });
+  const none = (note?: string): LookupWorkspace => ({ note, current: () => Promise.resolve(false), close() {} });
   // An export named on the command line is read as it is.
   if (!options.workspace || options.sourcePath) return none();
   const { dir } = options.workspace;
@@ -245,7 +247,12 @@ export async function openLookupWorkspace(
       ws.close();
       return none(note);
     }
-    return { source: workspaceLookupSource(ws, state), readAt: state.readAt, close: () => ws.close() };
+    return {
+      source: workspaceLookupSource(ws, state),
+      readAt: state.readAt,
+      current: async () => path === undefined || await exportStamp(path).catch(() => null) === state.stamp,
+      close: () => ws.close(),
+    };
   } catch (e) {
     ws.close();
     throw e;

@@ -1,0 +1,122 @@
+/**
+ * A lookup session: many lookups for one customer over what stays open
+ * between them (the settings, the platform connection and the workspace), as
+ * a notebook or a support engineer's run of questions asks them. One lookup
+ * alone is {@link lookupPerson}; a session saves what each of those opens and
+ * closes again (the workspace file, the connection, the embedded database).
+ */
+import type { Environment, PlatformConnection } from "../platform/connect.ts";
+import { openPlatform } from "./open-platform.ts";
+import { type LoadedSettings, loadSettings } from "../settings/load.ts";
+import { createAuditor } from "../audit.ts";
+import { type LookupWorkspace, openLookupWorkspace } from "../workspace/use.ts";
+import { type LookupOptions, LookupQuery, type LookupResult, lookupWith } from "./lookup.ts";
+
+/** Options of {@link openLookupSession}: those of a lookup, without the query. */
+export interface LookupSessionOptions extends Omit<LookupOptions, "query"> {
+  /**
+   * Close the workspace after this long without a lookup (it is opened again
+   * on the next one), so that a diagnosis elsewhere can store into it;
+   * default 60 s. DuckDB lets readers or one writer hold the file.
+   */
+  idleMs?: number;
+}
+
+/** Lookups over one customer's open settings, connection and workspace. */
+export interface LookupSession {
+  readonly customerId: string;
+  readonly environment: Environment;
+  /** One lookup, the same result as {@link lookupPerson} gives. */
+  lookup(query: LookupQuery): Promise<LookupResult>;
+  /** Closes the workspace and the connection the session opened (a connection passed in stays open). */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a lookup session. The workspace is used while it holds the export as
+ * it is now: before each lookup the export's file names, sizes and times are
+ * compared with the stored roster's, and a changed export is read directly
+ * (the result's `rosterFrom` says which, and why).
+ *
+ * @example
+ * const session = await openLookupSession({ customerId: "demo-isd", settingsDir, workspace: { dir: "workspace" } });
+ * try {
+ *   const student = await session.lookup({ kind: "student", key: "stu-1001" });
+ *   const parent = await session.lookup({ kind: "parent", key: "rosa.ruiz@example.org" });
+ * } finally {
+ *   await session.close();
+ * }
+ */
+export async function openLookupSession(options: LookupSessionOptions): Promise<LookupSession> {
+  const loaded: LoadedSettings = options.loaded ?? await loadSettings(options.settingsDir, options.customerId);
+  const auditor = options.auditor === undefined ? await createAuditor(options.env ?? {}) : options.auditor;
+  const environment = options.environment ?? loaded.settings.oneshelf_environment;
+  const idleMs = options.idleMs ?? 60_000;
+  let connection: Promise<PlatformConnection> | undefined;
+  let ws: LookupWorkspace | undefined;
+  let refresh = options.workspace?.refresh;
+  // Lookups run one after another: one may reopen the workspace that another would still be reading.
+  let tail: Promise<unknown> = Promise.resolve();
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  const closeWorkspace = () => {
+    ws?.close();
+    ws = undefined;
+  };
+  const workspace = async (): Promise<LookupWorkspace> => {
+    if (ws && await ws.current()) return ws;
+    closeWorkspace();
+    // --refresh rebuilds once, for the session's first lookup; later ones use what it built.
+    const workspace = options.workspace && { ...options.workspace, refresh };
+    refresh = false;
+    return ws = await openLookupWorkspace({ ...options, workspace }, loaded);
+  };
+  const platform = () =>
+    options.connection ? Promise.resolve(options.connection) : connection ??= openPlatform(environment, {
+      env: options.env,
+      applicationName: "cdt lookup",
+    }).catch((e) => {
+      // A connection that failed to open is tried again by the next lookup.
+      connection = undefined;
+      throw e;
+    });
+
+  return {
+    customerId: loaded.settings.customer_id,
+    environment,
+    lookup(query) {
+      if (closed) return Promise.reject(new Error("this lookup session is closed"));
+      const parsed = LookupQuery.parse(query);
+      const run = tail.then(async () => {
+        clearTimeout(idle);
+        try {
+          const held = await workspace();
+          return await lookupWith(
+            { ...options, query: parsed, environment, auditor, connection: await platform() },
+            loaded,
+            held,
+          );
+        } finally {
+          if (!closed) {
+            const timer = setTimeout(closeWorkspace, idleMs);
+            // A held workspace must not keep a notebook's or a script's process alive.
+            Deno.unrefTimer(timer);
+            idle = timer;
+          }
+        }
+      });
+      tail = run.catch(() => {});
+      return run;
+    },
+    async close() {
+      closed = true;
+      await tail;
+      clearTimeout(idle);
+      closeWorkspace();
+      const opened = connection;
+      connection = undefined;
+      if (opened) await (await opened.catch(() => undefined))?.close();
+    },
+  };
+}
