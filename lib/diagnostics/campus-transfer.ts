@@ -5,8 +5,8 @@
  * (shared/findings.md, tool `campus-transfer`).
  */
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
-import { isActiveInSource, type Roster } from "../model/roster.ts";
-import type { PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
+import { isActiveInSource, type Roster, type User } from "../model/roster.ts";
+import type { Campus, PlatformClass, PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import { type Finding, finding } from "../model/findings.ts";
 import { type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { describeSourceUser } from "./describe.ts";
@@ -35,6 +35,10 @@ export function findCampusTransfers(
     const schools = user.orgSourcedIds.filter((id) => source.orgs.get(id)?.type === "school");
     if (schools.length === 0) continue;
     const campus = student.campusId === null ? undefined : plat.campusById.get(student.campusId);
+    const left = stale.get(student.id);
+    const moved = !campus?.sourceId || !schools.includes(campus.sourceId);
+    // Most students are where the roster says, with nothing left behind: no finding, nothing more to build.
+    if (!moved && !left) continue;
     const target = plat.campusBySource.get(schools[0]);
     const sourceSchool = {
       sourcedId: schools[0],
@@ -43,7 +47,7 @@ export function findCampusTransfers(
     };
     const platformCampus = campus ? { platformId: campus.id, sourcedId: campus.sourceId, name: campus.name } : null;
     let notUpdated: Finding | undefined;
-    if (!campus?.sourceId || !schools.includes(campus.sourceId)) {
+    if (moved) {
       notUpdated = finding({
         code: "transfer.campus_not_updated",
         entity: { sourcedId: user.sourcedId, platformId: student.id },
@@ -61,8 +65,7 @@ export function findCampusTransfers(
       });
       out.push(notUpdated);
     }
-    const left = stale.get(student.id) ?? [];
-    if (left.length) {
+    if (left?.length) {
       out.push(finding({
         code: "transfer.stale_enrollments",
         entity: { sourcedId: user.sourcedId, platformId: student.id },
@@ -204,27 +207,41 @@ interface StaleEnrollment {
  * Active students' active enrollments in classes at a campus that is not one
  * of the student's schools in the roster, and that the roster does not have,
  * by platform student id, in enrollment order. One pass over the enrollments,
- * keeping only what is stale (a list per student would be millions of arrays).
+ * keeping only what is stale (a list per student would be millions of arrays);
+ * what an enrollment's class and student allow is worked out once per class
+ * and once per student, not once per enrollment.
  */
 function staleEnrollments(
   source: SourceIndex,
   plat: PlatformIndex,
   enrollments: readonly PlatformEnrollment[],
 ): Map<number, StaleEnrollment[]> {
-  const out = new Map<number, StaleEnrollment[]>();
-  for (const e of enrollments) {
-    if (e.deletedAt !== null || e.studentId === null) continue;
-    const cls = plat.classById.get(e.classId);
-    if (!cls || cls.deletedAt !== null || cls.campusId === null) continue;
+  // Active classes at a campus the roster can name, by platform id.
+  const classes = new Map<number, { cls: PlatformClass; campus: Campus & { sourceId: string } }>();
+  for (const cls of plat.classById.values()) {
+    if (cls.deletedAt !== null || cls.campusId === null) continue;
     const campus = plat.campusById.get(cls.campusId);
-    if (!campus?.sourceId) continue;
-    const student = plat.studentById.get(e.studentId);
-    if (!student?.sourceId) continue;
+    if (campus?.sourceId) classes.set(cls.id, { cls, campus: campus as Campus & { sourceId: string } });
+  }
+  // Only the records the caller asks about: an active source student's platform record (not a twin).
+  const students = new Map<number, { student: Student & { sourceId: string }; user: User }>();
+  for (const student of plat.studentById.values()) {
+    if (!student.sourceId) continue;
     const user = source.users.get(student.sourceId);
-    // Only the records the caller asks about: an active source student's platform record (not a twin).
     if (user?.role !== "student" || !isActiveInSource(user) || plat.studentBySource.get(student.sourceId) !== student) {
       continue;
     }
+    students.set(student.id, { student: student as Student & { sourceId: string }, user });
+  }
+  const out = new Map<number, StaleEnrollment[]>();
+  for (const e of enrollments) {
+    if (e.deletedAt !== null || e.studentId === null) continue;
+    const at = classes.get(e.classId);
+    if (!at) continue;
+    const who = students.get(e.studentId);
+    if (!who) continue;
+    const { cls, campus } = at;
+    const { student, user } = who;
     // At one of the student's schools (as the roster says): not stale.
     if (user.orgSourcedIds.includes(campus.sourceId) && source.orgs.get(campus.sourceId)?.type === "school") continue;
     if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, student.sourceId, "student")) continue;

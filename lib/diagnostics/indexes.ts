@@ -88,14 +88,46 @@ export class EnrollmentIndex<V> {
     rows: readonly V[],
     keyOf: (row: V) => readonly [classSourcedId: string, userSourcedId: string, role: string] | undefined,
   ): EnrollmentIndex<V> {
+    // A row's class is most often the previous row's (rows come class by class): its number is kept, not hashed again.
+    let lastClass: string | undefined;
+    let lastClassNumber = -1;
+    return EnrollmentIndex.#fromKeys(ids, rows, (row) => {
+      const k = keyOf(row);
+      if (k === undefined) return undefined;
+      const role = k[2] === "student" ? 0 : k[2] === "teacher" ? 1 : -1;
+      if (role === -1) return undefined;
+      if (k[0] !== lastClass) {
+        lastClass = k[0];
+        lastClassNumber = ids.classes.number(k[0]);
+      }
+      return packKey(lastClassNumber, role, ids.users.number(k[1]));
+    });
+  }
+
+  /**
+   * Indexes `rows` by a key the caller packs with {@link enrollmentKey} from
+   * numbers of `ids` (undefined leaves a row out), for a caller that can
+   * number a row's class and person once for many rows.
+   */
+  static buildPacked<V>(
+    ids: EnrollmentIds,
+    rows: readonly V[],
+    packedOf: (row: V) => number | undefined,
+  ): EnrollmentIndex<V> {
+    return EnrollmentIndex.#fromKeys(ids, rows, packedOf);
+  }
+
+  static #fromKeys<V>(
+    ids: EnrollmentIds,
+    rows: readonly V[],
+    packedOf: (row: V) => number | undefined,
+  ): EnrollmentIndex<V> {
     const rowKeys = new Float64Array(rows.length).fill(NaN);
     let n = 0;
     for (let i = 0; i < rows.length; i++) {
-      const k = keyOf(rows[i]);
+      const k = packedOf(rows[i]);
       if (k === undefined) continue;
-      const role = k[2] === "student" ? 0 : k[2] === "teacher" ? 1 : -1;
-      if (role === -1) continue;
-      rowKeys[i] = packKey(ids.classes.number(k[0]), role, ids.users.number(k[1]));
+      rowKeys[i] = k;
       n++;
     }
     const sorted = new Float64Array(n);
@@ -143,14 +175,35 @@ export class EnrollmentIndex<V> {
 
   /** Every key as [classSourcedId, userSourcedId, role, its rows in row order], in key order. */
   *entries(): Generator<[string, string, string, V[]]> {
-    const classes = this.#ids.classes.ids;
-    const users = this.#ids.users.ids;
-    for (let at = 0; at < this.#keys.length; at++) {
-      const k = this.#keys[at];
-      const user = k % USER_SPAN;
-      const rest = (k - user) / USER_SPAN;
-      yield [classes[Math.floor(rest / 2)], users[user], ROLES[rest % 2], this.#rowsAt(at)];
+    for (let at = 0; at < this.#keys.length; at++) yield this.#entryAt(at);
+  }
+
+  /**
+   * The entries (as {@link entries} gives them, in key order) whose key
+   * `other` does not have: one merge of the two sorted key arrays, no id
+   * looked up. Both indexes must number ids with the same {@link EnrollmentIds}.
+   *
+   * @example
+   * for (const [cls, user, role, rows] of source.activeEnrollments.notIn(plat.activeEnrollments)) { … }
+   */
+  *notIn<W>(other: EnrollmentIndex<W>): Generator<[string, string, string, V[]]> {
+    if (other.#ids !== this.#ids) throw new Error("enrollment indexes of different id numberings cannot be compared");
+    const mine = this.#keys;
+    const theirs = other.#keys;
+    let j = 0;
+    for (let at = 0; at < mine.length; at++) {
+      const k = mine[at];
+      while (j < theirs.length && theirs[j] < k) j++;
+      if (j < theirs.length && theirs[j] === k) continue;
+      yield this.#entryAt(at);
     }
+  }
+
+  #entryAt(at: number): [string, string, string, V[]] {
+    const k = this.#keys[at];
+    const user = k % USER_SPAN;
+    const rest = (k - user) / USER_SPAN;
+    return [this.#ids.classes.ids[Math.floor(rest / 2)], this.#ids.users.ids[user], ROLES[rest % 2], this.#rowsAt(at)];
   }
 
   #rowsAt(at: number): V[] {
@@ -181,6 +234,17 @@ export class EnrollmentIndex<V> {
     }
     return -1;
   }
+}
+
+/**
+ * The packed key of a student or teacher enrollment, from its class's and
+ * person's numbers in one {@link EnrollmentIds}.
+ *
+ * @example
+ * enrollmentKey(ids.classes.number("cls-1"), "student", ids.users.number("stu-1"))
+ */
+export function enrollmentKey(cls: number, role: "student" | "teacher", user: number): number {
+  return packKey(cls, role === "student" ? 0 : 1, user);
 }
 
 /** One number for (class, role, user); exact below 2^53 (67 million users, 67 million classes). */
@@ -250,9 +314,20 @@ export function indexPlatform(platform: PlatformSnapshot, ids: EnrollmentIds = e
     classBySource: bySource(platform.classes),
     parentById: byId(platform.parents),
   };
-  const activeEnrollments = EnrollmentIndex.build(ids, platform.enrollments, (e) => {
+  // Numbers of a class's and a person's source ids, kept by platform id: each is hashed once, not once per
+  // enrollment. Still numbered in enrollment order (an id is numbered the first time a whole key is), as build does.
+  const classNumbers = new Map<number, number>();
+  const personNumbers = { student: new Map<number, number>(), teacher: new Map<number, number>() };
+  const activeEnrollments = EnrollmentIndex.buildPacked(ids, platform.enrollments, (e) => {
     const key = activeKeyOf(e, index);
-    return key && [key[0], key[1], e.role];
+    if (!key || (e.role !== "student" && e.role !== "teacher")) return undefined;
+    let cls = classNumbers.get(e.classId);
+    if (cls === undefined) classNumbers.set(e.classId, cls = ids.classes.number(key[0]));
+    const people = personNumbers[e.role];
+    const personId = (e.role === "student" ? e.studentId : e.teacherId)!;
+    let user = people.get(personId);
+    if (user === undefined) people.set(personId, user = ids.users.number(key[1]));
+    return enrollmentKey(cls, e.role, user);
   });
   return { ...index, activeEnrollments };
 }

@@ -202,8 +202,7 @@ export function findMissingData(
   }
 
   // Enrollments
-  for (const [classSourcedId, userSourcedId, role, [e]] of source.activeEnrollments.entries()) {
-    if (plat.activeEnrollments.has(classSourcedId, userSourcedId, role)) continue;
+  for (const [, , , [e]] of source.activeEnrollments.notIn(plat.activeEnrollments)) {
     const cause = missingClasses.get(e.classSourcedId) ?? missingUsers.get(e.userSourcedId);
     const user = source.users.get(e.userSourcedId);
     const cls = source.classes.get(e.classSourcedId);
@@ -225,8 +224,7 @@ export function findMissingData(
     }));
   }
   if (canSayAbsent("enrollments")) {
-    for (const [classSourcedId, userSourcedId, role, rows] of plat.activeEnrollments.entries()) {
-      if (source.activeEnrollments.has(classSourcedId, userSourcedId, role)) continue;
+    for (const [classSourcedId, userSourcedId, role, rows] of plat.activeEnrollments.notIn(source.activeEnrollments)) {
       for (const e of rows) {
         if (e.sourceId === null || source.rejected.has(e.sourceId)) continue;
         const cause = goneClasses.get(classSourcedId) ?? goneUsers.get(userSourcedId);

@@ -83,15 +83,16 @@ export function findStudentMismatches(
       const student = plat.studentById.get(link.studentId);
       if (!student || student.deletedAt !== null) continue;
       visibleIds.add(student.id);
-      const ref = {
+      // Made only for a link a finding lists: most links are the expected roster links.
+      const ref = () => ({
         platformId: student.id,
         sourcedId: student.sourceId,
         name: `${student.firstName} ${student.lastName}`.trim(),
-      };
+      });
       if (student.sourceId !== null) visible.add(student.sourceId);
-      if (link.origin !== "roster") otherLinks.push({ ...ref, origin: link.origin });
+      if (link.origin !== "roster") otherLinks.push({ ...ref(), origin: link.origin });
       else if (student.sourceId === null || !expected.has(student.sourceId)) {
-        unexpected.push(unexpectedCause ? { ...ref, causedBy: unexpectedCause } : ref);
+        unexpected.push(unexpectedCause ? { ...ref(), causedBy: unexpectedCause } : ref());
       }
     }
     const missing = [...expected].filter((s) => !visible.has(s)).sort().map((s) => {
