@@ -99,7 +99,10 @@ Deno.test({
       const connection = connectUrl(env.STAGING_DATABASE_URL, { environment: "staging", applicationName: "test" });
       try {
         const session = await openLookupSession({ customerId: CUSTOMER, settingsDir, env, auditor: null, connection });
-        await assertRejects(() => session.lookup({ kind: "student", key: "  " }), z.ZodError);
+        // Rejected, not thrown: a caller's .catch() sees it.
+        const refused = session.lookup({ kind: "student", key: "  " });
+        assert(refused instanceof Promise);
+        await assertRejects(() => refused, z.ZodError);
         const r = await session.lookup(queriesOf(planted)[0]);
         assertEquals(r.rosterFrom?.kind, "export");
         assert(r.people.length > 0);
@@ -108,6 +111,32 @@ Deno.test({
         assertEquals((await connection.sql`select 1 as one`)[0].one, 1);
       } finally {
         await connection.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "a lookup session asked to refresh rebuilds the workspace on its first lookup that gets that far",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async ({ dir, exportDir, settingsDir, env, planted }) => {
+      const workspace = { dir: join(dir, "ws") };
+      const base = { customerId: CUSTOMER, settingsDir, env, auditor: null };
+      await diagnoseCustomer({ ...base, workspace });
+      const [student] = queriesOf(planted);
+      const users = join(exportDir, "users.csv");
+      await Deno.writeTextFile(users, (await Deno.readTextFile(users)) + "\n");
+      const session = await openLookupSession({ ...base, workspace: { ...workspace, refresh: true } });
+      try {
+        // The first lookup fails before the rebuild (the export is briefly away): the refresh is not spent.
+        await Deno.rename(exportDir, `${exportDir}.away`);
+        await assertRejects(() => session.lookup(student), Error);
+        await Deno.rename(`${exportDir}.away`, exportDir);
+        const rebuilt = await session.lookup(student);
+        assertEquals(rebuilt.rosterFrom?.kind, "workspace", rebuilt.rosterFrom?.note);
+      } finally {
+        await session.close();
       }
     });
   },

@@ -34,3 +34,23 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "a workspace reached through a symlinked folder is the same file: its reader shares the lock",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    await withTempDir(async (root) => {
+      const dir = join(root, "ws");
+      (await openWorkspace(dir, CUSTOMER, { write: true })).close();
+      await Deno.symlink(dir, join(root, "link"));
+      const first = await openWorkspace(dir, CUSTOMER);
+      const second = await openWorkspace(join(root, "link"), CUSTOMER);
+      second.close();
+      assertEquals(await writableElsewhere(dir, CUSTOMER), false, "still held by the first reader");
+      await assertRejects(() => openWorkspace(join(root, "link"), CUSTOMER, { write: true, waitMs: 0 }), CodedError);
+      first.close();
+      assertEquals(await writableElsewhere(dir, CUSTOMER), true);
+    });
+  },
+});

@@ -67,10 +67,11 @@ export async function openLookupSession(options: LookupSessionOptions): Promise<
   const workspace = async (): Promise<LookupWorkspace> => {
     if (ws && await ws.current()) return ws;
     closeWorkspace();
-    // --refresh rebuilds once, for the session's first lookup; later ones use what it built.
+    // --refresh rebuilds once, for the session's first lookup that gets that far; later ones use what it built.
     const workspace = options.workspace && { ...options.workspace, refresh };
+    ws = await openLookupWorkspace({ ...options, workspace }, loaded);
     refresh = false;
-    return ws = await openLookupWorkspace({ ...options, workspace }, loaded);
+    return ws;
   };
   const platform = () =>
     options.connection ? Promise.resolve(options.connection) : connection ??= openPlatform(environment, {
@@ -85,8 +86,8 @@ export async function openLookupSession(options: LookupSessionOptions): Promise<
   return {
     customerId: loaded.settings.customer_id,
     environment,
-    lookup(query) {
-      if (closed) return Promise.reject(new Error("this lookup session is closed"));
+    async lookup(query) {
+      if (closed) throw new Error("this lookup session is closed");
       const parsed = LookupQuery.parse(query);
       const run = tail.then(async () => {
         clearTimeout(idle);
@@ -107,7 +108,7 @@ export async function openLookupSession(options: LookupSessionOptions): Promise<
         }
       });
       tail = run.catch(() => {});
-      return run;
+      return await run;
     },
     async close() {
       closed = true;

@@ -3,7 +3,7 @@
  * lazily: a tool that never opens a workspace (or runs without the permission
  * to load native code) never pays for it or fails on it.
  */
-import { resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { CodedError } from "../errors.ts";
 
 type DuckDBModule = typeof import("@duckdb/node-api");
@@ -54,6 +54,20 @@ type Instance = { connect(): Promise<DuckDBConnection>; closeSync(): void };
  * connection, and a writer waits, as it would for another process.
  */
 const openFiles = new Map<string, { instance: Promise<Instance>; readOnly: boolean; users: number }>();
+
+/**
+ * The one name of a database file however it is reached (a symlinked folder
+ * or file, `..`): its real path, or, while it does not exist yet (a writer
+ * creates it), its folder's real path and its own name.
+ */
+async function realFile(path: string): Promise<string> {
+  try {
+    return await Deno.realPath(path);
+  } catch {
+    const dir = await Deno.realPath(dirname(path)).catch(() => resolve(dirname(path)));
+    return join(dir, basename(path));
+  }
+}
 
 /**
  * This process's instance of `file`: shared with the readers that hold it when
@@ -114,7 +128,7 @@ export async function openDatabase(
   };
   if (options.readOnly) config.access_mode = "READ_ONLY";
   const deadline = Date.now() + (options.waitMs ?? 10_000);
-  const file = resolve(path);
+  const file = await realFile(path);
   const readOnly = !!options.readOnly;
   for (;;) {
     try {
