@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "./helpers/assert.ts";
 import fc from "fast-check";
-import { IdTable, keyedHash } from "../lib/id-table.ts";
+import { IdTable, keyedHash, maxProbe } from "../lib/id-table.ts";
 
 Deno.test("IdTable numbers strings in order of first appearance, as a Map would, through growth", () => {
   fc.assert(
@@ -50,6 +50,19 @@ Deno.test("ids crafted to collide turn the table into a Map instead of making nu
   const spread = new IdTable();
   for (let i = 0; i < 20_000; i++) spread.add(`x-${i}`);
   assertEquals(spread.mode, "table");
+});
+
+Deno.test("a long run of honest neighbours in a big table is clustering, not an attack: the table keeps its own hashing", () => {
+  // 100 ids in 100 consecutive slots, then one more that hashes to the run's start: a probe of 100 slots. At half load,
+  // runs that long happen by chance among millions of ids (up to 60 measured at two million).
+  const hash = (s: string) => s.startsWith("run-") ? Number(s.slice(4)) : 0;
+  const big = new IdTable(500_000, hash);
+  for (let i = 0; i < 100; i++) big.add(`run-${i}`);
+  assertEquals(big.add("late"), 100);
+  assertEquals(big.mode, "table");
+  assertEquals(big.indexOf("late"), 100);
+  // The bound grows with the table, slowly: a small table still gives up sooner.
+  assert(maxProbe(1024) < 100 && maxProbe(2 ** 20) > 100 && maxProbe(2 ** 25) < 150);
 });
 
 Deno.test("each table's hash is keyed at random: one id hashes differently in two tables", () => {
