@@ -136,7 +136,8 @@ export class EnrollmentIndex<V> {
     sorted.sort();
     let distinct = 0;
     for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[distinct++] = sorted[i];
-    const keys = sorted.slice(0, distinct);
+    // A view, not a copy: the few slots past the distinct keys are not worth a second array of millions.
+    const keys = sorted.subarray(0, distinct);
     const index = new EnrollmentIndex(ids, rows, keys, new Int32Array(distinct).fill(-1));
     for (let i = 0; i < rowKeys.length; i++) {
       const k = rowKeys[i];
