@@ -2,6 +2,7 @@ import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { startFakeHubSpot } from "./fakes/hubspot.ts";
 import { withCustomer } from "./helpers/customer.ts";
 import { Report } from "../lib/model/findings.ts";
+import { HubSpotBudget } from "../lib/hubspot/mod.ts";
 
 const TOKEN = "pat-na1-0123456789abcdef";
 const dbTest = { sanitizeOps: false, sanitizeResources: false };
@@ -166,4 +167,19 @@ Deno.test({
       await fake.stop();
     }
   },
+});
+
+Deno.test("a HubSpot request's time limit names the limit that is shorter when it is armed, not when its timer fires", async () => {
+  const budget = new HubSpotBudget(800, 1200, 1024);
+  const first = budget.arm();
+  assertEquals(first.ms, 800);
+  assertEquals(first.reason, "no complete answer within 0.8 s (CDT_HUBSPOT_TIMEOUT_MS)");
+  await budget.spend(() => new Promise((r) => setTimeout(r, 820)));
+  await budget.spend(() => {
+    const cut = budget.arm();
+    assert(cut.ms > 0 && cut.ms < 400, `what is left of the budget: ${cut.ms} ms`);
+    // Read long before the budget's last instant (as a timer that fires a hair early would): still the budget's.
+    assertEquals(cut.reason, "the run's HubSpot time budget of 1.2 s (CDT_HUBSPOT_DEADLINE_MS) ran out");
+    return Promise.resolve();
+  });
 });

@@ -85,16 +85,21 @@ export class HubSpotBudget {
     }
   }
 
-  /** An AbortSignal for one fetch: the call's timeout, or what is left of the budget if less. */
-  signal(): AbortSignal {
-    return AbortSignal.timeout(this.allowance());
-  }
-
-  /** Why a request was cut, for the message. */
-  describe(): string {
-    return this.exhausted()
+  /**
+   * The time limit of one request, armed now: how long it may take (the
+   * call's timeout, or what is left of the budget if less), and why it is cut
+   * if it runs that long. The reason is decided here, by which limit is the
+   * shorter, not when the timer fires: a timer may fire a fraction of a
+   * millisecond before the budget's last instant, or late on a busy machine.
+   */
+  arm(): { ms: number; signal(): AbortSignal; reason: string } {
+    const inCall = this.#since === undefined ? 0 : performance.now() - this.#since;
+    const left = this.deadlineMs - this.#spent - inCall;
+    const ms = Math.max(0, Math.min(this.timeoutMs, left));
+    const reason = left < this.timeoutMs
       ? `the run's HubSpot time budget of ${this.deadlineMs / 1000} s (CDT_HUBSPOT_DEADLINE_MS) ran out`
       : `no complete answer within ${this.timeoutMs / 1000} s (CDT_HUBSPOT_TIMEOUT_MS)`;
+    return { ms, reason, signal: () => AbortSignal.timeout(ms) };
   }
 }
 
@@ -110,7 +115,8 @@ function boundedAgent(budget: HubSpotBudget, secure: boolean): http.Agent {
     override createConnection(options: any, callback?: any): Socket {
       // deno-lint-ignore no-explicit-any
       const socket = (super.createConnection as any)(options, callback) as Socket;
-      const timer = setTimeout(() => socket.destroy(new Error(budget.describe())), budget.allowance());
+      const cut = budget.arm();
+      const timer = setTimeout(() => socket.destroy(new Error(cut.reason)), cut.ms);
       let bytes = 0;
       socket.on("data", (chunk: Uint8Array) => {
         bytes += chunk.length;
@@ -252,12 +258,13 @@ export class HubSpot {
       form.set("options", JSON.stringify({ access: "PRIVATE", overwrite: false }));
       let response: Response;
       let text: string;
+      const cut = this.budget.arm();
       try {
         response = await fetch(`${this.basePath}/files/v3/files`, {
           method: "POST",
           headers: { authorization: `Bearer ${this.accessToken}` },
           body: form,
-          signal: this.budget.signal(),
+          signal: cut.signal(),
           redirect: "manual",
         });
         text = await readBounded(response, this.budget.maxBodyBytes, "POST /files/v3/files", {
@@ -266,7 +273,7 @@ export class HubSpot {
       } catch (e) {
         const err = e as Error;
         const timeout = err.name === "TimeoutError" || err.name === "AbortError";
-        throw new Error(timeout ? this.budget.describe() : err.message);
+        throw new Error(timeout ? cut.reason : err.message);
       }
       const body = (() => {
         try {
@@ -338,6 +345,7 @@ export async function connectHubSpot(
       throw new HubSpotError("the hubspot credential needs accessToken, or clientId, clientSecret and refreshToken");
     }
     const { response, body } = await budget.spend(async () => {
+      const cut = budget.arm();
       try {
         const response = await fetch(`${basePath}/oauth/v1/token`, {
           method: "POST",
@@ -348,7 +356,7 @@ export async function connectHubSpot(
             client_secret: fields.clientSecret,
             refresh_token: fields.refreshToken,
           }).toString(),
-          signal: budget.signal(),
+          signal: cut.signal(),
           // The form holds the client secret: it goes to the token URL and nowhere it redirects.
           redirect: "manual",
         });
@@ -364,7 +372,7 @@ export async function connectHubSpot(
         const err = e as Error;
         const timeout = err.name === "TimeoutError" || err.name === "AbortError";
         throw new HubSpotError(
-          `HubSpot OAuth: the token request failed (${timeout ? budget.describe() : oneLine(err.message)})`,
+          `HubSpot OAuth: the token request failed (${timeout ? cut.reason : oneLine(err.message)})`,
         );
       }
     });
