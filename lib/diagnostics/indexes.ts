@@ -72,11 +72,24 @@ export class EnrollmentIndex<V> {
   /** Further rows of a key, by key position (rare: the platform's duplicates). */
   readonly #more = new Map<number, number[]>();
 
+  /**
+   * Where each class-and-role's keys begin among the sorted keys (the part of
+   * a key above the user's number), so that a key is searched among its
+   * class's few dozen keys rather than all of them: at 9.4 million keys a
+   * search over the whole array misses the cache at nearly every step.
+   */
+  readonly #groups: Int32Array;
+
   private constructor(ids: EnrollmentIds, rows: readonly V[], keys: Float64Array, first: Int32Array) {
     this.#ids = ids;
     this.#rows = rows;
     this.#keys = keys;
     this.#first = first;
+    const last = keys.length ? Math.floor(keys[keys.length - 1] / USER_SPAN) : -1;
+    const groups = new Int32Array(last + 2);
+    for (let at = 0; at < keys.length; at++) groups[Math.floor(keys[at] / USER_SPAN) + 1]++;
+    for (let g = 1; g < groups.length; g++) groups[g] += groups[g - 1];
+    this.#groups = groups;
   }
 
   /**
@@ -224,8 +237,10 @@ export class EnrollmentIndex<V> {
   /** The key's position in the sorted keys, or -1. */
   #position(key: number): number {
     const keys = this.#keys;
-    let lo = 0;
-    let hi = keys.length - 1;
+    const group = Math.floor(key / USER_SPAN);
+    if (group + 1 >= this.#groups.length) return -1;
+    let lo = this.#groups[group];
+    let hi = this.#groups[group + 1] - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const k = keys[mid];
