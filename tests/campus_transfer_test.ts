@@ -2,6 +2,7 @@ import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { findCampusTransfers } from "../lib/diagnostics/campus-transfer.ts";
 import { emptyRoster, type Roster } from "../lib/model/roster.ts";
 import { emptySnapshot, type PlatformSnapshot } from "../lib/model/snapshot.ts";
+import { detailsOf } from "../lib/model/details.ts";
 import {
   campus,
   link,
@@ -99,4 +100,21 @@ Deno.test("two active records with one student number are a duplicate, and the o
     ["transfer.parent_link_on_stale_record", { parentPlatformId: 31, studentPlatformId: 15 }],
   ]);
   assertEquals((findings[0].details.students as Array<{ inSource: boolean }>).map((s) => s.inSource), [true, false]);
+});
+
+Deno.test("student numbers shared by several active records are reported in the order their numbers first appear", () => {
+  const students = ["A", "B", "B", "A", " C", "C "].map((number, i) =>
+    platformStudent(i + 1, `stu-${i}`, { studentNumber: number })
+  );
+  const found = findCampusTransfers({ ...emptyRoster(), orgs: [school("sch-1")] }, {
+    ...emptySnapshot(),
+    campuses: [campus(1, "sch-1")],
+    students,
+  });
+  assertEquals(found.map((f) => [f.code, f.entity.studentNumber]), [
+    ["transfer.duplicate_student", "A"],
+    ["transfer.duplicate_student", "B"],
+    ["transfer.duplicate_student", "C"],
+  ]);
+  assertEquals(detailsOf(found[0], "transfer.duplicate_student").students.map((s) => s.platformId), [1, 4]);
 });

@@ -65,6 +65,21 @@ Deno.test("a long run of honest neighbours in a big table is clustering, not an 
   assert(maxProbe(1024) < 100 && maxProbe(2 ** 20) > 100 && maxProbe(2 ** 25) < 150);
 });
 
+Deno.test("the probe bound follows the table as it grows, and bounds indexOf as it bounds add", () => {
+  // Ids spread two slots apart (never a run), then 100 ids in consecutive slots and one more hashing to their start.
+  const hash = (s: string) =>
+    s.startsWith("run-") ? Number(s.slice(4)) : s.startsWith("fill-") ? 200 + 2 * Number(s.slice(5)) : 0;
+  const grown = new IdTable(1, hash);
+  for (let i = 0; i < 300_000; i++) grown.add(`fill-${i}`);
+  for (let i = 0; i < 100; i++) grown.add(`run-${i}`);
+  assertEquals(grown.add("late"), 300_100);
+  assertEquals(grown.mode, "table", "a table grown to a million slots allows the probe a table that size allows");
+  const sized = new IdTable(500_000, hash);
+  for (let i = 0; i < 100; i++) sized.add(`run-${i}`);
+  assertEquals(sized.indexOf("absent"), -1);
+  assertEquals(sized.mode, "table", "asking is bounded as adding is");
+});
+
 Deno.test("each table's hash is keyed at random: one id hashes differently in two tables", () => {
   const ids = ["stu-000001", "par-000002", "a-long-source-id-0001"];
   const h1 = keyedHash();
