@@ -7,15 +7,22 @@ import { writableElsewhere } from "./helpers/workspace-lock.ts";
 
 const CUSTOMER = "lock-isd";
 
+/** Runs `fn` with an empty workspace built in a temporary folder `dir` (inside `root`), closed again. */
+async function withWorkspace(fn: (dir: string, root: string) => Promise<void>): Promise<void> {
+  await withTempDir(async (root) => {
+    const dir = join(root, "ws");
+    (await openWorkspace(dir, CUSTOMER, { write: true })).close();
+    await fn(dir, root);
+  });
+}
+
 Deno.test({
   name:
     "a workspace opened twice by one process stays locked against other writers until its last reader closes, and a writer in the same process is refused as busy",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await withTempDir(async (root) => {
-      const dir = join(root, "ws");
-      (await openWorkspace(dir, CUSTOMER, { write: true })).close();
+    await withWorkspace(async (dir) => {
       const first = await openWorkspace(dir, CUSTOMER);
       const second = await openWorkspace(dir, CUSTOMER);
       assertEquals((await second.sql("select 1 as one"))[0].one, 1);
@@ -40,9 +47,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    await withTempDir(async (root) => {
-      const dir = join(root, "ws");
-      (await openWorkspace(dir, CUSTOMER, { write: true })).close();
+    await withWorkspace(async (dir, root) => {
       await Deno.symlink(dir, join(root, "link"));
       const first = await openWorkspace(dir, CUSTOMER);
       const second = await openWorkspace(join(root, "link"), CUSTOMER);

@@ -104,7 +104,7 @@ export class EnrollmentIndex<V> {
     // A row's class is most often the previous row's (rows come class by class): its number is kept, not hashed again.
     let lastClass: string | undefined;
     let lastClassNumber = -1;
-    return EnrollmentIndex.#fromKeys(ids, rows, (row) => {
+    return EnrollmentIndex.buildPacked(ids, rows, (row) => {
       const k = keyOf(row);
       if (k === undefined) return undefined;
       const role = k[2] === "student" ? 0 : k[2] === "teacher" ? 1 : -1;
@@ -123,14 +123,6 @@ export class EnrollmentIndex<V> {
    * number a row's class and person once for many rows.
    */
   static buildPacked<V>(
-    ids: EnrollmentIds,
-    rows: readonly V[],
-    packedOf: (row: V) => number | undefined,
-  ): EnrollmentIndex<V> {
-    return EnrollmentIndex.#fromKeys(ids, rows, packedOf);
-  }
-
-  static #fromKeys<V>(
     ids: EnrollmentIds,
     rows: readonly V[],
     packedOf: (row: V) => number | undefined,

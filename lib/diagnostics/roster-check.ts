@@ -557,7 +557,6 @@ function values(roster: Roster): Finding[] {
   const out: Finding[] = [];
   const sessions = new Map(roster.academicSessions.map((s) => [s.sourcedId, s]));
   const courses = new Map(roster.courses.map((c) => [c.sourcedId, c]));
-  const iso = ISO_DATE;
   const order = (file: string, sourcedId: string, begin: string | undefined, end: string | undefined, what: string) => {
     const f = dateOrder(file, sourcedId, begin, end, what);
     if (f) out.push(f);
@@ -575,10 +574,10 @@ function values(roster: Roster): Finding[] {
     const year = sessions.get(courses.get(c.courseSourcedId)?.schoolYearSourcedId ?? "");
     for (const t of c.termSourcedIds) {
       const term = sessions.get(t);
-      if (!year || !term || term === year || !iso.test(term.startDate) || !iso.test(year.startDate)) continue;
+      if (!year || !term || term === year || !ISO_DATE.test(term.startDate) || !ISO_DATE.test(year.startDate)) continue;
       if (
         term.startDate < year.startDate ||
-        (iso.test(term.endDate) && iso.test(year.endDate) && term.endDate > year.endDate)
+        (ISO_DATE.test(term.endDate) && ISO_DATE.test(year.endDate) && term.endDate > year.endDate)
       ) {
         out.push(finding({
           code: "value.term_outside_school_year",

@@ -45,6 +45,8 @@ export interface Database {
 const LOCKED = /lock|Conflicting/i;
 
 type Instance = { connect(): Promise<DuckDBConnection>; closeSync(): void };
+/** This process holds the file in a way the open asked for cannot share: waited for as another process's lock is. */
+class HeldHere extends Error {}
 /**
  * The files this process has open. DuckDB's lock on a file is a POSIX record
  * lock, which belongs to the process: a second instance of the same file in
@@ -80,7 +82,7 @@ async function instanceOf(
   create: () => Promise<Instance>,
 ): Promise<{ instance: Instance; release(): void }> {
   let held = openFiles.get(file);
-  if (held && !(readOnly && held.readOnly)) throw new Error(`Conflicting lock: ${file} is open in this process`);
+  if (held && !(readOnly && held.readOnly)) throw new HeldHere();
   if (held) {
     held.users++;
   } else {
@@ -141,10 +143,11 @@ export async function openDatabase(
       }
     } catch (e) {
       const message = (e as Error).message;
-      if (!LOCKED.test(message) || Date.now() > deadline) {
+      const locked = e instanceof HeldHere || LOCKED.test(message);
+      if (!locked || Date.now() > deadline) {
         throw new CodedError(
-          LOCKED.test(message) ? "server.busy" : "internal",
-          LOCKED.test(message)
+          locked ? "server.busy" : "internal",
+          locked
             ? `${path} is in use by another process (a diagnosis or build of the same customer), or held open by ` +
               "this one (a lookup session); try again when it ends"
             : `${path}: ${message}`,
