@@ -10,6 +10,7 @@
  *   later          diagnose with the stored roster current (the export parsed again, not stored; the platform read again)
  *   cached         diagnose --cached (nothing read but the workspace)
  *   lookup         whole `lookup` commands from the workspace, and in-process lookups
+ *   server         the support server's lookup endpoint over HTTP on loopback, from the workspace and from a worker
  * Every diagnosis must report exactly the planted findings. Prints the figures
  * and the ratios against the floor; targets are reported, never asserted.
  */
@@ -20,6 +21,11 @@ import { openLookupSession } from "../lib/app/lookup-session.ts";
 import { copyFloor, csvFloor } from "./floor.ts";
 import { prepareDistrict, serverUrl } from "./district.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
+import { createApp } from "../server/app.ts";
+import { sha256Hex, TokenStore } from "../server/auth.ts";
+import { WorkspaceLookups } from "../server/jobs/workspace-lookups.ts";
+import { PlatformPool } from "../lib/platform/pool.ts";
+import { CredentialResolver } from "../lib/credentials/resolver.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -177,6 +183,7 @@ async function diagnose(name: string, extra: string[]) {
   } finally {
     await session.close();
   }
+  const server = await serverLookups(count, pick);
   log(
     `lookup: command ${median(commands)} s (workspace), ${exportCommand.wall} s (export); in process ${
       seconds(median(inProcess))
@@ -207,15 +214,73 @@ async function diagnose(name: string, extra: string[]) {
           session: Math.round(median(inSession)),
           sessionFirst: Math.round(inSession[0]),
         },
+        serverMs: server,
       },
       targets: {
         "200k: diagnose within 1.5x the floor, peak < 1 GiB": "see diagnose.* at --students 200000",
         "lookup command < 1 s": median(commands) < 1,
         "lookup in process < 200 ms (one call)": median(inProcess) < 200,
         "lookup in process < 200 ms (a session, as a notebook holds one)": median(inSession) < 200,
+        "lookup in the server < 200 ms (HTTP on loopback, from the workspace)": server.workspace < 200,
       },
     },
     null,
     2,
   ));
+}
+
+/**
+ * The support server's student lookup over HTTP on loopback, request to response: `count` answered from the
+ * workspace (the server's lookup sessions), and two from job workers reading the export (no workspace configured).
+ */
+async function serverLookups(
+  count: number,
+  pick: (i: number) => string,
+): Promise<{ workspace: number; workspaceFirst: number; worker: number }> {
+  const token = "cdt_bench_token";
+  const resolver = new CredentialResolver({ env });
+  const pool = new PlatformPool({ resolver });
+  const lookups = new WorkspaceLookups({ dir: wsDir, settingsDir, pool, deadlineMs: 110_000 });
+  const tokens = new TokenStore([{ name: "bench", sha256: await sha256Hex(token), role: "engineer" }]);
+  const audit = { path: join(work, "server-audit.jsonl"), key: "bench" };
+  const serve = (workspaces?: WorkspaceLookups) =>
+    Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      createApp({ settingsDir, tokens, pool, resolver, audit, workspaces }).fetch,
+    );
+  const ask = async (port: number, key: string, from: string) => {
+    const t = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/api/customers/${customerId}/students/${key}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = await res.json();
+    const ms = performance.now() - t;
+    if (res.status !== 200 || body.rosterFrom?.kind !== from) {
+      throw new Error(`the server's lookup answered ${res.status} from ${body.rosterFrom?.kind}, not ${from}`);
+    }
+    return ms;
+  };
+  const times: number[] = [];
+  const workers: number[] = [];
+  const withWs = serve(lookups);
+  const plain = serve();
+  try {
+    for (let i = 0; i < count; i++) times.push(await ask(withWs.addr.port, pick(i + 2), "workspace"));
+    for (let i = 0; i < 2; i++) workers.push(await ask(plain.addr.port, pick(i + 2), "export"));
+  } finally {
+    await withWs.shutdown();
+    await plain.shutdown();
+    await lookups.close();
+    await pool.close();
+  }
+  log(
+    `server lookup: ${Math.round(median(times))} ms median from the workspace (first ${Math.round(times[0])} ms), ${
+      Math.round(median(workers))
+    } ms from a worker reading the export`,
+  );
+  return {
+    workspace: Math.round(median(times)),
+    workspaceFirst: Math.round(times[0]),
+    worker: Math.round(median(workers)),
+  };
 }

@@ -54,6 +54,7 @@ export function createApp(options: ServerOptions): Hono<AppEnv> {
     statementTimeoutMs: jobOptions.statementTimeoutMs,
     history: options.history?.env,
     chartWidth: options.chartWidth ?? 1160,
+    workspaces: options.workspaces,
   });
   const limiter = new RateLimiter(options.rateLimitPerMinute ?? 600);
   const who = (unauthenticated: "redirect" | "401") =>

@@ -11,6 +11,8 @@ import { PlatformPool } from "../lib/platform/pool.ts";
 import { settingsDir } from "../lib/settings/load.ts";
 import { ensureDemoExport } from "../lib/demo/export.ts";
 import { openHistory } from "../lib/history/store.ts";
+import { workspaceDir } from "../lib/workspace/use.ts";
+import { WorkspaceLookups } from "./jobs/workspace-lookups.ts";
 
 /** The tokens file: CDT_SERVER_TOKENS, else config/server-tokens.json. */
 export const DEFAULT_TOKENS = fileURLToPath(new URL("../config/server-tokens.json", import.meta.url));
@@ -106,7 +108,13 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
   const dir = settingsDir(undefined, env);
   await ensureDemoExport(dir);
   const auditor = await createAuditor(env);
-  const pool = new PlatformPool({ env, resolver });
+  const jobs = jobsFromEnv(env);
+  // The server's own connections answer the workspace lookups: their statements end before a lookup's deadline.
+  const pool = new PlatformPool({
+    env,
+    resolver,
+    statementTimeoutMs: Math.min(jobs.statementTimeoutMs ?? 120_000, Math.max(1_000, jobs.deadlineMs - 5_000)),
+  });
   // The run history: the state database (CDT_STATE_DATABASE_URL) or a folder (CDT_HISTORY_DIR, default history/).
   const historyEnv: Record<string, string> = {};
   for (const name of ["CDT_STATE_DATABASE_URL", "CDT_HISTORY_DIR"]) {
@@ -121,6 +129,11 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
     );
   }
   for (const w of warnings) await appLog("warn", w);
+  // Lookups answer from the workspaces (CDT_WORKSPACE_DIR, else workspace/ when it exists) in this process.
+  const workspace = await workspaceDir(undefined, env);
+  const workspaces = workspace
+    ? new WorkspaceLookups({ dir: workspace, settingsDir: dir, pool, deadlineMs: jobs.deadlineMs })
+    : undefined;
   const app = createApp({
     settingsDir: dir,
     tokens,
@@ -130,9 +143,10 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
     cacheSeconds: Number(env.CDT_SERVER_CACHE_SECONDS) || undefined,
     rateLimitPerMinute: Number(env.CDT_SERVER_RATE_LIMIT) || undefined,
     oidc,
-    jobs: jobsFromEnv(env),
+    jobs,
     signIn: signInFromEnv(env),
     history: { store: history, env: historyEnv },
+    workspaces,
   });
   return {
     app,
@@ -141,6 +155,7 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
     warnings,
     close: async () => {
       follower.stop();
+      await workspaces?.close();
       await pool.close();
       await history.close();
     },

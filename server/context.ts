@@ -5,6 +5,7 @@ import type { CredentialResolver } from "../lib/credentials/resolver.ts";
 import type { Settings } from "../lib/settings/schema.ts";
 import type { HistoryStore } from "../lib/history/store.ts";
 import type { Principal, SessionStore, TokenStore } from "./auth.ts";
+import type { WorkspaceLookups } from "./jobs/workspace-lookups.ts";
 
 /** The customer a request is about, once {@link Principal} may read it in `env`. */
 export interface Target {
@@ -53,6 +54,11 @@ export interface ServerOptions {
   history?: { store: HistoryStore; env: Record<string, string> };
   /** Width of the summary's charts in CSS pixels; default 1160 (they scale to the page). */
   chartWidth?: number;
+  /**
+   * Lookups from the customers' workspaces (CDT_WORKSPACE_DIR), answered in the server's process while a workspace
+   * holds the export as it is now; the caller closes them. Without it every lookup reads the export in a job worker.
+   */
+  workspaces?: WorkspaceLookups;
 }
 
 /** Diagnoses and lookups run one per worker, a few at a time, each with a memory budget and a deadline. */

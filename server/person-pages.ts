@@ -115,6 +115,9 @@ export function personPage(r: LookupResult, principal: Principal): string {
   const scope: PageScope = { customer: r.customer, env: r.environment };
   const { roster, platform } = r;
   const key = r.query.key.trim();
+  const from = r.rosterFrom ?? { kind: "export" };
+  const stored = from.kind === "workspace" && from.readAt ? ` (stored ${from.readAt})` : "";
+  const why = from.note ? ` Why not the workspace: ${from.note}.` : "";
   const people = new Set(r.people);
   const orgName = (id: string) => roster.orgs.find((o) => o.sourcedId === id)?.name ?? id;
   const schools = (u: User) =>
@@ -559,10 +562,8 @@ export function personPage(r: LookupResult, principal: Principal): string {
         <span class="muted">(SQL in BEGIN … ROLLBACK; review it, nothing runs it)</span></p>`
       : ""}
     ${sections}
-    <p class="muted">Roster read from the ${r.rosterFrom?.kind ?? "export"} in ${(r.timings.sourceMs / 1000).toFixed(
-      1,
-    )} s,
-      the platform in ${(r.timings.platformMs / 1000).toFixed(1)} s.</p>
+    <p class="muted">Roster read from the ${from.kind}${stored} in ${(r.timings.sourceMs / 1000).toFixed(1)} s,
+      the platform in ${(r.timings.platformMs / 1000).toFixed(1)} s.${why}</p>
   `;
   return layout(title, body, principal, scope);
 }

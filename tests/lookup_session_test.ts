@@ -4,7 +4,7 @@ import { z } from "zod";
 import { CUSTOMER, withDistrict } from "./helpers/workspace-district.ts";
 import { diagnoseCustomer } from "../lib/app/diagnose.ts";
 import { lookupPerson, type LookupQuery, type LookupResult } from "../lib/app/lookup.ts";
-import { openLookupSession } from "../lib/app/lookup-session.ts";
+import { openLookupSession, WorkspaceCannotAnswer } from "../lib/app/lookup-session.ts";
 import { writableElsewhere } from "./helpers/workspace-lock.ts";
 import { connectUrl } from "../lib/platform/connect.ts";
 
@@ -135,6 +135,37 @@ Deno.test({
         await Deno.rename(`${exportDir}.away`, exportDir);
         const rebuilt = await session.lookup(student);
         assertEquals(rebuilt.rosterFrom?.kind, "workspace", rebuilt.rosterFrom?.note);
+      } finally {
+        await session.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a workspace-only lookup session rejects what its workspace cannot answer, saying why, instead of reading the export",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async ({ dir, exportDir, settingsDir, env, planted }) => {
+      const workspace = { dir: join(dir, "ws") };
+      const base = { customerId: CUSTOMER, settingsDir, env, auditor: null, workspaceOnly: true };
+      const [student] = queriesOf(planted);
+      const none = await openLookupSession({ ...base, workspace });
+      try {
+        const e = await assertRejects(() => none.lookup(student), WorkspaceCannotAnswer);
+        assertEquals(e.message, "no workspace holds this customer's roster");
+      } finally {
+        await none.close();
+      }
+      await diagnoseCustomer({ ...base, workspace });
+      const session = await openLookupSession({ ...base, workspace });
+      try {
+        assertEquals((await session.lookup(student)).rosterFrom?.kind, "workspace");
+        const users = join(exportDir, "users.csv");
+        await Deno.writeTextFile(users, (await Deno.readTextFile(users)) + "\n");
+        const e = await assertRejects(() => session.lookup(student), WorkspaceCannotAnswer);
+        assert(e.message.includes("export changed"), e.message);
       } finally {
         await session.close();
       }

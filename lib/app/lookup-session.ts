@@ -9,7 +9,7 @@ import type { Environment, PlatformConnection } from "../platform/connect.ts";
 import { openPlatform } from "./open-platform.ts";
 import { type LoadedSettings, loadSettings } from "../settings/load.ts";
 import { createAuditor } from "../audit.ts";
-import { type LookupWorkspace, openLookupWorkspace } from "../workspace/use.ts";
+import { type LookupWorkspace, type NoWorkspaceReason, openLookupWorkspace } from "../workspace/use.ts";
 import { type LookupOptions, LookupQuery, type LookupResult, lookupWith } from "./lookup.ts";
 
 /** Options of {@link openLookupSession}: those of a lookup, without the query. */
@@ -20,6 +20,40 @@ export interface LookupSessionOptions extends Omit<LookupOptions, "query"> {
    * default 60 s. DuckDB lets readers or one writer hold the file.
    */
   idleMs?: number;
+  /**
+   * Answer only from the workspace: a lookup the workspace cannot answer (none
+   * yet, other settings, a changed export) rejects with
+   * {@link WorkspaceCannotAnswer} instead of reading the export in this
+   * process. The server sets it: it reads a district's export only in a job
+   * worker, never in its own heap.
+   */
+  workspaceOnly?: boolean;
+}
+
+/**
+ * A lookup of a `workspaceOnly` session that the workspace cannot answer; the message says why.
+ *
+ * @example
+ * try { await session.lookup(q) } catch (e) { if (e instanceof WorkspaceCannotAnswer) … }
+ */
+export class WorkspaceCannotAnswer extends Error {
+  override name = "WorkspaceCannotAnswer";
+  constructor(readonly reason: NoWorkspaceReason, message: string) {
+    super(message);
+  }
+}
+
+/** A lookup asked of a session after its close(). */
+export class LookupSessionClosed extends Error {
+  override name = "LookupSessionClosed";
+}
+
+/** How one lookup of a session runs. */
+export interface LookupTurn {
+  /** A lookup aborted before its turn comes is not run; it rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Wraps the lookup when its turn comes (the server takes a slot of its job queue there, not while waiting). */
+  around?: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
 /** Lookups over one customer's open settings, connection and workspace. */
@@ -27,7 +61,7 @@ export interface LookupSession {
   readonly customerId: string;
   readonly environment: Environment;
   /** One lookup, the same result as {@link lookupPerson} gives. */
-  lookup(query: LookupQuery): Promise<LookupResult>;
+  lookup(query: LookupQuery, turn?: LookupTurn): Promise<LookupResult>;
   /** Closes the workspace and the connection the session opened (a connection passed in stays open). */
   close(): Promise<void>;
 }
@@ -86,26 +120,37 @@ export async function openLookupSession(options: LookupSessionOptions): Promise<
   return {
     customerId: loaded.settings.customer_id,
     environment,
-    async lookup(query) {
-      if (closed) throw new Error("this lookup session is closed");
+    async lookup(query, turn = {}) {
+      if (closed) throw new LookupSessionClosed("this lookup session is closed");
       const parsed = LookupQuery.parse(query);
-      const run = tail.then(async () => {
-        clearTimeout(idle);
-        try {
-          const held = await workspace();
-          return await lookupWith(
-            { ...options, query: parsed, environment, auditor, connection: await platform() },
-            loaded,
-            held,
-          );
-        } finally {
-          if (!closed) {
-            const timer = setTimeout(closeWorkspace, idleMs);
-            // A held workspace must not keep a notebook's or a script's process alive.
-            Deno.unrefTimer(timer);
-            idle = timer;
+      const around = turn.around ?? ((run) => run());
+      const run = tail.then(() => {
+        turn.signal?.throwIfAborted();
+        return around(async () => {
+          turn.signal?.throwIfAborted();
+          clearTimeout(idle);
+          try {
+            const held = await workspace();
+            if (options.workspaceOnly && !held.source) {
+              throw new WorkspaceCannotAnswer(
+                held.reason ?? "none",
+                held.note ?? "no workspace holds this customer's roster",
+              );
+            }
+            return await lookupWith(
+              { ...options, query: parsed, environment, auditor, connection: await platform() },
+              loaded,
+              held,
+            );
+          } finally {
+            if (!closed) {
+              const timer = setTimeout(closeWorkspace, idleMs);
+              // A held workspace must not keep a notebook's or a script's process alive.
+              Deno.unrefTimer(timer);
+              idle = timer;
+            }
           }
-        }
+        });
       });
       tail = run.catch(() => {});
       return await run;

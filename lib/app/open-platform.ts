@@ -11,6 +11,8 @@ export interface OpenOptions {
   /** Where secrets come from; default: environment, vault, AWS as configured for this machine. */
   resolver?: CredentialResolver;
   applicationName?: string;
+  /** The statement timeout; default CDT_STATEMENT_TIMEOUT_MS, else 120 s. */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface OpenOptions {
  */
 export async function openPlatform(environment: Environment, options: OpenOptions = {}): Promise<PlatformConnection> {
   const env = options.env ?? {};
-  const timeout = Number(env.CDT_STATEMENT_TIMEOUT_MS) || undefined;
+  const timeout = options.statementTimeoutMs ?? (Number(env.CDT_STATEMENT_TIMEOUT_MS) || undefined);
   if (environment !== "embedded") {
     const resolver = options.resolver ?? await createResolver(env);
     const { url } = await resolver.databaseUrl(environment);

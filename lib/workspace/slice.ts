@@ -7,12 +7,35 @@ import type { LightUser, LookupQuery, LookupSource, SliceInput } from "../app/lo
 import type { Roster } from "../model/roster.ts";
 import { foldForSearch } from "../normalize.ts";
 import type { RosterState, Workspace } from "./store.ts";
+import type { SqlParam } from "./duckdb.ts";
 import { CLASSES, ENROLLMENTS, ISSUES, ORGS, readRows, REJECTED, USERS } from "./tables.ts";
 
 const LIGHT = `"sourced_id", "role", "agent_sourced_ids", "email_norm", "identifier", "name_fold"`;
 /** Guardians and other adults share logins by email; students and teachers do not (the lookup's family rule). */
 const SHARES_EMAIL = `"role" not in ('student', 'teacher')`;
-const IN = (column: string, param: number) => `${column} in (select unnest($${param}))`;
+/** Lists up to this long are spelled out as parameters; longer ones are unnested. */
+const SPELLED_OUT = 64;
+
+/**
+ * `column in (…values)`, the values appended to `params`. A short list is spelled out, `in ($2, $3, $4)`, so DuckDB
+ * reads the column's index; `in (select unnest($2))` is a join that scans the column (3 users among 400,000: 2.8 ms
+ * against 10.6 ms; a class's row, 57 ms as a join).
+ *
+ * @example
+ * const params: SqlParam[] = ["x"];
+ * isIn(`"sourced_id"`, ["a", "b"], params) // `"sourced_id" in ($2, $3)`, params ["x", "a", "b"]
+ */
+export function isIn(column: string, values: Iterable<string>, params: SqlParam[]): string {
+  const list = [...values];
+  if (list.length > SPELLED_OUT) {
+    params.push(list);
+    return `${column} in (select unnest($${params.length}))`;
+  }
+  if (list.length === 0) return "false";
+  const first = params.length + 1;
+  params.push(...list);
+  return `${column} in (${list.map((_, i) => `$${first + i}`).join(", ")})`;
+}
 
 function light(row: unknown[]): LightUser {
   const [id, role, agents, email, identifier, name] = row as string[];
@@ -27,8 +50,12 @@ function light(row: unknown[]): LightUser {
  */
 export function workspaceLookupSource(ws: Workspace, state: RosterState): LookupSource {
   const db = ws.db;
-  const users = async (where: string, params: Parameters<typeof db.rows>[1]) =>
+  const users = async (where: string, params: SqlParam[]) =>
     (await db.rows(`select ${LIGHT} from users where ${where} order by seq`, params)).map(light);
+  const usersIn = (ids: Iterable<string>) => {
+    const params: SqlParam[] = [];
+    return users(isIn(`"sourced_id"`, ids, params), params);
+  };
   const fast = (table: string) => !state.slow.includes(table);
   return {
     from: "workspace",
@@ -42,28 +69,31 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState): Lookup
     async targets(query: LookupQuery, key: string, also) {
       // The CSV lookup's isTarget, in SQL: the same columns, normalised the same way when the roster was stored.
       const lower = key.toLowerCase();
-      const ids = [...also];
       switch (query.kind) {
-        case "student":
+        case "student": {
+          const params: SqlParam[] = [key, foldForSearch(key)];
+          const others = isIn(`"sourced_id"`, also, params);
           return await users(
-            `("role" = 'student' and ("sourced_id" = $1 or "identifier" = $1 or contains("name_fold", $2))) or ${
-              IN(`"sourced_id"`, 3)
-            }`,
-            [key, foldForSearch(key), ids],
+            `("role" = 'student' and ("sourced_id" = $1 or "identifier" = $1 or contains("name_fold", $2))) or ${others}`,
+            params,
           );
-        case "parent":
-          return await users(`("email_norm" = $1 and ${SHARES_EMAIL}) or ${IN(`"sourced_id"`, 2)}`, [lower, ids]);
-        case "teacher":
-          return await users(
-            `("role" = 'teacher' and ("sourced_id" = $1 or "email_norm" = $2)) or ${IN(`"sourced_id"`, 3)}`,
-            [key, lower, ids],
-          );
+        }
+        case "parent": {
+          const params: SqlParam[] = [lower];
+          const others = isIn(`"sourced_id"`, also, params);
+          return await users(`("email_norm" = $1 and ${SHARES_EMAIL}) or ${others}`, params);
+        }
+        case "teacher": {
+          const params: SqlParam[] = [key, lower];
+          const others = isIn(`"sourced_id"`, also, params);
+          return await users(`("role" = 'teacher' and ("sourced_id" = $1 or "email_norm" = $2)) or ${others}`, params);
+        }
         case "class":
-          return await users(IN(`"sourced_id"`, 1), [ids]);
+          return await usersIn(also);
       }
     },
     async usersById(ids) {
-      return ids.size ? await users(IN(`"sourced_id"`, 1), [[...ids]]) : [];
+      return ids.size ? await usersIn(ids) : [];
     },
     async close(ids, emails) {
       // The family walk of the CSV lookup (guardians, their students, guardians sharing an email), one round of queries per step.
@@ -81,11 +111,12 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState): Lookup
         if (pendingEmails.length) {
           // The role is tested outside (`offset 0` keeps DuckDB from merging the two): a filter beside the
           // indexed one makes DuckDB scan the column instead of reading the index, 6 ms instead of 1.
+          const params: SqlParam[] = [];
           const sharing = await db.rows(
             `select "sourced_id" from (select "sourced_id", "role" from users where ${
-              IN(`"email_norm"`, 1)
+              isIn(`"email_norm"`, pendingEmails, params)
             } offset 0) where ${SHARES_EMAIL}`,
-            [pendingEmails],
+            params,
           );
           pendingEmails = [];
           for (const [id] of sharing) queue.push(String(id));
@@ -94,13 +125,14 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState): Lookup
         queue = [];
         if (!fresh.length) continue;
         for (const id of fresh) out.add(id);
-        for (const u of await users(IN(`"sourced_id"`, 1), [fresh])) {
+        for (const u of await usersIn(fresh)) {
           for (const a of u.agents) queue.push(a);
           if (u.role !== "student" && u.role !== "teacher") visitEmail(u.email);
         }
+        const params: SqlParam[] = [];
         const listing = await db.rows(
-          `select "user_sourced_id" from user_agents where ${IN(`"agent_sourced_id"`, 1)}`,
-          [fresh],
+          `select "user_sourced_id" from user_agents where ${isIn(`"agent_sourced_id"`, fresh, params)}`,
+          params,
         );
         for (const [id] of listing) queue.push(String(id));
       }
@@ -108,28 +140,23 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState): Lookup
     },
     async slice(input: SliceInput): Promise<Roster> {
       const { query, key, wanted, people, classIds, targetClasses } = input;
-      const enrollments = query.kind === "class"
-        ? await readRows(db, ENROLLMENTS, {
-          where: IN(`"class_sourced_id"`, 1),
-          params: [[key, ...targetClasses]],
-          fast: fast("enrollments"),
-        })
-        : await readRows(db, ENROLLMENTS, {
-          where: IN(`"user_sourced_id"`, 1),
-          params: [[...people]],
-          fast: fast("enrollments"),
-        });
+      const among = (column: string, values: Iterable<string>) => {
+        const params: SqlParam[] = [];
+        return { where: isIn(column, values, params), params };
+      };
+      const enrollments = await readRows(db, ENROLLMENTS, {
+        ...(query.kind === "class"
+          ? among(`"class_sourced_id"`, [key, ...targetClasses])
+          : among(`"user_sourced_id"`, people)),
+        fast: fast("enrollments"),
+      });
       if (query.kind !== "class") { for (const e of enrollments) classIds.add(e.classSourcedId); }
       return {
         source: state.source,
         fileModes: state.fileModes as Roster["fileModes"],
         orgs: await readRows(db, ORGS, { fast: fast("orgs") }),
-        users: await readRows(db, USERS, { where: IN(`"sourced_id"`, 1), params: [[...wanted]], fast: fast("users") }),
-        classes: await readRows(db, CLASSES, {
-          where: IN(`"sourced_id"`, 1),
-          params: [[key, ...classIds]],
-          fast: fast("classes"),
-        }),
+        users: await readRows(db, USERS, { ...among(`"sourced_id"`, wanted), fast: fast("users") }),
+        classes: await readRows(db, CLASSES, { ...among(`"sourced_id"`, [key, ...classIds]), fast: fast("classes") }),
         enrollments,
         courses: [],
         academicSessions: [],

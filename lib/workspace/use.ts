@@ -177,11 +177,19 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/**
+ * Why a workspace cannot answer a lookup: none is named or found, it holds no roster yet, its roster was read with
+ * other settings, the export changed since, or it could not be opened.
+ */
+export type NoWorkspaceReason = "none" | "empty" | "settings" | "changed" | "unavailable";
+
 /** The roster side of a lookup from a workspace, or why it comes from the export instead. */
 export interface LookupWorkspace {
   source?: LookupSource;
   readAt?: string;
   note?: string;
+  /** Set when `source` is not: why the workspace cannot answer. */
+  reason?: NoWorkspaceReason;
   /** Whether the export is still as it was when this workspace was opened (a held workspace checks before each lookup). */
   current(): Promise<boolean>;
   close(): void;
@@ -204,9 +212,14 @@ export async function openLookupWorkspace(
   },
   loaded: LoadedSettings,
 ): Promise<LookupWorkspace> {
-  const none = (note?: string): LookupWorkspace => ({ note, current: () => Promise.resolve(false), close() {} });
+  const none = (reason: NoWorkspaceReason, note?: string): LookupWorkspace => ({
+    note,
+    reason,
+    current: () => Promise.resolve(false),
+    close() {},
+  });
   // An export named on the command line is read as it is.
-  if (!options.workspace || options.sourcePath) return none();
+  if (!options.workspace || options.sourcePath) return none("none");
   const { dir } = options.workspace;
   const customerId = loaded.settings.customer_id;
   const source = loaded.settings.source;
@@ -230,22 +243,25 @@ export async function openLookupWorkspace(
     ws = await openWorkspace(dir, customerId, { waitMs: 2_000 });
   } catch (e) {
     const code = errorCode(e);
-    if (code === "not_found") return none();
-    return none(`the workspace could not be opened (${(e as Error).message}); read the export instead`);
+    if (code === "not_found") return none("none");
+    return none("unavailable", `the workspace could not be opened (${(e as Error).message}); read the export instead`);
   }
   try {
     const state = await ws.rosterState();
     let note: string | undefined;
+    let reason: NoWorkspaceReason = "empty";
     if (!state) note = "the workspace holds no roster yet; read the export instead";
     else if (state.settings !== settingsKey(source, path, false)) {
+      reason = "settings";
       note = "the workspace's roster was read with other settings or for roster-check; read the export instead";
     } else if (path !== undefined && await exportStamp(path).catch(() => null) !== state.stamp) {
+      reason = "changed";
       note =
         "the export changed since the workspace was built (run diagnose, or lookup --refresh); read the export instead";
     }
     if (note || !state) {
       ws.close();
-      return none(note);
+      return none(reason, note);
     }
     return {
       source: workspaceLookupSource(ws, state),

@@ -17,6 +17,10 @@ import { redactUrl } from "../../lib/platform/connect.ts";
 import type { DiagnoseResult, Job, PlatformTarget } from "./protocol.ts";
 import { JobQueue } from "./queue.ts";
 import { type JobLimits, runInWorker } from "./runner.ts";
+import type { WorkspaceLookups } from "./workspace-lookups.ts";
+import { WorkspaceCannotAnswer } from "../../lib/app/lookup-session.ts";
+import type { NoWorkspaceReason } from "../../lib/workspace/use.ts";
+import { appLog } from "../../lib/log.ts";
 
 /** What the service needs. */
 export interface JobServiceOptions {
@@ -31,7 +35,21 @@ export interface JobServiceOptions {
   history?: Record<string, string>;
   /** Width of the charts in CSS pixels. */
   chartWidth?: number;
+  /**
+   * Lookups from the customers' workspaces (CDT_WORKSPACE_DIR), in the server's process, while a workspace holds the
+   * export as it is now; without it, or when the workspace cannot answer, a job worker reads the export.
+   */
+  workspaces?: WorkspaceLookups;
 }
+
+/** Why a lookup did not come from the workspace, in the server's words (the raw reason goes to the server log). */
+const NO_WORKSPACE: Record<NoWorkspaceReason, string> = {
+  none: "no workspace holds this customer's roster",
+  empty: "the workspace holds no roster yet",
+  settings: "the workspace's roster was read with other settings",
+  changed: "the export changed since the workspace was built",
+  unavailable: "the workspace could not be opened (the server log says why)",
+};
 
 /** Diagnoses kept at most: each holds a whole report, its charts and a search index. */
 export const CACHE_ENTRIES = 64;
@@ -66,14 +84,33 @@ export class JobService {
   }
 
   /**
-   * One person or class, never cached.
+   * One person or class, never cached: from the customer's workspace when it holds the export as it is now, else
+   * from a job worker that reads the export (its `rosterFrom.note` says why the workspace did not answer).
    *
    * @example
    * const result = await jobs.lookup(settings, "staging", { kind: "student", key: "stu-1" });
    */
   async lookup(settings: Settings, env: Environment, query: LookupQuery): Promise<LookupResult> {
-    const r = await this.#run(settings, env, { kind: "lookup", query });
-    return (r as { result: LookupResult }).result;
+    let note: string | undefined;
+    const { workspaces, queue } = this.options;
+    if (workspaces) {
+      try {
+        // The job slot is taken when the lookup's turn comes, and kept until its queries end.
+        return await workspaces.lookup(settings, env, query, (run) => queue.run(run));
+      } catch (e) {
+        if (!(e instanceof WorkspaceCannotAnswer)) throw e;
+        note = NO_WORKSPACE[e.reason];
+        if (e.reason === "unavailable") {
+          await appLog("warn", "a workspace could not be opened; the lookup reads the export", {
+            customer: settings.customer_id,
+            error: e.message,
+          });
+        }
+      }
+    }
+    const { result } = await this.#run(settings, env, { kind: "lookup", query }) as { result: LookupResult };
+    if (note) result.rosterFrom = { kind: "export", note };
+    return result;
   }
 
   #run(

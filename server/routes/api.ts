@@ -82,6 +82,8 @@ const lookupJson = (r: LookupResult) => ({
     enrollments: r.platform.enrollments,
   },
   findings: r.findings,
+  /** Where the roster side came from: the workspace (and when it was stored) or the export (and why). */
+  rosterFrom: r.rosterFrom ?? { kind: "export" },
 });
 
 /**

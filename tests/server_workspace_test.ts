@@ -1,0 +1,280 @@
+import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/assert.ts";
+import { join } from "node:path";
+import { CUSTOMER, withDistrict } from "./helpers/workspace-district.ts";
+import { writableElsewhere } from "./helpers/workspace-lock.ts";
+import { diagnoseCustomer } from "../lib/app/diagnose.ts";
+import { lookupPerson, type LookupQuery } from "../lib/app/lookup.ts";
+import { createApp } from "../server/app.ts";
+import { sha256Hex, TokenStore } from "../server/auth.ts";
+import { WorkspaceLookups } from "../server/jobs/workspace-lookups.ts";
+import { PlatformPool } from "../lib/platform/pool.ts";
+import { CredentialResolver } from "../lib/credentials/resolver.ts";
+import { WorkspaceCannotAnswer } from "../lib/app/lookup-session.ts";
+import { loadSettings } from "../lib/settings/load.ts";
+import { JobQueue } from "../server/jobs/queue.ts";
+import postgres from "postgres";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A student the demo planted a campus transfer problem on. */
+const studentQuery = (planted: Array<{ code: string; entity: Record<string, unknown> }>): LookupQuery => ({
+  kind: "student",
+  key: String(planted.find((p) => p.code === "transfer.campus_not_updated")!.entity.sourcedId),
+});
+const TOKEN = "cdt_engineer_token_ws";
+
+/** A server over {@link withDistrict}'s customer whose lookups may answer from the workspace in `wsDir`. */
+async function withWorkspaceServer(
+  ctx: { dir: string; settingsDir: string; env: Record<string, string> },
+  wsDir: string,
+  fn: (app: ReturnType<typeof createApp>, lookups: WorkspaceLookups) => Promise<void>,
+  jobs: { concurrency: number; queue: number; deadlineMs: number } = { concurrency: 2, queue: 8, deadlineMs: 60_000 },
+): Promise<void> {
+  const resolver = new CredentialResolver({ env: ctx.env });
+  const pool = new PlatformPool({ resolver });
+  const lookups = new WorkspaceLookups({
+    dir: wsDir,
+    settingsDir: ctx.settingsDir,
+    pool,
+    deadlineMs: jobs.deadlineMs,
+  });
+  const app = createApp({
+    settingsDir: ctx.settingsDir,
+    tokens: new TokenStore([{ name: "eng", sha256: await sha256Hex(TOKEN), role: "engineer" }]),
+    pool,
+    resolver,
+    audit: { path: join(ctx.dir, "audit.jsonl"), key: "k" },
+    workspaces: lookups,
+    jobs,
+  });
+  try {
+    await fn(app, lookups);
+  } finally {
+    await lookups.close();
+    await pool.close();
+  }
+}
+
+const get = async (app: ReturnType<typeof createApp>, path: string) => {
+  const res = await app.request(path, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assertEquals(res.status, 200, `${path}: ${res.status}`);
+  return res;
+};
+const paths: Record<LookupQuery["kind"], string> = {
+  student: "students",
+  parent: "parents",
+  teacher: "teachers",
+  class: "classes",
+};
+
+Deno.test({
+  name:
+    "the server answers a lookup from the customer's workspace in its own process, exactly as the CLI would, and from a worker reading the export once the export changed",
+  ...opts,
+  fn: async () => {
+    await withDistrict(300, async (ctx) => {
+      const { dir, exportDir, settingsDir, env, planted } = ctx;
+      const workspace = { dir: join(dir, "ws") };
+      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      const student = String(planted.find((p) => p.code === "transfer.campus_not_updated")!.entity.sourcedId);
+      const parent = String(planted.find((p) => p.code === "parent_email.shared")!.entity.email);
+      await withWorkspaceServer(ctx, workspace.dir, async (app, lookups) => {
+        for (const query of [{ kind: "student", key: student }, { kind: "parent", key: parent }] as LookupQuery[]) {
+          const body = await (await get(app, `/api/customers/${CUSTOMER}/${paths[query.kind]}/${query.key}`)).json();
+          assertEquals(body.rosterFrom.kind, "workspace", `${query.kind}: ${body.rosterFrom.note}`);
+          const cli = await lookupPerson({ customerId: CUSTOMER, settingsDir, query, env, auditor: null, workspace });
+          assertEquals(cli.rosterFrom?.kind, "workspace");
+          assertEquals(body.findings, cli.findings, query.kind);
+          assertEquals(body.people, cli.people, query.kind);
+          assert(body.findings.length > 0, `${query.kind} has findings`);
+        }
+        assertEquals(lookups.size, 1, "one session for the customer, reused");
+        // The server holds the workspace between lookups, as a reader: a diagnosis elsewhere waits for it.
+        assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), false);
+        const page = await (await get(app, `/customers/${CUSTOMER}/students/${student}`)).text();
+        assertMatch(page, /Roster read from the workspace \(stored \d{4}-/);
+
+        // The export changes: the workspace no longer stands for it, and a job worker reads the export.
+        const users = join(exportDir, "users.csv");
+        await Deno.writeTextFile(users, await Deno.readTextFile(users) + "\n");
+        const body = await (await get(app, `/api/customers/${CUSTOMER}/students/${student}`)).json();
+        // In the server's words (the session's own note would give CLI advice): proof the worker answered.
+        assertEquals(body.rosterFrom, { kind: "export", note: "the export changed since the workspace was built" });
+        const direct = await lookupPerson({
+          customerId: CUSTOMER,
+          settingsDir,
+          query: { kind: "student", key: student },
+          env,
+          auditor: null,
+        });
+        assertEquals(body.findings, direct.findings);
+        const stale = await (await get(app, `/customers/${CUSTOMER}/students/${student}`)).text();
+        assertMatch(
+          stale,
+          /Roster read from the export in [\d.]+ s,\s+the platform in [\d.]+ s\. Why not the workspace: the export changed/,
+        );
+      });
+      assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), true, "closed with the server");
+    });
+  },
+});
+
+Deno.test({
+  name: "without a workspace for the customer, the server's lookup reads the export in a job worker and says why",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async (ctx) => {
+      const student = String(ctx.planted.find((p) => p.code === "transfer.campus_not_updated")!.entity.sourcedId);
+      await withWorkspaceServer(ctx, join(ctx.dir, "empty-ws"), async (app) => {
+        const body = await (await get(app, `/api/customers/${CUSTOMER}/students/${student}`)).json();
+        assertEquals(body.rosterFrom, { kind: "export", note: "no workspace holds this customer's roster" });
+        assert(body.findings.length > 0);
+      });
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "the server's workspace lookups keep a bounded number of sessions, close those they push out, and follow a settings change",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async ({ dir, exportDir, settingsDir, env, planted }) => {
+      const workspace = { dir: join(dir, "ws") };
+      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      const { settings } = await loadSettings(settingsDir, CUSTOMER);
+      const query = studentQuery(planted);
+      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
+      const lookups = new WorkspaceLookups({
+        dir: workspace.dir,
+        settingsDir,
+        pool,
+        deadlineMs: 60_000,
+        maxSessions: 1,
+        idleMs: 60_000,
+      });
+      try {
+        assertEquals((await lookups.lookup(settings, "staging", query)).rosterFrom?.kind, "workspace");
+        // Settings changed on disk make a new session: one that reads another export is not answered from here.
+        await Deno.mkdir(join(dir, "export-copy"));
+        for await (const f of Deno.readDir(exportDir)) {
+          await Deno.copyFile(join(exportDir, f.name), join(dir, "export-copy", f.name));
+        }
+        const moved = { ...settings, source: { ...settings.source, path: "../export-copy" } } as typeof settings;
+        const e = await assertRejects(() => lookups.lookup(moved, "staging", query), WorkspaceCannotAnswer);
+        assertEquals(e.reason, "settings");
+        const renamed = { ...settings, customer_name: "Renamed USD" };
+        assertEquals((await lookups.lookup(renamed, "staging", query)).rosterFrom?.kind, "workspace");
+        assertEquals(lookups.size, 1);
+      } finally {
+        await lookups.close();
+      }
+      // The sessions pushed out were closed too (their idle time is a minute): nothing holds the workspace now.
+      assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), true);
+      const refused = await assertRejects(() => lookups.lookup(settings, "staging", query), Error);
+      assertMatch(refused.message, /closed/);
+      await pool.close();
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a workspace lookup past its deadline answers limit.exceeded, keeps its job slot until its queries end, and one waiting behind it is never run",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async ({ dir, settingsDir, env, planted }) => {
+      const workspace = { dir: join(dir, "ws") };
+      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      const { settings } = await loadSettings(settingsDir, CUSTOMER);
+      const query = studentQuery(planted);
+      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
+      const lookups = new WorkspaceLookups({ dir: workspace.dir, settingsDir, pool, deadlineMs: 1_500 });
+      const queue = new JobQueue({ concurrency: 1, queue: 0 });
+      const ran: string[] = [];
+      const slot = (name: string) => <T>(run: () => Promise<T>) =>
+        queue.run(() => {
+          ran.push(name);
+          return run();
+        });
+      const locker = postgres(env.STAGING_DATABASE_URL, { max: 1, onnotice: () => {} });
+      let release = () => {};
+      try {
+        await lookups.lookup(settings, "staging", query, slot("warm"));
+        // Another client locks the platform's students: the next lookup's queries wait for it.
+        const locked = new Promise<void>((resolve) => {
+          void locker.begin(async (tx) => {
+            await tx`lock table students in access exclusive mode`;
+            resolve();
+            await new Promise<void>((r) => release = r);
+          });
+        });
+        await locked;
+        const outcome = (p: Promise<unknown>) => p.then(() => "answered", (e) => e.code ?? String(e));
+        const first = outcome(lookups.lookup(settings, "staging", query, slot("first")));
+        await sleep(200);
+        const second = outcome(lookups.lookup(settings, "staging", query, slot("second")));
+        assertEquals(await first, "limit.exceeded");
+        assertEquals(await second, "limit.exceeded");
+        // The first lookup's queries still wait on the lock, in its slot: a diagnosis now finds the server busy.
+        assertEquals(queue.load.running, 1);
+        const busy = await queue.run(() => Promise.resolve("ran")).catch((e) => e.code);
+        assertEquals(busy, "server.busy");
+        release();
+        for (let i = 0; i < 100 && queue.load.running > 0; i++) await sleep(50);
+        assertEquals(queue.load.running, 0, "the slot is free once the queries end");
+        await sleep(200);
+        assertEquals(ran, ["warm", "first"], "the lookup that waited past its deadline was not run");
+      } finally {
+        release();
+        await locker.end({ timeout: 5 });
+        await lookups.close();
+        await pool.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "the server's workspace lookup holds one of its job slots while it runs: a diagnosis beside it finds the server busy",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async (ctx) => {
+      const workspace = { dir: join(ctx.dir, "ws") };
+      const { settingsDir, env } = ctx;
+      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      const { key } = studentQuery(ctx.planted);
+      const locker = postgres(env.STAGING_DATABASE_URL, { max: 1, onnotice: () => {} });
+      let release = () => {};
+      try {
+        await withWorkspaceServer(ctx, workspace.dir, async (app) => {
+          await get(app, `/api/customers/${CUSTOMER}/students/${key}`);
+          await new Promise<void>((resolve) => {
+            void locker.begin(async (tx) => {
+              await tx`lock table students in access exclusive mode`;
+              resolve();
+              await new Promise<void>((r) => release = r);
+            });
+          });
+          try {
+            const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+            const lookup = app.request(`/api/customers/${CUSTOMER}/students/${key}`, auth);
+            await sleep(300);
+            const diagnosis = await app.request(`/api/customers/${CUSTOMER}/diagnose`, auth);
+            assertEquals(diagnosis.status, 503);
+            assertEquals((await diagnosis.json()).code, "server.busy");
+            const late = await lookup;
+            assertEquals([late.status, (await late.json()).code], [500, "limit.exceeded"]);
+          } finally {
+            // Before the server closes: its close() waits for the lookup that waits on the lock.
+            release();
+          }
+        }, { concurrency: 1, queue: 0, deadlineMs: 1_500 });
+      } finally {
+        release();
+        await locker.end({ timeout: 5 });
+      }
+    });
+  },
+});
