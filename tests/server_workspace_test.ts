@@ -11,6 +11,7 @@ import { PlatformPool } from "../lib/platform/pool.ts";
 import { CredentialResolver } from "../lib/credentials/resolver.ts";
 import { WorkspaceCannotAnswer } from "../lib/app/lookup-session.ts";
 import { loadSettings } from "../lib/settings/load.ts";
+import { openWorkspace } from "../lib/workspace/store.ts";
 import { JobQueue } from "../server/jobs/queue.ts";
 import postgres from "postgres";
 
@@ -29,6 +30,7 @@ async function withWorkspaceServer(
   wsDir: string,
   fn: (app: ReturnType<typeof createApp>, lookups: WorkspaceLookups) => Promise<void>,
   jobs: { concurrency: number; queue: number; deadlineMs: number } = { concurrency: 2, queue: 8, deadlineMs: 60_000 },
+  maxRows?: number,
 ): Promise<void> {
   const resolver = new CredentialResolver({ env: ctx.env });
   const pool = new PlatformPool({ resolver });
@@ -37,6 +39,7 @@ async function withWorkspaceServer(
     settingsDir: ctx.settingsDir,
     pool,
     deadlineMs: jobs.deadlineMs,
+    maxRows,
   });
   const app = createApp({
     settingsDir: ctx.settingsDir,
@@ -52,6 +55,20 @@ async function withWorkspaceServer(
   } finally {
     await lookups.close();
     await pool.close();
+  }
+}
+
+/** A class of the workspace's roster with more than `n` enrollments. */
+async function firstClassOver(dir: string, n: number): Promise<string> {
+  const ws = await openWorkspace(dir, CUSTOMER);
+  try {
+    const [[id]] = await ws.db.rows(
+      `select class_sourced_id from enrollments group by class_sourced_id having count(*) > $1 order by 1 limit 1`,
+      [n],
+    );
+    return String(id);
+  } finally {
+    ws.close();
   }
 }
 
@@ -274,6 +291,108 @@ Deno.test({
       } finally {
         release();
         await locker.end({ timeout: 5 });
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a lookup that reaches more rows than the server reads in its own process is answered by a job worker, under its heap budget",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async (ctx) => {
+      const { dir, settingsDir, env, planted } = ctx;
+      const workspace = { dir: join(dir, "ws") };
+      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      const { settings } = await loadSettings(settingsDir, CUSTOMER);
+      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
+      const lookups = new WorkspaceLookups({ dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000, maxRows: 50 });
+      try {
+        // A name search of one letter matches most students: stopped at the bound, not read.
+        const e = await assertRejects(
+          () => lookups.lookup(settings, "staging", { kind: "student", key: "a" }),
+          WorkspaceCannotAnswer,
+        );
+        assertEquals([e.reason, e.message], ["large", "the lookup reaches more than 50 people"]);
+        const big = await firstClassOver(workspace.dir, 10);
+        const small = new WorkspaceLookups({ dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000, maxRows: 10 });
+        try {
+          const c = await assertRejects(
+            () => small.lookup(settings, "staging", { kind: "class", key: big }),
+            WorkspaceCannotAnswer,
+          );
+          assertEquals(c.message, "the lookup reaches more than 10 class members");
+        } finally {
+          await small.close();
+        }
+        // One student and their family, within the bound, is answered here.
+        assertEquals((await lookups.lookup(settings, "staging", studentQuery(planted))).rosterFrom?.kind, "workspace");
+      } finally {
+        await lookups.close();
+        await pool.close();
+      }
+      const { key } = studentQuery(planted);
+      await withWorkspaceServer(
+        ctx,
+        workspace.dir,
+        async (app) => {
+          const body = await (await get(app, `/api/customers/${CUSTOMER}/students/${key}`)).json();
+          assertEquals(body.rosterFrom, {
+            kind: "export",
+            note: "the lookup reaches more rows than the server reads in its own process",
+          });
+          const direct = await lookupPerson({
+            customerId: CUSTOMER,
+            settingsDir,
+            query: studentQuery(planted),
+            env,
+            auditor: null,
+          });
+          assertEquals(body.findings, direct.findings);
+        },
+        undefined,
+        3,
+      );
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a lookup from the workspace counts the export's orgs, issues and rejected rows before reading them, and stops past the bound",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async ({ dir, exportDir, settingsDir, env, planted }) => {
+      // 300 enrollments with an id but no class or user: each one a rejected row the reader keeps, and every lookup
+      // reads (with the export's issues and orgs).
+      const enrollments = join(exportDir, "enrollments.csv");
+      const text = await Deno.readTextFile(enrollments);
+      const header = text.slice(0, text.indexOf("\n")).replace(/^\uFEFF/, "").trim().split(",");
+      const bad = (n: number) => header.map((h) => h === "sourcedId" ? `enr-bad-${n}` : h === "status" ? "active" : "");
+      const rows = Array.from({ length: 300 }, (_, n) => bad(n).join(","));
+      const eol = text.includes("\r\n") ? "\r\n" : "\n";
+      await Deno.writeTextFile(enrollments, `${text.trimEnd()}${eol}${rows.join(eol)}${eol}`);
+      const workspace = { dir: join(dir, "ws") };
+      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      const { settings } = await loadSettings(settingsDir, CUSTOMER);
+      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
+      const base = { dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000 };
+      const tight = new WorkspaceLookups({ ...base, maxRows: 250 });
+      const roomy = new WorkspaceLookups({ ...base, maxRows: 2_000 });
+      try {
+        const e = await assertRejects(
+          () => tight.lookup(settings, "staging", studentQuery(planted)),
+          WorkspaceCannotAnswer,
+        );
+        assertEquals(e.message, "the lookup reaches more than 250 orgs, issues and rejected rows of the export");
+        const r = await roomy.lookup(settings, "staging", studentQuery(planted));
+        assertEquals(r.rosterFrom?.kind, "workspace");
+        assertEquals(r.roster.rejected.filter((x) => x.sourcedId.startsWith("enr-bad-")).length, 300);
+      } finally {
+        await tight.close();
+        await roomy.close();
+        await pool.close();
       }
     });
   },

@@ -9,7 +9,9 @@ import type { Environment, PlatformConnection } from "../platform/connect.ts";
 import { openPlatform } from "./open-platform.ts";
 import { type LoadedSettings, loadSettings } from "../settings/load.ts";
 import { createAuditor } from "../audit.ts";
-import { type LookupWorkspace, type NoWorkspaceReason, openLookupWorkspace } from "../workspace/use.ts";
+import { type LookupWorkspace, openLookupWorkspace, WorkspaceCannotAnswer } from "../workspace/use.ts";
+
+export { WorkspaceCannotAnswer };
 import { type LookupOptions, LookupQuery, type LookupResult, lookupWith } from "./lookup.ts";
 
 /** Options of {@link openLookupSession}: those of a lookup, without the query. */
@@ -28,19 +30,6 @@ export interface LookupSessionOptions extends Omit<LookupOptions, "query"> {
    * worker, never in its own heap.
    */
   workspaceOnly?: boolean;
-}
-
-/**
- * A lookup of a `workspaceOnly` session that the workspace cannot answer; the message says why.
- *
- * @example
- * try { await session.lookup(q) } catch (e) { if (e instanceof WorkspaceCannotAnswer) … }
- */
-export class WorkspaceCannotAnswer extends Error {
-  override name = "WorkspaceCannotAnswer";
-  constructor(readonly reason: NoWorkspaceReason, message: string) {
-    super(message);
-  }
 }
 
 /** A lookup asked of a session after its close(). */

@@ -69,8 +69,11 @@ export interface LookupOptions {
   auditor?: Auditor | null;
   /** An open platform connection to use (and leave open); default: open one for this call. */
   connection?: PlatformConnection;
-  /** Answer the roster side from this workspace folder when it holds the customer's current export; `refresh` rebuilds it first. */
-  workspace?: { dir: string; refresh?: boolean };
+  /**
+   * Answer the roster side from this workspace folder when it holds the customer's current export; `refresh`
+   * rebuilds it first; `maxRows` bounds what one lookup reads from it (the server's process sets it).
+   */
+  workspace?: { dir: string; refresh?: boolean; maxRows?: number };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Roster } from "../model/roster.ts";
 import { foldForSearch } from "../normalize.ts";
 import type { RosterState, Workspace } from "./store.ts";
 import type { SqlParam } from "./duckdb.ts";
+import { WorkspaceCannotAnswer } from "./cannot-answer.ts";
 import { CLASSES, ENROLLMENTS, ISSUES, ORGS, readRows, REJECTED, USERS } from "./tables.ts";
 
 const LIGHT = `"sourced_id", "role", "agent_sourced_ids", "email_norm", "identifier", "name_fold"`;
@@ -43,15 +44,30 @@ function light(row: unknown[]): LightUser {
 }
 
 /**
- * A lookup source over a workspace's stored roster.
+ * A lookup source over a workspace's stored roster. With `maxRows`, a lookup that would read more rows than that
+ * (people matched, a family, a class's members, the export's issues and rejected rows) rejects with
+ * {@link WorkspaceCannotAnswer} `large` before reading them.
  *
  * @example
  * const source = workspaceLookupSource(ws, (await ws.rosterState())!);
  */
-export function workspaceLookupSource(ws: Workspace, state: RosterState): LookupSource {
+export function workspaceLookupSource(ws: Workspace, state: RosterState, maxRows = Infinity): LookupSource {
   const db = ws.db;
-  const users = async (where: string, params: SqlParam[]) =>
-    (await db.rows(`select ${LIGHT} from users where ${where} order by seq`, params)).map(light);
+  const bound = (n: number, what: string) => {
+    if (n > maxRows) {
+      throw new WorkspaceCannotAnswer(
+        "large",
+        `the lookup reaches more than ${maxRows.toLocaleString("en-US")} ${what}`,
+      );
+    }
+  };
+  // Light rows (six short columns), read one more than the bound allows so that a match of everyone stops here.
+  const users = async (where: string, params: SqlParam[]) => {
+    const limit = Number.isFinite(maxRows) ? ` limit ${maxRows + 1}` : "";
+    const rows = await db.rows(`select ${LIGHT} from users where ${where} order by seq${limit}`, params);
+    bound(rows.length, "people");
+    return rows.map(light);
+  };
   const usersIn = (ids: Iterable<string>) => {
     const params: SqlParam[] = [];
     return users(isIn(`"sourced_id"`, ids, params), params);
@@ -63,6 +79,10 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState): Lookup
       const classes = await db.rows(`select "sourced_id" from classes where "sourced_id" = $1 or "class_code" = $1`, [
         key,
       ]);
+      if (Number.isFinite(maxRows)) {
+        const [[count]] = await db.rows(`select count(*) from enrollments where "class_sourced_id" = $1`, [key]);
+        bound(Number(count), "class members");
+      }
       const members = await db.rows(`select "user_sourced_id" from enrollments where "class_sourced_id" = $1`, [key]);
       return { classIds: classes.map((r) => String(r[0])), userIds: members.map((r) => String(r[0])) };
     },
@@ -125,6 +145,7 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState): Lookup
         queue = [];
         if (!fresh.length) continue;
         for (const id of fresh) out.add(id);
+        bound(out.size, "people in the family");
         for (const u of await usersIn(fresh)) {
           for (const a of u.agents) queue.push(a);
           if (u.role !== "student" && u.role !== "teacher") visitEmail(u.email);
@@ -144,12 +165,23 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState): Lookup
         const params: SqlParam[] = [];
         return { where: isIn(column, values, params), params };
       };
-      const enrollments = await readRows(db, ENROLLMENTS, {
-        ...(query.kind === "class"
-          ? among(`"class_sourced_id"`, [key, ...targetClasses])
-          : among(`"user_sourced_id"`, people)),
-        fast: fast("enrollments"),
-      });
+      const mine = query.kind === "class"
+        ? among(`"class_sourced_id"`, [key, ...targetClasses])
+        : among(`"user_sourced_id"`, people);
+      if (Number.isFinite(maxRows)) {
+        // What every lookup reads whole (the export's orgs, issues and rejected rows), and the people's enrollments:
+        // counted before they are read.
+        const [[whole]] = await db.rows(
+          `select (select count(*) from ${ORGS.table}) + (select count(*) from ${ISSUES.table}) + (select count(*) from ${REJECTED.table})`,
+        );
+        bound(Number(whole), "orgs, issues and rejected rows of the export");
+        const [[enrolled]] = await db.rows(
+          `select count(*) from ${ENROLLMENTS.table} where ${mine.where}`,
+          mine.params,
+        );
+        bound(Number(enrolled), "enrollments");
+      }
+      const enrollments = await readRows(db, ENROLLMENTS, { ...mine, fast: fast("enrollments") });
       if (query.kind !== "class") { for (const e of enrollments) classIds.add(e.classSourcedId); }
       return {
         source: state.source,

@@ -16,6 +16,7 @@ import type { LookupSource } from "../app/lookup.ts";
 import { exportIdentity, exportStamp } from "./hash.ts";
 import { openWorkspace, type RosterIdentity, type Workspace, WORKSPACE_FORMAT } from "./store.ts";
 import { workspaceLookupSource } from "./slice.ts";
+import type { NoWorkspaceReason } from "./cannot-answer.ts";
 
 /** The default workspace folder, relative to the working directory (gitignored). */
 export const DEFAULT_WORKSPACE_DIR = "workspace";
@@ -177,11 +178,7 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
-/**
- * Why a workspace cannot answer a lookup: none is named or found, it holds no roster yet, its roster was read with
- * other settings, the export changed since, or it could not be opened.
- */
-export type NoWorkspaceReason = "none" | "empty" | "settings" | "changed" | "unavailable";
+export { type NoWorkspaceReason, WorkspaceCannotAnswer } from "./cannot-answer.ts";
 
 /** The roster side of a lookup from a workspace, or why it comes from the export instead. */
 export interface LookupWorkspace {
@@ -206,7 +203,15 @@ export interface LookupWorkspace {
  */
 export async function openLookupWorkspace(
   options: {
-    workspace?: { dir: string; refresh?: boolean };
+    workspace?: {
+      dir: string;
+      refresh?: boolean;
+      /**
+       * The most rows one lookup may read from the workspace (people matched, a family, a class's members, the
+       * export's issues and rejected rows); past it the lookup rejects with {@link WorkspaceCannotAnswer} `large`.
+       */
+      maxRows?: number;
+    };
     sourcePath?: string;
     env?: Record<string, string | undefined>;
   },
@@ -264,7 +269,7 @@ export async function openLookupWorkspace(
       return none(reason, note);
     }
     return {
-      source: workspaceLookupSource(ws, state),
+      source: workspaceLookupSource(ws, state, options.workspace.maxRows),
       readAt: state.readAt,
       current: async () => path === undefined || await exportStamp(path).catch(() => null) === state.stamp,
       close: () => ws.close(),

@@ -49,6 +49,7 @@ const NO_WORKSPACE: Record<NoWorkspaceReason, string> = {
   settings: "the workspace's roster was read with other settings",
   changed: "the export changed since the workspace was built",
   unavailable: "the workspace could not be opened (the server log says why)",
+  large: "the lookup reaches more rows than the server reads in its own process",
 };
 
 /** Diagnoses kept at most: each holds a whole report, its charts and a search index. */

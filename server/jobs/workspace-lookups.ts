@@ -43,6 +43,11 @@ export interface WorkspaceLookupsOptions {
   maxSessions?: number;
   /** A session lets its workspace go after this long without a lookup; default 60 s. */
   idleMs?: number;
+  /**
+   * The most rows one lookup reads in the server's process (people, a family, a class's members, enrollments, the
+   * export's orgs, issues and rejected rows); a larger one goes to a job worker, under its heap budget. Default 50,000.
+   */
+  maxRows?: number;
 }
 
 /** Lookup sessions by customer, environment and settings. */
@@ -129,7 +134,7 @@ export class WorkspaceLookups {
         loaded: { settings, file: join(settingsDir, `${settings.customer_id}.json`), warnings: [] },
         environment: env,
         connection,
-        workspace: { dir },
+        workspace: { dir, maxRows: this.options.maxRows ?? 50_000 },
         workspaceOnly: true,
         auditor: null,
         idleMs,
