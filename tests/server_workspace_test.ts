@@ -13,6 +13,7 @@ import { WorkspaceCannotAnswer } from "../lib/app/lookup-session.ts";
 import { loadSettings } from "../lib/settings/load.ts";
 import { openWorkspace } from "../lib/workspace/store.ts";
 import { JobQueue } from "../server/jobs/queue.ts";
+import { buildServer } from "../server/build.ts";
 import postgres from "postgres";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -394,6 +395,42 @@ Deno.test({
         await roomy.close();
         await pool.close();
       }
+    });
+  },
+});
+
+Deno.test({
+  name: "the server built from its environment (deno task serve) answers lookups from CDT_WORKSPACE_DIR",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async ({ dir, settingsDir, env, planted }) => {
+      const workspace = { dir: join(dir, "ws") };
+      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      const tokens = join(dir, "server-tokens.json");
+      await Deno.writeTextFile(
+        tokens,
+        JSON.stringify([{ name: "eng", sha256: await sha256Hex(TOKEN), role: "engineer" }]),
+      );
+      const server = await buildServer({
+        ...env,
+        CDT_SETTINGS_DIR: settingsDir,
+        CDT_SERVER_TOKENS: tokens,
+        CDT_WORKSPACE_DIR: workspace.dir,
+        CDT_HISTORY_DIR: join(dir, "history"),
+        CDT_AUDIT_LOG: join(dir, "audit.jsonl"),
+        CDT_APP_LOG: join(dir, "app.log"),
+      });
+      try {
+        const { key } = studentQuery(planted);
+        const res = await server.app.request(`/api/customers/${CUSTOMER}/students/${key}`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        assertEquals(res.status, 200);
+        assertEquals((await res.json()).rosterFrom.kind, "workspace");
+      } finally {
+        await server.close();
+      }
+      assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), true, "let go when the server closes");
     });
   },
 });
