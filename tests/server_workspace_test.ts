@@ -184,6 +184,16 @@ Deno.test({
         const renamed = { ...settings, customer_name: "Renamed USD" };
         assertEquals((await lookups.lookup(renamed, "staging", query)).rosterFrom?.kind, "workspace");
         assertEquals(lookups.size, 1);
+        // Many lookups at once under several settings: none is closed under, each answers from the workspace.
+        const names = ["A", "B", "C", "D"].map((n) => ({ ...settings, customer_name: `USD ${n}` }));
+        const all = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => lookups.lookup(names[i % names.length], "staging", query)),
+        );
+        assertEquals(all.map((r) => r.rosterFrom?.kind), Array(12).fill("workspace"));
+        assertEquals(lookups.size, 1, "back to the bound once they ended");
+        // A session that cannot open takes no one's place: the open one is kept.
+        await assertRejects(() => lookups.lookup(settings, "production", query), Error);
+        assertEquals(lookups.size, 1);
       } finally {
         await lookups.close();
       }
@@ -210,10 +220,17 @@ Deno.test({
       const lookups = new WorkspaceLookups({ dir: workspace.dir, settingsDir, pool, deadlineMs: 1_500 });
       const queue = new JobQueue({ concurrency: 1, queue: 0 });
       const ran: string[] = [];
-      const slot = (name: string) => <T>(run: () => Promise<T>) =>
-        queue.run(() => {
+      const outcomes: string[] = [];
+      const slot = (name: string, q = queue) => <T>(run: () => Promise<T>) =>
+        q.run(() => {
           ran.push(name);
-          return run();
+          return run().then((r) => {
+            outcomes.push(`${name}:answered`);
+            return r;
+          }, (e) => {
+            outcomes.push(`${name}:${e.code}`);
+            throw e;
+          });
         });
       const locker = postgres(env.STAGING_DATABASE_URL, { max: 1, onnotice: () => {} });
       let release = () => {};
@@ -243,6 +260,16 @@ Deno.test({
         assertEquals(queue.load.running, 0, "the slot is free once the queries end");
         await sleep(200);
         assertEquals(ran, ["warm", "first"], "the lookup that waited past its deadline was not run");
+        // One waiting for a job slot (held elsewhere) past its deadline does not run when the slot comes.
+        const roomy = new JobQueue({ concurrency: 1, queue: 1 });
+        let free = () => {};
+        const blocker = roomy.run(() => new Promise<void>((r) => free = r));
+        const slotWaiter = outcome(lookups.lookup(settings, "staging", query, slot("third", roomy)));
+        assertEquals(await slotWaiter, "limit.exceeded");
+        free();
+        await blocker;
+        for (let i = 0; i < 100 && roomy.load.running > 0; i++) await sleep(50);
+        assertEquals(outcomes, ["warm:answered", "first:answered", "third:limit.exceeded"]);
       } finally {
         release();
         await locker.end({ timeout: 5 });
@@ -316,6 +343,20 @@ Deno.test({
           WorkspaceCannotAnswer,
         );
         assertEquals([e.reason, e.message], ["large", "the lookup reaches more than 50 people"]);
+        // A student's family past the bound: refused on the walk, before the platform is read.
+        const two = new WorkspaceLookups({ dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000, maxRows: 2 });
+        try {
+          const f = await assertRejects(
+            () => two.lookup(settings, "staging", studentQuery(planted)),
+            WorkspaceCannotAnswer,
+          );
+          assertEquals(f.message, "the lookup reaches more than 2 people in the family");
+          // A session that cannot open (production is not configured) is forgotten, not kept.
+          await assertRejects(() => two.lookup(settings, "production", studentQuery(planted)), Error);
+          assertEquals(two.size, 1);
+        } finally {
+          await two.close();
+        }
         const big = await firstClassOver(workspace.dir, 10);
         const small = new WorkspaceLookups({ dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000, maxRows: 10 });
         try {
@@ -427,6 +468,9 @@ Deno.test({
         });
         assertEquals(res.status, 200);
         assertEquals((await res.json()).rosterFrom.kind, "workspace");
+        // The server's own connections answer these lookups: their statements end before a lookup's deadline.
+        const conn = await server.pool.get("staging");
+        assertEquals(conn.sql.options.connection.statement_timeout, 105_000);
       } finally {
         await server.close();
       }

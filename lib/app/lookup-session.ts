@@ -10,9 +10,9 @@ import { openPlatform } from "./open-platform.ts";
 import { type LoadedSettings, loadSettings } from "../settings/load.ts";
 import { createAuditor } from "../audit.ts";
 import { type LookupWorkspace, openLookupWorkspace, WorkspaceCannotAnswer } from "../workspace/use.ts";
+import { type LookupOptions, LookupQuery, type LookupResult, lookupWith } from "./lookup.ts";
 
 export { WorkspaceCannotAnswer };
-import { type LookupOptions, LookupQuery, type LookupResult, lookupWith } from "./lookup.ts";
 
 /** Options of {@link openLookupSession}: those of a lookup, without the query. */
 export interface LookupSessionOptions extends Omit<LookupOptions, "query"> {
@@ -24,7 +24,7 @@ export interface LookupSessionOptions extends Omit<LookupOptions, "query"> {
   idleMs?: number;
   /**
    * Answer only from the workspace: a lookup the workspace cannot answer (none
-   * yet, other settings, a changed export) rejects with
+   * yet, other settings, a changed export, more rows than `workspace.maxRows`) rejects with
    * {@link WorkspaceCannotAnswer} instead of reading the export in this
    * process. The server sets it: it reads a district's export only in a job
    * worker, never in its own heap.

@@ -146,6 +146,7 @@ export async function lookupWith(
   // 2. The platform: the same people by id, number, email or name, with their twins, classes and accounts.
   t0 = performance.now();
   const familyUsers = await side.usersById(family);
+  await side.admit?.();
   const focus: PlatformFocus = query.kind === "class" ? { classSourceIds: [...classIds, key], classCodes: [key] } : {
     studentSourceIds: familyUsers.map((u) => u.id),
     studentNumbers: [...numbers],
@@ -252,6 +253,8 @@ export interface LookupSource {
   usersById(ids: ReadonlySet<string>): Promise<LightUser[]>;
   /** Adds everyone linked to `ids` (guardians, their students, guardians sharing their emails) until nothing new appears. */
   close(ids: Iterable<string>, emails: Iterable<string>): Promise<Set<string>>;
+  /** Once the people are known and before the platform is read: refuses a lookup too large for where it runs. */
+  admit?(): Promise<void>;
   slice(input: SliceInput): Promise<Roster>;
 }
 

@@ -61,10 +61,11 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState, maxRows
       );
     }
   };
+  /** A query's `limit`: one row more than the bound, so that a match of everything stops at the bound. */
+  const cap = Number.isFinite(maxRows) ? ` limit ${maxRows + 1}` : "";
   // Light rows (six short columns), read one more than the bound allows so that a match of everyone stops here.
   const users = async (where: string, params: SqlParam[]) => {
-    const limit = Number.isFinite(maxRows) ? ` limit ${maxRows + 1}` : "";
-    const rows = await db.rows(`select ${LIGHT} from users where ${where} order by seq${limit}`, params);
+    const rows = await db.rows(`select ${LIGHT} from users where ${where} order by seq${cap}`, params);
     bound(rows.length, "people");
     return rows.map(light);
   };
@@ -76,9 +77,11 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState, maxRows
   return {
     from: "workspace",
     async classMembers(key) {
-      const classes = await db.rows(`select "sourced_id" from classes where "sourced_id" = $1 or "class_code" = $1`, [
-        key,
-      ]);
+      const classes = await db.rows(
+        `select "sourced_id" from classes where "sourced_id" = $1 or "class_code" = $1${cap}`,
+        [key],
+      );
+      bound(classes.length, "classes");
       if (Number.isFinite(maxRows)) {
         const [[count]] = await db.rows(`select count(*) from enrollments where "class_sourced_id" = $1`, [key]);
         bound(Number(count), "class members");
@@ -135,29 +138,39 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState, maxRows
           const sharing = await db.rows(
             `select "sourced_id" from (select "sourced_id", "role" from users where ${
               isIn(`"email_norm"`, pendingEmails, params)
-            } offset 0) where ${SHARES_EMAIL}`,
+            } offset 0) where ${SHARES_EMAIL}${cap}`,
             params,
           );
+          bound(sharing.length, "people sharing an email");
           pendingEmails = [];
           for (const [id] of sharing) queue.push(String(id));
         }
         const fresh = [...new Set(queue)].filter((id) => !out.has(id));
         queue = [];
         if (!fresh.length) continue;
+        bound(out.size + fresh.length, "people in the family");
         for (const id of fresh) out.add(id);
-        bound(out.size, "people in the family");
         for (const u of await usersIn(fresh)) {
           for (const a of u.agents) queue.push(a);
           if (u.role !== "student" && u.role !== "teacher") visitEmail(u.email);
         }
         const params: SqlParam[] = [];
         const listing = await db.rows(
-          `select "user_sourced_id" from user_agents where ${isIn(`"agent_sourced_id"`, fresh, params)}`,
+          `select "user_sourced_id" from user_agents where ${isIn(`"agent_sourced_id"`, fresh, params)}${cap}`,
           params,
         );
+        bound(listing.length, "guardian links");
         for (const [id] of listing) queue.push(String(id));
       }
       return out;
+    },
+    async admit() {
+      if (!Number.isFinite(maxRows)) return;
+      // What every lookup reads whole (the export's orgs, issues and rejected rows): counted before anything else is.
+      const [[whole]] = await db.rows(
+        `select (select count(*) from ${ORGS.table}) + (select count(*) from ${ISSUES.table}) + (select count(*) from ${REJECTED.table})`,
+      );
+      bound(Number(whole), "orgs, issues and rejected rows of the export");
     },
     async slice(input: SliceInput): Promise<Roster> {
       const { query, key, wanted, people, classIds, targetClasses } = input;
@@ -169,17 +182,12 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState, maxRows
         ? among(`"class_sourced_id"`, [key, ...targetClasses])
         : among(`"user_sourced_id"`, people);
       if (Number.isFinite(maxRows)) {
-        // What every lookup reads whole (the export's orgs, issues and rejected rows), and the people's enrollments:
-        // counted before they are read.
-        const [[whole]] = await db.rows(
-          `select (select count(*) from ${ORGS.table}) + (select count(*) from ${ISSUES.table}) + (select count(*) from ${REJECTED.table})`,
-        );
-        bound(Number(whole), "orgs, issues and rejected rows of the export");
         const [[enrolled]] = await db.rows(
           `select count(*) from ${ENROLLMENTS.table} where ${mine.where}`,
           mine.params,
         );
         bound(Number(enrolled), "enrollments");
+        bound(classIds.size + targetClasses.size + 1, "classes");
       }
       const enrollments = await readRows(db, ENROLLMENTS, { ...mine, fast: fast("enrollments") });
       if (query.kind !== "class") { for (const e of enrollments) classIds.add(e.classSourcedId); }

@@ -14,17 +14,15 @@
  * into it.
  */
 import { join } from "node:path";
-import {
-  type LookupSession,
-  LookupSessionClosed,
-  type LookupTurn,
-  openLookupSession,
-} from "../../lib/app/lookup-session.ts";
+import { type LookupSession, type LookupTurn, openLookupSession } from "../../lib/app/lookup-session.ts";
 import type { LookupQuery, LookupResult } from "../../lib/app/lookup.ts";
 import type { Environment } from "../../lib/platform/connect.ts";
 import type { PlatformPool } from "../../lib/platform/pool.ts";
 import type { Settings } from "../../lib/settings/schema.ts";
 import { CodedError } from "../../lib/errors.ts";
+
+/** The most rows of a workspace one lookup reads in the server's process, by default. */
+export const DEFAULT_MAX_ROWS = 5_000;
 
 /** What {@link WorkspaceLookups} needs. */
 export interface WorkspaceLookupsOptions {
@@ -45,14 +43,21 @@ export interface WorkspaceLookupsOptions {
   idleMs?: number;
   /**
    * The most rows one lookup reads in the server's process (people, a family, a class's members, enrollments, the
-   * export's orgs, issues and rejected rows); a larger one goes to a job worker, under its heap budget. Default 50,000.
+   * export's orgs, issues and rejected rows); a larger one goes to a job worker, under its heap budget. Default
+   * {@link DEFAULT_MAX_ROWS}: a person and their family, or a class, are far below it.
    */
   maxRows?: number;
 }
 
+/** A session and the lookups that hold it (from before it opens until each lookup ends): it is not closed under them. */
+interface Held {
+  session: Promise<LookupSession>;
+  leases: number;
+}
+
 /** Lookup sessions by customer, environment and settings. */
 export class WorkspaceLookups {
-  #sessions = new Map<string, Promise<LookupSession>>();
+  #sessions = new Map<string, Held>();
   /** Evicted sessions still closing (each waits for its running lookup); close() waits for them. */
   #closing = new Set<Promise<void>>();
   #closed = false;
@@ -87,16 +92,14 @@ export class WorkspaceLookups {
         reject(e);
       }, this.options.deadlineMs);
     });
+    // Held from now until the lookup itself ends (past a deadline too): no eviction closes a session under it.
+    const held = this.#hold(settings, env);
+    const answer = held.session.then((session) => session.lookup(query, { signal: controller.signal, around }));
+    answer.catch(() => {}).finally(() => {
+      held.leases--;
+      this.#evict();
+    });
     try {
-      const ask = async () =>
-        (await Promise.race([this.#session(settings, env), deadline])).lookup(query, {
-          signal: controller.signal,
-          around,
-        });
-      // A session evicted between being handed out and asked is closed: the next one asked is new.
-      const answer = ask().catch((e) => e instanceof LookupSessionClosed && !this.#closed ? ask() : Promise.reject(e));
-      // Answered at the deadline; the lookup itself, if it already runs, ends on its own and is not awaited.
-      answer.catch(() => {});
       return await Promise.race([answer, deadline]);
     } finally {
       clearTimeout(timer);
@@ -113,50 +116,56 @@ export class WorkspaceLookups {
     this.#closed = true;
     const all = [...this.#sessions.values()];
     this.#sessions.clear();
-    await Promise.allSettled([...all.map(async (s) => (await s).close()), ...this.#closing]);
+    await Promise.allSettled([...all.map(async (h) => (await h.session).close()), ...this.#closing]);
   }
 
-  #session(settings: Settings, env: Environment): Promise<LookupSession> {
+  #hold(settings: Settings, env: Environment): Held {
     // Settings changed on disk make a new session; the old one is closed when it is the least recently used.
     const key = JSON.stringify([settings.customer_id, env, settings]);
-    let session = this.#sessions.get(key);
-    if (session) {
+    let held = this.#sessions.get(key);
+    if (held) {
       this.#sessions.delete(key);
-      this.#sessions.set(key, session);
-      return session;
+    } else {
+      const { dir, settingsDir, pool, idleMs } = this.options;
+      const session = pool.get(env).then((connection) =>
+        openLookupSession({
+          customerId: settings.customer_id,
+          settingsDir,
+          // Checked and loaded once, by authorize(): the session does not read the file again.
+          loaded: { settings, file: join(settingsDir, `${settings.customer_id}.json`), warnings: [] },
+          environment: env,
+          connection,
+          workspace: { dir, maxRows: this.options.maxRows ?? DEFAULT_MAX_ROWS },
+          workspaceOnly: true,
+          auditor: null,
+          idleMs,
+        })
+      );
+      const opened: Held = { session, leases: 0 };
+      session.then(
+        // Only a session that opened pushes the least recently used out: one that fails to open takes no one's place.
+        () => this.#evict(),
+        // A session that failed to open is forgotten: the next lookup opens another.
+        () => {
+          if (this.#sessions.get(key) === opened) this.#sessions.delete(key);
+        },
+      );
+      held = opened;
     }
-    const { dir, settingsDir, pool, idleMs } = this.options;
-    session = pool.get(env).then((connection) =>
-      openLookupSession({
-        customerId: settings.customer_id,
-        settingsDir,
-        // Checked and loaded once, by authorize(): the session does not read the file again.
-        loaded: { settings, file: join(settingsDir, `${settings.customer_id}.json`), warnings: [] },
-        environment: env,
-        connection,
-        workspace: { dir, maxRows: this.options.maxRows ?? 50_000 },
-        workspaceOnly: true,
-        auditor: null,
-        idleMs,
-      })
-    );
-    const opened = session;
-    this.#sessions.set(key, opened);
-    opened.then(
-      // Only a session that opened pushes the least recently used out: one that fails to open takes no one's place.
-      () => this.#evict(),
-      () => {
-        if (this.#sessions.get(key) === opened) this.#sessions.delete(key);
-      },
-    );
-    return opened;
+    held.leases++;
+    this.#sessions.set(key, held);
+    return held;
   }
 
+  /** Closes the least recently used sessions beyond `maxSessions`, of those no lookup holds. */
   #evict(): void {
-    for (const [key, s] of this.#sessions) {
-      if (this.#sessions.size <= (this.options.maxSessions ?? 32)) break;
+    let over = this.#sessions.size - (this.options.maxSessions ?? 32);
+    for (const [key, held] of this.#sessions) {
+      if (over <= 0) break;
+      if (held.leases > 0) continue;
       this.#sessions.delete(key);
-      const closing = s.then((x) => x.close()).catch(() => {});
+      over--;
+      const closing = held.session.then((x) => x.close()).catch(() => {});
       this.#closing.add(closing);
       closing.finally(() => this.#closing.delete(closing));
     }
