@@ -478,3 +478,44 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "a session a lookup is running on is not pushed out: the sessions shrink back to their bound once it ends",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async ({ dir, settingsDir, env, planted }) => {
+      const workspace = { dir: join(dir, "ws") };
+      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      const { settings } = await loadSettings(settingsDir, CUSTOMER);
+      const query = studentQuery(planted);
+      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
+      const base = { dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000, maxSessions: 1 };
+      const lookups = new WorkspaceLookups(base);
+      const locker = postgres(env.STAGING_DATABASE_URL, { max: 1, onnotice: () => {} });
+      let release = () => {};
+      try {
+        // Both lookups' platform queries wait on a lock another client holds: both sessions are in use.
+        await new Promise<void>((resolve) => {
+          void locker.begin(async (tx) => {
+            await tx`lock table students in access exclusive mode`;
+            resolve();
+            await new Promise<void>((r) => release = r);
+          });
+        });
+        const a = lookups.lookup({ ...settings, customer_name: "A" }, "staging", query);
+        await sleep(300);
+        const b = lookups.lookup({ ...settings, customer_name: "B" }, "staging", query);
+        await sleep(300);
+        assertEquals(lookups.size, 2, "the first session, still in use, is kept beside the second");
+        release();
+        assertEquals([(await a).rosterFrom?.kind, (await b).rosterFrom?.kind], ["workspace", "workspace"]);
+        assertEquals(lookups.size, 1);
+      } finally {
+        release();
+        await locker.end({ timeout: 5 });
+        await lookups.close();
+        await pool.close();
+      }
+    });
+  },
+});
