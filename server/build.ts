@@ -8,6 +8,7 @@ import { createResolver } from "../lib/credentials/mod.ts";
 import { createAuditor } from "../lib/audit.ts";
 import { appLog } from "../lib/log.ts";
 import { PlatformPool } from "../lib/platform/pool.ts";
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from "../lib/platform/connect.ts";
 import { settingsDir } from "../lib/settings/load.ts";
 import { ensureDemoExport } from "../lib/demo/export.ts";
 import { openHistory } from "../lib/history/store.ts";
@@ -113,7 +114,10 @@ export async function buildServer(env: Record<string, string | undefined>): Prom
   const pool = new PlatformPool({
     env,
     resolver,
-    statementTimeoutMs: Math.min(jobs.statementTimeoutMs ?? 120_000, Math.max(1_000, jobs.deadlineMs - 5_000)),
+    statementTimeoutMs: Math.min(
+      jobs.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+      Math.max(1_000, jobs.deadlineMs - 5_000),
+    ),
   });
   // The run history: the state database (CDT_STATE_DATABASE_URL) or a folder (CDT_HISTORY_DIR, default history/).
   const historyEnv: Record<string, string> = {};

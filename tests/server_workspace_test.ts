@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/assert.ts";
 import { join } from "node:path";
-import { CUSTOMER, withDistrict } from "./helpers/workspace-district.ts";
+import { CUSTOMER, type DistrictContext, withDistrict } from "./helpers/workspace-district.ts";
 import { writableElsewhere } from "./helpers/workspace-lock.ts";
 import { diagnoseCustomer } from "../lib/app/diagnose.ts";
 import { lookupPerson, type LookupQuery } from "../lib/app/lookup.ts";
@@ -11,6 +11,7 @@ import { PlatformPool } from "../lib/platform/pool.ts";
 import { CredentialResolver } from "../lib/credentials/resolver.ts";
 import { WorkspaceCannotAnswer } from "../lib/app/lookup-session.ts";
 import { loadSettings } from "../lib/settings/load.ts";
+import type { Settings } from "../lib/settings/schema.ts";
 import { openWorkspace } from "../lib/workspace/store.ts";
 import { JobQueue } from "../server/jobs/queue.ts";
 import { buildServer } from "../server/build.ts";
@@ -24,6 +25,60 @@ const studentQuery = (planted: Array<{ code: string; entity: Record<string, unkn
   key: String(planted.find((p) => p.code === "transfer.campus_not_updated")!.entity.sourcedId),
 });
 const TOKEN = "cdt_engineer_token_ws";
+
+/** What {@link withBuiltWorkspace} hands its callback. */
+interface BuiltContext extends DistrictContext {
+  /** The workspace a diagnosis built. */
+  workspace: { dir: string };
+  settings: Settings;
+  /** Connections to the district's platform database, closed afterwards. */
+  pool: PlatformPool;
+}
+
+/**
+ * {@link withDistrict} with its workspace built by a diagnosis (after `prepare`, which may change the export), the
+ * customer's settings, and a platform pool.
+ */
+async function withBuiltWorkspace(
+  students: number,
+  fn: (ctx: BuiltContext) => Promise<void>,
+  prepare?: (ctx: DistrictContext) => Promise<void>,
+): Promise<void> {
+  await withDistrict(students, async (ctx) => {
+    await prepare?.(ctx);
+    const workspace = { dir: join(ctx.dir, "ws") };
+    const { settingsDir, env } = ctx;
+    await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+    const { settings } = await loadSettings(settingsDir, CUSTOMER);
+    const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
+    try {
+      await fn({ ...ctx, workspace, settings, pool });
+    } finally {
+      await pool.close();
+    }
+  });
+}
+
+/** Holds `lock table students` from a second client until released: the platform's student queries wait meanwhile. */
+async function lockStudents(url: string): Promise<{ release(): Promise<void> }> {
+  const locker = postgres(url, { max: 1, onnotice: () => {} });
+  let unlock = () => {};
+  await new Promise<void>((resolve, reject) => {
+    locker.begin(async (tx) => {
+      await tx`lock table students in access exclusive mode`;
+      resolve();
+      await new Promise<void>((r) => unlock = r);
+    }).catch(reject);
+  });
+  let released: Promise<void> | undefined;
+  return {
+    release: () =>
+      released ??= (() => {
+        unlock();
+        return locker.end({ timeout: 5 });
+      })(),
+  };
+}
 
 /** A server over {@link withDistrict}'s customer whose lookups may answer from the workspace in `wsDir`. */
 async function withWorkspaceServer(
@@ -90,10 +145,8 @@ Deno.test({
     "the server answers a lookup from the customer's workspace in its own process, exactly as the CLI would, and from a worker reading the export once the export changed",
   ...opts,
   fn: async () => {
-    await withDistrict(300, async (ctx) => {
-      const { dir, exportDir, settingsDir, env, planted } = ctx;
-      const workspace = { dir: join(dir, "ws") };
-      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+    await withBuiltWorkspace(300, async (ctx) => {
+      const { exportDir, settingsDir, env, planted, workspace } = ctx;
       const student = String(planted.find((p) => p.code === "transfer.campus_not_updated")!.entity.sourcedId);
       const parent = String(planted.find((p) => p.code === "parent_email.shared")!.entity.email);
       await withWorkspaceServer(ctx, workspace.dir, async (app, lookups) => {
@@ -157,12 +210,8 @@ Deno.test({
     "the server's workspace lookups keep a bounded number of sessions, close those they push out, and follow a settings change",
   ...opts,
   fn: async () => {
-    await withDistrict(200, async ({ dir, exportDir, settingsDir, env, planted }) => {
-      const workspace = { dir: join(dir, "ws") };
-      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
-      const { settings } = await loadSettings(settingsDir, CUSTOMER);
+    await withBuiltWorkspace(200, async ({ dir, exportDir, settingsDir, planted, workspace, settings, pool }) => {
       const query = studentQuery(planted);
-      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
       const lookups = new WorkspaceLookups({
         dir: workspace.dir,
         settingsDir,
@@ -201,7 +250,6 @@ Deno.test({
       assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), true);
       const refused = await assertRejects(() => lookups.lookup(settings, "staging", query), Error);
       assertMatch(refused.message, /closed/);
-      await pool.close();
     });
   },
 });
@@ -211,12 +259,8 @@ Deno.test({
     "a workspace lookup past its deadline answers limit.exceeded, keeps its job slot until its queries end, and one waiting behind it is never run",
   ...opts,
   fn: async () => {
-    await withDistrict(200, async ({ dir, settingsDir, env, planted }) => {
-      const workspace = { dir: join(dir, "ws") };
-      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
-      const { settings } = await loadSettings(settingsDir, CUSTOMER);
+    await withBuiltWorkspace(200, async ({ settingsDir, env, planted, workspace, settings, pool }) => {
       const query = studentQuery(planted);
-      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
       const lookups = new WorkspaceLookups({ dir: workspace.dir, settingsDir, pool, deadlineMs: 1_500 });
       const queue = new JobQueue({ concurrency: 1, queue: 0 });
       const ran: string[] = [];
@@ -232,19 +276,11 @@ Deno.test({
             throw e;
           });
         });
-      const locker = postgres(env.STAGING_DATABASE_URL, { max: 1, onnotice: () => {} });
-      let release = () => {};
+      let lock: Awaited<ReturnType<typeof lockStudents>> | undefined;
       try {
         await lookups.lookup(settings, "staging", query, slot("warm"));
         // Another client locks the platform's students: the next lookup's queries wait for it.
-        const locked = new Promise<void>((resolve) => {
-          void locker.begin(async (tx) => {
-            await tx`lock table students in access exclusive mode`;
-            resolve();
-            await new Promise<void>((r) => release = r);
-          });
-        });
-        await locked;
+        lock = await lockStudents(env.STAGING_DATABASE_URL);
         const outcome = (p: Promise<unknown>) => p.then(() => "answered", (e) => e.code ?? String(e));
         const first = outcome(lookups.lookup(settings, "staging", query, slot("first")));
         await sleep(200);
@@ -255,7 +291,7 @@ Deno.test({
         assertEquals(queue.load.running, 1);
         const busy = await queue.run(() => Promise.resolve("ran")).catch((e) => e.code);
         assertEquals(busy, "server.busy");
-        release();
+        await lock.release();
         for (let i = 0; i < 100 && queue.load.running > 0; i++) await sleep(50);
         assertEquals(queue.load.running, 0, "the slot is free once the queries end");
         await sleep(200);
@@ -271,10 +307,8 @@ Deno.test({
         for (let i = 0; i < 100 && roomy.load.running > 0; i++) await sleep(50);
         assertEquals(outcomes, ["warm:answered", "first:answered", "third:limit.exceeded"]);
       } finally {
-        release();
-        await locker.end({ timeout: 5 });
+        await lock?.release();
         await lookups.close();
-        await pool.close();
       }
     });
   },
@@ -285,41 +319,26 @@ Deno.test({
     "the server's workspace lookup holds one of its job slots while it runs: a diagnosis beside it finds the server busy",
   ...opts,
   fn: async () => {
-    await withDistrict(200, async (ctx) => {
-      const workspace = { dir: join(ctx.dir, "ws") };
-      const { settingsDir, env } = ctx;
-      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+    await withBuiltWorkspace(200, async (ctx) => {
+      const { env, workspace } = ctx;
       const { key } = studentQuery(ctx.planted);
-      const locker = postgres(env.STAGING_DATABASE_URL, { max: 1, onnotice: () => {} });
-      let release = () => {};
-      try {
-        await withWorkspaceServer(ctx, workspace.dir, async (app) => {
-          await get(app, `/api/customers/${CUSTOMER}/students/${key}`);
-          await new Promise<void>((resolve) => {
-            void locker.begin(async (tx) => {
-              await tx`lock table students in access exclusive mode`;
-              resolve();
-              await new Promise<void>((r) => release = r);
-            });
-          });
-          try {
-            const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
-            const lookup = app.request(`/api/customers/${CUSTOMER}/students/${key}`, auth);
-            await sleep(300);
-            const diagnosis = await app.request(`/api/customers/${CUSTOMER}/diagnose`, auth);
-            assertEquals(diagnosis.status, 503);
-            assertEquals((await diagnosis.json()).code, "server.busy");
-            const late = await lookup;
-            assertEquals([late.status, (await late.json()).code], [500, "limit.exceeded"]);
-          } finally {
-            // Before the server closes: its close() waits for the lookup that waits on the lock.
-            release();
-          }
-        }, { concurrency: 1, queue: 0, deadlineMs: 1_500 });
-      } finally {
-        release();
-        await locker.end({ timeout: 5 });
-      }
+      await withWorkspaceServer(ctx, workspace.dir, async (app) => {
+        await get(app, `/api/customers/${CUSTOMER}/students/${key}`);
+        const lock = await lockStudents(env.STAGING_DATABASE_URL);
+        try {
+          const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+          const lookup = app.request(`/api/customers/${CUSTOMER}/students/${key}`, auth);
+          await sleep(300);
+          const diagnosis = await app.request(`/api/customers/${CUSTOMER}/diagnose`, auth);
+          assertEquals(diagnosis.status, 503);
+          assertEquals((await diagnosis.json()).code, "server.busy");
+          const late = await lookup;
+          assertEquals([late.status, (await late.json()).code], [500, "limit.exceeded"]);
+        } finally {
+          // Before the server closes: its close() waits for the lookup that waits on the lock.
+          await lock.release();
+        }
+      }, { concurrency: 1, queue: 0, deadlineMs: 1_500 });
     });
   },
 });
@@ -329,12 +348,8 @@ Deno.test({
     "a lookup that reaches more rows than the server reads in its own process is answered by a job worker, under its heap budget",
   ...opts,
   fn: async () => {
-    await withDistrict(200, async (ctx) => {
-      const { dir, settingsDir, env, planted } = ctx;
-      const workspace = { dir: join(dir, "ws") };
-      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
-      const { settings } = await loadSettings(settingsDir, CUSTOMER);
-      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
+    await withBuiltWorkspace(200, async (ctx) => {
+      const { settingsDir, env, planted, workspace, settings, pool } = ctx;
       const lookups = new WorkspaceLookups({ dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000, maxRows: 50 });
       try {
         // A name search of one letter matches most students: stopped at the bound, not read.
@@ -372,7 +387,6 @@ Deno.test({
         assertEquals((await lookups.lookup(settings, "staging", studentQuery(planted))).rosterFrom?.kind, "workspace");
       } finally {
         await lookups.close();
-        await pool.close();
       }
       const { key } = studentQuery(planted);
       await withWorkspaceServer(
@@ -405,38 +419,39 @@ Deno.test({
     "a lookup from the workspace counts the export's orgs, issues and rejected rows before reading them, and stops past the bound",
   ...opts,
   fn: async () => {
-    await withDistrict(200, async ({ dir, exportDir, settingsDir, env, planted }) => {
-      // 300 enrollments with an id but no class or user: each one a rejected row the reader keeps, and every lookup
-      // reads (with the export's issues and orgs).
-      const enrollments = join(exportDir, "enrollments.csv");
-      const text = await Deno.readTextFile(enrollments);
-      const header = text.slice(0, text.indexOf("\n")).replace(/^\uFEFF/, "").trim().split(",");
-      const bad = (n: number) => header.map((h) => h === "sourcedId" ? `enr-bad-${n}` : h === "status" ? "active" : "");
-      const rows = Array.from({ length: 300 }, (_, n) => bad(n).join(","));
-      const eol = text.includes("\r\n") ? "\r\n" : "\n";
-      await Deno.writeTextFile(enrollments, `${text.trimEnd()}${eol}${rows.join(eol)}${eol}`);
-      const workspace = { dir: join(dir, "ws") };
-      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
-      const { settings } = await loadSettings(settingsDir, CUSTOMER);
-      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
-      const base = { dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000 };
-      const tight = new WorkspaceLookups({ ...base, maxRows: 250 });
-      const roomy = new WorkspaceLookups({ ...base, maxRows: 2_000 });
-      try {
-        const e = await assertRejects(
-          () => tight.lookup(settings, "staging", studentQuery(planted)),
-          WorkspaceCannotAnswer,
-        );
-        assertEquals(e.message, "the lookup reaches more than 250 orgs, issues and rejected rows of the export");
-        const r = await roomy.lookup(settings, "staging", studentQuery(planted));
-        assertEquals(r.rosterFrom?.kind, "workspace");
-        assertEquals(r.roster.rejected.filter((x) => x.sourcedId.startsWith("enr-bad-")).length, 300);
-      } finally {
-        await tight.close();
-        await roomy.close();
-        await pool.close();
-      }
-    });
+    await withBuiltWorkspace(
+      200,
+      async ({ settingsDir, planted, workspace, settings, pool }) => {
+        const base = { dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000 };
+        const tight = new WorkspaceLookups({ ...base, maxRows: 250 });
+        const roomy = new WorkspaceLookups({ ...base, maxRows: 2_000 });
+        try {
+          const e = await assertRejects(
+            () => tight.lookup(settings, "staging", studentQuery(planted)),
+            WorkspaceCannotAnswer,
+          );
+          assertEquals(e.message, "the lookup reaches more than 250 orgs, issues and rejected rows of the export");
+          const r = await roomy.lookup(settings, "staging", studentQuery(planted));
+          assertEquals(r.rosterFrom?.kind, "workspace");
+          assertEquals(r.roster.rejected.filter((x) => x.sourcedId.startsWith("enr-bad-")).length, 300);
+        } finally {
+          await tight.close();
+          await roomy.close();
+        }
+      },
+      async ({ exportDir }) => {
+        // 300 enrollments with an id but no class or user: each one a rejected row the reader keeps, and every lookup
+        // reads (with the export's issues and orgs).
+        const enrollments = join(exportDir, "enrollments.csv");
+        const text = await Deno.readTextFile(enrollments);
+        const header = text.slice(0, text.indexOf("\n")).replace(/^\uFEFF/, "").trim().split(",");
+        const bad = (n: number) =>
+          header.map((h) => h === "sourcedId" ? `enr-bad-${n}` : h === "status" ? "active" : "");
+        const rows = Array.from({ length: 300 }, (_, n) => bad(n).join(","));
+        const eol = text.includes("\r\n") ? "\r\n" : "\n";
+        await Deno.writeTextFile(enrollments, `${text.trimEnd()}${eol}${rows.join(eol)}${eol}`);
+      },
+    );
   },
 });
 
@@ -444,9 +459,7 @@ Deno.test({
   name: "the server built from its environment (deno task serve) answers lookups from CDT_WORKSPACE_DIR",
   ...opts,
   fn: async () => {
-    await withDistrict(200, async ({ dir, settingsDir, env, planted }) => {
-      const workspace = { dir: join(dir, "ws") };
-      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+    await withBuiltWorkspace(200, async ({ dir, settingsDir, env, planted, workspace }) => {
       const tokens = join(dir, "server-tokens.json");
       await Deno.writeTextFile(
         tokens,
@@ -483,38 +496,24 @@ Deno.test({
   name: "a session a lookup is running on is not pushed out: the sessions shrink back to their bound once it ends",
   ...opts,
   fn: async () => {
-    await withDistrict(200, async ({ dir, settingsDir, env, planted }) => {
-      const workspace = { dir: join(dir, "ws") };
-      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
-      const { settings } = await loadSettings(settingsDir, CUSTOMER);
+    await withBuiltWorkspace(200, async ({ settingsDir, env, planted, workspace, settings, pool }) => {
       const query = studentQuery(planted);
-      const pool = new PlatformPool({ resolver: new CredentialResolver({ env }) });
       const base = { dir: workspace.dir, settingsDir, pool, deadlineMs: 60_000, maxSessions: 1 };
       const lookups = new WorkspaceLookups(base);
-      const locker = postgres(env.STAGING_DATABASE_URL, { max: 1, onnotice: () => {} });
-      let release = () => {};
+      // Both lookups' platform queries wait on a lock another client holds: both sessions are in use.
+      const lock = await lockStudents(env.STAGING_DATABASE_URL);
       try {
-        // Both lookups' platform queries wait on a lock another client holds: both sessions are in use.
-        await new Promise<void>((resolve) => {
-          void locker.begin(async (tx) => {
-            await tx`lock table students in access exclusive mode`;
-            resolve();
-            await new Promise<void>((r) => release = r);
-          });
-        });
         const a = lookups.lookup({ ...settings, customer_name: "A" }, "staging", query);
         await sleep(300);
         const b = lookups.lookup({ ...settings, customer_name: "B" }, "staging", query);
         await sleep(300);
         assertEquals(lookups.size, 2, "the first session, still in use, is kept beside the second");
-        release();
+        await lock.release();
         assertEquals([(await a).rosterFrom?.kind, (await b).rosterFrom?.kind], ["workspace", "workspace"]);
         assertEquals(lookups.size, 1);
       } finally {
-        release();
-        await locker.end({ timeout: 5 });
+        await lock.release();
         await lookups.close();
-        await pool.close();
       }
     });
   },

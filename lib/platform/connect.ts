@@ -58,6 +58,9 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** How long one statement may run on a platform connection unless told otherwise. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 120_000;
+
 /**
  * Opens a postgres.js pool on a URL with the read-only session settings.
  * Nothing is sent until the first query.
@@ -74,7 +77,7 @@ export function connectUrl(url: string, options: ConnectOptions): PlatformConnec
       config: true,
     });
   }
-  const timeout = options.statementTimeoutMs ?? 120_000;
+  const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   const sql = postgres(url, {
     max: options.max ?? 2,
     idle_timeout: 20,

@@ -82,11 +82,11 @@ export function workspaceLookupSource(ws: Workspace, state: RosterState, maxRows
         [key],
       );
       bound(classes.length, "classes");
-      if (Number.isFinite(maxRows)) {
-        const [[count]] = await db.rows(`select count(*) from enrollments where "class_sourced_id" = $1`, [key]);
-        bound(Number(count), "class members");
-      }
-      const members = await db.rows(`select "user_sourced_id" from enrollments where "class_sourced_id" = $1`, [key]);
+      const members = await db.rows(
+        `select "user_sourced_id" from enrollments where "class_sourced_id" = $1${cap}`,
+        [key],
+      );
+      bound(members.length, "class members");
       return { classIds: classes.map((r) => String(r[0])), userIds: members.map((r) => String(r[0])) };
     },
     async targets(query: LookupQuery, key: string, also) {

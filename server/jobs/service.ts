@@ -18,8 +18,7 @@ import type { DiagnoseResult, Job, PlatformTarget } from "./protocol.ts";
 import { JobQueue } from "./queue.ts";
 import { type JobLimits, runInWorker } from "./runner.ts";
 import type { WorkspaceLookups } from "./workspace-lookups.ts";
-import { WorkspaceCannotAnswer } from "../../lib/app/lookup-session.ts";
-import type { NoWorkspaceReason } from "../../lib/workspace/use.ts";
+import { type NoWorkspaceReason, WorkspaceCannotAnswer } from "../../lib/workspace/cannot-answer.ts";
 import { appLog } from "../../lib/log.ts";
 
 /** What the service needs. */
