@@ -9,7 +9,7 @@ import { sha256Hex, TokenStore } from "../server/auth.ts";
 import { WorkspaceLookups } from "../server/jobs/workspace-lookups.ts";
 import { PlatformPool } from "../lib/platform/pool.ts";
 import { CredentialResolver } from "../lib/credentials/resolver.ts";
-import { WorkspaceCannotAnswer } from "../lib/app/lookup-session.ts";
+import { openLookupSession, WorkspaceCannotAnswer } from "../lib/app/lookup-session.ts";
 import { loadSettings } from "../lib/settings/load.ts";
 import type { Settings } from "../lib/settings/schema.ts";
 import { openWorkspace } from "../lib/workspace/store.ts";
@@ -87,10 +87,11 @@ async function withWorkspaceServer(
   fn: (app: ReturnType<typeof createApp>, lookups: WorkspaceLookups) => Promise<void>,
   jobs: { concurrency: number; queue: number; deadlineMs: number } = { concurrency: 2, queue: 8, deadlineMs: 60_000 },
   maxRows?: number,
+  Lookups: typeof WorkspaceLookups = WorkspaceLookups,
 ): Promise<void> {
   const resolver = new CredentialResolver({ env: ctx.env });
   const pool = new PlatformPool({ resolver });
-  const lookups = new WorkspaceLookups({
+  const lookups = new Lookups({
     dir: wsDir,
     settingsDir: ctx.settingsDir,
     pool,
@@ -186,6 +187,107 @@ Deno.test({
         );
       });
       assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), true, "closed with the server");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a workspace that fails under a lookup (a table gone) is left for the export: the server's worker and the CLI answer and say why, and the file is let go",
+  ...opts,
+  fn: async () => {
+    await withBuiltWorkspace(200, async (ctx) => {
+      const { settingsDir, env, planted, workspace } = ctx;
+      const query = studentQuery(planted);
+      // The damage shows only mid-lookup: the roster's state is intact, the family walk's table is gone.
+      const damaged = await openWorkspace(workspace.dir, CUSTOMER, { write: true });
+      try {
+        await damaged.db.run("drop table user_agents");
+      } finally {
+        damaged.close();
+      }
+      const direct = await lookupPerson({ customerId: CUSTOMER, settingsDir, query, env, auditor: null });
+      assert(direct.findings.length > 0);
+
+      const cli = await lookupPerson({ customerId: CUSTOMER, settingsDir, query, env, auditor: null, workspace });
+      assertEquals(cli.rosterFrom?.kind, "export");
+      assertMatch(cli.rosterFrom?.note ?? "", /could not be read: .*user_agents.*; read the export instead/s);
+      assertEquals(cli.findings, direct.findings);
+
+      const session = await openLookupSession({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      try {
+        assertEquals((await session.lookup(query)).rosterFrom?.kind, "export");
+        assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), true, "the session let the damaged file go");
+      } finally {
+        await session.close();
+      }
+
+      await withWorkspaceServer(ctx, workspace.dir, async (app) => {
+        const body = await (await get(app, `/api/customers/${CUSTOMER}/students/${query.key}`)).json();
+        assertEquals(body.rosterFrom, {
+          kind: "export",
+          note: "the workspace could not be opened or read (the server log says why)",
+        });
+        assertEquals(body.findings, direct.findings);
+        assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), true, "the server let the damaged file go");
+      });
+    });
+  },
+});
+
+Deno.test({
+  name: "a lookup the workspace takes long to refuse gets what is left of its deadline in the worker, not a fresh one",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async (ctx) => {
+      const { key } = studentQuery(ctx.planted);
+      /** Workspaces that spend 2 of the request's 3 seconds before they refuse. */
+      class SlowToRefuse extends WorkspaceLookups {
+        override async lookup(): Promise<never> {
+          await sleep(2_000);
+          throw new WorkspaceCannotAnswer("changed", "the export changed");
+        }
+      }
+      // The worker's platform read waits on the lock until its deadline stops it.
+      const lock = await lockStudents(ctx.env.STAGING_DATABASE_URL);
+      try {
+        await withWorkspaceServer(
+          ctx,
+          join(ctx.dir, "ws"),
+          async (app) => {
+            const t0 = performance.now();
+            const res = await app.request(`/api/customers/${CUSTOMER}/students/${key}`, {
+              headers: { authorization: `Bearer ${TOKEN}` },
+            });
+            const seconds = (performance.now() - t0) / 1000;
+            const body = await res.json();
+            assertEquals(body.error?.code ?? body.code, "limit.exceeded", JSON.stringify(body));
+            // A fresh deadline would end it at 2 + 3 s; what was left ends it at about 3 s.
+            assert(seconds >= 2.9 && seconds < 4.5, `answered after ${seconds.toFixed(2)} s`);
+          },
+          { concurrency: 2, queue: 8, deadlineMs: 3_000 },
+          undefined,
+          SlowToRefuse,
+        );
+        // Refused after the whole deadline: no worker is started for nobody.
+        await withWorkspaceServer(
+          ctx,
+          join(ctx.dir, "ws"),
+          async (app) => {
+            const res = await app.request(`/api/customers/${CUSTOMER}/students/${key}`, {
+              headers: { authorization: `Bearer ${TOKEN}` },
+            });
+            const text = await res.text();
+            assertMatch(text, /limit\.exceeded/);
+            assertMatch(text, /went past its deadline \(1\.5 s\) before a worker could start/);
+          },
+          { concurrency: 2, queue: 8, deadlineMs: 1_500 },
+          undefined,
+          SlowToRefuse,
+        );
+      } finally {
+        await lock.release();
+      }
     });
   },
 });

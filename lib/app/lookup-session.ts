@@ -22,14 +22,6 @@ export interface LookupSessionOptions extends Omit<LookupOptions, "query"> {
    * default 60 s. DuckDB lets readers or one writer hold the file.
    */
   idleMs?: number;
-  /**
-   * Answer only from the workspace: a lookup the workspace cannot answer (none
-   * yet, other settings, a changed export, more rows than `workspace.maxRows`) rejects with
-   * {@link WorkspaceCannotAnswer} instead of reading the export in this
-   * process. The server sets it: it reads a district's export only in a job
-   * worker, never in its own heap.
-   */
-  workspaceOnly?: boolean;
 }
 
 /** A lookup asked of a session after its close(). */
@@ -126,11 +118,19 @@ export async function openLookupSession(options: LookupSessionOptions): Promise<
                 held.note ?? "no workspace holds this customer's roster",
               );
             }
-            return await lookupWith(
-              { ...options, query: parsed, environment, auditor, connection: await platform() },
-              loaded,
-              held,
-            );
+            try {
+              const result = await lookupWith(
+                { ...options, query: parsed, environment, auditor, connection: await platform() },
+                loaded,
+                held,
+              );
+              // A workspace that failed under the lookup is let go: the next lookup opens it afresh.
+              if (held.source && result.rosterFrom?.kind !== "workspace") closeWorkspace();
+              return result;
+            } catch (e) {
+              if (e instanceof WorkspaceCannotAnswer && e.reason === "unavailable") closeWorkspace();
+              throw e;
+            }
           } finally {
             if (!closed) {
               const timer = setTimeout(closeWorkspace, idleMs);

@@ -25,6 +25,7 @@ import {
 } from "../settings/load.ts";
 import { readOneRosterCsv } from "../sources/oneroster-csv/read.ts";
 import { type LookupWorkspace, openLookupWorkspace } from "../workspace/use.ts";
+import { WorkspaceCannotAnswer } from "../workspace/cannot-answer.ts";
 
 /** Who to look up. */
 export const LookupQuery = z.discriminatedUnion("kind", [
@@ -74,6 +75,13 @@ export interface LookupOptions {
    * rebuilds it first; `maxRows` bounds what one lookup reads from it (the server's process sets it).
    */
   workspace?: { dir: string; refresh?: boolean; maxRows?: number };
+  /**
+   * Answer only from the workspace: a lookup the workspace cannot answer (none yet, other settings, a changed export,
+   * more rows than `workspace.maxRows`, a workspace that fails to read) rejects with {@link WorkspaceCannotAnswer}
+   * instead of reading the export in this process. The server sets it: it reads a district's export only in a job
+   * worker, never in its own heap. Without it, a workspace that fails mid-lookup is left for the export.
+   */
+  workspaceOnly?: boolean;
 }
 
 /**
@@ -105,6 +113,26 @@ export async function lookupPerson(options: LookupOptions): Promise<LookupResult
  * const result = await lookupWith({ ...options, auditor: null }, loaded, await openLookupWorkspace(options, loaded));
  */
 export async function lookupWith(
+  options: LookupOptions,
+  loaded: LoadedSettings,
+  ws: LookupWorkspace,
+): Promise<LookupResult> {
+  try {
+    return await lookupOnce(options, loaded, ws);
+  } catch (e) {
+    if (!(e instanceof WorkspaceCannotAnswer) || !ws.source || options.workspaceOnly) throw e;
+    // The workspace failed under the lookup (a damaged file, say): the export answers, and the result says why.
+    const instead: LookupWorkspace = {
+      note: `${e.message}; read the export instead`,
+      reason: e.reason,
+      current: () => Promise.resolve(false),
+      close() {},
+    };
+    return await lookupOnce(options, loaded, instead);
+  }
+}
+
+async function lookupOnce(
   options: LookupOptions,
   loaded: LoadedSettings,
   ws: LookupWorkspace,

@@ -52,6 +52,34 @@ function light(row: unknown[]): LightUser {
  * const source = workspaceLookupSource(ws, (await ws.rosterState())!);
  */
 export function workspaceLookupSource(ws: Workspace, state: RosterState, maxRows = Infinity): LookupSource {
+  return unreadableAsUnavailable(ws.path, sourceOver(ws, state, maxRows));
+}
+
+/**
+ * The source with every failure to read the workspace (a damaged file, a table missing, DuckDB failing mid-query)
+ * turned into {@link WorkspaceCannotAnswer} `unavailable`, so the lookup is answered from the export instead of
+ * failing. The source's methods read only the workspace: nothing else can fail in them.
+ */
+function unreadableAsUnavailable(path: string, source: LookupSource): LookupSource {
+  const guarded = { ...source };
+  for (const [name, method] of Object.entries(source)) {
+    if (typeof method !== "function") continue;
+    (guarded as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      try {
+        return await method.apply(source, args);
+      } catch (e) {
+        if (e instanceof WorkspaceCannotAnswer) throw e;
+        throw new WorkspaceCannotAnswer(
+          "unavailable",
+          `the workspace ${path} could not be read: ${(e as Error).message}`,
+        );
+      }
+    };
+  }
+  return guarded;
+}
+
+function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupSource {
   const db = ws.db;
   const bound = (n: number, what: string) => {
     if (n > maxRows) {

@@ -14,6 +14,8 @@ export interface JobLimits {
   /** The worker's JavaScript heap in MB (buffers outside the heap are the readers' own limits' business). */
   memoryMb: number;
   deadlineMs: number;
+  /** Of the deadline, what the request spent before the worker started (a lookup the workspace did not answer). */
+  spentMs?: number;
 }
 
 const WORKER = new URL("./worker.ts", import.meta.url);
@@ -56,7 +58,7 @@ export function runInWorker(job: Job, limits: JobLimits, module?: URL): Promise<
             ),
           )
         ),
-      limits.deadlineMs,
+      Math.max(0, limits.deadlineMs - (limits.spentMs ?? 0)),
     );
     worker.on("message", (m: WorkerMessage) => {
       if (m.type === "done") finish(() => resolve(m.result));

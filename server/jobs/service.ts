@@ -20,6 +20,7 @@ import { type JobLimits, runInWorker } from "./runner.ts";
 import type { WorkspaceLookups } from "./workspace-lookups.ts";
 import { type NoWorkspaceReason, WorkspaceCannotAnswer } from "../../lib/workspace/cannot-answer.ts";
 import { appLog } from "../../lib/log.ts";
+import { CodedError } from "../../lib/errors.ts";
 
 /** What the service needs. */
 export interface JobServiceOptions {
@@ -47,7 +48,7 @@ const NO_WORKSPACE: Record<NoWorkspaceReason, string> = {
   empty: "the workspace holds no roster yet",
   settings: "the workspace's roster was read with other settings",
   changed: "the export changed since the workspace was built",
-  unavailable: "the workspace could not be opened (the server log says why)",
+  unavailable: "the workspace could not be opened or read (the server log says why)",
   large: "the lookup reaches more rows than the server reads in its own process",
 };
 
@@ -91,6 +92,8 @@ export class JobService {
    * const result = await jobs.lookup(settings, "staging", { kind: "student", key: "stu-1" });
    */
   async lookup(settings: Settings, env: Environment, query: LookupQuery): Promise<LookupResult> {
+    // One deadline for the request, from when it is asked: a worker after the workspace gets what is left of it.
+    const asked = performance.now();
     let note: string | undefined;
     const { workspaces, queue } = this.options;
     if (workspaces) {
@@ -101,14 +104,14 @@ export class JobService {
         if (!(e instanceof WorkspaceCannotAnswer)) throw e;
         note = NO_WORKSPACE[e.reason];
         if (e.reason === "unavailable") {
-          await appLog("warn", "a workspace could not be opened; the lookup reads the export", {
+          await appLog("warn", "a workspace could not be opened or read; the lookup reads the export", {
             customer: settings.customer_id,
             error: e.message,
           });
         }
       }
     }
-    const { result } = await this.#run(settings, env, { kind: "lookup", query }) as { result: LookupResult };
+    const { result } = await this.#run(settings, env, { kind: "lookup", query }, asked) as { result: LookupResult };
     if (note) result.rosterFrom = { kind: "export", note };
     return result;
   }
@@ -119,8 +122,19 @@ export class JobService {
     what:
       | { kind: "diagnose"; tools: readonly ToolName[]; history?: Record<string, string>; chartWidth?: number }
       | { kind: "lookup"; query: LookupQuery },
+    asked?: number,
   ) {
     return this.options.queue.run(async () => {
+      const { limits } = this.options;
+      const spentMs = asked === undefined ? 0 : performance.now() - asked;
+      if (spentMs >= limits.deadlineMs) {
+        throw new CodedError(
+          "limit.exceeded",
+          `the lookup of ${settings.customer_id} went past its deadline (${
+            limits.deadlineMs / 1000
+          } s) before a worker could start (CDT_SERVER_JOB_SECONDS sets it)`,
+        );
+      }
       const job = {
         ...what,
         customerId: settings.customer_id,
@@ -130,7 +144,7 @@ export class JobService {
         platform: await this.#platform(env),
         credentials: await this.#credentials(settings),
       } as Job;
-      return runInWorker(job, this.options.limits);
+      return runInWorker(job, { ...limits, spentMs });
     });
   }
 
