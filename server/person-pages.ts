@@ -311,7 +311,7 @@ export function personPage(r: LookupResult, principal: Principal): string {
       )
     }`);
     const classIds = new Set([...classes.map((c) => c.sourcedId), key]);
-    const members = roster.enrollments.filter((e) => classIds.has(e.classSourcedId));
+    const members = [...roster.enrollments].filter((e) => classIds.has(e.classSourcedId));
     const pids = new Set(pclasses.map((c) => c.id));
     const pmembers = platform.enrollments.filter((e) => pids.has(e.classId));
     const memberLink = (id: string) => {
@@ -497,7 +497,7 @@ export function personPage(r: LookupResult, principal: Principal): string {
     }
     // Classes on both sides.
     const ids = new Set(users.map((u) => u.sourcedId));
-    const enrollments = roster.enrollments.filter((e) => ids.has(e.userSourcedId));
+    const enrollments = [...roster.enrollments].filter((e) => ids.has(e.userSourcedId));
     const recIds = new Set(records.map((x) => x.id));
     const penrollments = platform.enrollments.filter((e) =>
       recIds.has((kind === "teacher" ? e.teacherId : e.studentId) ?? -1)

@@ -1,6 +1,6 @@
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { findCampusTransfers } from "../lib/diagnostics/campus-transfer.ts";
-import { emptyRoster, type Roster } from "../lib/model/roster.ts";
+import { type BuiltRoster, emptyRoster } from "../lib/model/roster.ts";
 import { emptySnapshot, type PlatformSnapshot } from "../lib/model/snapshot.ts";
 import { detailsOf } from "../lib/model/details.ts";
 import {
@@ -17,7 +17,7 @@ import {
 } from "./helpers/literals.ts";
 
 /** Ana moved from Lincoln (sch-1) to Adams (sch-2) in the SIS. */
-function transfer(): { roster: Roster; platform: PlatformSnapshot } {
+function transfer(): { roster: BuiltRoster; platform: PlatformSnapshot } {
   return {
     roster: {
       ...emptyRoster(),

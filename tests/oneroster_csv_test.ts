@@ -39,7 +39,7 @@ Deno.test("a dirty 1.1 export (BOM, CRLF, quoted commas, quotes, line breaks) re
   assertEquals(user(roster, "par-1").email, "ROSA@Example.org ", "emails are kept as written; comparisons normalise");
   assertEquals(roster.classes[0].title, "Reading, Grade 3");
   assertEquals(roster.classes[0].termSourcedIds, ["term-1", "term-2"]);
-  assertEquals(roster.enrollments.map((e) => [e.sourcedId, e.status, e.primary]), [
+  assertEquals(Array.from(roster.enrollments, (e) => [e.sourcedId, e.status, e.primary]), [
     ["enr-1", "active", false],
     ["enr-2", "active", true],
     ["enr-3", "tobedeleted", undefined],

@@ -302,7 +302,7 @@ function csvLookupSource(path: string): LookupSource {
       });
       return {
         classIds: slice.classes.map((c) => c.sourcedId),
-        userIds: slice.enrollments.map((e) => e.userSourcedId),
+        userIds: Array.from(slice.enrollments, (e) => e.userSourcedId),
       };
     },
     async targets(query, key, also) {
@@ -314,8 +314,8 @@ function csvLookupSource(path: string): LookupSource {
     async close(ids, emails) {
       return (await graph()).close(ids, emails);
     },
-    slice: ({ query, key, wanted, people, classIds, targetClasses }) =>
-      readOneRosterCsv(path, {
+    slice: async ({ query, key, wanted, people, classIds, targetClasses }) => {
+      const roster = await readOneRosterCsv(path, {
         keep: {
           users: (get) => wanted.has(get("sourcedId").trim()),
           enrollments: (get) => {
@@ -337,7 +337,10 @@ function csvLookupSource(path: string): LookupSource {
             return [key, ...classIds];
           },
         },
-      }),
+      });
+      // A lookup's few enrollments as plain rows: its result crosses to another thread (the server's jobs) as is.
+      return { ...roster, enrollments: [...roster.enrollments] };
+    },
   };
 }
 

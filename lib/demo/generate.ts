@@ -4,7 +4,7 @@
  * enrollments, with the dirt real rosters carry (accents, commas in names,
  * `3` for `03`). Seeded: the same options give the same district every run.
  */
-import type { AcademicSession, Class, Course, Enrollment, Org, Roster, User } from "../model/roster.ts";
+import type { AcademicSession, BuiltRoster, Class, Course, Enrollment, Org, User } from "../model/roster.ts";
 import { emptyRoster } from "../model/roster.ts";
 import type { PlatformSnapshot, RosterSync } from "../model/snapshot.ts";
 import { emptySnapshot } from "../model/snapshot.ts";
@@ -23,7 +23,7 @@ export interface DemoOptions {
 
 /** A generated district: what its SIS exports and what the platform holds. */
 export interface DemoDistrict {
-  roster: Roster;
+  roster: BuiltRoster;
   platform: PlatformSnapshot;
 }
 

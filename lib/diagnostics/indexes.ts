@@ -4,6 +4,7 @@
  */
 import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../model/roster.ts";
 import { IdTable } from "../id-table.ts";
+import type { Rows } from "../model/enrollment-table.ts";
 import type {
   Campus,
   Parent,
@@ -64,7 +65,7 @@ const ROLES = ["student", "teacher"] as const;
  */
 export class EnrollmentIndex<V> {
   readonly #ids: EnrollmentIds;
-  readonly #rows: readonly V[];
+  readonly #rows: Rows<V>;
   /** Sorted, distinct keys. */
   readonly #keys: Float64Array;
   /** The first row of each key. */
@@ -80,7 +81,7 @@ export class EnrollmentIndex<V> {
    */
   readonly #groups: Int32Array;
 
-  private constructor(ids: EnrollmentIds, rows: readonly V[], keys: Float64Array, first: Int32Array) {
+  private constructor(ids: EnrollmentIds, rows: Rows<V>, keys: Float64Array, first: Int32Array) {
     this.#ids = ids;
     this.#rows = rows;
     this.#keys = keys;
@@ -98,7 +99,7 @@ export class EnrollmentIndex<V> {
    */
   static build<V>(
     ids: EnrollmentIds,
-    rows: readonly V[],
+    rows: Rows<V>,
     keyOf: (row: V) => readonly [classSourcedId: string, userSourcedId: string, role: string] | undefined,
   ): EnrollmentIndex<V> {
     // A row's class is most often the previous row's (rows come class by class): its number is kept, not hashed again.
@@ -124,13 +125,13 @@ export class EnrollmentIndex<V> {
    */
   static buildPacked<V>(
     ids: EnrollmentIds,
-    rows: readonly V[],
+    rows: Rows<V>,
     packedOf: (row: V) => number | undefined,
   ): EnrollmentIndex<V> {
     const rowKeys = new Float64Array(rows.length).fill(NaN);
     let n = 0;
     for (let i = 0; i < rows.length; i++) {
-      const k = packedOf(rows[i]);
+      const k = packedOf(rows.at(i)!);
       if (k === undefined) continue;
       rowKeys[i] = k;
       n++;
@@ -166,7 +167,7 @@ export class EnrollmentIndex<V> {
   /** The first row of the key. */
   get(classSourcedId: string, userSourcedId: string, role: string): V | undefined {
     const at = this.#find(classSourcedId, userSourcedId, role);
-    return at === -1 ? undefined : this.#rows[this.#first[at]];
+    return at === -1 ? undefined : this.#rows.at(this.#first[at])!;
   }
 
   /** Every row of the key, in row order (empty when none). */
@@ -213,9 +214,9 @@ export class EnrollmentIndex<V> {
   }
 
   #rowsAt(at: number): V[] {
-    const first = this.#rows[this.#first[at]];
+    const first = this.#rows.at(this.#first[at])!;
     const more = this.#more.get(at);
-    return more ? [first, ...more.map((i) => this.#rows[i])] : [first];
+    return more ? [first, ...more.map((i) => this.#rows.at(i)!)] : [first];
   }
 
   #find(classSourcedId: string, userSourcedId: string, role: string): number {

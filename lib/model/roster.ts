@@ -5,6 +5,7 @@
  * reads the district's SIS data into a {@link Roster}; every diagnostic reads
  * only this model, never a source's own format.
  */
+import type { Rows } from "./enrollment-table.ts";
 import { z } from "zod";
 
 /** Record status after normalisation: `inactive` and friends become `tobedeleted`. */
@@ -207,11 +208,17 @@ export interface Roster {
   orgs: Org[];
   users: User[];
   classes: Class[];
-  enrollments: Enrollment[];
+  /** The bulk of an export, as columns when a reader read it ({@link EnrollmentTable}); an array when built by hand. */
+  enrollments: Rows<Enrollment>;
   courses: Course[];
   academicSessions: AcademicSession[];
   issues: SourceIssue[];
   rejected: RejectedRow[];
+}
+
+/** A roster built in memory (the demo district, a test's): its enrollments an array, to push to and filter. */
+export interface BuiltRoster extends Roster {
+  enrollments: Enrollment[];
 }
 
 /**
@@ -220,7 +227,7 @@ export interface Roster {
  * @example
  * const roster = { ...emptyRoster(), orgs: [school] };
  */
-export function emptyRoster(source: Partial<SourceInfo> = {}): Roster {
+export function emptyRoster(source: Partial<SourceInfo> = {}): BuiltRoster {
   return {
     source: { kind: "oneroster-csv", version: "1.1", location: "(literal)", ...source },
     fileModes: {},

@@ -78,7 +78,7 @@ export function renderLookup(r: LookupResult): string {
           }`,
         );
       }
-      const classes = roster.enrollments.filter((e) => e.userSourcedId === u.sourcedId).map((e) => {
+      const classes = [...roster.enrollments].filter((e) => e.userSourcedId === u.sourcedId).map((e) => {
         const c = roster.classes.find((x) => x.sourcedId === e.classSourcedId);
         return `${c?.title ?? e.classSourcedId} (${e.classSourcedId}${e.status === "active" ? "" : `, ${e.status}`})`;
       });

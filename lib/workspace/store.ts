@@ -11,6 +11,7 @@ import { District, type PlatformSnapshot } from "../model/snapshot.ts";
 import type { Report } from "../model/findings.ts";
 import { checkCustomerId } from "../settings/load.ts";
 import { CodedError } from "../errors.ts";
+import type { Rows } from "../model/enrollment-table.ts";
 import { type Database, openDatabase, type SqlParam } from "./duckdb.ts";
 import { PLATFORM_TABLES, readRows, ROSTER_TABLES, type TableSpec, writeRows } from "./tables.ts";
 
@@ -191,7 +192,7 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
   const setMeta = (key: string, value: unknown) =>
     db.run(`insert or replace into workspace_meta values ($1, $2)`, [key, JSON.stringify(value)]);
   const dropMeta = (key: string) => db.run(`delete from workspace_meta where key = $1`, [key]);
-  const writeAll = async (tables: Specs, data: Record<string, unknown[]>) => {
+  const writeAll = async (tables: Specs, data: Record<string, Rows<unknown>>) => {
     const slow: string[] = [];
     const counts: Record<string, number> = {};
     for (const [name, spec] of Object.entries(tables)) {
@@ -221,7 +222,7 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
       await dropMeta("roster");
       const { slow, counts } = await writeAll(
         ROSTER_TABLES as unknown as Specs,
-        roster as unknown as Record<string, unknown[]>,
+        roster as unknown as Record<string, Rows<unknown>>,
       );
       await writeUserAgents(db, roster);
       await indexRoster(db);
@@ -253,7 +254,7 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
       await dropMeta("platform");
       const { slow, counts } = await writeAll(
         PLATFORM_TABLES as unknown as Specs,
-        snapshot as unknown as Record<string, unknown[]>,
+        snapshot as unknown as Record<string, Rows<unknown>>,
       );
       const state: PlatformState = {
         format: WORKSPACE_FORMAT,

@@ -30,6 +30,7 @@ import type {
   Teacher,
 } from "../model/snapshot.ts";
 import { foldForSearch, normalizeEmail } from "../normalize.ts";
+import type { Rows } from "../model/enrollment-table.ts";
 import type { Database, SqlParam } from "./duckdb.ts";
 
 /**
@@ -330,7 +331,7 @@ interface Appender {
  * @example
  * await writeRows(db, USERS, roster.users);
  */
-export async function writeRows<T>(db: Database, spec: TableSpec<T>, rows: readonly T[]): Promise<boolean> {
+export async function writeRows<T>(db: Database, spec: TableSpec<T>, rows: Rows<T>): Promise<boolean> {
   const columns = sqlColumns(spec as TableSpec<unknown>);
   await db.run(`create or replace table ${spec.table} (${columns.map(([n, t]) => `${n} ${t}`).join(", ")})`);
   const appender = await db.connection.createAppender(spec.table) as unknown as Appender;
@@ -377,10 +378,10 @@ export async function writeRows<T>(db: Database, spec: TableSpec<T>, rows: reado
   const extra = spec.extra ?? [];
   try {
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as Record<string, unknown>;
+      const row = rows.at(i) as Record<string, unknown>;
       appender.appendBigInt(BigInt(i));
       for (const w of writers) w(row);
-      for (const e of extra) appender.appendVarchar(e.value(rows[i]));
+      for (const e of extra) appender.appendVarchar(e.value(row as T));
       appender.endRow();
     }
     appender.flushSync();

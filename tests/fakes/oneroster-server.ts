@@ -221,7 +221,7 @@ function toJson(
       school: guid("org", c.schoolSourcedId),
       terms: c.termSourcedIds.map((t) => guid("academicSession", t)),
     })),
-    enrollments: roster.enrollments.map((e) => ({
+    enrollments: Array.from(roster.enrollments, (e) => ({
       sourcedId: e.sourcedId,
       status: e.status,
       dateLastModified: "2026-11-20T02:00:00Z",

@@ -11,6 +11,11 @@ export function assertEquals<T>(actual: T, expected: T, message?: string): void 
   assertNode.deepStrictEqual(actual, expected, message as never);
 }
 
+/** Fails when `actual` and `expected` are deeply, strictly equal. */
+export function assertNotEquals<T>(actual: T, expected: T, message?: string): void {
+  assertNode.notDeepStrictEqual(actual, expected, message as never);
+}
+
 /** Fails unless `text` matches `pattern`. */
 export function assertMatch(text: string, pattern: RegExp, message?: string): void {
   assertNode.match(text, pattern, message as never);

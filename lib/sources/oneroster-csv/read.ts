@@ -37,6 +37,7 @@ import {
   rejectRow,
   type RowBuilder,
   RowSink,
+  type RowStore,
   sessionRow,
   userRow,
   warnInto,
@@ -45,6 +46,7 @@ import { readStatus, ROLES_12, type Warn } from "./values.ts";
 import { readRoleAssignment } from "./roles.ts";
 import { detach } from "../detach.ts";
 import { IdTable } from "../../id-table.ts";
+import { EnrollmentTable } from "../../model/enrollment-table.ts";
 
 /** Progress while reading: rows read so far in one file. */
 export interface ReadProgress {
@@ -262,6 +264,8 @@ class BundleReader {
         Enrollment,
         dated(enrollmentRowWith(interner()), [["beginDate", "date"], ["endDate", "date"]]),
         forward,
+        // Ten rows a student: kept as columns, not as an object each.
+        new EnrollmentTable(),
       );
       if (!forward) roster.enrollments = rows;
     };
@@ -374,14 +378,15 @@ class BundleReader {
   }
 
   /** Reads one entity file into validated records (see {@link RowSink}). */
-  async #table<T extends { sourcedId: string }>(
+  async #table<T extends { sourcedId: string }, S extends RowStore<T> = T[]>(
     name: string,
     version: OneRosterVersion,
     stem: CsvFile,
     schema: z.ZodType<T>,
     build: RowBuilder,
     forward?: (row: T) => void,
-  ): Promise<T[]> {
+    rows: S = [] as unknown as S,
+  ): Promise<S> {
     const sink = new RowSink(
       name,
       schema,
@@ -390,6 +395,7 @@ class BundleReader {
       "row",
       true,
       forward,
+      rows,
     );
     await this.#rows(name, version, stem, (get, warn, line, extensions) => sink.add(get, warn, line, extensions));
     return sink.rows;

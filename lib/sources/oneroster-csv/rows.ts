@@ -19,6 +19,7 @@ import {
   User,
 } from "../../model/roster.ts";
 import type { IssueCollector } from "../../model/issues.ts";
+import type { Rows } from "../../model/enrollment-table.ts";
 import { detach, detachRow } from "../detach.ts";
 import { IdTable } from "../../id-table.ts";
 import { normalizeGrade } from "../../normalize.ts";
@@ -574,8 +575,7 @@ function passes(checks: ReadonlyArray<readonly [string, FieldCheck]>, candidate:
  * const sink = new RowSink("users.csv", User, dated(userRow("1.1", undefined)), reporter);
  * sink.add(get, warn, 12, () => undefined);
  */
-export class RowSink<T extends { sourcedId: string }> {
-  readonly rows: T[] = [];
+export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[]> {
   // Every kept row's sourcedId, numbered as `rows` is: a repeat finds its first row (and role) there.
   #seen = new IdTable();
   // Each kept row's role, numbered likewise, when rows are forwarded instead of kept.
@@ -593,6 +593,8 @@ export class RowSink<T extends { sourcedId: string }> {
     fromText = true,
     /** Takes each kept row instead of `rows` (which then stays empty); a repeat of its id is still reported. */
     readonly forward?: (row: T) => void,
+    /** Where kept rows go: an array, or a table that keeps them as columns (enrollments: `EnrollmentTable`). */
+    readonly rows: S = [] as unknown as S,
   ) {
     this.#fast = FAST_CHECKS.get(schema);
     this.#detach = fromText ? DETACH_PLANS.get(schema) : undefined;
@@ -627,7 +629,7 @@ export class RowSink<T extends { sourcedId: string }> {
     const n = this.#seen.add(row.sourcedId, this.#detach ? detach : undefined);
     if (n < known) {
       const role = "role" in row ? String(row.role) : "";
-      const kept = this.forward ? this.#roles[n] : (this.rows[n] as Record<string, unknown>).role;
+      const kept = this.forward ? this.#roles[n] : (this.rows.at(n) as Record<string, unknown>).role;
       const firstRole = kept === undefined ? "" : String(kept);
       this.sink.issues.add(
         "warning",
@@ -654,6 +656,9 @@ export class RowSink<T extends { sourcedId: string }> {
     rejectRow(this.sink, this.file, line, sourcedId, message, column, this.unit);
   }
 }
+
+/** Where a {@link RowSink} keeps rows: an array, or a table of columns. */
+export type RowStore<T> = Rows<T> & { push(row: T): void };
 
 /**
  * Reports a row that cannot be read, with its file, line and column, and

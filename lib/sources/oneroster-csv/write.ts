@@ -166,7 +166,7 @@ export async function writeOneRosterCsv(dir: string, roster: Roster, options: Wr
   await write(
     "enrollments",
     specColumns("1.1", "enrollments"),
-    roster.enrollments.map((e) => ({
+    Array.from(roster.enrollments, (e) => ({
       sourcedId: e.sourcedId,
       status: status(e.status),
       classSourcedId: e.classSourcedId,

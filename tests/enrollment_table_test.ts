@@ -1,0 +1,115 @@
+import { assert, assertEquals, assertNotEquals } from "./helpers/assert.ts";
+import { join } from "node:path";
+import { EnrollmentTable } from "../lib/model/enrollment-table.ts";
+import type { Enrollment } from "../lib/model/roster.ts";
+import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
+import { generateDistrict } from "../lib/demo/generate.ts";
+import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
+import { withTempDir } from "./helpers/bundle.ts";
+
+/** Rows with every optional field present, absent, and in each of its values. */
+const ROWS: Enrollment[] = [
+  {
+    sourcedId: "e1",
+    status: "active",
+    classSourcedId: "c1",
+    schoolSourcedId: "s1",
+    userSourcedId: "u1",
+    role: "student",
+    primary: undefined,
+    beginDate: undefined,
+    endDate: undefined,
+    extensions: undefined,
+    origin: { file: "enrollments.csv", line: 2 },
+  },
+  {
+    sourcedId: "e2",
+    status: "tobedeleted",
+    classSourcedId: "c1",
+    schoolSourcedId: "s1",
+    userSourcedId: "u2",
+    role: "teacher",
+    primary: true,
+    beginDate: "2026-08-15",
+    endDate: "2027-06-01",
+    extensions: { "metadata.period": "3" },
+    origin: { file: "enrollments.csv", line: 3 },
+  },
+  {
+    sourcedId: "e3",
+    status: "active",
+    classSourcedId: "c2",
+    schoolSourcedId: "",
+    userSourcedId: "u1",
+    role: "ext:aide",
+    primary: false,
+    beginDate: "2026-08-15",
+    endDate: undefined,
+    extensions: undefined,
+    origin: undefined,
+  },
+  {
+    // Values equal to another column's (a class and a school named like a status): each column keeps its own.
+    sourcedId: "e4",
+    status: "active",
+    classSourcedId: "active",
+    schoolSourcedId: "c2",
+    userSourcedId: "c2",
+    role: "student",
+    primary: undefined,
+    beginDate: "active",
+    endDate: undefined,
+    extensions: undefined,
+    origin: { file: "enrollments.csv", line: 2 },
+  },
+];
+
+Deno.test("an enrollment table gives back every row as it was pushed, with every field in the reader's order", () => {
+  const table = EnrollmentTable.from(ROWS);
+  assertEquals(table.length, 4);
+  assertEquals([...table], ROWS);
+  for (const [i, row] of ROWS.entries()) {
+    assertEquals(table.at(i), row);
+    assertEquals(Object.keys(table.at(i)!), Object.keys(row), "the same fields, in the same order");
+  }
+  assertEquals(table.at(-1), ROWS[3]);
+  assertEquals(table.at(4), undefined);
+  assertEquals(table.at(-5), undefined);
+  assertEquals(JSON.stringify(table), JSON.stringify(ROWS));
+});
+
+Deno.test("an enrollment table's rows are copies: changing one changes nothing in the table", () => {
+  const table = EnrollmentTable.from(ROWS);
+  const row = table.at(1)!;
+  row.userSourcedId = "someone-else";
+  row.origin!.line = 99;
+  assertEquals(table.at(1), ROWS[1]);
+  assert(table.at(0) !== table.at(0), "a fresh object each time");
+});
+
+Deno.test("two enrollment tables are equal exactly when their rows are", () => {
+  assertEquals(EnrollmentTable.from(ROWS), EnrollmentTable.from(ROWS));
+  const changed = ROWS.map((r, i) => i === 2 ? { ...r, userSourcedId: "u9" } : r);
+  assertNotEquals(EnrollmentTable.from(changed), EnrollmentTable.from(ROWS));
+  const line = ROWS.map((r, i) => i === 0 ? { ...r, origin: { file: "enrollments.csv", line: 7 } } : r);
+  assertNotEquals(EnrollmentTable.from(line), EnrollmentTable.from(ROWS));
+});
+
+Deno.test("the CSV reader keeps enrollments as a table that holds, row for row, what the file says", async () => {
+  await withTempDir(async (dir) => {
+    const district = generateDistrict({ customerId: "t", students: 120, seed: 3 });
+    await writeOneRosterCsv(join(dir, "export"), district.roster);
+    const roster = await readOneRosterCsv(join(dir, "export"));
+    assert(roster.enrollments instanceof EnrollmentTable);
+    assertEquals(roster.enrollments.length, district.roster.enrollments.length);
+    const read = [...roster.enrollments];
+    for (const [i, e] of district.roster.enrollments.entries()) {
+      const { origin, ...rest } = read[i];
+      assertEquals(origin, { file: "enrollments.csv", line: i + 2 });
+      assertEquals(
+        [rest.sourcedId, rest.classSourcedId, rest.userSourcedId, rest.role, rest.status, rest.beginDate, rest.endDate],
+        [e.sourcedId, e.classSourcedId, e.userSourcedId, e.role, e.status, e.beginDate, e.endDate],
+      );
+    }
+  });
+});
