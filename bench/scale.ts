@@ -59,7 +59,7 @@ async function timed(args: string[], env: Record<string, string>, root = ROOT): 
       Deno.execPath(),
       "run",
       "--allow-all",
-      "--v8-flags=--max-old-space-size=12288",
+      "--v8-flags=--max-old-space-size=12288,--expose-gc",
       join(root, "tools/diagnose.ts"),
       ...args,
     ],

@@ -313,7 +313,7 @@ export function personPage(r: LookupResult, principal: Principal): string {
     const classIds = new Set([...classes.map((c) => c.sourcedId), key]);
     const members = [...roster.enrollments].filter((e) => classIds.has(e.classSourcedId));
     const pids = new Set(pclasses.map((c) => c.id));
-    const pmembers = platform.enrollments.filter((e) => pids.has(e.classId));
+    const pmembers = [...platform.enrollments].filter((e) => pids.has(e.classId));
     const memberLink = (id: string) => {
       const u = roster.users.find((x) => x.sourcedId === id);
       return personLink(
@@ -499,7 +499,7 @@ export function personPage(r: LookupResult, principal: Principal): string {
     const ids = new Set(users.map((u) => u.sourcedId));
     const enrollments = [...roster.enrollments].filter((e) => ids.has(e.userSourcedId));
     const recIds = new Set(records.map((x) => x.id));
-    const penrollments = platform.enrollments.filter((e) =>
+    const penrollments = [...platform.enrollments].filter((e) =>
       recIds.has((kind === "teacher" ? e.teacherId : e.studentId) ?? -1)
     );
     sections.push(html`

@@ -2,6 +2,8 @@ import { assert, assertEquals, assertNotEquals } from "./helpers/assert.ts";
 import { join } from "node:path";
 import { EnrollmentTable } from "../lib/model/enrollment-table.ts";
 import type { Enrollment } from "../lib/model/roster.ts";
+import type { PlatformEnrollment } from "../lib/model/snapshot.ts";
+import { PlatformEnrollmentTable } from "../lib/model/platform-enrollment-table.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
@@ -112,4 +114,46 @@ Deno.test("the CSV reader keeps enrollments as a table that holds, row for row, 
       );
     }
   });
+});
+
+/** Platform rows with and without a student, a teacher, a source id and a deletion. */
+const PLATFORM_ROWS: PlatformEnrollment[] = [
+  { id: 1, classId: 7, role: "student", studentId: 42, teacherId: null, sourceId: "e-1", deletedAt: null },
+  { id: 2, classId: 7, role: "teacher", studentId: null, teacherId: 9, sourceId: null, deletedAt: null },
+  {
+    id: 9_007_199_254_740_991,
+    classId: 8,
+    role: "student",
+    studentId: 43,
+    teacherId: 9,
+    sourceId: "e-3",
+    deletedAt: "2026-11-20 09:30:00+00",
+  },
+  {
+    id: 4,
+    classId: 0,
+    role: "aide" as PlatformEnrollment["role"],
+    studentId: 0,
+    teacherId: null,
+    sourceId: "",
+    deletedAt: null,
+  },
+];
+
+Deno.test("a platform enrollment table gives back every row as it was pushed: nulls, deletions, large ids and any role", () => {
+  const table = PlatformEnrollmentTable.from(PLATFORM_ROWS);
+  assertEquals(table.length, 4);
+  assertEquals([...table], PLATFORM_ROWS);
+  for (const [i, row] of PLATFORM_ROWS.entries()) {
+    assertEquals(Object.keys(table.at(i)!), Object.keys(row), "the same fields, in the same order");
+  }
+  assertEquals(table.at(-1), PLATFORM_ROWS[3]);
+  assertEquals(table.at(4), undefined);
+  assertEquals(JSON.stringify(table), JSON.stringify(PLATFORM_ROWS));
+  const row = table.at(0)!;
+  row.studentId = 1;
+  assertEquals(table.at(0), PLATFORM_ROWS[0], "a row given back is a copy");
+  assertEquals(PlatformEnrollmentTable.from(PLATFORM_ROWS), table);
+  const moved = PLATFORM_ROWS.map((r, i) => i === 1 ? { ...r, classId: 8 } : r);
+  assertNotEquals(PlatformEnrollmentTable.from(moved), table);
 });

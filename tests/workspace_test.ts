@@ -272,7 +272,7 @@ Deno.test({
         );
         assertEquals(children.map((r) => r.agent_sourced_id), [...guardian.agentSourcedIds].sort());
         const [{ m }] = await ws.sql(`select count(*) as m from platform_enrollments where deleted_at is null`);
-        assertEquals(m, platform!.enrollments.filter((e) => e.deletedAt === null).length);
+        assertEquals(m, [...platform!.enrollments].filter((e) => e.deletedAt === null).length);
         // Read-only: a notebook cannot change what the diagnoses rely on.
         await assertRejects(() => ws.sql(`delete from users`), Error);
         // Nor read or write any other file, nor switch that back on.

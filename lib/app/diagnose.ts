@@ -164,6 +164,7 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
     if (platformResult.status === "rejected") {
       throw conn ? explainDatabaseError(platformResult.reason, conn) : platformResult.reason;
     }
+    collectReadGarbage();
     const report = runDiagnostics({
       customer,
       environment,
@@ -192,4 +193,17 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
     ws?.close();
     if (conn && !options.connection) await conn.close();
   }
+}
+
+/**
+ * Collects what the two reads left behind (the rows as the CSV parser and the
+ * database driver produced them) before the diagnostics build their indexes,
+ * where the process runs with `--expose-gc` (`deno task diagnose`, `deno task
+ * serve` for its job workers, and the fleet's children do): otherwise V8 lets that garbage and the indexes pile up
+ * together. At 200,000 students the peak goes from 1.5–1.8 GiB to about 1.35
+ * GiB, for a collection of a few hundred milliseconds. Without the flag (a
+ * notebook, a script) nothing happens.
+ */
+function collectReadGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }

@@ -453,7 +453,7 @@ function personIds(
   } else if (query.kind === "teacher") {
     for (const t of platform.teachers) if (t.sourceId) people.add(t.sourceId);
   } else if (query.kind === "class") {
-    const ids = new Set(platform.enrollments.map((e) => e.studentId ?? e.teacherId));
+    const ids = new Set(Array.from(platform.enrollments, (e) => e.studentId ?? e.teacherId));
     for (const s of [...platform.students, ...platform.teachers]) {
       if (s.sourceId && ids.has(s.id)) people.add(s.sourceId);
     }

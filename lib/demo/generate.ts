@@ -6,7 +6,7 @@
  */
 import type { AcademicSession, BuiltRoster, Class, Course, Enrollment, Org, User } from "../model/roster.ts";
 import { emptyRoster } from "../model/roster.ts";
-import type { PlatformSnapshot, RosterSync } from "../model/snapshot.ts";
+import type { BuiltSnapshot, RosterSync } from "../model/snapshot.ts";
 import { emptySnapshot } from "../model/snapshot.ts";
 import { FAMILY_NAMES, GIVEN_NAMES, SUBJECTS } from "./names.ts";
 import { seededRandom } from "./random.ts";
@@ -24,7 +24,7 @@ export interface DemoOptions {
 /** A generated district: what its SIS exports and what the platform holds. */
 export interface DemoDistrict {
   roster: BuiltRoster;
-  platform: PlatformSnapshot;
+  platform: BuiltSnapshot;
 }
 
 /** The demo customer's defaults. */

@@ -7,6 +7,7 @@
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import { isActiveInSource, type Roster, type User } from "../model/roster.ts";
 import type { Campus, PlatformClass, PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
+import type { Rows } from "../model/rows.ts";
 import { type Finding, finding } from "../model/findings.ts";
 import { type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { describeSourceUser } from "./describe.ts";
@@ -223,7 +224,7 @@ interface StaleEnrollment {
 function staleEnrollments(
   source: SourceIndex,
   plat: PlatformIndex,
-  enrollments: readonly PlatformEnrollment[],
+  enrollments: Rows<PlatformEnrollment>,
 ): Map<number, StaleEnrollment[]> {
   // Active classes at a campus the roster can name, by platform id.
   const classes = new Map<number, { cls: PlatformClass; campus: Campus & { sourceId: string } }>();

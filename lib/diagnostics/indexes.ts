@@ -4,7 +4,7 @@
  */
 import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../model/roster.ts";
 import { IdTable } from "../id-table.ts";
-import type { Rows } from "../model/enrollment-table.ts";
+import type { Rows } from "../model/rows.ts";
 import type {
   Campus,
   Parent,

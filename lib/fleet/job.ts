@@ -90,7 +90,7 @@ export async function runJob(job: { id: string; data: unknown }, context: JobCon
     args: [
       "run",
       `--config=${CONFIG}`,
-      `--v8-flags=--max-old-space-size=${context.memoryMb}`,
+      `--v8-flags=--max-old-space-size=${context.memoryMb},--expose-gc`,
       "--allow-read",
       "--allow-write",
       "--allow-env",

@@ -8,21 +8,7 @@
  */
 import type { Enrollment, Status } from "./roster.ts";
 import { IdTable } from "../id-table.ts";
-
-/** The few operations every consumer of a roster's rows needs; an array has them too. */
-export interface Rows<T> extends Iterable<T> {
-  readonly length: number;
-  /** The row at `index`, or undefined past the end. */
-  at(index: number): T | undefined;
-}
-
-/** Grows a typed array to hold at least `n` items. */
-function grown<A extends Int32Array | Int8Array>(array: A, n: number, make: (size: number) => A): A {
-  if (n <= array.length) return array;
-  const next = make(Math.max(n, array.length * 2, 1024));
-  next.set(array);
-  return next;
-}
+import { grown, type Rows } from "./rows.ts";
 
 const NONE = -1;
 

@@ -5,7 +5,7 @@
  * reads the district's SIS data into a {@link Roster}; every diagnostic reads
  * only this model, never a source's own format.
  */
-import type { Rows } from "./enrollment-table.ts";
+import type { Rows } from "./rows.ts";
 import { z } from "zod";
 
 /** Record status after normalisation: `inactive` and friends become `tobedeleted`. */

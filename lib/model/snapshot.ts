@@ -2,6 +2,7 @@
  * The platform's view of one district: the rows of `schema.sql` that the
  * diagnostics compare with a roster, read in one read-only transaction.
  */
+import type { Rows } from "./rows.ts";
 import { z } from "zod";
 
 const id = z.number().int();
@@ -97,8 +98,14 @@ export interface PlatformSnapshot {
   parents: Parent[];
   parentStudents: ParentStudent[];
   classes: PlatformClass[];
-  enrollments: PlatformEnrollment[];
+  /** As many as the roster's: as columns when read from the platform ({@link PlatformEnrollmentTable}), an array when built by hand. */
+  enrollments: Rows<PlatformEnrollment>;
   rosterSyncs: RosterSync[];
+}
+
+/** A snapshot built in memory (the demo district's, a test's): its enrollments an array, to push to and filter. */
+export interface BuiltSnapshot extends PlatformSnapshot {
+  enrollments: PlatformEnrollment[];
 }
 
 /**
@@ -107,7 +114,7 @@ export interface PlatformSnapshot {
  * @example
  * const platform = { ...emptySnapshot(), campuses: [campus] };
  */
-export function emptySnapshot(district: District = { id: 1, slug: "test-isd", name: "Test ISD" }): PlatformSnapshot {
+export function emptySnapshot(district: District = { id: 1, slug: "test-isd", name: "Test ISD" }): BuiltSnapshot {
   return {
     district,
     campuses: [],

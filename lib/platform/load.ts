@@ -116,7 +116,7 @@ export async function writeSnapshot(
   );
   await insert(
     "enrollments",
-    s.enrollments.map((r) => ({
+    Array.from(s.enrollments, (r) => ({
       id: r.id,
       class_id: r.classId,
       role: r.role,

@@ -2,6 +2,7 @@
  * Reads one district's snapshot from the platform database: every table
  * streamed with a cursor inside one read-only transaction.
  */
+import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
 import { PlatformError } from "./errors.ts";
 import {
@@ -59,12 +60,12 @@ export async function readSnapshot(
   return await readOnly(conn, async (tx) => {
     const district = await findDistrict(tx, customerId, conn);
     const d = district.id;
-    const stream = async <R, T>(
+    const stream = async <R, T, S extends { push(row: T): void; length: number } = T[]>(
       table: string,
       query: PendingCursor,
       map: (row: R) => T,
-    ): Promise<T[]> => {
-      const out: T[] = [];
+      out: S = [] as unknown as S,
+    ): Promise<S> => {
       for await (const rows of query.cursor(BATCH)) {
         for (const row of rows) out.push(map(row as R));
         options.onProgress?.({ table, rows: out.length, done: false });
@@ -106,11 +107,13 @@ export async function readSnapshot(
       tx`select id, campus_id, source_id, title, class_code, deleted_at::text from classes where district_id = ${d} order by id`,
       classOf,
     );
-    const enrollments = await stream<EnrollmentRow, PlatformEnrollment>(
+    const enrollments = await stream<EnrollmentRow, PlatformEnrollment, PlatformEnrollmentTable>(
       "enrollments",
       tx`select e.id, e.class_id, e.role, e.student_id, e.teacher_id, e.source_id, e.deleted_at::text
          from enrollments e join classes c on c.id = e.class_id where c.district_id = ${d} order by e.id`,
       enrollmentOf,
+      // As many as the roster's: kept as columns, not as an object each.
+      new PlatformEnrollmentTable(),
     );
     const rosterSyncs = await stream<RosterSyncRow, RosterSync>(
       "roster_syncs",

@@ -144,7 +144,7 @@ export function renderLookup(r: LookupResult): string {
           `, ${campusName(rec.campusId)}, source ${rec.sourceId ?? "none"}, ${state(rec.deletedAt)}`,
       );
       if (r.query.kind === "class") continue;
-      const enrollments = platform.enrollments.filter((e) =>
+      const enrollments = [...platform.enrollments].filter((e) =>
         (kind === "student" ? e.studentId : e.teacherId) === rec.id
       );
       const classes = enrollments.map((e) => {

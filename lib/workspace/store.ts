@@ -11,9 +11,11 @@ import { District, type PlatformSnapshot } from "../model/snapshot.ts";
 import type { Report } from "../model/findings.ts";
 import { checkCustomerId } from "../settings/load.ts";
 import { CodedError } from "../errors.ts";
-import type { Rows } from "../model/enrollment-table.ts";
+import type { Rows } from "../model/rows.ts";
 import { type Database, openDatabase, type SqlParam } from "./duckdb.ts";
-import { PLATFORM_TABLES, readRows, ROSTER_TABLES, type TableSpec, writeRows } from "./tables.ts";
+import { PLATFORM_TABLES, readRows, ROSTER_TABLES, type RowSink, type TableSpec, writeRows } from "./tables.ts";
+import { EnrollmentTable } from "../model/enrollment-table.ts";
+import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 
 /** Bumped when the tables change shape: an older workspace is rebuilt, never misread. */
 export const WORKSPACE_FORMAT = 1;
@@ -202,10 +204,12 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
     }
     return { slow, counts };
   };
-  const readAll = async (tables: Specs, slow: string[]) => {
-    const out: Record<string, unknown[]> = {};
+  /** Every table of `tables`; the enrollments as columns (`enrollments`: a table for them), as a reader keeps them. */
+  const readAll = async (tables: Specs, slow: string[], enrollments: () => RowSink<unknown>) => {
+    const out: Record<string, unknown> = {};
     for (const [name, spec] of Object.entries(tables)) {
-      out[name] = await readRows(db, spec, { fast: !slow.includes(name) });
+      const into = name === "enrollments" ? enrollments() : [];
+      out[name] = await readRows(db, spec, { fast: !slow.includes(name) }, into);
     }
     return out;
   };
@@ -242,7 +246,11 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
     async loadRoster() {
       const state = await getMeta("roster", RosterState);
       if (!state) throw new CodedError("not_found", `${db.path} holds no roster yet`);
-      const t = await readAll(ROSTER_TABLES as unknown as Specs, state.slow);
+      const t = await readAll(
+        ROSTER_TABLES as unknown as Specs,
+        state.slow,
+        () => new EnrollmentTable() as RowSink<unknown>,
+      );
       return {
         source: state.source,
         fileModes: state.fileModes,
@@ -271,7 +279,11 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
     async loadPlatform() {
       const state = await getMeta("platform", PlatformState);
       if (!state) throw new CodedError("not_found", `${db.path} holds no platform snapshot yet`);
-      const t = await readAll(PLATFORM_TABLES as unknown as Specs, state.slow);
+      const t = await readAll(
+        PLATFORM_TABLES as unknown as Specs,
+        state.slow,
+        () => new PlatformEnrollmentTable() as RowSink<unknown>,
+      );
       return { district: state.district, ...t } as unknown as PlatformSnapshot;
     },
     async saveReport(report) {

@@ -30,7 +30,7 @@ import type {
   Teacher,
 } from "../model/snapshot.ts";
 import { foldForSearch, normalizeEmail } from "../normalize.ts";
-import type { Rows } from "../model/enrollment-table.ts";
+import type { Rows } from "../model/rows.ts";
 import type { Database, SqlParam } from "./duckdb.ts";
 
 /**
@@ -503,15 +503,32 @@ export interface ReadRowsOptions {
   fast?: boolean;
 }
 
+/** Where {@link readRows} puts rows: an array, or a table that keeps them as columns. */
+export interface RowSink<T> {
+  push(row: T): void;
+}
+
 /**
  * Reads a table's rows back, in the order they were written.
  *
  * @example
  * const users = await readRows(db, USERS, { where: `"sourced_id" = any($1::varchar[])`, params: [ids] });
  */
-export async function readRows<T>(db: Database, spec: TableSpec<T>, options: ReadRowsOptions = {}): Promise<T[]> {
+export async function readRows<T>(db: Database, spec: TableSpec<T>, options?: ReadRowsOptions): Promise<T[]>;
+export async function readRows<T, S extends RowSink<T>>(
+  db: Database,
+  spec: TableSpec<T>,
+  options: ReadRowsOptions,
+  into: S,
+): Promise<S>;
+export async function readRows<T>(
+  db: Database,
+  spec: TableSpec<T>,
+  options: ReadRowsOptions = {},
+  into: RowSink<T> = [],
+): Promise<RowSink<T>> {
   const { exprs, decode } = decoders(spec as TableSpec<unknown>);
-  const out: T[] = [];
+  const out = into;
   const add = (cells: string[][]) => {
     const n = cells[0].length;
     for (let i = 0; i < n; i++) {

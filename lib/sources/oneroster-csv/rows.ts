@@ -19,7 +19,7 @@ import {
   User,
 } from "../../model/roster.ts";
 import type { IssueCollector } from "../../model/issues.ts";
-import type { Rows } from "../../model/enrollment-table.ts";
+import type { Rows } from "../../model/rows.ts";
 import { detach, detachRow } from "../detach.ts";
 import { IdTable } from "../../id-table.ts";
 import { normalizeGrade } from "../../normalize.ts";
