@@ -85,7 +85,9 @@ Deno.test("an enrollment table's rows are copies: changing one changes nothing i
   const row = table.at(1)!;
   row.userSourcedId = "someone-else";
   row.origin!.line = 99;
+  row.extensions!["metadata.period"] = "9";
   assertEquals(table.at(1), ROWS[1]);
+  assertEquals(ROWS[1].extensions, { "metadata.period": "3" }, "nor in the row it was pushed from");
   assert(table.at(0) !== table.at(0), "a fresh object each time");
 });
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { CUSTOMER, type DistrictContext, withDistrict } from "./helpers/workspace-district.ts";
 import { writableElsewhere } from "./helpers/workspace-lock.ts";
 import { diagnoseCustomer } from "../lib/app/diagnose.ts";
-import { lookupPerson, type LookupQuery } from "../lib/app/lookup.ts";
+import { lookupPerson, type LookupQuery, lookupWith } from "../lib/app/lookup.ts";
 import { createApp } from "../server/app.ts";
 import { sha256Hex, TokenStore } from "../server/auth.ts";
 import { WorkspaceLookups } from "../server/jobs/workspace-lookups.ts";
@@ -14,6 +14,8 @@ import { loadSettings } from "../lib/settings/load.ts";
 import type { Settings } from "../lib/settings/schema.ts";
 import { openWorkspace } from "../lib/workspace/store.ts";
 import { JobQueue } from "../server/jobs/queue.ts";
+import { JobService } from "../server/jobs/service.ts";
+import { DEFAULT_TOOLS } from "../lib/diagnostics/run.ts";
 import { buildServer } from "../server/build.ts";
 import postgres from "postgres";
 
@@ -289,6 +291,113 @@ Deno.test({
         await lock.release();
       }
     });
+  },
+});
+
+Deno.test({
+  name:
+    "a lookup the workspace declined answers at the request's deadline: resolving the platform's credentials and waiting in the queue count",
+  ...opts,
+  fn: async () => {
+    await withDistrict(200, async (ctx) => {
+      const { settings } = await loadSettings(ctx.settingsDir, CUSTOMER);
+      /** Workspaces that refuse at once. */
+      class Refuses extends WorkspaceLookups {
+        override lookup(): Promise<never> {
+          return Promise.reject(new WorkspaceCannotAnswer("changed", "the export changed"));
+        }
+      }
+      /** A resolver that takes 2 s, as a secrets store may. */
+      class SlowResolver extends CredentialResolver {
+        override async databaseUrl(env: "staging" | "production") {
+          await sleep(2_000);
+          return await super.databaseUrl(env);
+        }
+      }
+      const service = (resolver: CredentialResolver, concurrency: number, pool: PlatformPool) =>
+        new JobService({
+          settingsDir: ctx.settingsDir,
+          pool,
+          resolver,
+          cacheSeconds: 0,
+          queue: new JobQueue({ concurrency, queue: 8 }),
+          limits: { memoryMb: 1024, deadlineMs: 3_000 },
+          workspaces: new Refuses({ dir: join(ctx.dir, "ws"), settingsDir: ctx.settingsDir, pool, deadlineMs: 3_000 }),
+        });
+      const timed = async (p: Promise<unknown>) => {
+        const t0 = performance.now();
+        const outcome = await p.then(() => "answered", (e) => e.code ?? String(e));
+        return { outcome, seconds: (performance.now() - t0) / 1000 };
+      };
+      const query = { kind: "student", key: "x" } as const;
+      // The worker's platform read waits on the lock until its deadline stops it.
+      const lock = await lockStudents(ctx.env.STAGING_DATABASE_URL);
+      const pool = new PlatformPool({ resolver: new CredentialResolver({ env: ctx.env }) });
+      try {
+        const slow = await timed(
+          service(new SlowResolver({ env: ctx.env }), 2, pool).lookup(settings, "staging", query),
+        );
+        assertEquals(slow.outcome, "limit.exceeded");
+        // 2 s resolving, then what is left of 3: about 3 s in all, not 2 + 3.
+        assert(slow.seconds < 4, `answered after ${slow.seconds.toFixed(2)} s`);
+
+        const one = service(new CredentialResolver({ env: ctx.env }), 1, pool);
+        const ahead = [DEFAULT_TOOLS, [...DEFAULT_TOOLS].reverse()].map((tools) =>
+          one.diagnose(settings, "staging", tools, true).catch(() => {})
+        );
+        const waiting = await timed(one.lookup(settings, "staging", query));
+        assertEquals(waiting.outcome, "limit.exceeded");
+        // Two 3 s diagnoses ahead of it: answered at its own deadline, not when a slot comes at 6 s.
+        assert(waiting.seconds < 4, `answered after ${waiting.seconds.toFixed(2)} s`);
+        await Promise.all(ahead);
+      } finally {
+        await lock.release();
+        await pool.close();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a workspace that fails under a lookup of a REST customer gives its own error: there is no export to read instead",
+  ...opts,
+  fn: async () => {
+    const loaded = await loadSettings("customer-integration-settings", "demo-isd");
+    const settings = {
+      ...loaded.settings,
+      source: { kind: "oneroster-rest", baseUrl: "https://sis.invalid/ims/oneroster/v1p1", credentials: "x" },
+    } as unknown as Settings;
+    const broken = () =>
+      Promise.reject(
+        new WorkspaceCannotAnswer("unavailable", "the workspace ws/demo-isd.duckdb could not be read: gone"),
+      );
+    const source = {
+      from: "workspace" as const,
+      classMembers: broken,
+      targets: broken,
+      usersById: broken,
+      close: broken,
+      slice: broken,
+    };
+    let told: string | undefined;
+    const e = await assertRejects(
+      () =>
+        lookupWith(
+          {
+            customerId: "demo-isd",
+            settingsDir: "customer-integration-settings",
+            query: { kind: "student", key: "stu-1" },
+            auditor: null,
+          },
+          { ...loaded, settings },
+          { source, readAt: "2026-12-01T00:00:00Z", current: () => Promise.resolve(true), close() {} },
+          (failed) => told = failed.reason,
+        ),
+      WorkspaceCannotAnswer,
+    );
+    assertMatch(e.message, /could not be read: gone/);
+    assertEquals(told, undefined, "no fallback was taken");
   },
 });
 

@@ -118,18 +118,20 @@ export async function openLookupSession(options: LookupSessionOptions): Promise<
                 held.note ?? "no workspace holds this customer's roster",
               );
             }
+            let damaged = false;
             try {
-              const result = await lookupWith(
+              return await lookupWith(
                 { ...options, query: parsed, environment, auditor, connection: await platform() },
                 loaded,
                 held,
+                (e) => damaged = e.reason === "unavailable",
               );
-              // A workspace that failed under the lookup is let go: the next lookup opens it afresh.
-              if (held.source && result.rosterFrom?.kind !== "workspace") closeWorkspace();
-              return result;
             } catch (e) {
-              if (e instanceof WorkspaceCannotAnswer && e.reason === "unavailable") closeWorkspace();
+              damaged ||= e instanceof WorkspaceCannotAnswer && e.reason === "unavailable";
               throw e;
+            } finally {
+              // A workspace that failed under the lookup is let go: the next lookup opens it afresh.
+              if (damaged) closeWorkspace();
             }
           } finally {
             if (!closed) {

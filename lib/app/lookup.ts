@@ -116,11 +116,16 @@ export async function lookupWith(
   options: LookupOptions,
   loaded: LoadedSettings,
   ws: LookupWorkspace,
+  /** Told when the workspace failed under the lookup and the export answered instead. */
+  onWorkspaceFailed?: (e: WorkspaceCannotAnswer) => void,
 ): Promise<LookupResult> {
   try {
     return await lookupOnce(options, loaded, ws);
   } catch (e) {
     if (!(e instanceof WorkspaceCannotAnswer) || !ws.source || options.workspaceOnly) throw e;
+    // Only an export on disk can stand in (a REST source's roster is only in the workspace): else the real cause.
+    if (!options.sourcePath && loaded.settings.source.kind !== "oneroster-csv") throw e;
+    onWorkspaceFailed?.(e);
     // The workspace failed under the lookup (a damaged file, say): the export answers, and the result says why.
     const instead: LookupWorkspace = {
       note: `${e.message}; read the export instead`,

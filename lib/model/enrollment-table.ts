@@ -112,7 +112,7 @@ export class EnrollmentTable implements Rows<Enrollment> {
       primary: primary === NONE ? undefined : primary === 1,
       beginDate: begin === NONE ? undefined : v[begin],
       endDate: end === NONE ? undefined : v[end],
-      extensions: this.extensions.get(i),
+      extensions: this.#extensionsOf(i),
       origin: file === NONE ? undefined : { file: v[file], line: this.lines[i] },
     };
   }
@@ -124,6 +124,12 @@ export class EnrollmentTable implements Rows<Enrollment> {
   /** The rows as plain objects, for a report or a message to another thread. */
   toJSON(): Enrollment[] {
     return [...this];
+  }
+
+  /** A row's extension columns, copied like the rest of the row. */
+  #extensionsOf(i: number): Record<string, string> | undefined {
+    const ext = this.extensions.get(i);
+    return ext && { ...ext };
   }
 
   #number(column: number, value: string): number {

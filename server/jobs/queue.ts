@@ -20,12 +20,14 @@ export class JobQueue {
   }
 
   /**
-   * Runs `fn` when a slot is free; throws `server.busy` when the queue is full.
+   * Runs `fn` when a slot is free; throws `server.busy` when the queue is full, and the signal's reason when it aborts
+   * before a slot comes.
    *
    * @example
    * const report = await queue.run(() => runInWorker(job, limits));
    */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
     if (this.#running >= this.limits.concurrency) {
       if (this.#waiting.length >= this.limits.queue) {
         const retryAfter = Math.min(
@@ -38,8 +40,21 @@ export class JobQueue {
           { retryAfter },
         );
       }
-      // The slot is handed over by the job that ends (see finally), so #running stays as it is.
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+      // The slot is handed over by the job that ends (see finally), so #running stays as it is. A job whose signal
+      // aborts while it waits leaves the queue: it never runs, and takes no slot.
+      await new Promise<void>((resolve, reject) => {
+        const take = () => {
+          signal?.removeEventListener("abort", leave);
+          resolve();
+        };
+        const leave = () => {
+          const at = this.#waiting.indexOf(take);
+          if (at !== -1) this.#waiting.splice(at, 1);
+          reject(signal!.reason);
+        };
+        signal?.addEventListener("abort", leave, { once: true });
+        this.#waiting.push(take);
+      });
     } else {
       this.#running++;
     }
