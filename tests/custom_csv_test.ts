@@ -1,6 +1,8 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/assert.ts";
 import { join } from "node:path";
 import { readCustomCsv } from "../lib/sources/custom-csv/read.ts";
+import { EnrollmentTable } from "../lib/model/enrollment-table.ts";
+import type { Enrollment } from "../lib/model/roster.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { runDiagnostics } from "../lib/diagnostics/run.ts";
 import { CustomCsvSource } from "../lib/settings/schema.ts";
@@ -117,6 +119,10 @@ Deno.test("a custom CSV with renamed columns gives the same findings as its OneR
   assert(expected.length >= 6, `${expected.length} findings`);
   assertEquals(run(custom), expected);
   assertEquals(custom.users.find((u) => u.sourcedId === "p-1")!.agentSourcedIds, ["s-1", "s-2"]);
+  // Every reader keeps enrollments as columns, row for row what its twin holds (the mapping has no school column).
+  assert(custom.enrollments instanceof EnrollmentTable);
+  const who = (e: Enrollment) => [e.sourcedId, e.classSourcedId, e.userSourcedId, e.role, e.status];
+  assertEquals(Array.from(custom.enrollments, who), Array.from(twin.enrollments, who));
 });
 
 Deno.test("a custom file whose header lacks a mapped column names the file, the column and what the header has", async () => {

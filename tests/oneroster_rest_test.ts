@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "./helpers/assert.ts";
+import { EnrollmentTable } from "../lib/model/enrollment-table.ts";
 import { createHmac } from "node:crypto";
 import { type FakeOptions, startFakeOneRoster } from "./fakes/oneroster-server.ts";
 import { withTempDir } from "./helpers/bundle.ts";
@@ -142,6 +143,7 @@ Deno.test("429 with Retry-After, 503s and a slow answer past the timeout are ret
     });
     assertEquals(roster.users.length, district.roster.users.length);
     assertEquals(roster.enrollments.length, district.roster.enrollments.length);
+    assert(roster.enrollments instanceof EnrollmentTable, "kept as columns, as from a CSV export");
     assert(delays.includes(1000), `Retry-After: 1 is honoured (${delays})`);
     assertEquals(delays.length, 4);
     assertEquals(roster.fetch.requests, pagesFor(250) + 4, "every page once, plus the four retried requests");

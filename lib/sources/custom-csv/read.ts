@@ -3,6 +3,7 @@
  * OneRoster's, into the roster model. Rows go through the same builders,
  * validation and file:line errors as a OneRoster export.
  */
+import { EnrollmentTable } from "../../model/enrollment-table.ts";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { z } from "zod";
@@ -114,7 +115,8 @@ export async function readCustomCsv(
     orgs: out.orgs as Org[],
     users: out.users as User[],
     classes: out.classes as Class[],
-    enrollments: out.enrollments as Enrollment[],
+    // As every reader keeps them: columns, not an object each.
+    enrollments: EnrollmentTable.from(out.enrollments as Enrollment[]),
     courses: [],
     academicSessions: [],
     issues: issues.list(),

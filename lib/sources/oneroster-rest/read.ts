@@ -5,6 +5,7 @@
  * the same leniency. Every collection is fetched completely or not at all:
  * a short read fails loudly instead of reading as mass withdrawals.
  */
+import { EnrollmentTable } from "../../model/enrollment-table.ts";
 import type { z } from "zod";
 import {
   AcademicSession,
@@ -241,19 +242,31 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
       build: dated(sessionRow, [["startDate", "date"], ["endDate", "date"]]),
     },
   };
-  const out: Record<EntityFile, Array<{ sourcedId: string }>> = {
+  const out: Record<Exclude<EntityFile, "enrollments">, Array<{ sourcedId: string }>> = {
     orgs: [],
     users: [],
     classes: [],
-    enrollments: [],
     courses: [],
     academicSessions: [],
   };
+  // Ten a student, as from a CSV export: kept as columns, not as an object each.
+  let enrollments = new EnrollmentTable();
 
   for (const { name, optional } of COLLECTIONS) {
     const endpoint = `GET /${name}`;
     const { schema, build } = builders[name];
-    const sink = new RowSink(endpoint, schema, build, { issues, rejected }, "record", false);
+    const sink = name === "enrollments"
+      ? new RowSink(
+        endpoint,
+        Enrollment,
+        build,
+        { issues, rejected },
+        "record",
+        false,
+        undefined,
+        new EnrollmentTable(),
+      )
+      : new RowSink(endpoint, schema, build, { issues, rejected }, "record", false);
     let index = 0;
     try {
       const pages = fetchCollection(client, `${base}/${name}`, name, source, options.onProgress, undefined, limits);
@@ -283,7 +296,8 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
           sink.add(get, warn, line, () => undefined);
         }
       }
-      out[name] = sink.rows;
+      if (sink.rows instanceof EnrollmentTable) enrollments = sink.rows;
+      else out[name as Exclude<EntityFile, "enrollments">] = sink.rows as Array<{ sourcedId: string }>;
       fileModes[name] = "bulk";
     } catch (e) {
       if (optional && e instanceof SourceError && /: 404 Not Found/.test(e.message)) {
@@ -303,7 +317,7 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
     orgs: out.orgs as Org[],
     users: out.users as User[],
     classes: out.classes as Class[],
-    enrollments: out.enrollments as Enrollment[],
+    enrollments,
     courses: out.courses as Course[],
     academicSessions: out.academicSessions as AcademicSession[],
     issues: issues.list(),
