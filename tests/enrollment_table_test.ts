@@ -159,3 +159,27 @@ Deno.test("a platform enrollment table gives back every row as it was pushed: nu
   const moved = PLATFORM_ROWS.map((r, i) => i === 1 ? { ...r, classId: 8 } : r);
   assertNotEquals(PlatformEnrollmentTable.from(moved), table);
 });
+
+Deno.test("a table past one chunk of rows keeps every row, across the chunks' edges", () => {
+  const rows: PlatformEnrollment[] = Array.from({ length: 140_000 }, (_, i) => ({
+    id: i + 1,
+    classId: i % 977,
+    role: i % 9 === 0 ? "teacher" : "student",
+    studentId: i % 9 === 0 ? null : i,
+    teacherId: i % 9 === 0 ? i : null,
+    sourceId: `e-${i}`,
+    deletedAt: i % 1000 === 0 ? "2026-11-20 09:30:00+00" : null,
+  }));
+  const table = PlatformEnrollmentTable.from(rows);
+  for (const i of [0, 65_535, 65_536, 65_537, 131_071, 131_072, 139_999]) {
+    assertEquals(table.at(i), rows[i], `row ${i}`);
+  }
+  assertEquals([...table], rows);
+  const roster = EnrollmentTable.from(rows.map((r, i): Enrollment => ({
+    ...ROWS[i % ROWS.length],
+    sourcedId: r.sourceId!,
+    origin: { file: "enrollments.csv", line: i + 2 },
+  })));
+  assertEquals(roster.at(65_536)?.origin?.line, 65_538);
+  assertEquals(roster.at(139_999)?.sourcedId, "e-139999");
+});

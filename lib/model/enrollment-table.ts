@@ -8,7 +8,7 @@
  */
 import type { Enrollment, Status } from "./roster.ts";
 import { IdTable } from "../id-table.ts";
-import { grown, type Rows } from "./rows.ts";
+import { Column, type Rows } from "./rows.ts";
 
 const NONE = -1;
 
@@ -39,16 +39,16 @@ export class EnrollmentTable implements Rows<Enrollment> {
   // Rows come grouped by class, school and term: a value equal to the same column's previous one is not hashed.
   readonly #last: Array<string | undefined> = [];
   readonly #lastNumber: number[] = [];
-  status = new Int32Array(0);
-  classes = new Int32Array(0);
-  schools = new Int32Array(0);
-  roles = new Int32Array(0);
-  begins = new Int32Array(0);
-  ends = new Int32Array(0);
-  files = new Int32Array(0);
-  lines = new Int32Array(0);
+  readonly status = new Column(Int32Array);
+  readonly classes = new Column(Int32Array);
+  readonly schools = new Column(Int32Array);
+  readonly roles = new Column(Int32Array);
+  readonly begins = new Column(Int32Array);
+  readonly ends = new Column(Int32Array);
+  readonly files = new Column(Int32Array);
+  readonly lines = new Column(Int32Array);
   /** -1 absent, 0 false, 1 true. */
-  primary = new Int8Array(0);
+  readonly primary = new Column(Int8Array);
   /** The rare rows with extension columns. */
   readonly extensions = new Map<number, Record<string, string>>();
 
@@ -75,20 +75,19 @@ export class EnrollmentTable implements Rows<Enrollment> {
   /** Adds a row (its values are kept, not the object). */
   push(e: Enrollment): void {
     const i = this.count;
-    if (i === this.status.length) this.#grow(i + 1);
     this.sourcedIds.push(e.sourcedId);
     this.users.push(e.userSourcedId);
-    this.status[i] = this.#number(0, e.status);
-    this.classes[i] = this.#number(1, e.classSourcedId);
-    this.schools[i] = this.#number(2, e.schoolSourcedId);
-    this.roles[i] = this.#number(3, e.role);
-    this.begins[i] = e.beginDate === undefined ? NONE : this.#number(4, e.beginDate);
-    this.ends[i] = e.endDate === undefined ? NONE : this.#number(5, e.endDate);
-    this.primary[i] = e.primary === undefined ? NONE : e.primary ? 1 : 0;
-    if (e.origin === undefined) this.files[i] = NONE;
+    this.status.set(i, this.#number(0, e.status));
+    this.classes.set(i, this.#number(1, e.classSourcedId));
+    this.schools.set(i, this.#number(2, e.schoolSourcedId));
+    this.roles.set(i, this.#number(3, e.role));
+    this.begins.set(i, e.beginDate === undefined ? NONE : this.#number(4, e.beginDate));
+    this.ends.set(i, e.endDate === undefined ? NONE : this.#number(5, e.endDate));
+    this.primary.set(i, e.primary === undefined ? NONE : e.primary ? 1 : 0);
+    if (e.origin === undefined) this.files.set(i, NONE);
     else {
-      this.files[i] = this.#number(6, e.origin.file);
-      this.lines[i] = e.origin.line;
+      this.files.set(i, this.#number(6, e.origin.file));
+      this.lines.set(i, e.origin.line);
     }
     if (e.extensions !== undefined) this.extensions.set(i, e.extensions);
     this.count = i + 1;
@@ -98,22 +97,22 @@ export class EnrollmentTable implements Rows<Enrollment> {
     const i = index < 0 ? index + this.count : index;
     if (!(i >= 0 && i < this.count)) return undefined;
     const v = this.values;
-    const begin = this.begins[i];
-    const end = this.ends[i];
-    const primary = this.primary[i];
-    const file = this.files[i];
+    const begin = this.begins.get(i);
+    const end = this.ends.get(i);
+    const primary = this.primary.get(i);
+    const file = this.files.get(i);
     return {
       sourcedId: this.sourcedIds[i],
-      status: v[this.status[i]] as Status,
-      classSourcedId: v[this.classes[i]],
-      schoolSourcedId: v[this.schools[i]],
+      status: v[this.status.get(i)] as Status,
+      classSourcedId: v[this.classes.get(i)],
+      schoolSourcedId: v[this.schools.get(i)],
       userSourcedId: this.users[i],
-      role: v[this.roles[i]],
+      role: v[this.roles.get(i)],
       primary: primary === NONE ? undefined : primary === 1,
       beginDate: begin === NONE ? undefined : v[begin],
       endDate: end === NONE ? undefined : v[end],
       extensions: this.#extensionsOf(i),
-      origin: file === NONE ? undefined : { file: v[file], line: this.lines[i] },
+      origin: file === NONE ? undefined : { file: v[file], line: this.lines.get(i) },
     };
   }
 
@@ -136,18 +135,5 @@ export class EnrollmentTable implements Rows<Enrollment> {
     if (value === this.#last[column]) return this.#lastNumber[column];
     this.#last[column] = value;
     return this.#lastNumber[column] = this.#numbers.add(value);
-  }
-
-  #grow(n: number): void {
-    const i32 = (size: number) => new Int32Array(size);
-    this.status = grown(this.status, n, i32);
-    this.classes = grown(this.classes, n, i32);
-    this.schools = grown(this.schools, n, i32);
-    this.roles = grown(this.roles, n, i32);
-    this.begins = grown(this.begins, n, i32);
-    this.ends = grown(this.ends, n, i32);
-    this.files = grown(this.files, n, i32);
-    this.lines = grown(this.lines, n, i32);
-    this.primary = grown(this.primary, n, (size) => new Int8Array(size));
   }
 }

