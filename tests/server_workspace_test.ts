@@ -163,6 +163,13 @@ Deno.test({
           assert(body.findings.length > 0, `${query.kind} has findings`);
         }
         assertEquals(lookups.size, 1, "one session for the customer, reused");
+        // Its DuckDB memory is the server's bound: a reader opened here shares the session's instance, and its setting.
+        const beside = await openWorkspace(workspace.dir, CUSTOMER);
+        try {
+          assertEquals(await beside.sql("select current_setting('memory_limit') as m"), [{ m: "122.0 MiB" }]);
+        } finally {
+          beside.close();
+        }
         // The server holds the workspace between lookups, as a reader: a diagnosis elsewhere waits for it.
         assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), false);
         const page = await (await get(app, `/customers/${CUSTOMER}/students/${student}`)).text();

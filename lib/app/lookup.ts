@@ -74,7 +74,7 @@ export interface LookupOptions {
    * Answer the roster side from this workspace folder when it holds the customer's current export; `refresh`
    * rebuilds it first; `maxRows` bounds what one lookup reads from it (the server's process sets it).
    */
-  workspace?: { dir: string; refresh?: boolean; maxRows?: number };
+  workspace?: { dir: string; refresh?: boolean; maxRows?: number; memoryLimit?: string };
   /**
    * Answer only from the workspace: a lookup the workspace cannot answer (none yet, other settings, a changed export,
    * more rows than `workspace.maxRows`, a workspace that fails to read) rejects with {@link WorkspaceCannotAnswer}

@@ -102,6 +102,11 @@ export interface OpenWorkspaceOptions {
   write?: boolean;
   /** How long to wait for another process holding the file; default 10 s. */
   waitMs?: number;
+  /**
+   * DuckDB's memory for this file, outside V8's heap (its cache of the file's pages included); default 512MB. The
+   * first opener of a file in a process sets it for every reader sharing the instance.
+   */
+  memoryLimit?: string;
 }
 
 /**
@@ -138,7 +143,7 @@ export async function openWorkspace(
         "(or run diagnose with --workspace)",
     );
   }
-  const db = await openDatabase(path, { readOnly: !write, waitMs: options.waitMs });
+  const db = await openDatabase(path, { readOnly: !write, waitMs: options.waitMs, memoryLimit: options.memoryLimit });
   try {
     if (write) {
       await db.run(`create table if not exists workspace_meta (key varchar primary key, value varchar)`);

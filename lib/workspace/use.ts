@@ -211,6 +211,8 @@ export async function openLookupWorkspace(
        * export's issues and rejected rows); past it the lookup rejects with {@link WorkspaceCannotAnswer} `large`.
        */
       maxRows?: number;
+      /** DuckDB's memory for the file (see `OpenWorkspaceOptions.memoryLimit`); the server's sessions set a small one. */
+      memoryLimit?: string;
     };
     sourcePath?: string;
     env?: Record<string, string | undefined>;
@@ -245,7 +247,7 @@ export async function openLookupWorkspace(
   }
   let ws: Workspace;
   try {
-    ws = await openWorkspace(dir, customerId, { waitMs: 2_000 });
+    ws = await openWorkspace(dir, customerId, { waitMs: 2_000, memoryLimit: options.workspace.memoryLimit });
   } catch (e) {
     const code = errorCode(e);
     if (code === "not_found") return none("none");
