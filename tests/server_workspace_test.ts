@@ -409,6 +409,48 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "lookups that keep coming let the workspace go now and then: a diagnosis elsewhere, waiting as it does, gets to store into it",
+  ...opts,
+  fn: async () => {
+    await withBuiltWorkspace(200, async ({ settingsDir, planted, workspace, settings, pool }) => {
+      const query = studentQuery(planted);
+      const lookups = new WorkspaceLookups({
+        dir: workspace.dir,
+        settingsDir,
+        pool,
+        deadlineMs: 60_000,
+        idleMs: 1_000,
+      });
+      const from: string[] = [];
+      let steady = true;
+      // Back to back for as long as the other process tries: the session is never idle.
+      const stream = (async () => {
+        while (steady) {
+          from.push(
+            await lookups.lookup(settings, "staging", query).then(
+              (r) => r.rosterFrom!.kind,
+              (e) => e instanceof WorkspaceCannotAnswer ? e.reason : String(e),
+            ),
+          );
+        }
+      })();
+      try {
+        await sleep(300);
+        assertEquals(await writableElsewhere(workspace.dir, CUSTOMER, 4_000), true, "the writer got its turn");
+      } finally {
+        steady = false;
+        await stream;
+        await lookups.close();
+      }
+      assert(from.length > 5, `${from.length} lookups`);
+      assertEquals(from.filter((f) => f !== "workspace" && f !== "unavailable"), [], from.join(" "));
+      assertEquals(from.at(-1), "workspace", "and the lookups went on from the workspace");
+    });
+  },
+});
+
+Deno.test({
   name: "without a workspace for the customer, the server's lookup reads the export in a job worker and says why",
   ...opts,
   fn: async () => {

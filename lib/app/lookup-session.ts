@@ -22,7 +22,16 @@ export interface LookupSessionOptions extends Omit<LookupOptions, "query"> {
    * default 60 s. DuckDB lets readers or one writer hold the file.
    */
   idleMs?: number;
+  /**
+   * Even while lookups keep coming, let the workspace go once it has been held this long, and wait
+   * {@link RELEASE_MS} before the next lookup opens it again, so that a diagnosis waiting to store into it (it waits
+   * 10 s, asking every 100 ms) gets its turn; default: never. The server sets it.
+   */
+  maxHoldMs?: number;
 }
+
+/** How long a session that let its workspace go after `maxHoldMs` waits before opening it again. */
+export const RELEASE_MS = 300;
 
 /** A lookup asked of a session after its close(). */
 export class LookupSessionClosed extends Error {
@@ -75,16 +84,23 @@ export async function openLookupSession(options: LookupSessionOptions): Promise<
   let idle: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
 
+  let heldSince = 0;
   const closeWorkspace = () => {
     ws?.close();
     ws = undefined;
   };
   const workspace = async (): Promise<LookupWorkspace> => {
+    if (ws?.source && options.maxHoldMs !== undefined && performance.now() - heldSince > options.maxHoldMs) {
+      // Held long enough: a writer waiting for the file gets a moment to take it.
+      closeWorkspace();
+      await new Promise((r) => setTimeout(r, RELEASE_MS));
+    }
     if (ws && await ws.current()) return ws;
     closeWorkspace();
     // --refresh rebuilds once, for the session's first lookup that gets that far; later ones use what it built.
     const workspace = options.workspace && { ...options.workspace, refresh };
     ws = await openLookupWorkspace({ ...options, workspace }, loaded);
+    heldSince = performance.now();
     refresh = false;
     return ws;
   };

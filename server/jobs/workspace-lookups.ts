@@ -32,6 +32,9 @@ export const DEFAULT_MAX_ROWS = 5_000;
  */
 export const SESSION_MEMORY_LIMIT = "128MB";
 
+/** How long a session holds a workspace file, idle or busy, before letting a diagnosis elsewhere have it. */
+export const SESSION_HOLD_MS = 5_000;
+
 /** What {@link WorkspaceLookups} needs. */
 export interface WorkspaceLookupsOptions {
   /** The workspace folder (CDT_WORKSPACE_DIR). */
@@ -47,7 +50,11 @@ export interface WorkspaceLookupsOptions {
   deadlineMs: number;
   /** Sessions kept at most; the least recently used is closed first. Default 32. */
   maxSessions?: number;
-  /** A session lets its workspace go after this long without a lookup; default 60 s. */
+  /**
+   * A session lets its workspace go after this long without a lookup, and after holding it this long while lookups
+   * keep coming (for `RELEASE_MS`); default {@link SESSION_HOLD_MS}. A diagnosis elsewhere waits 10 s to store
+   * into the file: it gets it within that time either way.
+   */
   idleMs?: number;
   /**
    * The most rows one lookup reads in the server's process (people, a family, a class's members, enrollments, the
@@ -146,7 +153,8 @@ export class WorkspaceLookups {
           workspace: { dir, maxRows: this.options.maxRows ?? DEFAULT_MAX_ROWS, memoryLimit: SESSION_MEMORY_LIMIT },
           workspaceOnly: true,
           auditor: null,
-          idleMs,
+          idleMs: idleMs ?? SESSION_HOLD_MS,
+          maxHoldMs: idleMs ?? SESSION_HOLD_MS,
         })
       );
       const opened: Held = { session, leases: 0 };
