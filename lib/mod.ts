@@ -21,6 +21,10 @@ export { readSnapshot } from "./platform/read.ts";
 export type { PlatformSnapshot } from "./model/snapshot.ts";
 export { readSource } from "./sources/mod.ts";
 export type { Roster } from "./model/roster.ts";
+// A roster's and a snapshot's enrollments: read them with `at(i)`, `length` and `for … of` (or `[...rows]` for an array).
+export type { Rows } from "./model/rows.ts";
+export { EnrollmentTable } from "./model/enrollment-table.ts";
+export { PlatformEnrollmentTable } from "./model/platform-enrollment-table.ts";
 export { diagnoseCustomer } from "./app/diagnose.ts";
 export { DEFAULT_TOOLS, runDiagnostics } from "./diagnostics/run.ts";
 export { CODES } from "./model/findings.ts";
