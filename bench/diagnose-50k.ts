@@ -14,6 +14,7 @@ import { lookupPerson } from "../lib/app/lookup.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { checkRoster } from "../lib/diagnostics/roster-check.ts";
 import { copyFloor, csvFloor } from "./floor.ts";
+import { DIAGNOSE_V8_FLAGS, timedRun } from "./timed.ts";
 import { prepareDistrict, serverUrl as defaultServer } from "./district.ts";
 
 const { values } = parseArgs({
@@ -147,36 +148,16 @@ await Deno.mkdir(work, { recursive: true });
 /** Runs the real CLI under /usr/bin/time -v. */
 async function timedDiagnose(url: string): Promise<{ wall: number; rssKiB: number }> {
   const out = join(work, "report.json");
-  const t0 = performance.now();
-  const r = await new Deno.Command("/usr/bin/time", {
-    args: [
-      "-v",
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      join(root, "tools/diagnose.ts"),
-      "--customer",
-      customerId,
-      "--settings-dir",
-      settingsDir,
-      "--no-history",
-      "--format",
-      "json",
-      "--out",
-      out,
-    ],
-    env: { STAGING_DATABASE_URL: url },
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const wall = performance.now() - t0;
-  const stderr = new TextDecoder().decode(r.stderr);
-  if (!r.success) throw new Error(`diagnose failed:\n${stderr}`);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  const r = await timedRun(
+    join(root, "tools/diagnose.ts"),
+    ["--customer", customerId, "--settings-dir", settingsDir, "--no-history", "--format", "json", "--out", out],
+    { env: { STAGING_DATABASE_URL: url }, v8Flags: DIAGNOSE_V8_FLAGS },
+  );
+  if (!r.success) throw new Error(`diagnose failed:\n${r.stderr}`);
   const report = JSON.parse(await Deno.readTextFile(out));
   if (report.findings.length !== district.planted) {
     // Every planted finding, and nothing else, or the timing means nothing.
     throw new Error(`diagnose found ${report.findings.length} findings; ${district.planted} were planted`);
   }
-  return { wall, rssKiB: rss ? Number(rss[1]) : NaN };
+  return { wall: r.ms, rssKiB: r.rssKiB };
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
 import { startFakeOneRoster } from "../tests/fakes/oneroster-server.ts";
+import { timedRun } from "./timed.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -34,18 +35,12 @@ const fake = await startFakeOneRoster({
 async function timed(
   args: string[],
 ): Promise<{ seconds: number; rssMiB: number; out: { rows: number; requests: number } }> {
-  const t0 = performance.now();
-  const r = await new Deno.Command("/usr/bin/time", {
-    args: ["-v", Deno.execPath(), "run", "--allow-all", join(root, "bench/rest-client.ts"), ...args],
+  const r = await timedRun(join(root, "bench/rest-client.ts"), args, {
     env: { BENCH_CLIENT_ID: "bench-client", BENCH_CLIENT_SECRET: "bench-secret" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const seconds = (performance.now() - t0) / 1000;
-  const stderr = new TextDecoder().decode(r.stderr);
-  if (!r.success) throw new Error(stderr);
-  const rss = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? NaN) / 1024;
-  return { seconds, rssMiB: Math.round(rss), out: JSON.parse(new TextDecoder().decode(r.stdout)) };
+    stdout: true,
+  });
+  if (!r.success) throw new Error(r.stderr);
+  return { seconds: r.ms / 1000, rssMiB: Math.round(r.rssKiB / 1024), out: JSON.parse(r.stdout) };
 }
 
 try {

@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { copyFloor, csvFloor } from "./floor.ts";
+import { DIAGNOSE_V8_FLAGS, timedRun } from "./timed.ts";
 import { type PreparedDistrict, prepareDistrict, serverUrl } from "./district.ts";
 
 const { values } = parseArgs({
@@ -51,28 +52,10 @@ interface Timed {
 
 /** One command in its own process under /usr/bin/time -v: wall seconds and peak RSS. */
 async function timed(args: string[], env: Record<string, string>, root = ROOT): Promise<Timed> {
-  const t0 = performance.now();
-  const r = await new Deno.Command("/usr/bin/time", {
-    // The heap deno task diagnose runs with (deno.json), so a large district is measured as a user runs it.
-    args: [
-      "-v",
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      "--v8-flags=--max-old-space-size=12288,--expose-gc",
-      join(root, "tools/diagnose.ts"),
-      ...args,
-    ],
-    env,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const wall = performance.now() - t0;
-  const stderr = new TextDecoder().decode(r.stderr);
+  const r = await timedRun(join(root, "tools/diagnose.ts"), args, { env, v8Flags: DIAGNOSE_V8_FLAGS });
   // diagnose exits 1 only with --fail-on; anything else is a failure of the run.
-  if (!r.success) throw new Error(`diagnose ${args.join(" ")} failed:\n${stderr.slice(-4000)}`);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-  return { wall: sec(wall), rssMiB: rss ? Math.round(Number(rss[1]) / 1024) : NaN, stderr };
+  if (!r.success) throw new Error(`diagnose ${args.join(" ")} failed:\n${r.stderr.slice(-4000)}`);
+  return { wall: sec(r.ms), rssMiB: Math.round(r.rssKiB / 1024), stderr: r.stderr };
 }
 
 async function csvRows(dir: string): Promise<number> {

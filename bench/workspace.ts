@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { lookupPerson } from "../lib/app/lookup.ts";
 import { openLookupSession } from "../lib/app/lookup-session.ts";
 import { copyFloor, csvFloor } from "./floor.ts";
+import { DIAGNOSE_V8_FLAGS, timedRun } from "./timed.ts";
 import { prepareDistrict, serverUrl } from "./district.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { createApp } from "../server/app.ts";
@@ -72,27 +73,9 @@ const env = {
 
 /** One command in its own process under /usr/bin/time -v: wall seconds and peak RSS. */
 async function timed(script: string, args: string[]): Promise<{ wall: number; rssMiB: number; stderr: string }> {
-  const t0 = performance.now();
-  const r = await new Deno.Command("/usr/bin/time", {
-    // The flags `deno task diagnose` runs with (deno.json), so a diagnosis is measured as a user runs it.
-    args: [
-      "-v",
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      "--v8-flags=--max-old-space-size=12288,--expose-gc",
-      join(root, script),
-      ...args,
-    ],
-    env,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const wall = performance.now() - t0;
-  const stderr = new TextDecoder().decode(r.stderr);
-  if (!r.success) throw new Error(`${script} ${args.join(" ")} failed:\n${stderr}`);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-  return { wall: seconds(wall), rssMiB: rss ? Math.round(Number(rss[1]) / 1024) : NaN, stderr };
+  const r = await timedRun(join(root, script), args, { env, v8Flags: DIAGNOSE_V8_FLAGS });
+  if (!r.success) throw new Error(`${script} ${args.join(" ")} failed:\n${r.stderr}`);
+  return { wall: seconds(r.ms), rssMiB: Math.round(r.rssKiB / 1024), stderr: r.stderr };
 }
 
 async function diagnose(name: string, extra: string[]) {

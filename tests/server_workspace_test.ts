@@ -131,11 +131,25 @@ async function firstClassOver(dir: string, n: number): Promise<string> {
   }
 }
 
+/** An engineer's request to the app, whatever its answer. */
+const ask = (app: { request: ReturnType<typeof createApp>["request"] }, path: string) =>
+  app.request(path, { headers: { authorization: `Bearer ${TOKEN}` } });
+/** An engineer's request that must be answered 200. */
 const get = async (app: ReturnType<typeof createApp>, path: string) => {
-  const res = await app.request(path, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const res = await ask(app, path);
   assertEquals(res.status, 200, `${path}: ${res.status}`);
   return res;
 };
+
+/** Workspace lookups that refuse every lookup ("the export changed") after `ms`. */
+function refusingAfter(ms: number): typeof WorkspaceLookups {
+  return class extends WorkspaceLookups {
+    override async lookup(): Promise<never> {
+      await sleep(ms);
+      throw new WorkspaceCannotAnswer("changed", "the export changed");
+    }
+  };
+}
 const paths: Record<LookupQuery["kind"], string> = {
   student: "students",
   parent: "parents",
@@ -250,13 +264,8 @@ Deno.test({
   fn: async () => {
     await withDistrict(200, async (ctx) => {
       const { key } = studentQuery(ctx.planted);
-      /** Workspaces that spend 2 of the request's 3 seconds before they refuse. */
-      class SlowToRefuse extends WorkspaceLookups {
-        override async lookup(): Promise<never> {
-          await sleep(2_000);
-          throw new WorkspaceCannotAnswer("changed", "the export changed");
-        }
-      }
+      // Workspaces that spend 2 of the request's 3 seconds before they refuse.
+      const SlowToRefuse = refusingAfter(2_000);
       // The worker's platform read waits on the lock until its deadline stops it.
       const lock = await lockStudents(ctx.env.STAGING_DATABASE_URL);
       try {
@@ -265,9 +274,7 @@ Deno.test({
           join(ctx.dir, "ws"),
           async (app) => {
             const t0 = performance.now();
-            const res = await app.request(`/api/customers/${CUSTOMER}/students/${key}`, {
-              headers: { authorization: `Bearer ${TOKEN}` },
-            });
+            const res = await ask(app, `/api/customers/${CUSTOMER}/students/${key}`);
             const seconds = (performance.now() - t0) / 1000;
             const body = await res.json();
             assertEquals(body.error?.code ?? body.code, "limit.exceeded", JSON.stringify(body));
@@ -283,9 +290,7 @@ Deno.test({
           ctx,
           join(ctx.dir, "ws"),
           async (app) => {
-            const res = await app.request(`/api/customers/${CUSTOMER}/students/${key}`, {
-              headers: { authorization: `Bearer ${TOKEN}` },
-            });
+            const res = await ask(app, `/api/customers/${CUSTOMER}/students/${key}`);
             const text = await res.text();
             assertMatch(text, /limit\.exceeded/);
             assertMatch(text, /went past its deadline \(1\.5 s\) before a worker could start/);
@@ -308,12 +313,7 @@ Deno.test({
   fn: async () => {
     await withDistrict(200, async (ctx) => {
       const { settings } = await loadSettings(ctx.settingsDir, CUSTOMER);
-      /** Workspaces that refuse at once. */
-      class Refuses extends WorkspaceLookups {
-        override lookup(): Promise<never> {
-          return Promise.reject(new WorkspaceCannotAnswer("changed", "the export changed"));
-        }
-      }
+      const Refuses = refusingAfter(0);
       /** A resolver that takes 2 s, as a secrets store may. */
       class SlowResolver extends CredentialResolver {
         override async databaseUrl(env: "staging" | "production") {
@@ -736,9 +736,7 @@ Deno.test({
       });
       try {
         const { key } = studentQuery(planted);
-        const res = await server.app.request(`/api/customers/${CUSTOMER}/students/${key}`, {
-          headers: { authorization: `Bearer ${TOKEN}` },
-        });
+        const res = await ask(server.app, `/api/customers/${CUSTOMER}/students/${key}`);
         assertEquals(res.status, 200);
         assertEquals((await res.json()).rosterFrom.kind, "workspace");
         // The server's own connections answer these lookups: their statements end before a lookup's deadline.

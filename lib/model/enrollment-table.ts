@@ -8,7 +8,7 @@
  */
 import type { Enrollment, Status } from "./roster.ts";
 import { IdTable } from "../id-table.ts";
-import { Column, type Rows } from "./rows.ts";
+import { Column, ColumnTable } from "./rows.ts";
 
 const NONE = -1;
 
@@ -27,9 +27,7 @@ const NONE = -1;
  *   extensions: undefined, origin: { file: "enrollments.csv", line: 2 } });
  * table.at(0)?.userSourcedId // "u1"
  */
-export class EnrollmentTable implements Rows<Enrollment> {
-  /** Rows held. */
-  count = 0;
+export class EnrollmentTable extends ColumnTable<Enrollment> {
   // The two values nearly every row has its own of: a reference to the reader's string, never hashed again.
   readonly sourcedIds: string[] = [];
   readonly users: string[] = [];
@@ -53,6 +51,7 @@ export class EnrollmentTable implements Rows<Enrollment> {
   readonly extensions = new Map<number, Record<string, string>>();
 
   constructor() {
+    super();
     this.values = this.#numbers.ids;
   }
 
@@ -63,16 +62,9 @@ export class EnrollmentTable implements Rows<Enrollment> {
    * EnrollmentTable.from(roster.enrollments).length === roster.enrollments.length // true
    */
   static from(rows: Iterable<Enrollment>): EnrollmentTable {
-    const table = new EnrollmentTable();
-    for (const e of rows) table.push(e);
-    return table;
+    return new EnrollmentTable().pushAll(rows);
   }
 
-  get length(): number {
-    return this.count;
-  }
-
-  /** Adds a row (its values are kept, not the object). */
   push(e: Enrollment): void {
     const i = this.count;
     this.sourcedIds.push(e.sourcedId);
@@ -93,9 +85,7 @@ export class EnrollmentTable implements Rows<Enrollment> {
     this.count = i + 1;
   }
 
-  at(index: number): Enrollment | undefined {
-    const i = index < 0 ? index + this.count : index;
-    if (!(i >= 0 && i < this.count)) return undefined;
+  protected row(i: number): Enrollment {
     const v = this.values;
     const begin = this.begins.get(i);
     const end = this.ends.get(i);
@@ -114,15 +104,6 @@ export class EnrollmentTable implements Rows<Enrollment> {
       extensions: this.#extensionsOf(i),
       origin: file === NONE ? undefined : { file: v[file], line: this.lines.get(i) },
     };
-  }
-
-  *[Symbol.iterator](): Iterator<Enrollment> {
-    for (let i = 0; i < this.count; i++) yield this.at(i)!;
-  }
-
-  /** The rows as plain objects, for a report or a message to another thread. */
-  toJSON(): Enrollment[] {
-    return [...this];
   }
 
   /** A row's extension columns, copied like the rest of the row. */

@@ -6,7 +6,7 @@
  */
 import type { PlatformEnrollment } from "./snapshot.ts";
 import { IdTable } from "../id-table.ts";
-import { Column, type Rows } from "./rows.ts";
+import { Column, ColumnTable } from "./rows.ts";
 
 /**
  * Platform enrollments kept as columns. `push` takes a row apart; `at` and
@@ -20,9 +20,7 @@ import { Column, type Rows } from "./rows.ts";
  * table.push({ id: 1, classId: 7, role: "student", studentId: 42, teacherId: null, sourceId: "e-1", deletedAt: null });
  * table.at(0)?.studentId // 42
  */
-export class PlatformEnrollmentTable implements Rows<PlatformEnrollment> {
-  /** Rows held. */
-  count = 0;
+export class PlatformEnrollmentTable extends ColumnTable<PlatformEnrollment> {
   readonly ids = new Column(Float64Array);
   readonly classIds = new Column(Float64Array);
   /** NaN for null. */
@@ -39,6 +37,7 @@ export class PlatformEnrollmentTable implements Rows<PlatformEnrollment> {
   readonly #roles = new IdTable(16);
 
   constructor() {
+    super();
     this.values = this.#roles.ids;
   }
 
@@ -49,16 +48,9 @@ export class PlatformEnrollmentTable implements Rows<PlatformEnrollment> {
    * PlatformEnrollmentTable.from(snapshot.enrollments).length === snapshot.enrollments.length // true
    */
   static from(rows: Iterable<PlatformEnrollment>): PlatformEnrollmentTable {
-    const table = new PlatformEnrollmentTable();
-    for (const e of rows) table.push(e);
-    return table;
+    return new PlatformEnrollmentTable().pushAll(rows);
   }
 
-  get length(): number {
-    return this.count;
-  }
-
-  /** Adds a row (its values are kept, not the object). */
   push(e: PlatformEnrollment): void {
     const i = this.count;
     this.ids.set(i, e.id);
@@ -71,9 +63,7 @@ export class PlatformEnrollmentTable implements Rows<PlatformEnrollment> {
     this.count = i + 1;
   }
 
-  at(index: number): PlatformEnrollment | undefined {
-    const i = index < 0 ? index + this.count : index;
-    if (!(i >= 0 && i < this.count)) return undefined;
+  protected row(i: number): PlatformEnrollment {
     const student = this.studentIds.get(i);
     const teacher = this.teacherIds.get(i);
     return {
@@ -85,14 +75,5 @@ export class PlatformEnrollmentTable implements Rows<PlatformEnrollment> {
       sourceId: this.sourceIds[i],
       deletedAt: this.deletedAt.get(i) ?? null,
     };
-  }
-
-  *[Symbol.iterator](): Iterator<PlatformEnrollment> {
-    for (let i = 0; i < this.count; i++) yield this.at(i)!;
-  }
-
-  /** The rows as plain objects, for a report or a message to another thread. */
-  toJSON(): PlatformEnrollment[] {
-    return [...this];
   }
 }

@@ -11,6 +11,55 @@ export interface Rows<T> extends Iterable<T> {
   at(index: number): T | undefined;
 }
 
+/** Where a reader puts rows as it reads them: an array, or a table that keeps them as columns. */
+export type RowStore<T> = Rows<T> & { push(row: T): void };
+
+/**
+ * What both enrollment tables share: a count of rows, `at` with negative indexes as an array has them, iteration,
+ * and JSON as an array of rows. A table says how to make row `i` again (`row`) and how to take one in (`push`).
+ *
+ * @example
+ * class Squares extends ColumnTable<number> {
+ *   push() { this.count++; }
+ *   protected row(i: number) { return i * i; }
+ * }
+ * new Squares().pushAll([0, 0, 0]).at(-1) // 4
+ */
+export abstract class ColumnTable<T> implements RowStore<T> {
+  /** Rows held. */
+  count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Adds a row (its values are kept, not the object). */
+  abstract push(row: T): void;
+
+  /** Row `i`, made again from the columns (0 ≤ i < count). */
+  protected abstract row(i: number): T;
+
+  /** Adds every row of `rows`, and returns the table. */
+  pushAll(rows: Iterable<T>): this {
+    for (const row of rows) this.push(row);
+    return this;
+  }
+
+  at(index: number): T | undefined {
+    const i = index < 0 ? index + this.count : index;
+    return i >= 0 && i < this.count ? this.row(i) : undefined;
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let i = 0; i < this.count; i++) yield this.row(i);
+  }
+
+  /** The rows as plain objects, for a report or a message to another thread. */
+  toJSON(): T[] {
+    return [...this];
+  }
+}
+
 type Typed = Int32Array | Int8Array | Float64Array;
 
 /** Rows per chunk of a {@link Column}. */

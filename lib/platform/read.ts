@@ -3,6 +3,7 @@
  * streamed with a cursor inside one read-only transaction.
  */
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
+import type { RowStore } from "../model/rows.ts";
 import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
 import { PlatformError } from "./errors.ts";
 import {
@@ -60,7 +61,7 @@ export async function readSnapshot(
   return await readOnly(conn, async (tx) => {
     const district = await findDistrict(tx, customerId, conn);
     const d = district.id;
-    const stream = async <R, T, S extends { push(row: T): void; length: number } = T[]>(
+    const stream = async <R, T, S extends RowStore<T> = T[]>(
       table: string,
       query: PendingCursor,
       map: (row: R) => T,

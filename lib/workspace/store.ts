@@ -11,9 +11,9 @@ import { District, type PlatformSnapshot } from "../model/snapshot.ts";
 import type { Report } from "../model/findings.ts";
 import { checkCustomerId } from "../settings/load.ts";
 import { CodedError } from "../errors.ts";
-import type { Rows } from "../model/rows.ts";
+import type { Rows, RowStore } from "../model/rows.ts";
 import { type Database, openDatabase, type SqlParam } from "./duckdb.ts";
-import { PLATFORM_TABLES, readRows, ROSTER_TABLES, type RowSink, type TableSpec, writeRows } from "./tables.ts";
+import { PLATFORM_TABLES, readRows, ROSTER_TABLES, type TableSpec, writeRows } from "./tables.ts";
 import { EnrollmentTable } from "../model/enrollment-table.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 
@@ -210,7 +210,7 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
     return { slow, counts };
   };
   /** Every table of `tables`; the enrollments as columns (`enrollments`: a table for them), as a reader keeps them. */
-  const readAll = async (tables: Specs, slow: string[], enrollments: () => RowSink<unknown>) => {
+  const readAll = async (tables: Specs, slow: string[], enrollments: () => RowStore<unknown>) => {
     const out: Record<string, unknown> = {};
     for (const [name, spec] of Object.entries(tables)) {
       const into = name === "enrollments" ? enrollments() : [];
@@ -254,7 +254,7 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
       const t = await readAll(
         ROSTER_TABLES as unknown as Specs,
         state.slow,
-        () => new EnrollmentTable() as RowSink<unknown>,
+        () => new EnrollmentTable() as RowStore<unknown>,
       );
       return {
         source: state.source,
@@ -287,7 +287,7 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
       const t = await readAll(
         PLATFORM_TABLES as unknown as Specs,
         state.slow,
-        () => new PlatformEnrollmentTable() as RowSink<unknown>,
+        () => new PlatformEnrollmentTable() as RowStore<unknown>,
       );
       return { district: state.district, ...t } as unknown as PlatformSnapshot;
     },

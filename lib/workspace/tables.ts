@@ -30,7 +30,7 @@ import type {
   Teacher,
 } from "../model/snapshot.ts";
 import { foldForSearch, normalizeEmail } from "../normalize.ts";
-import type { Rows } from "../model/rows.ts";
+import type { Rows, RowStore } from "../model/rows.ts";
 import type { Database, SqlParam } from "./duckdb.ts";
 
 /**
@@ -503,11 +503,6 @@ export interface ReadRowsOptions {
   fast?: boolean;
 }
 
-/** Where {@link readRows} puts rows: an array, or a table that keeps them as columns. */
-export interface RowSink<T> {
-  push(row: T): void;
-}
-
 /**
  * Reads a table's rows back, in the order they were written.
  *
@@ -515,7 +510,7 @@ export interface RowSink<T> {
  * const users = await readRows(db, USERS, { where: `"sourced_id" = any($1::varchar[])`, params: [ids] });
  */
 export async function readRows<T>(db: Database, spec: TableSpec<T>, options?: ReadRowsOptions): Promise<T[]>;
-export async function readRows<T, S extends RowSink<T>>(
+export async function readRows<T, S extends RowStore<T>>(
   db: Database,
   spec: TableSpec<T>,
   options: ReadRowsOptions,
@@ -525,8 +520,8 @@ export async function readRows<T>(
   db: Database,
   spec: TableSpec<T>,
   options: ReadRowsOptions = {},
-  into: RowSink<T> = [],
-): Promise<RowSink<T>> {
+  into: RowStore<T> = [],
+): Promise<RowStore<T>> {
   const { exprs, decode } = decoders(spec as TableSpec<unknown>);
   const out = into;
   const add = (cells: string[][]) => {

@@ -37,7 +37,6 @@ import {
   rejectRow,
   type RowBuilder,
   RowSink,
-  type RowStore,
   sessionRow,
   userRow,
   warnInto,
@@ -47,6 +46,7 @@ import { readRoleAssignment } from "./roles.ts";
 import { detach } from "../detach.ts";
 import { IdTable } from "../../id-table.ts";
 import { EnrollmentTable } from "../../model/enrollment-table.ts";
+import type { RowStore } from "../../model/rows.ts";
 
 /** Progress while reading: rows read so far in one file. */
 export interface ReadProgress {

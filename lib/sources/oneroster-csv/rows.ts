@@ -19,7 +19,7 @@ import {
   User,
 } from "../../model/roster.ts";
 import type { IssueCollector } from "../../model/issues.ts";
-import type { Rows } from "../../model/rows.ts";
+import type { RowStore } from "../../model/rows.ts";
 import { detach, detachRow } from "../detach.ts";
 import { IdTable } from "../../id-table.ts";
 import { normalizeGrade } from "../../normalize.ts";
@@ -656,9 +656,6 @@ export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[
     rejectRow(this.sink, this.file, line, sourcedId, message, column, this.unit);
   }
 }
-
-/** Where a {@link RowSink} keeps rows: an array, or a table of columns. */
-export type RowStore<T> = Rows<T> & { push(row: T): void };
 
 /**
  * Reports a row that cannot be read, with its file, line and column, and
