@@ -42,6 +42,32 @@ export class IssueCollector {
     }
   }
 
+  /**
+   * Adds issues gathered by another collector (another thread's reader of
+   * another file), as if each occurrence had been added here after those
+   * already held.
+   *
+   * @example
+   * issues.merge(otherReader.issues.entries());
+   */
+  merge(issues: readonly SourceIssue[]): void {
+    for (const other of issues) {
+      const key = `${other.severity}\u0000${other.file}\u0000${other.kind}\u0000${other.message}`;
+      const issue = this.#issues.get(key);
+      if (!issue) {
+        this.#issues.set(key, { ...other, lines: [...other.lines] });
+        continue;
+      }
+      issue.count += other.count;
+      for (const line of other.lines) if (issue.lines.length < SAMPLE_LINES) issue.lines.push(line);
+    }
+  }
+
+  /** The issues in the order they were first met (not sorted: for {@link merge}). */
+  entries(): SourceIssue[] {
+    return [...this.#issues.values()];
+  }
+
   /** All issues, errors first, then by file. */
   list(): SourceIssue[] {
     const rank = { error: 0, warning: 1, info: 2 } as const;

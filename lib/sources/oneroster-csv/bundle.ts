@@ -29,6 +29,8 @@ export interface Bundle {
   /** The limits its files are read under. */
   limits: ReadLimits;
   open(name: string): Promise<Readable>;
+  /** A file's size in bytes (a zip entry's as its directory declares it), when known without reading it. */
+  sizeOf?(name: string): Promise<number | undefined>;
 }
 
 /**
@@ -87,6 +89,13 @@ async function openDirectory(path: string, limits: ReadLimits): Promise<Bundle> 
         );
       }
       return Readable.from(counted(file, name, budget), { objectMode: false });
+    },
+    sizeOf: async (name) => {
+      try {
+        return (await Deno.stat(join(path, name))).size;
+      } catch {
+        return undefined;
+      }
     },
   };
 }
@@ -154,5 +163,6 @@ async function openZip(path: string, limits: ReadLimits): Promise<Bundle> {
       }
       return Promise.resolve(Readable.from(entryBytes(zip, entry, budget), { objectMode: false }));
     },
+    sizeOf: (name) => Promise.resolve(byName.get(prefix + name)?.size),
   };
 }

@@ -47,6 +47,8 @@ import { detach } from "../detach.ts";
 import { IdTable } from "../../id-table.ts";
 import { EnrollmentTable } from "../../model/enrollment-table.ts";
 import type { RowStore } from "../../model/rows.ts";
+import { isMainThread } from "node:worker_threads";
+import { type EnrollmentsRead, type EnrollmentsThread, readEnrollmentsInWorker } from "./enrollments-thread.ts";
 
 /** Progress while reading: rows read so far in one file. */
 export interface ReadProgress {
@@ -92,7 +94,19 @@ export interface ReadOptions {
   onEnrollments?: (roster: Roster) => (enrollment: Enrollment) => void;
   /** Bounds on what is read (zip sizes and ratio, record size); default the environment's, else DEFAULT_LIMITS. */
   limits?: Partial<ReadLimits>;
+  /**
+   * Read enrollments.csv in a worker, on another core, while this thread
+   * reads the other files (enrollments-thread.ts): `auto` (the default) when
+   * the file is at least {@link THREAD_FROM_BYTES}, the read is whole (no
+   * `keep`, `contains` or `only`), the export is within its limits by its
+   * files' sizes, and this is the main thread (a server job's worker keeps
+   * its memory budget by reading in its own thread).
+   */
+  enrollmentsThread?: "auto" | "always" | "never";
 }
+
+/** The size of enrollments.csv from which `auto` reads it in a worker: below it, starting one costs more than it saves. */
+export const THREAD_FROM_BYTES = 16 * 1024 * 1024;
 
 const PROGRESS_EVERY = 25_000;
 
@@ -116,6 +130,28 @@ export async function readOneRosterCsv(path: string, options: ReadOptions = {}):
   for (const w of bundle.warnings) issues.add("warning", "(bundle)", 0, "layout", w);
   const reader = new BundleReader(bundle, issues, options);
   return await reader.read();
+}
+
+/**
+ * Reads enrollments.csv alone, every kept row through `take`: what the
+ * worker of enrollments-thread.ts runs. Returns what the read met besides
+ * its rows, for the main thread's reader to add to its own.
+ *
+ * @example
+ * const read = await readEnrollmentsAlone(bundle, "enrollments.csv", "1.1", {}, (e) => rows.push(e));
+ * read.issues.length // 0
+ */
+export async function readEnrollmentsAlone(
+  bundle: Bundle,
+  name: string,
+  version: OneRosterVersion,
+  options: ReadOptions,
+  take: (e: Enrollment) => void,
+): Promise<EnrollmentsRead> {
+  const issues = new IssueCollector();
+  const reader = new BundleReader(bundle, issues, { ...options, enrollmentsThread: "never" });
+  await reader.enrollments(name, version, take);
+  return { issues: issues.entries(), rejected: [...reader.rejected], unreadable: reader.unreadable("enrollments") };
 }
 
 class BundleReader {
@@ -244,6 +280,22 @@ class BundleReader {
     };
     const only = this.options.only;
     const name = (stem: CsvFile) => (!only || only.includes(stem) || stem === "roles" ? present.get(stem) : undefined);
+    const thread = await this.#thread(name("enrollments"), version);
+    try {
+      return await this.#readFiles(roster, version, name, thread);
+    } finally {
+      thread?.close();
+    }
+  }
+
+  /** Reads the entity files into `roster` (enrollments.csv in `thread`, when given). */
+  async #readFiles(
+    roster: Roster,
+    version: OneRosterVersion,
+    name: (stem: CsvFile) => string | undefined,
+    thread: EnrollmentsThread | undefined,
+  ): Promise<Roster> {
+    const fileModes = roster.fileModes;
     if (name("orgs")) roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, dated(orgRow));
     const roles = name("roles") ? await this.#roles(name("roles")!, version) : undefined;
     if (name("users")) {
@@ -257,20 +309,17 @@ class BundleReader {
     }
     const readEnrollments = async (forward?: (e: Enrollment) => void) => {
       if (!name("enrollments")) return;
-      const rows = await this.#table(
-        name("enrollments")!,
-        version,
-        "enrollments",
-        Enrollment,
-        dated(enrollmentRowWith(interner()), [["beginDate", "date"], ["endDate", "date"]]),
-        forward,
-        // Ten rows a student: kept as columns, not as an object each.
-        new EnrollmentTable(),
-      );
+      const rows = await this.enrollments(name("enrollments")!, version, forward);
       if (!forward) roster.enrollments = rows;
     };
     const streamed = this.options.onEnrollments;
-    if (!streamed) await readEnrollments();
+    // Where enrollments.csv's refused rows go among the others when a worker reads it: where this thread would.
+    const rejectedBefore = this.#rejected.length;
+    if (thread && !streamed) {
+      const table = new EnrollmentTable();
+      thread.take((e) => table.push(e));
+      roster.enrollments = table;
+    } else if (!streamed) await readEnrollments();
     if (name("classes")) {
       roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()));
     }
@@ -292,7 +341,17 @@ class BundleReader {
     // Streamed enrollments come last: whoever takes them may look at every other file, as it will be returned.
     if (streamed) {
       unreadable();
-      await readEnrollments(streamed(roster));
+      if (thread) thread.take(streamed(roster));
+      else await readEnrollments(streamed(roster));
+    }
+    if (thread) {
+      const read = await thread.done;
+      this.issues.merge(read.issues);
+      // In place (the roster holds this array), and without spreading: a hostile file may refuse millions of rows.
+      const after = this.#rejected.splice(streamed ? this.#rejected.length : rejectedBefore);
+      for (const r of read.rejected) this.#rejected.push(r);
+      for (const r of after) this.#rejected.push(r);
+      if (read.unreadable) this.#unreadable.add("enrollments");
     }
     unreadable();
     this.#checkRoleUsers(roster);
@@ -375,6 +434,63 @@ class BundleReader {
       byUser.set(userSourcedId, list);
     });
     return byUser;
+  }
+
+  /** Reads enrollments.csv into a table, or through `forward` (which then takes every kept row). */
+  async enrollments(
+    name: string,
+    version: OneRosterVersion,
+    forward?: (e: Enrollment) => void,
+  ): Promise<EnrollmentTable> {
+    return await this.#table(
+      name,
+      version,
+      "enrollments",
+      Enrollment,
+      dated(enrollmentRowWith(interner()), [["beginDate", "date"], ["endDate", "date"]]),
+      forward,
+      // Ten rows a student: kept as columns, not as an object each.
+      new EnrollmentTable(),
+    );
+  }
+
+  /** Rows this read refused so far. */
+  get rejected(): readonly RejectedRow[] {
+    return this.#rejected;
+  }
+
+  /** Whether a file was found unreadable (a required column missing, with tolerateMissing). */
+  unreadable(stem: CsvFile): boolean {
+    return this.#unreadable.has(stem);
+  }
+
+  /** A worker reading enrollments.csv, when it should (see ReadOptions.enrollmentsThread). */
+  async #thread(name: string | undefined, version: OneRosterVersion): Promise<EnrollmentsThread | undefined> {
+    const { enrollmentsThread = "auto", keep, contains, only } = this.options;
+    if (!name || enrollmentsThread === "never") return undefined;
+    if (enrollmentsThread === "auto") {
+      if (keep || contains || only || !isMainThread || !this.bundle.sizeOf) return undefined;
+      const size = await this.bundle.sizeOf(name);
+      if (size === undefined || size < THREAD_FROM_BYTES) return undefined;
+      // Within its limits by its sizes, the export cannot meet one sooner or in another file for being read in
+      // two threads at once.
+      const { maxFileBytes, maxExportBytes } = this.bundle.limits;
+      let total = 0;
+      for (const file of this.bundle.files) {
+        const bytes = await this.bundle.sizeOf(file);
+        if (bytes === undefined || bytes > maxFileBytes) return undefined;
+        total += bytes;
+      }
+      if (total > maxExportBytes) return undefined;
+    }
+    const progress = this.options.onProgress;
+    return readEnrollmentsInWorker(name, () => this.bundle.open(name), {
+      location: this.bundle.location,
+      version,
+      limits: this.bundle.limits,
+      tolerateMissing: this.options.tolerateMissing ?? false,
+      onProgress: progress && ((rows, done) => progress({ file: name, rows, done })),
+    });
   }
 
   /** Reads one entity file into validated records (see {@link RowSink}). */

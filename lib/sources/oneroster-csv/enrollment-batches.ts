@@ -1,0 +1,187 @@
+/**
+ * Enrollments in batches that cross from one thread to another: the reader of
+ * `enrollments.csv` in a worker packs the rows it keeps (`BatchPacker`), the
+ * main thread unpacks them (`BatchUnpacker`) into the very rows the reader
+ * built. A batch is a few flat values (typed arrays, moved without a copy,
+ * and one string of all its sourcedIds) instead of 65,536 objects, so a
+ * structured clone costs little; a user id crosses once, the first time it is
+ * met, and is numbered after that.
+ */
+import type { Enrollment, Status } from "../../model/roster.ts";
+
+/** Rows per batch. */
+export const BATCH_ROWS = 65_536;
+
+const NONE = -1;
+
+/** One batch of enrollments, as it crosses threads. */
+export interface EnrollmentBatch {
+  /** Rows in the batch. */
+  count: number;
+  /** Every row's sourcedId, one after the other, and each one's length. */
+  ids: string;
+  idLengths: Int32Array;
+  /** Each row's user, numbered over the whole read; `newUsers` are the ids numbered first in this batch. */
+  users: Int32Array;
+  newUsers: string[];
+  /** Statuses, classes, schools, roles, dates and files, numbered within the batch. */
+  values: string[];
+  status: Int32Array;
+  classes: Int32Array;
+  schools: Int32Array;
+  roles: Int32Array;
+  begins: Int32Array;
+  ends: Int32Array;
+  files: Int32Array;
+  lines: Int32Array;
+  /** -1 absent, 0 false, 1 true. */
+  primary: Int8Array;
+  /** The rare rows with extension columns: row number and columns. */
+  extensions: Array<[number, Record<string, string>]>;
+}
+
+/** The buffers of a batch, to move (not copy) with `postMessage`. */
+export function batchBuffers(b: EnrollmentBatch): ArrayBuffer[] {
+  return [b.idLengths, b.users, b.status, b.classes, b.schools, b.roles, b.begins, b.ends, b.files, b.lines, b.primary]
+    .map((a) => a.buffer as ArrayBuffer);
+}
+
+/**
+ * Packs enrollments into batches, on the reading side.
+ *
+ * @example
+ * const packer = new BatchPacker((batch) => port.postMessage(batch, batchBuffers(batch)));
+ * packer.add(enrollment); // … then
+ * packer.flush();
+ */
+export class BatchPacker {
+  readonly #users = new Map<string, number>();
+  #newUsers: string[] = [];
+  #ids: string[] = [];
+  #values = new Map<string, number>();
+  #count = 0;
+  #idLengths = new Int32Array(BATCH_ROWS);
+  #userNumbers = new Int32Array(BATCH_ROWS);
+  #cols = newColumns();
+  #primary = new Int8Array(BATCH_ROWS);
+  #extensions: Array<[number, Record<string, string>]> = [];
+
+  constructor(readonly send: (batch: EnrollmentBatch) => void) {}
+
+  add(e: Enrollment): void {
+    const i = this.#count;
+    this.#ids.push(e.sourcedId);
+    this.#idLengths[i] = e.sourcedId.length;
+    let user = this.#users.get(e.userSourcedId);
+    if (user === undefined) {
+      this.#users.set(e.userSourcedId, user = this.#users.size);
+      this.#newUsers.push(e.userSourcedId);
+    }
+    this.#userNumbers[i] = user;
+    const c = this.#cols;
+    c.status[i] = this.#value(e.status);
+    c.classes[i] = this.#value(e.classSourcedId);
+    c.schools[i] = this.#value(e.schoolSourcedId);
+    c.roles[i] = this.#value(e.role);
+    c.begins[i] = e.beginDate === undefined ? NONE : this.#value(e.beginDate);
+    c.ends[i] = e.endDate === undefined ? NONE : this.#value(e.endDate);
+    this.#primary[i] = e.primary === undefined ? NONE : e.primary ? 1 : 0;
+    c.files[i] = e.origin === undefined ? NONE : this.#value(e.origin.file);
+    c.lines[i] = e.origin === undefined ? 0 : e.origin.line;
+    if (e.extensions !== undefined) this.#extensions.push([i, e.extensions]);
+    if (++this.#count === BATCH_ROWS) this.flush();
+  }
+
+  /** Sends the rows not yet sent, if any. */
+  flush(): void {
+    const n = this.#count;
+    if (n === 0) return;
+    const c = this.#cols;
+    this.send({
+      count: n,
+      ids: this.#ids.join(""),
+      idLengths: this.#idLengths.slice(0, n),
+      users: this.#userNumbers.slice(0, n),
+      newUsers: this.#newUsers,
+      values: [...this.#values.keys()],
+      status: c.status.slice(0, n),
+      classes: c.classes.slice(0, n),
+      schools: c.schools.slice(0, n),
+      roles: c.roles.slice(0, n),
+      begins: c.begins.slice(0, n),
+      ends: c.ends.slice(0, n),
+      files: c.files.slice(0, n),
+      lines: c.lines.slice(0, n),
+      primary: this.#primary.slice(0, n),
+      extensions: this.#extensions,
+    });
+    this.#count = 0;
+    this.#ids = [];
+    this.#newUsers = [];
+    this.#values = new Map();
+    this.#extensions = [];
+  }
+
+  #value(v: string): number {
+    let n = this.#values.get(v);
+    if (n === undefined) this.#values.set(v, n = this.#values.size);
+    return n;
+  }
+}
+
+function newColumns() {
+  return {
+    status: new Int32Array(BATCH_ROWS),
+    classes: new Int32Array(BATCH_ROWS),
+    schools: new Int32Array(BATCH_ROWS),
+    roles: new Int32Array(BATCH_ROWS),
+    begins: new Int32Array(BATCH_ROWS),
+    ends: new Int32Array(BATCH_ROWS),
+    files: new Int32Array(BATCH_ROWS),
+    lines: new Int32Array(BATCH_ROWS),
+  };
+}
+
+/**
+ * Unpacks batches, in the order they were packed, into the rows the reader
+ * built: the same fields in the same order, an absent optional field present
+ * and undefined. Each user id is one string however many rows name it.
+ *
+ * @example
+ * const unpacker = new BatchUnpacker();
+ * unpacker.unpack(batch, (e) => table.push(e));
+ */
+export class BatchUnpacker {
+  readonly #users: string[] = [];
+
+  /** Calls `take` with each row of `batch`, in order. */
+  unpack(b: EnrollmentBatch, take: (e: Enrollment) => void): void {
+    for (const u of b.newUsers) this.#users.push(u);
+    const users = this.#users;
+    const v = b.values;
+    let at = 0;
+    let ext = 0;
+    for (let i = 0; i < b.count; i++) {
+      const len = b.idLengths[i];
+      const begin = b.begins[i];
+      const end = b.ends[i];
+      const primary = b.primary[i];
+      const file = b.files[i];
+      let extensions: Record<string, string> | undefined;
+      if (ext < b.extensions.length && b.extensions[ext][0] === i) extensions = b.extensions[ext++][1];
+      take({
+        sourcedId: b.ids.slice(at, at += len),
+        status: v[b.status[i]] as Status,
+        classSourcedId: v[b.classes[i]],
+        schoolSourcedId: v[b.schools[i]],
+        userSourcedId: users[b.users[i]],
+        role: v[b.roles[i]],
+        primary: primary === NONE ? undefined : primary === 1,
+        beginDate: begin === NONE ? undefined : v[begin],
+        endDate: end === NONE ? undefined : v[end],
+        extensions,
+        origin: file === NONE ? undefined : { file: v[file], line: b.lines[i] },
+      });
+    }
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * enrollments.csv read in a worker (enrollments-thread.ts) gives what the
+ * main thread's own read gives: the same roster, rows, issues, refused rows
+ * in the same places, and the same errors.
+ */
+import { join } from "node:path";
+import { zipSync } from "fflate";
+import { assert, assertEquals, assertRejects } from "./helpers/assert.ts";
+import { HEADERS, MINIMAL_11, withTempDir } from "./helpers/bundle.ts";
+import { readOneRosterCsv, type ReadOptions } from "../lib/sources/oneroster-csv/read.ts";
+import { BATCH_ROWS } from "../lib/sources/oneroster-csv/enrollment-batches.ts";
+import { readEnrollmentsInWorker } from "../lib/sources/oneroster-csv/enrollments-thread.ts";
+import { openBundle } from "../lib/sources/oneroster-csv/bundle.ts";
+import { IssueCollector } from "../lib/model/issues.ts";
+import { LimitError } from "../lib/sources/limits.ts";
+import { SourceError } from "../lib/sources/errors.ts";
+import type { Enrollment, Roster } from "../lib/model/roster.ts";
+
+const ROWS = 2 * BATCH_ROWS + 5_000;
+
+/** An export whose enrollments.csv spans three batches, with dirt in each and across their edges. */
+function dirtyExport(): Record<string, string> {
+  const users = [HEADERS.users];
+  for (let s = 1; s <= 3_000; s++) users.push(`stu-${s},active,,true,sch-1,student,s${s},,Ana,Ruiz,,${s},,,,,03,`);
+  users.push("tch-1,active,,true,sch-1,teacher,li,,Li,Lee,,T1,li@example.org,,,,,");
+  users.push("bad-user,active,,true,sch-1,wizard,w,,W,W,,W,,,,,,"); // refused: before enrollments' refusals
+  const classes = [HEADERS.classes];
+  for (let c = 1; c <= 400; c++) classes.push(`cls-${c},active,,Reading ${c},03,crs-1,R${c},scheduled,,sch-1,t1,,,`);
+  const enrollments = [`${HEADERS.enrollments},metadata.note`];
+  for (let i = 1; i <= ROWS; i++) {
+    const cls = `cls-${1 + Math.floor(i / 400) % 400}`;
+    let user = `stu-${1 + (i * 7) % 3_200}`; // some are not in users.csv
+    let role = "student";
+    let primary = "";
+    let status = i % 11 === 0 ? "tobedeleted" : i % 5 === 0 ? "" : "active";
+    let begin = "2026-08-01";
+    let end = "2027-06-15";
+    let id = `enr-${i}`;
+    let note = "";
+    if (i % 400 === 1) [user, role, primary] = ["tch-1", "teacher", i % 800 === 1 ? "TRUE" : "false"];
+    if (i % 9_973 === 0) role = "wizard"; // refused
+    if (i % 12_345 === 0) id = `enr-${i - BATCH_ROWS + 17}`; // a repeat, from an earlier batch when it can
+    if (i % 7_919 === 0) begin = "2026-13-45"; // a date that is not one
+    if (i % 3_001 === 0) status = "Inactive";
+    if (i % 4_999 === 0) note = "late \u00e9t\u00e9";
+    if (i % 6_007 === 0) end = "";
+    enrollments.push(`${id},${status},,${cls},sch-1,${user},${role},${primary},${begin},${end},${note}`);
+  }
+  // A quoted field with a line break near the end: the reader hands over to csv-parse there.
+  enrollments.push('enr-quoted,active,,cls-1,sch-1,stu-1,student,,2026-08-01,2027-06-15,"two\nlines"');
+  enrollments.push("enr-last,active,,cls-2,sch-1,stu-2,student,,,,");
+  return {
+    "manifest.csv": MINIMAL_11["manifest.csv"],
+    "orgs.csv": MINIMAL_11["orgs.csv"],
+    "users.csv": users.join("\n") + "\n",
+    "classes.csv": classes.join("\n") + "\n",
+    "enrollments.csv": enrollments.join("\r\n").replaceAll("two\r\nlines", "two\nlines") + "\r\n",
+  };
+}
+
+async function writeExport(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
+}
+
+/** Reads `path` both ways; the worker is asked for, whatever the file's size. */
+async function bothWays(path: string, options: ReadOptions = {}): Promise<{ here: Roster; worker: Roster }> {
+  const here = await readOneRosterCsv(path, { ...options, enrollmentsThread: "never" });
+  const worker = await readOneRosterCsv(path, { ...options, enrollmentsThread: "always" });
+  return { here, worker };
+}
+
+Deno.test("a worker reads enrollments.csv into the same rows, issues and refused rows as the main thread", async () => {
+  await withTempDir(async (dir) => {
+    await writeExport(dir, dirtyExport());
+    const { here, worker } = await bothWays(dir);
+    assert(here.enrollments.length > 2 * BATCH_ROWS, "three batches");
+    assertEquals(worker.enrollments, here.enrollments);
+    assertEquals([...worker.enrollments], [...here.enrollments]);
+    assertEquals(worker.issues, here.issues);
+    // users.csv's refusal, then enrollments.csv's: where the main thread puts them.
+    assertEquals(worker.rejected, here.rejected);
+    assertEquals(here.rejected.map((r) => r.file).filter((f, i, all) => f !== all[i - 1]), [
+      "users.csv",
+      "enrollments.csv",
+    ]);
+    assertEquals(worker, here);
+    const kinds = new Set(here.issues.filter((i) => i.file === "enrollments.csv").map((i) => i.kind));
+    for (const kind of ["bad_row", "duplicate_id", "lenient_value"]) assert(kinds.has(kind), kind);
+  });
+});
+
+Deno.test("enrollments streamed from a worker come in file order, after every other file, as the main thread's", async () => {
+  await withTempDir(async (dir) => {
+    await writeExport(dir, dirtyExport());
+    const streamed = async (thread: "never" | "always") => {
+      const rows: Enrollment[] = [];
+      let usersWhenStarted = -1;
+      const roster = await readOneRosterCsv(dir, {
+        enrollmentsThread: thread,
+        tolerateMissing: true,
+        onEnrollments: (r) => {
+          usersWhenStarted = r.users.length + r.classes.length;
+          return (e) => rows.push(e);
+        },
+      });
+      return { rows, usersWhenStarted, roster };
+    };
+    const here = await streamed("never");
+    const worker = await streamed("always");
+    assert(here.rows.length > 2 * BATCH_ROWS);
+    assertEquals(worker.rows, here.rows);
+    assertEquals(worker.usersWhenStarted, here.usersWhenStarted);
+    assertEquals(worker.roster, here.roster);
+    assertEquals(worker.roster.enrollments.length, 0);
+  });
+});
+
+Deno.test("a zipped export read with a worker gives the same roster", async () => {
+  await withTempDir(async (dir) => {
+    const files = dirtyExport();
+    const zip = zipSync(Object.fromEntries(Object.entries(files).map(([n, t]) => [n, new TextEncoder().encode(t)])));
+    const path = join(dir, "export.zip");
+    await Deno.writeFile(path, zip);
+    const { here, worker } = await bothWays(path);
+    assertEquals(worker, here);
+  });
+});
+
+Deno.test("the worker's errors are the main thread's: a missing column, a record too long, a file too large", async () => {
+  await withTempDir(async (dir) => {
+    const files = dirtyExport();
+    const noId = files["enrollments.csv"].replace("sourcedId,", "id,");
+    await writeExport(dir, { ...files, "enrollments.csv": noId });
+    const messageOf = async (thread: "never" | "always", options: ReadOptions = {}) => {
+      const e = await assertRejects(
+        () => readOneRosterCsv(dir, { ...options, enrollmentsThread: thread }),
+        SourceError,
+      );
+      return { name: e.name, message: e.message, limit: (e as LimitError).limit };
+    };
+    const missing = await messageOf("never");
+    assert(missing.message.includes('"sourcedId"'), missing.message);
+    assertEquals(await messageOf("always"), missing);
+    // With tolerateMissing, the file is reported and left out, as on the main thread.
+    const tolerant = await bothWays(dir, { tolerateMissing: true });
+    assertEquals(tolerant.worker, tolerant.here);
+    assertEquals(tolerant.here.fileModes.enrollments, "absent");
+
+    await writeExport(dir, {
+      ...files,
+      "enrollments.csv": files["enrollments.csv"] + `enr-long,${"x".repeat(5000)}\n`,
+    });
+    const tooLong = await messageOf("never", { limits: { maxRecordBytes: 4096 } });
+    assertEquals(tooLong.name, "LimitError");
+    assertEquals(await messageOf("always", { limits: { maxRecordBytes: 4096 } }), tooLong);
+
+    const tooLarge = await messageOf("never", { limits: { maxFileBytes: 1024 * 1024 } });
+    assertEquals(tooLarge.limit, "maxFileBytes");
+    assertEquals(await messageOf("always", { limits: { maxFileBytes: 1024 * 1024 } }), tooLarge);
+  });
+});
+
+Deno.test("a read that fails in another file ends the worker reading enrollments.csv", async () => {
+  await withTempDir(async (dir) => {
+    const files = dirtyExport();
+    await writeExport(dir, files);
+    // A first worker (whose modules load slowly in a fresh test process), so the next one reads at once.
+    await readOneRosterCsv(dir, { enrollmentsThread: "always" });
+    await writeExport(dir, { ...files, "users.csv": files["users.csv"].replace("sourcedId,", "id,") });
+    let failed = false;
+    let readAfter = 0;
+    const e = await assertRejects(
+      () =>
+        readOneRosterCsv(dir, {
+          enrollmentsThread: "always",
+          onProgress: (p) => {
+            if (failed && p.file === "enrollments.csv") readAfter++;
+          },
+        }),
+      SourceError,
+    );
+    failed = true;
+    assert(e.message.startsWith("users.csv"), e.message);
+    // A worker left running would go on reading (and telling its progress) for a while.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assertEquals(readAfter, 0);
+  });
+});
+
+Deno.test("rows a worker read before anything took them wait for the taker, even once the worker is done", async () => {
+  await withTempDir(async (dir) => {
+    await writeExport(dir, dirtyExport());
+    const here = await readOneRosterCsv(dir, { enrollmentsThread: "never" });
+    const bundle = await openBundle(dir);
+    let workerDone = false;
+    const thread = readEnrollmentsInWorker("enrollments.csv", () => bundle.open("enrollments.csv"), {
+      location: dir,
+      version: "1.1",
+      limits: bundle.limits,
+      tolerateMissing: false,
+      onProgress: (_rows, done) => workerDone ||= done,
+    });
+    while (!workerDone) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const rows: Enrollment[] = [];
+    thread.take((e) => rows.push(e));
+    const read = await thread.done;
+    assertEquals(rows, [...here.enrollments]);
+    assertEquals(read.rejected, here.rejected.filter((r) => r.file === "enrollments.csv"));
+  });
+});
+
+Deno.test("merging another collector's issues is adding them one by one after those held", () => {
+  const add = (c: IssueCollector, file: string, line: number, message: string) =>
+    c.add("warning", file, line, "k", message);
+  const sequence: Array<[string, number, string]> = [];
+  for (let i = 1; i <= 9; i++) sequence.push(["enrollments.csv", i * 10, i % 3 ? "often" : "sometimes"]);
+  const one = new IssueCollector();
+  add(one, "users.csv", 3, "often");
+  add(one, "enrollments.csv", 2, "often");
+  for (const [f, l, m] of sequence) add(one, f, l, m);
+  const other = new IssueCollector();
+  for (const [f, l, m] of sequence) add(other, f, l, m);
+  const merged = new IssueCollector();
+  add(merged, "users.csv", 3, "often");
+  add(merged, "enrollments.csv", 2, "often");
+  merged.merge(other.entries());
+  assertEquals(merged.list(), one.list());
+  assertEquals(merged.list().find((i) => i.message === "often" && i.file === "enrollments.csv")?.lines, [
+    2,
+    10,
+    20,
+    40,
+    50,
+  ]);
+});
