@@ -329,3 +329,21 @@ Deno.test("a 1.2 user with thousands of roles whose row repeats is read once, wi
     assertEquals(dup.count, 1_999);
   });
 });
+
+Deno.test("a date that is not one warns on every row it is on, between rows whose dates pass", async () => {
+  const rows = [
+    "enr-1,active,,cls-1,sch-1,stu-1,student,,2026-08-01,2027-06-15",
+    "enr-2,active,,cls-1,sch-1,stu-1,student,,2026-13-45,2027-06-15",
+    "enr-3,active,,cls-1,sch-1,stu-1,student,,2026-13-45,2027-06-15",
+    "enr-4,active,,cls-1,sch-1,stu-1,student,,2026-08-01,2027-06-15",
+    "enr-5,active,2026-01-01,cls-1,sch-1,stu-1,student,,2026-13-45,2027-06-15",
+  ];
+  await withBundle({ "enrollments.csv": [HEADERS.enrollments, ...rows].join("\n") + "\n" }, async (dir) => {
+    const roster = await readOneRosterCsv(dir);
+    const dates = roster.issues.filter((i) => i.kind === "bad_date");
+    assertEquals(dates.map((i) => [i.message, i.count, i.lines]), [
+      ['column "beginDate" is not an ISO 8601 date (YYYY-MM-DD)', 3, [3, 4, 6]],
+      ['column "dateLastModified" is not an ISO 8601 datetime', 1, [6]],
+    ]);
+  });
+});

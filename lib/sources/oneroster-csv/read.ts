@@ -296,6 +296,13 @@ class BundleReader {
     thread: EnrollmentsThread | undefined,
   ): Promise<Roster> {
     const fileModes = roster.fileModes;
+    const streamed = this.options.onEnrollments;
+    if (thread && !streamed) {
+      // Taken as they come, while this thread reads the other files: batches kept waiting would only cost memory.
+      const table = new EnrollmentTable();
+      thread.take((e) => table.push(e));
+      roster.enrollments = table;
+    }
     if (name("orgs")) roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, dated(orgRow));
     const roles = name("roles") ? await this.#roles(name("roles")!, version) : undefined;
     if (name("users")) {
@@ -312,14 +319,9 @@ class BundleReader {
       const rows = await this.enrollments(name("enrollments")!, version, forward);
       if (!forward) roster.enrollments = rows;
     };
-    const streamed = this.options.onEnrollments;
     // Where enrollments.csv's refused rows go among the others when a worker reads it: where this thread would.
     const rejectedBefore = this.#rejected.length;
-    if (thread && !streamed) {
-      const table = new EnrollmentTable();
-      thread.take((e) => table.push(e));
-      roster.enrollments = table;
-    } else if (!streamed) await readEnrollments();
+    if (!thread && !streamed) await readEnrollments();
     if (name("classes")) {
       roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()));
     }

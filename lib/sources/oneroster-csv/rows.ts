@@ -107,11 +107,26 @@ export function listSharer(
   };
 }
 
-/** Checks the dates every row may carry, then builds it. */
+/**
+ * Checks the dates every row may carry, then builds it. Rows repeat their
+ * dates (a term's begin and end on every enrollment): a cell equal to the
+ * last one of its column that passed is not checked again.
+ */
 export function dated(build: RowBuilder, dates: Array<[string, "date" | "datetime"]> = []): RowBuilder {
+  const columns: Array<[string, "date" | "datetime"]> = [["dateLastModified", "datetime"], ...dates];
+  const passed = columns.map(() => "");
   return (get, warn, extensions) => {
-    checkDate(get("dateLastModified"), "dateLastModified", "datetime", warn);
-    for (const [column, kind] of dates) checkDate(get(column), column, kind, warn);
+    for (let i = 0; i < columns.length; i++) {
+      const [column, kind] = columns[i];
+      const raw = get(column);
+      if (raw === passed[i]) continue;
+      let warned = false;
+      checkDate(raw, column, kind, (message, data) => {
+        warned = true;
+        warn(message, data);
+      });
+      if (!warned) passed[i] = raw;
+    }
     return build(get, warn, extensions);
   };
 }
