@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { assertEquals, assertThrows } from "./helpers/assert.ts";
-import { enrollmentIds, EnrollmentIndex } from "../lib/diagnostics/indexes.ts";
+import {
+  type EnrollmentIds,
+  enrollmentIds,
+  EnrollmentIndex,
+  enrollmentKey,
+  indexPlatform,
+} from "../lib/diagnostics/indexes.ts";
+import { emptySnapshot, type PlatformSnapshot } from "../lib/model/snapshot.ts";
+import { platformClass, platformEnrollment, platformStudent, platformTeacher } from "./helpers/literals.ts";
 
 type Row = { cls: string; user: string; role: string };
 const keyOf = (r: Row) => [r.cls, r.user, r.role] as const;
@@ -35,4 +43,71 @@ Deno.test("notIn refuses to compare indexes whose ids are numbered apart", () =>
   const a = EnrollmentIndex.build(enrollmentIds(), rows, keyOf);
   const b = EnrollmentIndex.build(enrollmentIds(), rows, keyOf);
   assertThrows(() => [...a.notIn(b)], Error);
+});
+
+/** The platform's active enrollment keys as indexPlatform built them before it kept states in arrays. */
+function platformIndexByMaps(platform: PlatformSnapshot, ids: EnrollmentIds) {
+  const byId = <T extends { id: number }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r] as const));
+  const classById = byId(platform.classes);
+  const people = { student: byId(platform.students), teacher: byId(platform.teachers) };
+  const classNumbers = new Map<number, number>();
+  const personNumbers = { student: new Map<number, number>(), teacher: new Map<number, number>() };
+  return EnrollmentIndex.buildPacked(ids, platform.enrollments, (e) => {
+    if (e.deletedAt !== null || (e.role !== "student" && e.role !== "teacher")) return undefined;
+    const cls = classById.get(e.classId);
+    if (!cls || cls.deletedAt !== null || cls.sourceId === null) return undefined;
+    const personId = e.role === "student" ? e.studentId : e.teacherId;
+    const person = personId === null ? undefined : people[e.role].get(personId);
+    if (!person || person.deletedAt !== null || person.sourceId === null) return undefined;
+    let c = classNumbers.get(e.classId);
+    if (c === undefined) classNumbers.set(e.classId, c = ids.classes.number(cls.sourceId));
+    let u = personNumbers[e.role].get(personId!);
+    if (u === undefined) personNumbers[e.role].set(personId!, u = ids.users.number(person.sourceId));
+    return enrollmentKey(c, e.role, u);
+  });
+}
+
+Deno.test("the platform's enrollment index numbers and keys what Maps by platform id gave, dense ids or not", () => {
+  // Ids: small serial numbers (kept in arrays), or sparse, negative and fractional ones (kept in Maps).
+  const id = fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constantFrom(-1, 0.5, 2 ** 40, 10 ** 9));
+  const sourceId = fc.option(fc.constantFrom("a", "b", "c", "d"), { nil: null });
+  const deletedAt = fc.option(fc.constant("2026-01-01"), { nil: null, freq: 3 });
+  const part = fc.record({ id, sourceId, deletedAt });
+  const enrollment = fc.record({
+    classId: id,
+    personId: fc.option(id, { nil: null, freq: 8 }),
+    role: fc.constantFrom("student", "teacher", "aide"),
+    deletedAt,
+  });
+  fc.assert(
+    fc.property(
+      fc.array(part, { maxLength: 14 }),
+      fc.array(part, { maxLength: 14 }),
+      fc.array(part, { maxLength: 8 }),
+      fc.array(enrollment, { maxLength: 60 }),
+      (classes, students, teachers, enrollments) => {
+        const platform = {
+          ...emptySnapshot(),
+          classes: classes.map((c) => platformClass(c.id, c.sourceId, { deletedAt: c.deletedAt })),
+          students: students.map((s) => platformStudent(s.id, s.sourceId, { deletedAt: s.deletedAt })),
+          teachers: teachers.map((t) => platformTeacher(t.id, t.sourceId, { deletedAt: t.deletedAt })),
+          enrollments: enrollments.map((e, i) => ({
+            ...platformEnrollment(i + 1, e.classId, e.role === "teacher" ? "teacher" : "student", e.personId ?? 0, {
+              deletedAt: e.deletedAt,
+            }),
+            role: e.role as "student",
+            studentId: e.role === "student" ? e.personId : null,
+            teacherId: e.role === "student" ? null : e.personId,
+          })),
+        };
+        const ids = enrollmentIds();
+        const built = indexPlatform(platform, ids).activeEnrollments;
+        const before = enrollmentIds();
+        const expected = platformIndexByMaps(platform, before);
+        assertEquals([...built.entries()], [...expected.entries()]);
+        assertEquals([ids.classes.ids, ids.users.ids], [before.classes.ids, before.users.ids]);
+      },
+    ),
+    { numRuns: 500 },
+  );
 });

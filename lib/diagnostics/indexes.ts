@@ -325,37 +325,78 @@ export function indexPlatform(platform: PlatformSnapshot, ids: EnrollmentIds = e
   };
   // Numbers of a class's and a person's source ids, kept by platform id: each is hashed once, not once per
   // enrollment. Still numbered in enrollment order (an id is numbered the first time a whole key is), as build does.
-  const classNumbers = new Map<number, number>();
-  const personNumbers = { student: new Map<number, number>(), teacher: new Map<number, number>() };
+  // Kept in arrays indexed by platform id when the ids are dense (they are serial numbers): at 1,000,000 students,
+  // ten million enrollments asked Maps of a million entries four times each.
+  const classes = new KeyParts(index.classById, (id) => ids.classes.number(id));
+  const people = {
+    student: new KeyParts(index.studentById, (id) => ids.users.number(id)),
+    teacher: new KeyParts(index.teacherById, (id) => ids.users.number(id)),
+  };
   const activeEnrollments = EnrollmentIndex.buildPacked(ids, platform.enrollments, (e) => {
-    const key = activeKeyOf(e, index);
-    if (!key || (e.role !== "student" && e.role !== "teacher")) return undefined;
-    let cls = classNumbers.get(e.classId);
-    if (cls === undefined) classNumbers.set(e.classId, cls = ids.classes.number(key[0]));
-    const people = personNumbers[e.role];
-    const personId = (e.role === "student" ? e.studentId : e.teacherId)!;
-    let user = people.get(personId);
-    if (user === undefined) people.set(personId, user = ids.users.number(key[1]));
-    return enrollmentKey(cls, e.role, user);
+    if (e.deletedAt !== null || (e.role !== "student" && e.role !== "teacher")) return undefined;
+    const personId = e.role === "student" ? e.studentId : e.teacherId;
+    if (personId === null) return undefined;
+    const cls = classes.state(e.classId);
+    if (cls === INVALID) return undefined;
+    const person = people[e.role].state(personId);
+    if (person === INVALID) return undefined;
+    return enrollmentKey(classes.number(e.classId, cls), e.role, people[e.role].number(personId, person));
   });
   return { ...index, activeEnrollments };
 }
 
-/** The class and person source ids of an active, rostered platform enrollment (see {@link indexPlatform}). */
-function activeKeyOf(
-  e: PlatformEnrollment,
-  index: Pick<PlatformIndex, "classById" | "studentById" | "teacherById">,
-): [string, string] | undefined {
-  if (e.deletedAt !== null) return undefined;
-  const cls = index.classById.get(e.classId);
-  if (!cls || cls.deletedAt !== null || cls.sourceId === null) return undefined;
-  const person = e.role === "student"
-    ? e.studentId === null ? undefined : index.studentById.get(e.studentId)
-    : e.teacherId === null
-    ? undefined
-    : index.teacherById.get(e.teacherId);
-  if (!person || person.deletedAt !== null || person.sourceId === null) return undefined;
-  return [cls.sourceId, person.sourceId];
+const UNKNOWN = -3;
+const INVALID = -2;
+const UNNUMBERED = -1;
+
+/**
+ * For the platform's enrollment index: whether a class or person (by
+ * platform id) can be part of an active key (present, not deleted,
+ * rostered), and its source id's number once it is.
+ */
+class KeyParts<R extends { deletedAt: string | null; sourceId: string | null }> {
+  /** By platform id when the ids are dense non-negative integers: UNKNOWN, INVALID, UNNUMBERED or the number. */
+  readonly #dense: Int32Array | undefined;
+  readonly #sparse = new Map<number, number>();
+
+  /** `byId`: the index's rows by platform id (the last row of an id, as byId keeps it). */
+  constructor(readonly byId: Map<number, R>, readonly numberOf: (sourceId: string) => number) {
+    let max = -1;
+    let dense = true;
+    for (const id of byId.keys()) {
+      if (!Number.isInteger(id) || id < 0) dense = false;
+      else if (id > max) max = id;
+    }
+    this.#dense = dense && max < 4 * byId.size + 65_536 ? new Int32Array(max + 1).fill(UNKNOWN) : undefined;
+  }
+
+  /** INVALID, UNNUMBERED, or the number of the row's source id. */
+  state(id: number): number {
+    const dense = this.#dense;
+    let state = dense && Number.isInteger(id) && id >= 0 && id < dense.length
+      ? dense[id]
+      : dense
+      ? INVALID
+      : this.#sparse.get(id) ?? UNKNOWN;
+    if (state !== UNKNOWN) return state;
+    const row = this.byId.get(id);
+    state = row && row.deletedAt === null && row.sourceId !== null ? UNNUMBERED : INVALID;
+    this.#set(id, state);
+    return state;
+  }
+
+  /** The number of a valid row's source id (`state` is what {@link state} gave). */
+  number(id: number, state: number): number {
+    if (state !== UNNUMBERED) return state;
+    const n = this.numberOf(this.byId.get(id)!.sourceId!);
+    this.#set(id, n);
+    return n;
+  }
+
+  #set(id: number, value: number): void {
+    if (this.#dense) this.#dense[id] = value;
+    else this.#sparse.set(id, value);
+  }
 }
 
 function firstBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T> {
