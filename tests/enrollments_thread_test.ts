@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { zipSync } from "fflate";
 import { assert, assertEquals, assertRejects } from "./helpers/assert.ts";
 import { HEADERS, MINIMAL_11, withTempDir } from "./helpers/bundle.ts";
-import { readOneRosterCsv, type ReadOptions } from "../lib/sources/oneroster-csv/read.ts";
+import { readOneRosterCsv, type ReadOptions, THREAD_FROM_BYTES } from "../lib/sources/oneroster-csv/read.ts";
+import { deflated, writeZip } from "./helpers/hostile-files.ts";
 import { BATCH_ROWS } from "../lib/sources/oneroster-csv/enrollment-batches.ts";
 import { readEnrollmentsInWorker } from "../lib/sources/oneroster-csv/enrollments-thread.ts";
 import { openBundle } from "../lib/sources/oneroster-csv/bundle.ts";
@@ -233,4 +234,81 @@ Deno.test("merging another collector's issues is adding them one by one after th
     40,
     50,
   ]);
+});
+
+Deno.test("with enrollments.csv and a later file both broken, the worker's read fails as the main thread's does", async () => {
+  await withTempDir(async (dir) => {
+    const files = dirtyExport();
+    await writeExport(dir, {
+      ...files,
+      "enrollments.csv": files["enrollments.csv"].replace("userSourcedId", "user"),
+      "classes.csv": files["classes.csv"].replace("sourcedId,", "id,"),
+    });
+    const never = await assertRejects(() => readOneRosterCsv(dir, { enrollmentsThread: "never" }), SourceError);
+    assert(never.message.startsWith("enrollments.csv"), never.message);
+    const always = await assertRejects(() => readOneRosterCsv(dir, { enrollmentsThread: "always" }), SourceError);
+    assertEquals(always.message, never.message);
+  });
+});
+
+Deno.test("a failure past where the worker's read stopped is not met, as the main thread would not meet it", async () => {
+  await withTempDir(async (dir) => {
+    // enrollments.csv cannot be read (a required column missing) and its zip entry fails its CRC at the end:
+    // roster-check reports the column and reads on.
+    const files = dirtyExport();
+    const text = files["enrollments.csv"].replace("userSourcedId", "user");
+    const others = Object.entries(files).filter(([n]) => n !== "enrollments.csv").map(([n, t]) => deflated(n, t));
+    const path = join(dir, "export.zip");
+    await writeZip(path, [...others, { ...deflated("enrollments.csv", text), declaredCrc: 12345 }]);
+    const { here, worker } = await bothWays(path, { tolerateMissing: true });
+    assertEquals(here.fileModes.enrollments, "absent");
+    assertEquals(worker, here);
+  });
+});
+
+Deno.test("a process that may read the export but not the worker's module reads enrollments.csv itself", async () => {
+  await withTempDir(async (dir) => {
+    await writeExport(dir, dirtyExport());
+    // Large enough for `auto` to want a worker.
+    const big = (await Deno.readTextFile(join(dir, "enrollments.csv"))).split("\r\n");
+    const rows = [big[0]];
+    for (let copy = 0; rows.length * 60 < THREAD_FROM_BYTES + 1_000_000; copy++) {
+      for (const line of big.slice(1, -3)) rows.push(line.replace(/^enr-/, `enr-${copy}-`));
+    }
+    await Deno.writeTextFile(join(dir, "enrollments.csv"), rows.join("\n") + "\n");
+    assert((await Deno.stat(join(dir, "enrollments.csv"))).size >= THREAD_FROM_BYTES);
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", `--allow-read=${dir}`, new URL("./helpers/read-export.ts", import.meta.url).pathname, dir],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert(out.success, stderr);
+    assertEquals(stderr.includes("worker"), false, stderr);
+    assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)).enrollments, rows.length - 1 - rejectedIn(rows));
+  });
+});
+
+/** Rows the reader refuses or drops in the file `rows` makes (a role it does not know, or an id again). */
+function rejectedIn(rows: string[]): number {
+  const seen = new Set<string>();
+  let dropped = 0;
+  for (const line of rows.slice(1)) {
+    const [id, , , , , , role] = line.split(",");
+    if (role === "wizard" || seen.has(id)) dropped++;
+    else seen.add(id);
+  }
+  return dropped;
+}
+
+Deno.test("a focused read (keep, contains) reads enrollments.csv on its own thread, whatever is asked", async () => {
+  await withTempDir(async (dir) => {
+    await writeExport(dir, dirtyExport());
+    const teachers = { enrollments: (get: (column: string) => string) => get("role") === "teacher" };
+    const kept = await bothWays(dir, { keep: teachers });
+    assert(kept.here.enrollments.length > 0 && kept.here.enrollments.length < 1_000);
+    assertEquals(kept.worker, kept.here);
+    const found = await bothWays(dir, { contains: { enrollments: ["stu-17,"] } });
+    assertEquals(found.worker, found.here);
+  });
 });

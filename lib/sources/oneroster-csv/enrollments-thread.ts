@@ -33,7 +33,31 @@ export type ToWorker =
     tolerateMissing: boolean;
   }
   | { type: "chunk"; chunk: Uint8Array }
-  | { type: "end" };
+  | { type: "end" }
+  /** Opening or reading the file failed here, after the chunks sent before: the worker's read meets it there. */
+  | { type: "failed"; error: CrossError };
+
+/** An error as it crosses threads: its class by name, its message, and a LimitError's limit. */
+export interface CrossError {
+  name: string;
+  message: string;
+  limit?: string;
+}
+
+/** An error, to send to the other thread. */
+export function crossError(e: unknown): CrossError {
+  const error = e as Error & { limit?: string };
+  return { name: error?.name ?? "Error", message: error?.message ?? String(e), limit: error?.limit };
+}
+
+/** The error sent, as the class it was on the other side (a SourceError or LimitError; else an Error). */
+export function errorFrom(e: CrossError): Error {
+  return e.name === "LimitError"
+    ? new LimitError(e.limit as keyof ReadLimits, e.message)
+    : e.name === "SourceError"
+    ? new SourceError(e.message)
+    : new Error(e.message);
+}
 
 /** What the worker tells the main thread. */
 export type FromWorker =
@@ -41,7 +65,7 @@ export type FromWorker =
   | { type: "batch"; batch: EnrollmentBatch }
   | { type: "progress"; rows: number; done: boolean }
   | ({ type: "done" } & EnrollmentsRead)
-  | { type: "error"; name: string; message: string; limit?: string };
+  | { type: "error"; error: CrossError };
 
 /** What reading enrollments.csv left besides its rows. */
 export interface EnrollmentsRead {
@@ -131,13 +155,7 @@ export function readEnrollmentsInWorker(
           if (taker) settle.resolve(finished);
           break;
         case "error":
-          fail(
-            m.name === "LimitError"
-              ? new LimitError(m.limit as keyof ReadLimits, m.message)
-              : m.name === "SourceError"
-              ? new SourceError(m.message)
-              : new Error(m.message),
-          );
+          fail(errorFrom(m.error));
           break;
       }
     } catch (e) {
@@ -158,10 +176,13 @@ export function readEnrollmentsInWorker(
       tolerateMissing: options.tolerateMissing,
     } satisfies ToWorker,
   );
-  // The bytes: read here, through the bundle and its limits, a few chunks ahead of the worker.
+  // The bytes: read here, through the bundle and its limits, ahead of the worker. A failure to open or read the
+  // file goes to the worker after the bytes before it, so that its read meets it where this thread's would, and
+  // not at all when the read stops sooner (a missing column, with tolerateMissing).
   void (async () => {
-    const input = await open();
+    let input: Readable | undefined;
     try {
+      input = await open();
       for await (const chunk of input as AsyncIterable<Uint8Array>) {
         if (closed) break;
         // A view into a larger buffer is copied: moving its buffer would take the rest away from its owner.
@@ -172,8 +193,10 @@ export function readEnrollmentsInWorker(
         more = undefined;
       }
       if (!closed) worker.postMessage({ type: "end" } satisfies ToWorker);
+    } catch (e) {
+      if (!closed) worker.postMessage({ type: "failed", error: crossError(e) } satisfies ToWorker);
     } finally {
-      input.destroy();
+      input?.destroy();
     }
   })().catch(fail);
   return {

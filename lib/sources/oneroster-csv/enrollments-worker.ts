@@ -10,33 +10,45 @@
 import { Readable } from "node:stream";
 import { readEnrollmentsAlone } from "./read.ts";
 import { batchBuffers, BatchPacker } from "./enrollment-batches.ts";
-import type { FromWorker, ToWorker } from "./enrollments-thread.ts";
+import { crossError, errorFrom, type FromWorker, type ToWorker } from "./enrollments-thread.ts";
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, transfer);
 
-// Chunks of the file, as the main thread sends them; `wake` resumes the reader waiting for one.
-const chunks: Uint8Array[] = [];
+// The file as the main thread sends it: chunks, then its end or the error it met; `wake` resumes a waiting read.
+const chunks: Array<Uint8Array | Error> = [];
 let ended = false;
 let wake: (() => void) | undefined;
 
-async function* bytes(): AsyncGenerator<Uint8Array> {
+/** The next chunk, undefined at the end; throws the error the main thread met there. */
+async function next(): Promise<Uint8Array | undefined> {
   while (true) {
-    const chunk = chunks.shift();
-    if (chunk) {
-      post({ type: "ack", bytes: chunk.byteLength });
-      yield chunk;
-      continue;
+    const item = chunks.shift();
+    if (item instanceof Error) throw item;
+    if (item) {
+      post({ type: "ack", bytes: item.byteLength });
+      return item;
     }
-    if (ended) return;
+    if (ended) return undefined;
     await new Promise<void>((resolve) => wake = resolve);
     wake = undefined;
   }
+}
+
+async function* bytes(first: Uint8Array | undefined): AsyncGenerator<Uint8Array> {
+  for (let chunk = first; chunk; chunk = await next()) yield chunk;
+}
+
+/** The file opened: it fails as the main thread's opening did, before any byte. */
+async function open(): Promise<Readable> {
+  const first = await next();
+  return Readable.from(bytes(first), { objectMode: false });
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const m = event.data;
   if (m.type === "chunk") chunks.push(m.chunk);
   else if (m.type === "end") ended = true;
+  else if (m.type === "failed") chunks.push(errorFrom(m.error));
   else void read(m);
   wake?.();
 };
@@ -44,14 +56,13 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
 async function read(start: Extract<ToWorker, { type: "start" }>): Promise<void> {
   try {
     const packer = new BatchPacker((batch) => post({ type: "batch", batch }, batchBuffers(batch)));
-    const input = Readable.from(bytes(), { objectMode: false });
     const result = await readEnrollmentsAlone(
       {
         location: start.location,
         files: [start.name],
         warnings: [],
         limits: start.limits,
-        open: () => Promise.resolve(input),
+        open,
       },
       start.name,
       start.version,
@@ -64,7 +75,6 @@ async function read(start: Extract<ToWorker, { type: "start" }>): Promise<void> 
     packer.flush();
     post({ type: "done", ...result });
   } catch (e) {
-    const error = e as Error & { limit?: string };
-    post({ type: "error", name: error?.name ?? "Error", message: error?.message ?? String(e), limit: error?.limit });
+    post({ type: "error", error: crossError(e) });
   }
 }

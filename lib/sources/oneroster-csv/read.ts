@@ -97,12 +97,23 @@ export interface ReadOptions {
   /**
    * Read enrollments.csv in a worker, on another core, while this thread
    * reads the other files (enrollments-thread.ts): `auto` (the default) when
-   * the file is at least {@link THREAD_FROM_BYTES}, the read is whole (no
-   * `keep`, `contains` or `only`), the export is within its limits by its
-   * files' sizes, and this is the main thread (a server job's worker keeps
-   * its memory budget by reading in its own thread).
+   * the file is at least {@link THREAD_FROM_BYTES}, the export is within its
+   * limits by its files' sizes, this is the main thread (a server job's
+   * worker keeps its memory budget by reading in its own thread) and the
+   * process may read the worker's module. `always` skips those conditions
+   * (tests). Neither reads in a worker with `keep`, `contains` or `only`.
    */
   enrollmentsThread?: "auto" | "always" | "never";
+}
+
+/**
+ * Whether this process may load the worker's module (a process allowed to
+ * read only the export may not: it reads on its own thread).
+ */
+function mayStartWorker(): boolean {
+  const url = new URL("./enrollments-worker.ts", import.meta.url);
+  if (url.protocol !== "file:") return true;
+  return Deno.permissions.querySync({ name: "read", path: url }).state === "granted";
 }
 
 /** The size of enrollments.csv from which `auto` reads it in a worker: below it, starting one costs more than it saves. */
@@ -322,20 +333,26 @@ class BundleReader {
     // Where enrollments.csv's refused rows go among the others when a worker reads it: where this thread would.
     const rejectedBefore = this.#rejected.length;
     if (!thread && !streamed) await readEnrollments();
-    if (name("classes")) {
-      roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()));
-    }
-    if (name("courses")) {
-      roster.courses = await this.#table(name("courses")!, version, "courses", Course, dated(courseRow));
-    }
-    if (name("academicSessions")) {
-      roster.academicSessions = await this.#table(
-        name("academicSessions")!,
-        version,
-        "academicSessions",
-        AcademicSession,
-        dated(sessionRow, [["startDate", "date"], ["endDate", "date"]]),
-      );
+    try {
+      if (name("classes")) {
+        roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()));
+      }
+      if (name("courses")) {
+        roster.courses = await this.#table(name("courses")!, version, "courses", Course, dated(courseRow));
+      }
+      if (name("academicSessions")) {
+        roster.academicSessions = await this.#table(
+          name("academicSessions")!,
+          version,
+          "academicSessions",
+          AcademicSession,
+          dated(sessionRow, [["startDate", "date"], ["endDate", "date"]]),
+        );
+      }
+    } catch (e) {
+      // enrollments.csv comes before these files: its failure, when it has one, is the one this thread would meet.
+      if (thread && !streamed) await thread.done;
+      throw e;
     }
     const unreadable = () => {
       for (const stem of this.#unreadable) if (stem !== "roles") fileModes[stem as EntityFile] = "absent";
@@ -469,9 +486,10 @@ class BundleReader {
   /** A worker reading enrollments.csv, when it should (see ReadOptions.enrollmentsThread). */
   async #thread(name: string | undefined, version: OneRosterVersion): Promise<EnrollmentsThread | undefined> {
     const { enrollmentsThread = "auto", keep, contains, only } = this.options;
-    if (!name || enrollmentsThread === "never") return undefined;
+    // A focused read's predicates are functions, which cannot be sent to a worker: it reads here.
+    if (!name || enrollmentsThread === "never" || keep || contains || only) return undefined;
     if (enrollmentsThread === "auto") {
-      if (keep || contains || only || !isMainThread || !this.bundle.sizeOf) return undefined;
+      if (!isMainThread || !this.bundle.sizeOf || !mayStartWorker()) return undefined;
       const size = await this.bundle.sizeOf(name);
       if (size === undefined || size < THREAD_FROM_BYTES) return undefined;
       // Within its limits by its sizes, the export cannot meet one sooner or in another file for being read in
