@@ -6,7 +6,10 @@ import {
   EnrollmentIndex,
   enrollmentKey,
   indexPlatform,
+  indexSource,
 } from "../lib/diagnostics/indexes.ts";
+import { EnrollmentTable } from "../lib/model/enrollment-table.ts";
+import { emptyRoster, type Enrollment } from "../lib/model/roster.ts";
 import { emptySnapshot, type PlatformSnapshot } from "../lib/model/snapshot.ts";
 import { platformClass, platformEnrollment, platformStudent, platformTeacher } from "./helpers/literals.ts";
 
@@ -108,6 +111,48 @@ Deno.test("the platform's enrollment index numbers and keys what Maps by platfor
         assertEquals([ids.classes.ids, ids.users.ids], [before.classes.ids, before.users.ids]);
       },
     ),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("the roster's index from its table's columns is the index of its rows: keys, rows and numbering", () => {
+  const enrollment = fc.record({
+    sourcedId: fc.constantFrom("e1", "e2", "e3", "e4", "e5", "e6"),
+    status: fc.constantFrom("active", "tobedeleted"),
+    classSourcedId: fc.constantFrom("c1", "c2", "active", "student"),
+    schoolSourcedId: fc.constantFrom("s1", "c1"),
+    userSourcedId: fc.constantFrom("u1", "u2", "u3", "c2", "teacher"),
+    role: fc.constantFrom("student", "teacher", "aide", "ext:tutor"),
+  });
+  fc.assert(
+    fc.property(fc.array(enrollment, { maxLength: 50 }), fc.boolean(), (rows, numbered) => {
+      const full: Enrollment[] = rows.map((r) => ({
+        ...r,
+        status: r.status as Enrollment["status"],
+        primary: undefined,
+        beginDate: undefined,
+        endDate: undefined,
+        extensions: undefined,
+        origin: undefined,
+      }));
+      const table = new EnrollmentTable();
+      // Numbered by the caller (as from the worker) or by the table itself; a wrong number is not trusted.
+      const seen = new Map<string, number>();
+      for (const e of full) {
+        if (!numbered) table.push(e);
+        else {
+          if (!seen.has(e.userSourcedId)) seen.set(e.userSourcedId, seen.size);
+          table.pushNumbered(e, e.sourcedId === "e6" ? 99 : seen.get(e.userSourcedId)!);
+        }
+      }
+      assertEquals([...table], full);
+      const fromArray = enrollmentIds();
+      const fromTable = enrollmentIds();
+      const a = indexSource({ ...emptyRoster(), enrollments: full }, fromArray).activeEnrollments;
+      const t = indexSource({ ...emptyRoster(), enrollments: table }, fromTable).activeEnrollments;
+      assertEquals([...t.entries()], [...a.entries()]);
+      assertEquals([fromTable.classes.ids, fromTable.users.ids], [fromArray.classes.ids, fromArray.users.ids]);
+    }),
     { numRuns: 500 },
   );
 });

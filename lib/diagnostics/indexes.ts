@@ -4,6 +4,7 @@
  */
 import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../model/roster.ts";
 import { IdTable } from "../id-table.ts";
+import { EnrollmentTable } from "../model/enrollment-table.ts";
 import type { Rows } from "../model/rows.ts";
 import type {
   Campus,
@@ -128,10 +129,22 @@ export class EnrollmentIndex<V> {
     rows: Rows<V>,
     packedOf: (row: V) => number | undefined,
   ): EnrollmentIndex<V> {
+    return EnrollmentIndex.buildPackedAt(ids, rows, (i) => packedOf(rows.at(i)!));
+  }
+
+  /**
+   * As {@link buildPacked}, given the row's number rather than the row: for
+   * a caller that reads a table's columns without making each row again.
+   */
+  static buildPackedAt<V>(
+    ids: EnrollmentIds,
+    rows: Rows<V>,
+    packedAt: (i: number) => number | undefined,
+  ): EnrollmentIndex<V> {
     const rowKeys = new Float64Array(rows.length).fill(NaN);
     let n = 0;
     for (let i = 0; i < rows.length; i++) {
-      const k = packedOf(rows.at(i)!);
+      const k = packedAt(i);
       if (k === undefined) continue;
       rowKeys[i] = k;
       n++;
@@ -300,14 +313,45 @@ export function indexSource(roster: Roster, ids: EnrollmentIds = enrollmentIds()
     classes: firstBy(roster.classes, (c) => c.sourcedId),
     // Built on first use: roster-check never asks for it (9.4 M keys to sort at 1,000,000 students).
     get activeEnrollments() {
-      return active ??= EnrollmentIndex.build(
-        ids,
-        roster.enrollments,
-        (e) => isActiveInSource(e) ? [e.classSourcedId, e.userSourcedId, e.role] : undefined,
-      );
+      return active ??= roster.enrollments instanceof EnrollmentTable
+        ? activeFromTable(ids, roster.enrollments)
+        : EnrollmentIndex.build(
+          ids,
+          roster.enrollments,
+          (e) => isActiveInSource(e) ? [e.classSourcedId, e.userSourcedId, e.role] : undefined,
+        );
     },
     rejected: new Set(roster.rejected.map((r) => r.sourcedId)),
   };
+}
+
+/**
+ * The active student and teacher enrollments of a table, from its columns:
+ * the index `build` makes of its rows (the same keys, and ids numbered in
+ * the same order), without making each row again or hashing a class or user
+ * id more than once.
+ */
+function activeFromTable(ids: EnrollmentIds, table: EnrollmentTable): EnrollmentIndex<Enrollment> {
+  const values = table.values;
+  // A table's value and user numbers, numbered in `ids` when first part of an active key (-1: not yet).
+  const classes = new Int32Array(values.length).fill(-1);
+  const users = new Int32Array(table.userIds.length).fill(-1);
+  const roleOf = new Int8Array(values.length).fill(-1);
+  roleOf[values.indexOf("student")] = 0;
+  roleOf[values.indexOf("teacher")] = 1;
+  const active = values.indexOf("active");
+  return EnrollmentIndex.buildPackedAt(ids, table, (i) => {
+    if (table.status.get(i) !== active) return undefined;
+    const role = roleOf[table.roles.get(i)];
+    if (role === -1) return undefined;
+    const c = table.classes.get(i);
+    let cls = classes[c];
+    if (cls === -1) cls = classes[c] = ids.classes.number(values[c]);
+    const u = table.userNumbers.get(i);
+    let user = users[u];
+    if (user === -1) user = users[u] = ids.users.number(table.userIds[u]);
+    return enrollmentKey(cls, role === 0 ? "student" : "teacher", user);
+  });
 }
 
 /** Indexes a platform snapshot (once per run: see {@link DiagnosticContext}); `ids` are shared with the roster's index. */

@@ -28,9 +28,13 @@ const NONE = -1;
  * table.at(0)?.userSourcedId // "u1"
  */
 export class EnrollmentTable extends ColumnTable<Enrollment> {
-  // The two values nearly every row has its own of: a reference to the reader's string, never hashed again.
+  // The value nearly every row has its own of: a reference to the reader's string, never hashed again.
   readonly sourcedIds: string[] = [];
-  readonly users: string[] = [];
+  /** Each row's user, numbered in order of first appearance: the number of its id in `userIds`. */
+  readonly userNumbers = new Column(Int32Array);
+  /** The users' ids, by number. */
+  readonly userIds: readonly string[];
+  readonly #users = new IdTable();
   /** Statuses, classes, schools, roles, dates and origin files, numbered in order of first appearance. */
   readonly values: readonly string[];
   readonly #numbers = new IdTable();
@@ -53,6 +57,7 @@ export class EnrollmentTable extends ColumnTable<Enrollment> {
   constructor() {
     super();
     this.values = this.#numbers.ids;
+    this.userIds = this.#users.ids;
   }
 
   /**
@@ -66,9 +71,28 @@ export class EnrollmentTable extends ColumnTable<Enrollment> {
   }
 
   push(e: Enrollment): void {
+    this.#push(e, this.#users.add(e.userSourcedId));
+  }
+
+  /**
+   * Adds a row whose user the caller numbered already, in order of first
+   * appearance over every row it gives this table (as the worker reading
+   * enrollments.csv does): a user met before is not hashed again. A number
+   * that does not name the row's user here is not trusted: the id is
+   * numbered as `push` would.
+   *
+   * @example
+   * table.pushNumbered(row, 0); // the first user
+   */
+  pushNumbered(e: Enrollment, user: number): void {
+    const known = user >= 0 && user < this.userIds.length && this.userIds[user] === e.userSourcedId;
+    this.#push(e, known ? user : this.#users.add(e.userSourcedId));
+  }
+
+  #push(e: Enrollment, user: number): void {
     const i = this.count;
     this.sourcedIds.push(e.sourcedId);
-    this.users.push(e.userSourcedId);
+    this.userNumbers.set(i, user);
     this.status.set(i, this.#number(0, e.status));
     this.classes.set(i, this.#number(1, e.classSourcedId));
     this.schools.set(i, this.#number(2, e.schoolSourcedId));
@@ -96,7 +120,7 @@ export class EnrollmentTable extends ColumnTable<Enrollment> {
       status: v[this.status.get(i)] as Status,
       classSourcedId: v[this.classes.get(i)],
       schoolSourcedId: v[this.schools.get(i)],
-      userSourcedId: this.users[i],
+      userSourcedId: this.userIds[this.userNumbers.get(i)],
       role: v[this.roles.get(i)],
       primary: primary === NONE ? undefined : primary === 1,
       beginDate: begin === NONE ? undefined : v[begin],

@@ -154,8 +154,11 @@ function newColumns() {
 export class BatchUnpacker {
   readonly #users: string[] = [];
 
-  /** Calls `take` with each row of `batch`, in order. */
-  unpack(b: EnrollmentBatch, take: (e: Enrollment) => void): void {
+  /**
+   * Calls `take` with each row of `batch`, in order, and its user's number
+   * (in order of first appearance over the whole read).
+   */
+  unpack(b: EnrollmentBatch, take: (e: Enrollment, user: number) => void): void {
     for (const u of b.newUsers) this.#users.push(u);
     const users = this.#users;
     const v = b.values;
@@ -181,7 +184,7 @@ export class BatchUnpacker {
         endDate: end === NONE ? undefined : v[end],
         extensions,
         origin: file === NONE ? undefined : { file: v[file], line: b.lines[i] },
-      });
+      }, b.users[i]);
     }
   }
 }

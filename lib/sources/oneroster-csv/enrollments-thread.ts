@@ -91,7 +91,7 @@ export interface EnrollmentsThread {
    * Where rows go, in file order: rows that came before a taker was given
    * wait for it. Call once.
    */
-  take(taker: (e: Enrollment) => void): void;
+  take(taker: (e: Enrollment, user: number) => void): void;
   /** Every row given to the taker, and the rest of the read; rejects with the reader's error. */
   readonly done: Promise<EnrollmentsRead>;
   /** Ends the worker (the read is abandoned if not done). */
@@ -114,7 +114,7 @@ export function readEnrollmentsInWorker(
   const worker = new Worker(new URL("./enrollments-worker.ts", import.meta.url).href, { type: "module" });
   const unpacker = new BatchUnpacker();
   const waiting: EnrollmentBatch[] = [];
-  let taker: ((e: Enrollment) => void) | undefined;
+  let taker: ((e: Enrollment, user: number) => void) | undefined;
   let finished: EnrollmentsRead | undefined;
   let closed = false;
   let ahead = 0;
