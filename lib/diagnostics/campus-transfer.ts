@@ -9,7 +9,8 @@ import { isActiveInSource, type Roster, type User } from "../model/roster.ts";
 import type { Campus, PlatformClass, PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import type { Rows } from "../model/rows.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { byDenseId, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import { describeSourceUser } from "./describe.ts";
 import { IdTable } from "../id-table.ts";
 
@@ -244,19 +245,21 @@ function staleEnrollments(
     students.set(student.id, { student: student as Student & { sourceId: string }, user });
   }
   const out = new Map<number, StaleEnrollment[]>();
-  for (const e of enrollments) {
-    if (e.deletedAt !== null || e.studentId === null) continue;
-    const at = classes.get(e.classId);
-    if (!at) continue;
-    const who = students.get(e.studentId);
-    if (!who) continue;
+  // Ten enrollments a student: the two lookups go to arrays by platform id (serial numbers) when they can.
+  const classAt = byDenseId(classes);
+  const studentAt = byDenseId(students);
+  const visit = (id: number, classId: number, studentId: number) => {
+    const at = classAt(classId);
+    if (!at) return;
+    const who = studentAt(studentId);
+    if (!who) return;
     const { cls, campus } = at;
     const { student, user } = who;
     // At one of the student's schools (as the roster says): not stale.
-    if (user.orgSourcedIds.includes(campus.sourceId) && source.orgs.get(campus.sourceId)?.type === "school") continue;
-    if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, student.sourceId, "student")) continue;
+    if (user.orgSourcedIds.includes(campus.sourceId) && source.orgs.get(campus.sourceId)?.type === "school") return;
+    if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, student.sourceId, "student")) return;
     const row = {
-      platformId: e.id,
+      platformId: id,
       classPlatformId: cls.id,
       classSourcedId: cls.sourceId,
       title: cls.title,
@@ -265,6 +268,19 @@ function staleEnrollments(
     const list = out.get(student.id);
     if (list) list.push(row);
     else out.set(student.id, [row]);
+  };
+  if (enrollments instanceof PlatformEnrollmentTable) {
+    // Read from the columns: no row made again for each of millions of enrollments.
+    for (let i = 0; i < enrollments.count; i++) {
+      const studentId = enrollments.studentIds.get(i);
+      if (enrollments.deletedAt.has(i) || studentId !== studentId) continue;
+      visit(enrollments.ids.get(i), enrollments.classIds.get(i), studentId);
+    }
+  } else {
+    for (const e of enrollments) {
+      if (e.deletedAt !== null || e.studentId === null) continue;
+      visit(e.id, e.classId, e.studentId);
+    }
   }
   return out;
 }
