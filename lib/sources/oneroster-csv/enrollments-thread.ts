@@ -3,8 +3,8 @@
  * of an export; a worker reads it (enrollments-worker.ts) while the main
  * thread reads every other file, on a machine's second core. The main thread
  * still opens the file through the bundle, so every limit of the export holds
- * as before, and hands the worker its bytes, a few chunks ahead of what the
- * worker has read (never the whole file). The worker's rows, issues and
+ * as before, and hands the worker its bytes, at most 32 MiB ahead of what
+ * the worker has read (never the whole file). The worker's rows, issues and
  * refused rows are the ones the main thread's reader would have made.
  */
 import type { Readable } from "node:stream";
