@@ -400,15 +400,25 @@ export function indexPlatform(platform: PlatformSnapshot, ids: EnrollmentIds = e
  * classAt(42) === classById.get(42) // true
  */
 export function byDenseId<T>(map: ReadonlyMap<number, T>): (id: number) => T | undefined {
+  const size = denseSize(map.keys(), map.size);
+  if (size === undefined) return (id) => map.get(id);
+  const array: Array<T | undefined> = new Array(size).fill(undefined);
+  for (const [id, value] of map) array[id] = value;
+  return (id) => (Number.isInteger(id) && id >= 0 && id < size ? array[id] : undefined);
+}
+
+/**
+ * The length of an array indexed by these ids (their largest plus one) when
+ * they are dense non-negative integers (at most four slots a row beyond a
+ * small floor), else undefined: keep a Map.
+ */
+function denseSize(ids: Iterable<number>, count: number): number | undefined {
   let max = -1;
-  for (const id of map.keys()) {
-    if (!Number.isInteger(id) || id < 0) return (id) => map.get(id);
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0) return undefined;
     if (id > max) max = id;
   }
-  if (max >= 4 * map.size + 65_536) return (id) => map.get(id);
-  const array: Array<T | undefined> = new Array(max + 1).fill(undefined);
-  for (const [id, value] of map) array[id] = value;
-  return (id) => (Number.isInteger(id) && id >= 0 && id <= max ? array[id] : undefined);
+  return max < 4 * count + 65_536 ? max + 1 : undefined;
 }
 
 const UNKNOWN = -3;
@@ -427,13 +437,8 @@ class KeyParts<R extends { deletedAt: string | null; sourceId: string | null }> 
 
   /** `byId`: the index's rows by platform id (the last row of an id, as byId keeps it). */
   constructor(readonly byId: Map<number, R>, readonly numberOf: (sourceId: string) => number) {
-    let max = -1;
-    let dense = true;
-    for (const id of byId.keys()) {
-      if (!Number.isInteger(id) || id < 0) dense = false;
-      else if (id > max) max = id;
-    }
-    this.#dense = dense && max < 4 * byId.size + 65_536 ? new Int32Array(max + 1).fill(UNKNOWN) : undefined;
+    const size = denseSize(byId.keys(), byId.size);
+    this.#dense = size === undefined ? undefined : new Int32Array(size).fill(UNKNOWN);
   }
 
   /** INVALID, UNNUMBERED, or the number of the row's source id. */

@@ -6,6 +6,11 @@ import type { SourceIssue } from "./roster.ts";
 
 const SAMPLE_LINES = 5;
 
+/** What makes two occurrences one issue: the same severity, file, kind and message. */
+function issueKey(severity: string, file: string, kind: string, message: string): string {
+  return `${severity}\u0000${file}\u0000${kind}\u0000${message}`;
+}
+
 /** Gathers {@link SourceIssue}s, merging repeats of one message. */
 export class IssueCollector {
   #issues = new Map<string, SourceIssue>();
@@ -24,7 +29,7 @@ export class IssueCollector {
     message: string,
     data?: Record<string, string>,
   ): void {
-    const key = `${severity}\u0000${file}\u0000${kind}\u0000${message}`;
+    const key = issueKey(severity, file, kind, message);
     const issue = this.#issues.get(key);
     if (issue) {
       issue.count++;
@@ -52,7 +57,7 @@ export class IssueCollector {
    */
   merge(issues: readonly SourceIssue[]): void {
     for (const other of issues) {
-      const key = `${other.severity}\u0000${other.file}\u0000${other.kind}\u0000${other.message}`;
+      const key = issueKey(other.severity, other.file, other.kind, other.message);
       const issue = this.#issues.get(key);
       if (!issue) {
         this.#issues.set(key, { ...other, lines: [...other.lines] });

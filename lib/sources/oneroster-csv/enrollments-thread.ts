@@ -71,7 +71,7 @@ export type FromWorker =
 export interface EnrollmentsRead {
   /** Its issues, in the order they were first met (not sorted). */
   issues: SourceIssue[];
-  rejected: RejectedRow[];
+  rejected: readonly RejectedRow[];
   /** The file could not be read (a required column missing, with tolerateMissing). */
   unreadable: boolean;
 }
