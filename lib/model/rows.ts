@@ -91,4 +91,22 @@ export class Column<A extends Typed> {
     const at = i >>> CHUNK_BITS;
     (this.chunks[at] ??= new this.kind(CHUNK))[i & IN_CHUNK] = value;
   }
+
+  /**
+   * The bytes of the first `count` values, chunk by chunk (views, not copies);
+   * a value never set reads as 0.
+   *
+   * @example
+   * const c = new Column(Int32Array);
+   * c.set(0, 7);
+   * [...c.bytes(1)][0].length // 4
+   */
+  *bytes(count: number): Generator<Uint8Array> {
+    const width = (this.kind as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+    for (let start = 0, k = 0; start < count; start += CHUNK, k++) {
+      const n = Math.min(CHUNK, count - start);
+      const chunk = this.chunks[k];
+      yield chunk ? new Uint8Array(chunk.buffer, chunk.byteOffset, n * width) : new Uint8Array(n * width);
+    }
+  }
 }
