@@ -312,3 +312,51 @@ Deno.test("a focused read (keep, contains) reads enrollments.csv on its own thre
     assertEquals(found.worker, found.here);
   });
 });
+
+Deno.test("a directory's file opened in chunks of a given size gives the same bytes, and its limits still hold", async () => {
+  await withTempDir(async (dir) => {
+    const bytes = new Uint8Array(10_000).map((_, i) => (i * 7) % 251);
+    await Deno.writeFile(join(dir, "enrollments.csv"), bytes);
+    for (const chunkBytes of [1, 7, 4096, 10_000, 1 << 20]) {
+      const bundle = await openBundle(dir);
+      const chunks: Uint8Array[] = [];
+      for await (const c of await bundle.open("enrollments.csv", { chunkBytes })) chunks.push(c as Uint8Array);
+      const whole = chunks.length * chunkBytes;
+      // Every chunk but the last is whole; together they are the file.
+      assert(chunks.slice(0, -1).every((c) => c.length === chunkBytes), `chunks of ${chunkBytes}`);
+      assert(whole >= bytes.length && whole - chunkBytes < bytes.length, `${chunks.length} chunks of ${chunkBytes}`);
+      assertEquals(new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer()), bytes);
+    }
+    // The budget counts chunk by chunk: a file that grew past the limit after it was opened stops the read.
+    const bundle = await openBundle(dir, { maxFileBytes: 12_000 });
+    const input = await bundle.open("enrollments.csv", { chunkBytes: 4096 });
+    await Deno.writeFile(join(dir, "enrollments.csv"), new Uint8Array(5_000), { append: true });
+    const error = await assertRejects(async () => {
+      for await (const _ of input) { /* read */ }
+    }, LimitError);
+    assert(error.message.includes("larger than"), error.message);
+  });
+});
+
+Deno.test("a file that comes in pieces (a pipe) is read whole when opened in chunks", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "enrollments.csv");
+    const made = await new Deno.Command("mkfifo", { args: [path] }).output();
+    assert(made.success, "mkfifo");
+    const bytes = new Uint8Array(10_000).map((_, i) => (i * 13) % 251);
+    const writing = (async () => {
+      using out = await Deno.open(path, { write: true });
+      // Pieces of 100 bytes with pauses between: each read returns less than a chunk.
+      for (let i = 0; i < bytes.length; i += 100) {
+        await out.write(bytes.subarray(i, i + 100));
+        if (i % 2_000 === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const bundle = await openBundle(dir);
+    const chunks: Uint8Array[] = [];
+    for await (const c of await bundle.open("enrollments.csv", { chunkBytes: 4096 })) chunks.push(c as Uint8Array);
+    await writing;
+    assertEquals(chunks.map((c) => c.length), [4096, 4096, 1808]);
+    assertEquals(new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer()), bytes);
+  });
+});
