@@ -1,6 +1,8 @@
+import { PlatformEnrollmentTable } from "../lib/model/platform-enrollment-table.ts";
 import fc from "fast-check";
 import { assertEquals, assertThrows } from "./helpers/assert.ts";
 import {
+  bySource,
   type EnrollmentIds,
   enrollmentIds,
   EnrollmentIndex,
@@ -103,12 +105,15 @@ Deno.test("the platform's enrollment index numbers and keys what Maps by platfor
             teacherId: e.role === "student" ? null : e.personId,
           })),
         };
-        const ids = enrollmentIds();
-        const built = indexPlatform(platform, ids).activeEnrollments;
         const before = enrollmentIds();
         const expected = platformIndexByMaps(platform, before);
-        assertEquals([...built.entries()], [...expected.entries()]);
-        assertEquals([ids.classes.ids, ids.users.ids], [before.classes.ids, before.users.ids]);
+        // The rows as a list, and as the columns a platform read keeps them in.
+        for (const enrollments of [platform.enrollments, PlatformEnrollmentTable.from(platform.enrollments)]) {
+          const ids = enrollmentIds();
+          const built = indexPlatform({ ...platform, enrollments }, ids).activeEnrollments;
+          assertEquals([...built.entries()], [...expected.entries()]);
+          assertEquals([ids.classes.ids, ids.users.ids], [before.classes.ids, before.users.ids]);
+        }
       },
     ),
     { numRuns: 500 },
@@ -154,5 +159,26 @@ Deno.test("the roster's index from its table's columns is the index of its rows:
       assertEquals([fromTable.classes.ids, fromTable.users.ids], [fromArray.classes.ids, fromArray.users.ids]);
     }),
     { numRuns: 500 },
+  );
+});
+
+Deno.test("platform rows by source id are what a Map gave: the first row of an id, or its first active one", () => {
+  const row = fc.record({
+    id: fc.integer({ min: 1, max: 1_000 }),
+    sourceId: fc.option(fc.constantFrom("a", "b", "c", "stu-1", ""), { nil: null }),
+    deletedAt: fc.option(fc.constant("2026-01-01"), { nil: null }),
+  });
+  fc.assert(
+    fc.property(fc.array(row, { maxLength: 30 }), (rows) => {
+      const map = new Map<string, (typeof rows)[number]>();
+      for (const r of rows) {
+        if (r.sourceId === null) continue;
+        const had = map.get(r.sourceId);
+        if (!had || (had.deletedAt !== null && r.deletedAt === null)) map.set(r.sourceId, r);
+      }
+      const index = bySource(rows);
+      for (const id of ["a", "b", "c", "stu-1", "", "d"]) assertEquals(index.get(id), map.get(id), id);
+    }),
+    { numRuns: 1000 },
   );
 });

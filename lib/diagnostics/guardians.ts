@@ -8,6 +8,7 @@
 import { isActiveInSource, isGuardian, type Roster, type User } from "../model/roster.ts";
 import type { Parent, PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
+import { IdTable } from "../id-table.ts";
 
 /** Guardians, their students and their accounts. */
 export interface GuardianIndex {
@@ -29,14 +30,16 @@ export interface GuardianIndex {
  * g.studentsOf.get("par-000001") // Set { "stu-000001", "stu-000002" }
  */
 export function indexGuardians(roster: Roster, platform: PlatformSnapshot): GuardianIndex {
-  const activeStudents = new Set<string>();
+  // Sets of ids as IdTables: at 1,000,000 students, Sets and Maps of a million strings took seconds to fill.
+  const activeStudents = new IdTable(roster.users.length);
   const guardians: User[] = [];
   for (const u of roster.users) {
     if (!isActiveInSource(u)) continue;
     if (u.role === "student") activeStudents.add(u.sourcedId);
     else if (isGuardian(u)) guardians.push(u);
   }
-  const guardianIds = new Set(guardians.map((g) => g.sourcedId));
+  const guardianIds = new IdTable(guardians.length);
+  for (const g of guardians) guardianIds.add(g.sourcedId);
   // A set only for a guardian with students (a million empty sets are 100 MB).
   const studentsOf = new Map<string, Set<string>>();
   const link = (guardian: string, student: string) => {
@@ -45,30 +48,37 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
     set.add(student);
   };
   for (const g of guardians) {
-    for (const s of g.agentSourcedIds) if (activeStudents.has(s)) link(g.sourcedId, s);
+    for (const s of g.agentSourcedIds) if (activeStudents.indexOf(s) !== -1) link(g.sourcedId, s);
   }
   for (const u of roster.users) {
-    if (u.role !== "student" || !activeStudents.has(u.sourcedId)) continue;
-    for (const a of u.agentSourcedIds) if (guardianIds.has(a)) link(a, u.sourcedId);
+    if (u.role !== "student" || activeStudents.indexOf(u.sourcedId) === -1) continue;
+    for (const a of u.agentSourcedIds) if (guardianIds.indexOf(a) !== -1) link(a, u.sourcedId);
   }
 
-  const bySource = new Map<string, Parent>();
-  const byEmail = new Map<string, Parent>();
+  // The first active parent of each source id and of each email.
+  const sourceIds = new IdTable(platform.parents.length);
+  const emails = new IdTable(platform.parents.length);
+  const bySourceAt: Parent[] = [];
+  const byEmailAt: Parent[] = [];
   for (const p of platform.parents) {
     if (p.deletedAt !== null) continue;
-    if (p.sourceId !== null && !bySource.has(p.sourceId)) bySource.set(p.sourceId, p);
+    if (p.sourceId !== null) bySourceAt[sourceIds.add(p.sourceId)] ??= p;
     const email = normalizeEmail(p.email);
-    if (email && !byEmail.has(email)) byEmail.set(email, p);
+    if (email) byEmailAt[emails.add(email)] ??= p;
   }
+  const at = (ids: IdTable, rows: Parent[], key: string): Parent | undefined => {
+    const n = ids.indexOf(key);
+    return n === -1 ? undefined : rows[n];
+  };
   const accountOf = new Map<string, { parent: Parent; by: "source_id" | "email" }>();
   const guardiansByAccount = new Map<number, User[]>();
   for (const g of guardians) {
-    const bySourceId = bySource.get(g.sourcedId);
+    const bySourceId = at(sourceIds, bySourceAt, g.sourcedId);
     const email = normalizeEmail(g.email);
     const account = bySourceId
       ? { parent: bySourceId, by: "source_id" as const }
-      : email && byEmail.has(email)
-      ? { parent: byEmail.get(email)!, by: "email" as const }
+      : email && at(emails, byEmailAt, email)
+      ? { parent: at(emails, byEmailAt, email)!, by: "email" as const }
       : undefined;
     if (!account) continue;
     accountOf.set(g.sourcedId, account);

@@ -1,0 +1,90 @@
+import fc from "fast-check";
+import { assertEquals } from "./helpers/assert.ts";
+import { platformParent, sourceUser } from "./helpers/literals.ts";
+import { indexGuardians } from "../lib/diagnostics/guardians.ts";
+import { emptyRoster, isActiveInSource, isGuardian, type Roster, type User } from "../lib/model/roster.ts";
+import { emptySnapshot, type Parent, type PlatformSnapshot } from "../lib/model/snapshot.ts";
+import { normalizeEmail } from "../lib/normalize.ts";
+
+/**
+ * The guardian rules of shared/findings.md as plain Sets and Maps: a guardian is an active source user with role
+ * parent, guardian or relative; its students are the union of both agentSourcedIds directions (active students
+ * only); it maps to the first active platform parent with its sourcedId as source_id, failing that to the first
+ * active parent with the same normalized email.
+ */
+function guardiansBySpec(roster: Roster, platform: PlatformSnapshot) {
+  const active = roster.users.filter((u) => isActiveInSource(u));
+  const students = new Set(active.filter((u) => u.role === "student").map((u) => u.sourcedId));
+  const guardians = active.filter((u) => u.role !== "student" && isGuardian(u));
+  const guardianIds = new Set(guardians.map((g) => g.sourcedId));
+  const studentsOf = new Map<string, string[]>();
+  const link = (g: string, s: string) => {
+    const list = studentsOf.get(g) ?? [];
+    if (!list.includes(s)) list.push(s);
+    studentsOf.set(g, list);
+  };
+  for (const g of guardians) for (const s of g.agentSourcedIds) if (students.has(s)) link(g.sourcedId, s);
+  for (const u of roster.users) {
+    if (u.role !== "student" || !students.has(u.sourcedId)) continue;
+    for (const a of u.agentSourcedIds) if (guardianIds.has(a)) link(a, u.sourcedId);
+  }
+  const live = platform.parents.filter((p) => p.deletedAt === null);
+  const accountOf = new Map<string, { parent: number; by: "source_id" | "email" }>();
+  for (const g of guardians) {
+    const bySource = live.find((p) => p.sourceId !== null && p.sourceId === g.sourcedId);
+    const email = normalizeEmail(g.email);
+    const byEmail = email ? live.find((p) => normalizeEmail(p.email) === email) : undefined;
+    if (bySource) accountOf.set(g.sourcedId, { parent: bySource.id, by: "source_id" });
+    else if (byEmail) accountOf.set(g.sourcedId, { parent: byEmail.id, by: "email" });
+  }
+  return { guardians: guardians.map((g) => g.sourcedId), studentsOf, accountOf };
+}
+
+const ID = fc.constantFrom("s1", "s2", "s3", "g1", "g2", "g3", "t1");
+const EMAIL = fc.constantFrom("", "  ", "ana@x.org", " ANA@x.org ", "bo@x.org", "Bo@X.org", "cy@x.org");
+
+Deno.test("the guardian index follows the rules: who is a guardian, their students, and the account each maps to", () => {
+  const user = fc.record({
+    sourcedId: ID,
+    role: fc.constantFrom("student", "parent", "guardian", "relative", "teacher") as fc.Arbitrary<User["role"]>,
+    status: fc.constantFrom("active", "active", "tobedeleted") as fc.Arbitrary<User["status"]>,
+    enabledUser: fc.boolean(),
+    agentSourcedIds: fc.array(ID, { maxLength: 4 }),
+    email: EMAIL,
+  });
+  const parent = fc.record({
+    sourceId: fc.option(ID, { nil: null }),
+    email: EMAIL,
+    deletedAt: fc.option(fc.constant("2026-01-01"), { nil: null, freq: 3 }),
+  });
+  fc.assert(
+    fc.property(fc.array(user, { maxLength: 10 }), fc.array(parent, { maxLength: 8 }), (users, parents) => {
+      const roster: Roster = {
+        ...emptyRoster(),
+        // One row per id, as the reader keeps them (a repeated id is refused).
+        users: users.filter((u, i) => users.findIndex((v) => v.sourcedId === u.sourcedId) === i)
+          .map((u) => sourceUser(u.sourcedId, u.role, u)),
+      };
+      const platform: PlatformSnapshot = {
+        ...emptySnapshot(),
+        parents: parents.map((p, i): Parent => platformParent(i + 1, p.sourceId, p.email, { deletedAt: p.deletedAt })),
+      };
+      const index = indexGuardians(roster, platform);
+      const spec = guardiansBySpec(roster, platform);
+      assertEquals(index.guardians.map((g) => g.sourcedId), spec.guardians);
+      assertEquals([...index.studentsOf].map(([g, s]) => [g, [...s]]), [...spec.studentsOf]);
+      assertEquals(
+        [...index.accountOf].map(([g, a]) => [g, { parent: a.parent.id, by: a.by }]),
+        [...spec.accountOf],
+      );
+      // The guardians of each account, in roster order.
+      const byAccount = new Map<number, string[]>();
+      for (const g of index.guardians) {
+        const a = spec.accountOf.get(g.sourcedId);
+        if (a) byAccount.set(a.parent, [...(byAccount.get(a.parent) ?? []), g.sourcedId]);
+      }
+      assertEquals([...index.guardiansByAccount].map(([p, gs]) => [p, gs.map((g) => g.sourcedId)]), [...byAccount]);
+    }),
+    { numRuns: 3000 },
+  );
+});
