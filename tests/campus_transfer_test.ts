@@ -71,6 +71,21 @@ Deno.test("an old-campus class the source still has for the student is not stale
   assertEquals(findCampusTransfers(roster, platform), []);
 });
 
+Deno.test("a class at one of the student's schools is not stale; at an org of theirs that is not a school, it is", () => {
+  const { roster, platform } = transfer();
+  platform.students[0].campusId = 2;
+  // Listed among the student's orgs, Lincoln is a school again: its class is where the student is.
+  roster.users[0].orgSourcedIds = ["sch-2", "sch-1"];
+  assertEquals(findCampusTransfers(roster, platform), []);
+  // The same org as a department: not one of the student's schools, so its class is stale.
+  roster.orgs[0] = { ...roster.orgs[0], type: "department" };
+  const [stale] = findCampusTransfers(roster, platform);
+  assertEquals([stale.code, detailsOf(stale, "transfer.stale_enrollments").classes.map((c) => c.classSourcedId)], [
+    "transfer.stale_enrollments",
+    ["cls-1"],
+  ]);
+});
+
 Deno.test("a transfer where the old record was soft-deleted and a new one created leaves the parent on the stale record", () => {
   const { roster, platform } = transfer();
   roster.users[0].sourcedId = "stu-1b";

@@ -228,11 +228,14 @@ function staleEnrollments(
   enrollments: Rows<PlatformEnrollment>,
 ): Map<number, StaleEnrollment[]> {
   // Active classes at a campus the roster can name, by platform id.
-  const classes = new Map<number, { cls: PlatformClass; campus: Campus & { sourceId: string } }>();
+  // With whether the campus is a school in the roster: asked once per class, not once per enrollment.
+  const classes = new Map<number, { cls: PlatformClass; campus: Campus & { sourceId: string }; school: boolean }>();
   for (const cls of plat.classById.values()) {
     if (cls.deletedAt !== null || cls.campusId === null) continue;
     const campus = plat.campusById.get(cls.campusId);
-    if (campus?.sourceId) classes.set(cls.id, { cls, campus: campus as Campus & { sourceId: string } });
+    if (!campus?.sourceId) continue;
+    const school = source.orgs.get(campus.sourceId)?.type === "school";
+    classes.set(cls.id, { cls, campus: campus as Campus & { sourceId: string }, school });
   }
   // Only the records the caller asks about: an active source student's platform record (not a twin).
   const students = new Map<number, { student: Student & { sourceId: string }; user: User }>();
@@ -253,10 +256,10 @@ function staleEnrollments(
     if (!at) return;
     const who = studentAt(studentId);
     if (!who) return;
-    const { cls, campus } = at;
+    const { cls, campus, school } = at;
     const { student, user } = who;
     // At one of the student's schools (as the roster says): not stale.
-    if (user.orgSourcedIds.includes(campus.sourceId) && source.orgs.get(campus.sourceId)?.type === "school") return;
+    if (school && user.orgSourcedIds.includes(campus.sourceId)) return;
     if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, student.sourceId, "student")) return;
     const row = {
       platformId: id,
