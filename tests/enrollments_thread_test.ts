@@ -95,19 +95,35 @@ Deno.test("enrollments streamed from a worker come in file order, after every ot
     await writeExport(dir, dirtyExport());
     const streamed = async (thread: "never" | "always") => {
       const rows: Enrollment[] = [];
+      const numbers: Array<number | undefined> = [];
       let usersWhenStarted = -1;
       const roster = await readOneRosterCsv(dir, {
         enrollmentsThread: thread,
         tolerateMissing: true,
         onEnrollments: (r) => {
           usersWhenStarted = r.users.length + r.classes.length;
-          return (e) => rows.push(e);
+          return (e, user) => {
+            rows.push(e);
+            numbers.push(user);
+          };
         },
       });
-      return { rows, usersWhenStarted, roster };
+      return { rows, numbers, usersWhenStarted, roster };
     };
     const here = await streamed("never");
     const worker = await streamed("always");
+    // From the worker, each row comes with its user's number: one number per id, one id per number.
+    assert(here.numbers.every((n) => n === undefined));
+    const idOf = new Map<number, string>();
+    const numberOf = new Map<string, number>();
+    worker.rows.forEach((e, i) => {
+      const n = worker.numbers[i]!;
+      assert(Number.isInteger(n), `row ${i}: user number ${n}`);
+      assertEquals(idOf.get(n) ?? e.userSourcedId, e.userSourcedId);
+      assertEquals(numberOf.get(e.userSourcedId) ?? n, n);
+      idOf.set(n, e.userSourcedId);
+      numberOf.set(e.userSourcedId, n);
+    });
     assert(here.rows.length > 2 * BATCH_ROWS);
     assertEquals(worker.rows, here.rows);
     assertEquals(worker.usersWhenStarted, here.usersWhenStarted);

@@ -518,3 +518,36 @@ Deno.test("roster-check with enrollments streamed: a refused enrollment's id is 
     await check(dir);
   });
 });
+
+Deno.test("enrollment checks given user numbers find what they find without, even when a number names another user", async () => {
+  const { enrollmentChecks } = await import("../lib/diagnostics/roster-check-enrollments.ts");
+  const { indexSource } = await import("../lib/diagnostics/indexes.ts");
+  const { roster } = generateDistrict({ customerId: "numbers", students: 300, seed: 11 });
+  // Dirt the checks report: a student enrolled as a teacher, a user gone tobedeleted, a user the export lacks.
+  const rows = [...roster.enrollments].map((e, i) =>
+    i % 50 === 0 ? { ...e, role: "teacher" as const } : i % 77 === 0 ? { ...e, userSourcedId: `ghost-${i % 3}` } : e
+  );
+  roster.users[5] = { ...roster.users[5], status: "tobedeleted" };
+  // Three rows in a row that begin after they end, after rows whose dates pass: each is reported.
+  for (const i of [100, 101, 102]) rows[i] = { ...rows[i], beginDate: "2027-06-01", endDate: "2026-08-01" };
+  const numbering = new Map<string, number>();
+  const consistent = rows.map((e) =>
+    numbering.get(e.userSourcedId) ?? numbering.set(e.userSourcedId, numbering.size).size - 1
+  );
+  const run = (numberOf: (i: number) => number | undefined) => {
+    const checks = enrollmentChecks(roster, indexSource(roster));
+    rows.forEach((e, i) => checks.check(e, numberOf(i)));
+    return JSON.stringify([checks.references(), checks.dates, [...checks.taught], [...checks.bySchool]]);
+  };
+  const without = run(() => undefined);
+  assert(JSON.parse(without)[0].length > 10, "the dirt is found");
+  assertEquals(
+    JSON.parse(without)[1].map((f: Finding) => f.entity.sourcedId),
+    [100, 101, 102].map((i) => rows[i].sourcedId),
+  );
+  assertEquals(run((i) => consistent[i]), without);
+  // Numbers that name several users, or none in order: each row is still checked against its own user.
+  assertEquals(run((i) => i % 7), without);
+  assertEquals(run((i) => (i * 7919) % 1_000), without);
+  assertEquals(run((i) => 10_000_000 + i), without);
+});

@@ -14,6 +14,7 @@ import {
   isGuardian,
   type Org,
   type Roster,
+  type User,
 } from "../model/roster.ts";
 import { type Finding, finding } from "../model/findings.ts";
 import type { SourceIndex } from "./indexes.ts";
@@ -99,8 +100,11 @@ export function schoolReference(
 
 /** The checks of one roster's enrollments, fed one at a time. */
 export interface EnrollmentChecks {
-  /** Checks one enrollment. */
-  check(e: Enrollment): void;
+  /**
+   * Checks one enrollment. `user`, when the reader has one, is its number for the row's user (the same number for
+   * the same userSourcedId throughout one read): the user is then looked up once per number, not once per row.
+   */
+  check(e: Enrollment, user?: number): void;
   /** Classes with an active teacher enrollment. */
   readonly taught: ReadonlySet<string>;
   /** Active enrollments by their school's id. */
@@ -149,11 +153,27 @@ export function enrollmentChecks(roster: Roster, src: SourceIndex): EnrollmentCh
   let lastClass: Class | undefined;
   let lastCountedSchool: string | undefined;
   let counted = 0;
-  const check = (e: Enrollment) => {
+  let passedBegin: string | undefined;
+  let passedEnd: string | undefined;
+  // The user of each number, with the id it was looked up by (a number that names another id is looked up again).
+  const usersByNumber: Array<User | null> = [];
+  const idsByNumber: string[] = [];
+  const userOf = (e: Enrollment, n: number | undefined): User | undefined => {
+    if (n === undefined) return src.users.get(e.userSourcedId);
+    if (idsByNumber[n] === e.userSourcedId) return usersByNumber[n] ?? undefined;
+    const user = src.users.get(e.userSourcedId);
+    // Numbers come nearly in order; one far beyond the others (a reader's bug) is not worth a sparse array.
+    if (n >= 0 && n <= idsByNumber.length + 65_536) {
+      idsByNumber[n] = e.userSourcedId;
+      usersByNumber[n] = user ?? null;
+    }
+    return user;
+  };
+  const check = (e: Enrollment, n?: number) => {
     if (checkSchools) school(e.sourcedId, e.schoolSourcedId);
     if (e.classSourcedId !== lastClassId) lastClass = src.classes.get(lastClassId = e.classSourcedId);
     const cls = lastClass;
-    const user = src.users.get(e.userSourcedId);
+    const user = userOf(e, n);
     if (!cls && bulkClasses && !src.rejected.has(e.classSourcedId)) {
       unresolved(e.sourcedId, "classSourcedId", e.classSourcedId, "class");
     }
@@ -206,8 +226,15 @@ export function enrollmentChecks(roster: Roster, src: SourceIndex): EnrollmentCh
         ),
       }));
     }
-    const order = dateOrder("enrollments.csv", e.sourcedId, e.beginDate, e.endDate, "begins");
-    if (order) dates.push(order);
+    // Most rows carry their term's dates: a pair of dates that passed is not tested again.
+    if (e.beginDate !== passedBegin || e.endDate !== passedEnd) {
+      const order = dateOrder("enrollments.csv", e.sourcedId, e.beginDate, e.endDate, "begins");
+      if (order) dates.push(order);
+      else {
+        passedBegin = e.beginDate;
+        passedEnd = e.endDate;
+      }
+    }
     if (active) {
       if (e.role === "teacher") taught.add(e.classSourcedId);
       if (e.schoolSourcedId !== lastCountedSchool) {

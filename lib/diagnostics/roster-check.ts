@@ -83,7 +83,7 @@ function checkedRoster(roster: Roster, src: SourceIndex, checks: EnrollmentCheck
 /** roster-check run while an export is read: see {@link rosterCheckStream}. */
 export interface RosterCheckStream {
   /** For the reader's `onEnrollments`: starts the enrollment checks over the roster read so far. */
-  start(roster: Roster): (enrollment: Enrollment) => void;
+  start(roster: Roster): (enrollment: Enrollment, user?: number) => void;
   /** Enrollments checked as they were read. */
   readonly streamed: number;
   /** Every finding, once the read is done (a roster read without streaming is checked whole). */
@@ -108,9 +108,9 @@ export function rosterCheckStream(): RosterCheckStream {
       const src = indexSource(roster);
       const checks = enrollmentChecks(roster, src);
       started = { src, checks };
-      return (e) => {
+      return (e, user) => {
         streamed++;
-        checks.check(e);
+        checks.check(e, user);
       };
     },
     get streamed() {

@@ -89,9 +89,11 @@ export interface ReadOptions {
    * very object the read returns), it returns the function that takes each
    * kept enrollment. `roster.enrollments` then stays empty, and enrollments
    * are read last. For roster-check on a large export, which checks each
-   * enrollment once and needs none of them afterwards.
+   * enrollment once and needs none of them afterwards. When enrollments.csv
+   * is read in a worker, each enrollment comes with `user`, the worker's
+   * number for its userSourcedId (one number per id throughout the read).
    */
-  onEnrollments?: (roster: Roster) => (enrollment: Enrollment) => void;
+  onEnrollments?: (roster: Roster) => (enrollment: Enrollment, user?: number) => void;
   /** Bounds on what is read (zip sizes and ratio, record size); default the environment's, else DEFAULT_LIMITS. */
   limits?: Partial<ReadLimits>;
   /**
