@@ -165,7 +165,9 @@ Deno.test("the roster's index from its table's columns is the index of its rows:
 Deno.test("platform rows by source id are what a Map gave: the first row of an id, or its first active one", () => {
   const row = fc.record({
     id: fc.integer({ min: 1, max: 1_000 }),
-    sourceId: fc.option(fc.constantFrom("a", "b", "c", "stu-1", ""), { nil: null }),
+    sourceId: fc.option(fc.constantFrom("a", "b", "c", "stu-1", "", "__proto__", "-1", "constructor", "a\u0000b"), {
+      nil: null,
+    }),
     deletedAt: fc.option(fc.constant("2026-01-01"), { nil: null }),
   });
   fc.assert(
@@ -177,7 +179,9 @@ Deno.test("platform rows by source id are what a Map gave: the first row of an i
         if (!had || (had.deletedAt !== null && r.deletedAt === null)) map.set(r.sourceId, r);
       }
       const index = bySource(rows);
-      for (const id of ["a", "b", "c", "stu-1", "", "d"]) assertEquals(index.get(id), map.get(id), id);
+      for (const id of ["a", "b", "c", "stu-1", "", "d", "__proto__", "-1", "constructor", "a\u0000b", "0"]) {
+        assertEquals(index.get(id), map.get(id), id);
+      }
     }),
     { numRuns: 1000 },
   );

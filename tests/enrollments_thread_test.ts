@@ -376,3 +376,28 @@ Deno.test("a file that comes in pieces (a pipe) is read whole when opened in chu
     assertEquals(new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer()), bytes);
   });
 });
+
+Deno.test("a record too long after a quoted line break is reported on the same line by the worker, wherever the chunks fall", async () => {
+  await withTempDir(async (dir) => {
+    for (const name of ["manifest.csv", "orgs.csv", "users.csv", "classes.csv"] as const) {
+      await Deno.writeTextFile(join(dir, name), MINIMAL_11[name]);
+    }
+    const messages = async (thread: "never" | "always") => {
+      const error = await assertRejects(() => readOneRosterCsv(dir, { enrollmentsThread: thread }), LimitError);
+      return error.message;
+    };
+    // The long record starts just before, at and after the 1 MiB the main thread reads for the worker at a time.
+    for (const offset of [-40, -4, 0, 8]) {
+      let text = `${HEADERS.enrollments}\r\n`;
+      for (let i = 0; text.length < (1 << 20) + offset - 60; i++) {
+        text += `enr-${i},active,,cls-1,sch-1,stu-1,student,,,\r\n`;
+      }
+      text += "x".repeat(Math.max(0, (1 << 20) + offset - text.length));
+      text += 'a"\r\n"\r\n"\r\n"' + "y".repeat(1.5 * (1 << 20)) + "\r\n";
+      await Deno.writeTextFile(join(dir, "enrollments.csv"), text);
+      const here = await messages("never");
+      assert(here.includes("a record is longer than"), here);
+      assertEquals(await messages("always"), here, `offset ${offset}`);
+    }
+  });
+});

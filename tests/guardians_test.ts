@@ -40,7 +40,8 @@ function guardiansBySpec(roster: Roster, platform: PlatformSnapshot) {
   return { guardians: guardians.map((g) => g.sourcedId), studentsOf, accountOf };
 }
 
-const ID = fc.constantFrom("s1", "s2", "s3", "g1", "g2", "g3", "t1");
+// Ids a crafted export might use against an object or an array: they are ids like any other.
+const ID = fc.constantFrom("s1", "s2", "s3", "g1", "g2", "g3", "t1", "__proto__", "-1", "constructor", "a\u0000b", "");
 const EMAIL = fc.constantFrom("", "  ", "ana@x.org", " ANA@x.org ", "bo@x.org", "Bo@X.org", "cy@x.org");
 
 Deno.test("the guardian index follows the rules: who is a guardian, their students, and the account each maps to", () => {

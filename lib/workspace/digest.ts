@@ -16,7 +16,10 @@ const BATCH_CHARS = 1 << 20;
  * The digest of `rows` stored as `spec` says: equal digests mean equal
  * tables (the same columns, and in every row the same cells in the same
  * order). Each cell is written with its kind and length, so no two tables
- * give the same text. Platform enrollments kept as columns give their
+ * give the same text (hashed as UTF-8, where a lone surrogate reads as
+ * U+FFFD, as DuckDB stores it too). How writeRows stores a cell is not in
+ * the digest: a change to that is a new WORKSPACE_FORMAT, whose states are
+ * not read back, so every table is written again. Platform enrollments kept as columns give their
  * columns instead (`PlatformEnrollmentTable.feed`), which never equals the
  * text of rows.
  *

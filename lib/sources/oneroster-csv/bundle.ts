@@ -34,6 +34,8 @@ export interface Bundle {
    * as they inflate.
    */
   open(name: string, options?: { chunkBytes?: number }): Promise<Readable>;
+  /** The size of the chunks `open` reads by default, when it reads in chunks of one size (a directory's: 64 KiB). */
+  readonly readBytes?: number;
   /** A file's size in bytes (a zip entry's as its directory declares it), when known without reading it. */
   sizeOf?(name: string): Promise<number | undefined>;
 }
@@ -81,6 +83,7 @@ async function openDirectory(path: string, limits: ReadLimits): Promise<Bundle> 
     files,
     warnings: [],
     limits,
+    readBytes: FILE_READ_BYTES,
     open: async (name, options) => {
       const file = await Deno.open(join(path, name));
       const { size } = await file.stat();
@@ -104,6 +107,9 @@ async function openDirectory(path: string, limits: ReadLimits): Promise<Bundle> 
     },
   };
 }
+
+/** The size of the chunks a file's `readable` gives (Deno reads a file 64 KiB at a time). */
+const FILE_READ_BYTES = 64 * 1024;
 
 /** A file's bytes, counted against the budget as they are read (a file may grow while it is read). */
 async function* counted(

@@ -31,6 +31,7 @@ export type ToWorker =
     version: OneRosterVersion;
     limits: ReadLimits;
     tolerateMissing: boolean;
+    pieceBytes?: number;
   }
   | { type: "chunk"; chunk: Uint8Array }
   | { type: "end" }
@@ -82,6 +83,12 @@ export interface ThreadOptions {
   version: OneRosterVersion;
   limits: ReadLimits;
   tolerateMissing: boolean;
+  /**
+   * When `open` gives larger chunks than this thread's own read of the file would (the pump's 1 MiB reads), the size
+   * of those reads (64 KiB): the worker parses the bytes in pieces of it, so that it meets the file in the same pieces
+   * as this thread (a record too long is then reported on the same line either way).
+   */
+  pieceBytes?: number;
   onProgress?: (rows: number, done: boolean) => void;
 }
 
@@ -174,6 +181,7 @@ export function readEnrollmentsInWorker(
       version: options.version,
       limits: options.limits,
       tolerateMissing: options.tolerateMissing,
+      pieceBytes: options.pieceBytes,
     } satisfies ToWorker,
   );
   // The bytes: read here, through the bundle and its limits, ahead of the worker. A failure to open or read the

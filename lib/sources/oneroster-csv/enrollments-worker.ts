@@ -34,14 +34,18 @@ async function next(): Promise<Uint8Array | undefined> {
   }
 }
 
-async function* bytes(first: Uint8Array | undefined): AsyncGenerator<Uint8Array> {
-  for (let chunk = first; chunk; chunk = await next()) yield chunk;
+/** The chunks, each cut in pieces of `pieceBytes` when given (see ThreadOptions.pieceBytes). */
+async function* bytes(first: Uint8Array | undefined, pieceBytes: number | undefined): AsyncGenerator<Uint8Array> {
+  for (let chunk = first; chunk; chunk = await next()) {
+    if (!pieceBytes || chunk.length <= pieceBytes) yield chunk;
+    else for (let at = 0; at < chunk.length; at += pieceBytes) yield chunk.subarray(at, at + pieceBytes);
+  }
 }
 
 /** The file opened: it fails as the main thread's opening did, before any byte. */
-async function open(): Promise<Readable> {
+async function open(pieceBytes: number | undefined): Promise<Readable> {
   const first = await next();
-  return Readable.from(bytes(first), { objectMode: false });
+  return Readable.from(bytes(first, pieceBytes), { objectMode: false });
 }
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
@@ -62,7 +66,7 @@ async function read(start: Extract<ToWorker, { type: "start" }>): Promise<void> 
         files: [start.name],
         warnings: [],
         limits: start.limits,
-        open,
+        open: () => open(start.pieceBytes),
       },
       start.name,
       start.version,
