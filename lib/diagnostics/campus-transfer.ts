@@ -272,18 +272,12 @@ function staleEnrollments(
     if (list) list.push(row);
     else out.set(student.id, [row]);
   };
-  if (enrollments instanceof PlatformEnrollmentTable) {
-    // Read from the columns: no row made again for each of millions of enrollments.
-    for (let i = 0; i < enrollments.count; i++) {
-      const studentId = enrollments.studentIds.get(i);
-      if (enrollments.deletedAt.has(i) || studentId !== studentId) continue;
-      visit(enrollments.ids.get(i), enrollments.classIds.get(i), studentId);
-    }
-  } else {
-    for (const e of enrollments) {
-      if (e.deletedAt !== null || e.studentId === null) continue;
-      visit(e.id, e.classId, e.studentId);
-    }
+  // Read from the columns: no row made again for each of millions of enrollments.
+  const table = PlatformEnrollmentTable.of(enrollments);
+  for (let i = 0; i < table.count; i++) {
+    const studentId = table.studentIds.get(i);
+    if (table.deletedAt.has(i) || studentId !== studentId) continue;
+    visit(table.ids.get(i), table.classIds.get(i), studentId);
   }
   return out;
 }

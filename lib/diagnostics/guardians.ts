@@ -9,6 +9,7 @@ import { isActiveInSource, isGuardian, type Roster, type User } from "../model/r
 import type { Parent, PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { IdTable } from "../id-table.ts";
+import { keyedBy } from "./indexes.ts";
 
 /** Guardians, their students and their accounts. */
 export interface GuardianIndex {
@@ -56,29 +57,18 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
   }
 
   // The first active parent of each source id and of each email.
-  const sourceIds = new IdTable(platform.parents.length);
-  const emails = new IdTable(platform.parents.length);
-  const bySourceAt: Parent[] = [];
-  const byEmailAt: Parent[] = [];
-  for (const p of platform.parents) {
-    if (p.deletedAt !== null) continue;
-    if (p.sourceId !== null) bySourceAt[sourceIds.add(p.sourceId)] ??= p;
-    const email = normalizeEmail(p.email);
-    if (email) byEmailAt[emails.add(email)] ??= p;
-  }
-  const at = (ids: IdTable, rows: Parent[], key: string): Parent | undefined => {
-    const n = ids.indexOf(key);
-    return n === -1 ? undefined : rows[n];
-  };
+  const bySource = keyedBy(platform.parents, (p) => p.deletedAt === null ? p.sourceId : null);
+  const byEmail = keyedBy(platform.parents, (p) => p.deletedAt === null ? normalizeEmail(p.email) || null : null);
   const accountOf = new Map<string, { parent: Parent; by: "source_id" | "email" }>();
   const guardiansByAccount = new Map<number, User[]>();
   for (const g of guardians) {
-    const bySourceId = at(sourceIds, bySourceAt, g.sourcedId);
+    const bySourceId = bySource.get(g.sourcedId);
     const email = normalizeEmail(g.email);
+    const byEmailParent = bySourceId || !email ? undefined : byEmail.get(email);
     const account = bySourceId
       ? { parent: bySourceId, by: "source_id" as const }
-      : email && at(emails, byEmailAt, email)
-      ? { parent: at(emails, byEmailAt, email)!, by: "email" as const }
+      : byEmailParent
+      ? { parent: byEmailParent, by: "email" as const }
       : undefined;
     if (!account) continue;
     accountOf.set(g.sourcedId, account);

@@ -290,13 +290,13 @@ export interface SourceIndex {
 /** Lookups over a platform snapshot. */
 export interface PlatformIndex {
   campusById: Map<number, Campus>;
-  campusBySource: BySource<Campus>;
+  campusBySource: Keyed<Campus>;
   studentById: Map<number, Student>;
-  studentBySource: BySource<Student>;
+  studentBySource: Keyed<Student>;
   teacherById: Map<number, Teacher>;
-  teacherBySource: BySource<Teacher>;
+  teacherBySource: Keyed<Teacher>;
   classById: Map<number, PlatformClass>;
-  classBySource: BySource<PlatformClass>;
+  classBySource: Keyed<PlatformClass>;
   parentById: Map<number, Parent>;
   /**
    * Active enrollments (row, class and person all active, class and person
@@ -377,25 +377,14 @@ export function indexPlatform(platform: PlatformSnapshot, ids: EnrollmentIds = e
     student: new KeyParts(index.studentById, (id) => ids.users.number(id)),
     teacher: new KeyParts(index.teacherById, (id) => ids.users.number(id)),
   };
-  const table = platform.enrollments;
-  const activeEnrollments = table instanceof PlatformEnrollmentTable
-    ? EnrollmentIndex.buildPackedAt(ids, table, platformKeyAt(table, classes, people))
-    : EnrollmentIndex.buildPacked(ids, table, (e) => {
-      if (e.deletedAt !== null || (e.role !== "student" && e.role !== "teacher")) return undefined;
-      const personId = e.role === "student" ? e.studentId : e.teacherId;
-      if (personId === null) return undefined;
-      const cls = classes.state(e.classId);
-      if (cls === INVALID) return undefined;
-      const person = people[e.role].state(personId);
-      if (person === INVALID) return undefined;
-      return enrollmentKey(classes.number(e.classId, cls), e.role, people[e.role].number(personId, person));
-    });
+  const table = PlatformEnrollmentTable.of(platform.enrollments);
+  const activeEnrollments = EnrollmentIndex.buildPackedAt(ids, table, platformKeyAt(table, classes, people));
   return { ...index, activeEnrollments };
 }
 
 /**
- * The active key of the platform enrollment at row `i`, read from the
- * table's columns: what indexPlatform's row function gives for the same row,
+ * The active key of the platform enrollment at row `i` (row, class and
+ * person active, class and person rostered), read from the table's columns
  * without making the row (ten million objects at 1,000,000 students).
  */
 function platformKeyAt(
@@ -523,35 +512,51 @@ function byId<T extends { id: number }>(rows: readonly T[]): Map<number, T> {
   return map;
 }
 
-/** Platform rows by source id: only `get`. */
-export interface BySource<T> {
-  get(sourceId: string): T | undefined;
+/** Rows by a string key: only `get`. */
+export interface Keyed<T> {
+  get(key: string): T | undefined;
 }
 
 /**
- * By source id, preferring the active row when a soft-deleted twin shares
- * it. The ids are numbered in an IdTable and the rows kept in an array by
- * number: at 1,000,000 students a Map of a million strings took 1.3 s to
- * fill in a heap of gigabytes.
+ * Rows by a key (`key` gives null for a row left out): the first row of each
+ * key, unless `replaces(had, row)` says a later one takes its place. The keys
+ * are numbered in an IdTable and the rows kept in an array by number: at
+ * 1,000,000 students a Map of a million strings took 1.3 s to fill in a heap
+ * of gigabytes.
+ *
+ * @example
+ * keyedBy(platform.parents, (p) => p.deletedAt === null ? p.sourceId : null).get("par-000001")?.id
+ */
+export function keyedBy<T>(
+  rows: readonly T[],
+  key: (row: T) => string | null,
+  replaces?: (had: T, row: T) => boolean,
+): Keyed<T> {
+  const ids = new IdTable(rows.length);
+  const byNumber: T[] = [];
+  for (const row of rows) {
+    const k = key(row);
+    if (k === null) continue;
+    const n = ids.add(k);
+    const had = byNumber[n];
+    if (had === undefined || replaces?.(had, row)) byNumber[n] = row;
+  }
+  return {
+    get(k) {
+      const n = ids.indexOf(k);
+      return n === -1 ? undefined : byNumber[n];
+    },
+  };
+}
+
+/**
+ * By source id, preferring the active row when a soft-deleted twin shares it.
  *
  * @example
  * bySource(platform.students).get("stu-000001")?.id
  */
 export function bySource<T extends { sourceId: string | null; deletedAt: string | null }>(
   rows: readonly T[],
-): BySource<T> {
-  const ids = new IdTable(rows.length);
-  const byNumber: T[] = [];
-  for (const row of rows) {
-    if (row.sourceId === null) continue;
-    const n = ids.add(row.sourceId);
-    const had = byNumber[n];
-    if (had === undefined || (had.deletedAt !== null && row.deletedAt === null)) byNumber[n] = row;
-  }
-  return {
-    get(sourceId) {
-      const n = ids.indexOf(sourceId);
-      return n === -1 ? undefined : byNumber[n];
-    },
-  };
+): Keyed<T> {
+  return keyedBy(rows, (row) => row.sourceId, (had, row) => had.deletedAt !== null && row.deletedAt === null);
 }

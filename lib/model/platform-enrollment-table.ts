@@ -51,6 +51,18 @@ export class PlatformEnrollmentTable extends ColumnTable<PlatformEnrollment> {
     return new PlatformEnrollmentTable().pushAll(rows);
   }
 
+  /**
+   * `rows` as a table: the very table when it is one (a platform read keeps
+   * them so), else a table of them (a list made by hand or by a test), so
+   * that code reading the columns needs no second path for lists.
+   *
+   * @example
+   * PlatformEnrollmentTable.of(snapshot.enrollments).classIds.get(0)
+   */
+  static of(rows: Iterable<PlatformEnrollment>): PlatformEnrollmentTable {
+    return rows instanceof PlatformEnrollmentTable ? rows : PlatformEnrollmentTable.from(rows);
+  }
+
   push(e: PlatformEnrollment): void {
     const i = this.count;
     this.ids.set(i, e.id);

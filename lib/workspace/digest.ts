@@ -17,11 +17,11 @@ const BATCH_CHARS = 1 << 20;
  * tables (the same columns, and in every row the same cells in the same
  * order). Each cell is written with its kind and length, so no two tables
  * give the same text (hashed as UTF-8, where a lone surrogate reads as
- * U+FFFD, as DuckDB stores it too). How writeRows stores a cell is not in
- * the digest: a change to that is a new WORKSPACE_FORMAT, whose states are
- * not read back, so every table is written again. Platform enrollments kept as columns give their
- * columns instead (`PlatformEnrollmentTable.feed`), which never equals the
- * text of rows.
+ * U+FFFD, as DuckDB stores it too). Platform enrollments kept as columns give
+ * their columns instead (`PlatformEnrollmentTable.feed`), which never equals
+ * the text of rows. How writeRows stores a cell is not in the digest: a change
+ * to that is a new WORKSPACE_FORMAT, whose states are not read back, so every
+ * table is written again.
  *
  * @example
  * tableDigest(PLATFORM_CLASSES, snapshot.classes) === tableDigest(PLATFORM_CLASSES, [...snapshot.classes]) // true
