@@ -409,6 +409,13 @@ Deno.test({
     assertEquals(heap.code, "limit.exceeded");
     assertMatch(heap.message, /exhaust-heap went past its memory budget \(64 MB\)/);
     assert(performance.now() - t0 < 30_000, "stopped at the budget, not at the deadline");
+    // A budget met while the job's own modules load: V8's termination reached the worker as an error ("Uncaught
+    // null", an op's invalid_argument) before the watchdog looked, and the server said "internal".
+    for (const memoryMb of [16, 20]) {
+      const loading = await failureOf(runInWorker(jobNamed("loading"), { memoryMb, deadlineMs: 60_000 }));
+      assertEquals(loading.code, "limit.exceeded", loading.message);
+      assertMatch(loading.message, new RegExp(`loading went past its memory budget \\(${memoryMb} MB\\)`));
+    }
     const spin = await failureOf(runInWorker(jobNamed("spin"), { memoryMb: 64, deadlineMs: 300 }, MISBEHAVING));
     assertEquals(spin.code, "limit.exceeded");
     assertMatch(spin.message, /spin went past its deadline \(0\.3 s\)/);

@@ -19,12 +19,16 @@ const post = (m: WorkerMessage) => port.postMessage(m);
 // Deno (2.9) meets a heap budget reached inside a promise by raising the limit and stalling the job rather than
 // ending the worker; the raised limit is what gives it away, and the server ends the worker when told.
 const budget = getHeapStatistics().heap_size_limit;
+const overBudget = () => getHeapStatistics().heap_size_limit > budget;
 const watchdog = setInterval(() => {
-  if (getHeapStatistics().heap_size_limit > budget) post({ type: "memory" });
+  if (overBudget()) post({ type: "memory" });
 }, 50);
 void watchdog;
 
 const failed = (e: unknown) => {
+  // Past the budget, what fails is the budget's doing, whatever is thrown: V8 ends the running script with a
+  // termination that reaches the error event as "Uncaught null", sometimes before the watchdog has looked.
+  if (overBudget()) return post({ type: "memory" });
   const message = e instanceof Error ? e.message : String(e);
   post({ type: "failed", code: errorCode(e), message: redact(message) });
 };
