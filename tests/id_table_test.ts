@@ -88,3 +88,53 @@ Deno.test("each table's hash is keyed at random: one id hashes differently in tw
   // The same table always agrees with itself.
   for (const id of ids) assertEquals(h1(id), h1(id));
 });
+
+Deno.test("ids that come in increasing order are numbered as a Map would, whenever the order breaks or a lookup comes", () => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.string({ maxLength: 10 }), { minLength: 1, maxLength: 400 }),
+      // Where the order breaks: a repeat of an earlier id, an id smaller than the last, or a lookup.
+      fc.array(fc.tuple(fc.nat(), fc.constantFrom("repeat", "smaller", "lookup")), { maxLength: 4 }),
+      (unique, breaks) => {
+        const sorted = [...unique].sort();
+        const steps: Array<{ add?: string; lookup?: string }> = sorted.map((add) => ({ add }));
+        for (const [at, kind] of breaks) {
+          const i = at % steps.length;
+          const earlier = sorted[at % Math.min(i + 1, sorted.length)];
+          steps.splice(i, 0, kind === "lookup" ? { lookup: earlier } : { add: kind === "repeat" ? earlier : "" });
+        }
+        const table = new IdTable(4);
+        const map = new Map<string, number>();
+        for (const step of steps) {
+          if (step.add !== undefined) {
+            if (!map.has(step.add)) map.set(step.add, map.size);
+            assertEquals(table.add(step.add), map.get(step.add));
+          } else assertEquals(table.indexOf(step.lookup!), map.get(step.lookup!) ?? -1);
+        }
+        assertEquals(table.size, map.size);
+        for (const [s, n] of map) assertEquals([table.indexOf(s), table.at(n)], [n, s]);
+        assertEquals(table.indexOf("\uffff"), -1);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("ids in increasing order crafted to collide still turn the table into a Map once it hashes", () => {
+  const ordered = Array.from({ length: 20_000 }, (_, i) => `x-${String(i).padStart(6, "0")}`);
+  const hash = (s: string) => s.startsWith("x-") ? 42 : 7;
+  const table = new IdTable(16, hash);
+  for (const [i, id] of ordered.entries()) assertEquals(table.add(id), i);
+  // Filling the slots gives up on its own hashing as adding does: a lookup that never meets the run sees it.
+  assertEquals(table.indexOf("elsewhere"), -1);
+  assertEquals(table.mode, "map");
+  assertEquals(table.indexOf("x-012345"), 12_345);
+  assertEquals(table.mode, "map");
+  assertEquals(table.add("x-000007"), 7);
+  assertEquals(table.add("a-new-one"), 20_000);
+  // Honest ids, far more than the table was made for: the slots are made for as many as there are.
+  const honest = new IdTable(4);
+  for (const id of ordered) honest.add(id);
+  assertEquals(honest.indexOf("x-019999"), 19_999);
+  assertEquals(honest.mode, "table");
+});

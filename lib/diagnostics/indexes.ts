@@ -278,9 +278,10 @@ function packKey(cls: number, role: number, user: number): number {
 
 /** Lookups over a roster. */
 export interface SourceIndex {
-  orgs: Map<string, Org>;
-  users: Map<string, User>;
-  classes: Map<string, Class>;
+  /** The first row of each sourcedId (numbered in file order: see {@link Keyed}). */
+  orgs: Keyed<Org>;
+  users: Keyed<User>;
+  classes: Keyed<Class>;
   /** Active student and teacher enrollments by class, user and role (use `get` for the first row of a key). */
   readonly activeEnrollments: EnrollmentIndex<Enrollment>;
   /** Ids of rows the reader rejected: never called absent. */
@@ -309,9 +310,9 @@ export interface PlatformIndex {
 export function indexSource(roster: Roster, ids: EnrollmentIds = enrollmentIds()): SourceIndex {
   let active: EnrollmentIndex<Enrollment> | undefined;
   return {
-    orgs: firstBy(roster.orgs, (o) => o.sourcedId),
-    users: firstBy(roster.users, (u) => u.sourcedId),
-    classes: firstBy(roster.classes, (c) => c.sourcedId),
+    orgs: keyedBy(roster.orgs, (o) => o.sourcedId),
+    users: keyedBy(roster.users, (u) => u.sourcedId),
+    classes: keyedBy(roster.classes, (c) => c.sourcedId),
     // Built on first use: roster-check never asks for it (9.4 M keys to sort at 1,000,000 students).
     get activeEnrollments() {
       return active ??= roster.enrollments instanceof EnrollmentTable
@@ -497,24 +498,22 @@ class KeyParts<R extends { deletedAt: string | null; sourceId: string | null }> 
   }
 }
 
-function firstBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T> {
-  const map = new Map<string, T>();
-  for (const row of rows) {
-    const k = key(row);
-    if (!map.has(k)) map.set(k, row);
-  }
-  return map;
-}
-
 function byId<T extends { id: number }>(rows: readonly T[]): Map<number, T> {
   const map = new Map<number, T>();
   for (const row of rows) map.set(row.id, row);
   return map;
 }
 
-/** Rows by a string key: only `get`. */
+/** Rows by a string key, each key numbered 0, 1, 2… in the order the rows first gave it. */
 export interface Keyed<T> {
   get(key: string): T | undefined;
+  has(key: string): boolean;
+  /** The key's number, or -1. */
+  numberOf(key: string): number;
+  /** The row of the key numbered `n`. */
+  at(n: number): T | undefined;
+  /** How many keys (the numbers run from 0 to size - 1). */
+  readonly size: number;
 }
 
 /**
@@ -545,6 +544,12 @@ export function keyedBy<T>(
     get(k) {
       const n = ids.indexOf(k);
       return n === -1 ? undefined : byNumber[n];
+    },
+    has: (k) => ids.indexOf(k) !== -1,
+    numberOf: (k) => ids.indexOf(k),
+    at: (n) => byNumber[n],
+    get size() {
+      return ids.size;
     },
   };
 }

@@ -16,6 +16,7 @@ import {
 } from "../model/roster.ts";
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
 import { type Finding, finding, type FindingCode } from "../model/findings.ts";
+import { IdTable } from "../id-table.ts";
 import { indexSource, type SourceIndex } from "./indexes.ts";
 import { listText, userName } from "./describe.ts";
 import {
@@ -397,23 +398,23 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
   return out;
 }
 
+/** Users a guardian-student pair's key can number (2^26: far more than a read can hold). */
+const PAIR_SPAN = 0x4000000;
+
 /** Agent links: resolvable, guardian↔student, both sides in 1.2, not too many. */
 function guardians(roster: Roster, src: SourceIndex): Finding[] {
   const out: Finding[] = [];
-  // Each guardian-student pair once, with the sides that list it (1 the guardian's, 2 the student's).
-  // Keyed by the two ids' numbers (no string per pair): 2^26 ids is far more than a read can hold.
-  const pairs = new Map<number, { guardian: string; student: string; sides: number }>();
-  const numbers = new Map<string, number>();
-  const numberOf = (user: User) => {
-    let n = numbers.get(user.sourcedId);
-    if (n === undefined) numbers.set(user.sourcedId, n = numbers.size);
-    return n;
-  };
-  // A student's distinct guardians (a pair is new only once).
-  const guardiansOf = new Map<string, string[]>();
+  const users = src.users;
+  if (users.size > PAIR_SPAN) throw new RangeError("more than 67,108,864 distinct users");
+  // Each guardian-student pair once, keyed by the two users' numbers in the index (no string per pair), with the
+  // sides that list it (1 the guardian's, 2 the student's); and each student's count of distinct guardians.
+  const sides = new Map<number, number>();
+  const guardianCount = new Int32Array(users.size);
   for (const u of roster.users) {
+    let own = -1;
     for (const a of u.agentSourcedIds) {
-      const other = src.users.get(a);
+      const number = users.numberOf(a);
+      const other = number === -1 ? undefined : users.at(number)!;
       if (!other) {
         if (!src.rejected.has(a) && fileMode(roster, "users") === "bulk") {
           out.push(finding({
@@ -450,35 +451,44 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
         }));
         continue;
       }
-      const key = numberOf(guardian) * 0x4000000 + numberOf(student);
+      // One of the two is `u`, the other `other`. `u` is numbered by its id, as a repeated id's row is.
+      if (own === -1) own = users.numberOf(u.sourcedId);
+      const key = u === guardian ? own * PAIR_SPAN + number : number * PAIR_SPAN + own;
       const side = u === guardian ? 1 : 2;
-      const pair = pairs.get(key);
-      if (pair) {
-        pair.sides |= side;
+      const had = sides.get(key);
+      if (had !== undefined) {
+        sides.set(key, had | side);
         continue;
       }
-      pairs.set(key, { guardian: guardian.sourcedId, student: student.sourcedId, sides: side });
-      const list = guardiansOf.get(student.sourcedId);
-      if (list) list.push(guardian.sourcedId);
-      else guardiansOf.set(student.sourcedId, [guardian.sourcedId]);
+      sides.set(key, side);
+      guardianCount[key % PAIR_SPAN]++;
     }
   }
+  const idOf = (n: number) => users.at(n)!.sourcedId;
   if (roster.source.version === "1.2") {
-    for (const p of pairs.values()) {
-      if (p.sides === 3) continue;
-      const side = p.sides === 1 ? "guardian" : "student";
+    for (const [key, s] of sides) {
+      if (s === 3) continue;
+      const side = s === 1 ? "guardian" : "student";
+      const guardian = idOf(Math.floor(key / PAIR_SPAN));
+      const student = idOf(key % PAIR_SPAN);
       out.push(finding({
         code: "guardian.one_sided_link",
-        entity: { guardianSourcedId: p.guardian, studentSourcedId: p.student },
+        entity: { guardianSourcedId: guardian, studentSourcedId: student },
         message:
-          `users.csv: only the ${side} side links guardian ${p.guardian} and student ${p.student}; OneRoster 1.2 requires both`,
+          `users.csv: only the ${side} side links guardian ${guardian} and student ${student}; OneRoster 1.2 requires both`,
         details: { side },
         resolution: fix("List each in the other's agentSourcedIds."),
       }));
     }
   }
-  for (const [student, set] of guardiansOf) {
-    if (set.length <= MAX_GUARDIANS) continue;
+  // The guardians of students with too many, in the order their pairs were first seen.
+  const crowded = new Map<number, string[]>();
+  for (let n = 0; n < guardianCount.length; n++) if (guardianCount[n] > MAX_GUARDIANS) crowded.set(n, []);
+  if (crowded.size) {
+    for (const key of sides.keys()) crowded.get(key % PAIR_SPAN)?.push(idOf(Math.floor(key / PAIR_SPAN)));
+  }
+  for (const [n, set] of crowded) {
+    const student = idOf(n);
     out.push(finding({
       code: "guardian.too_many",
       entity: { sourcedId: student },
@@ -493,8 +503,12 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
 /** Email syntax, guardians on a person's email, and emails on several guardians. */
 function emails(roster: Roster): Finding[] {
   const out: Finding[] = [];
-  const people = new Map<string, string>();
-  const guardiansByEmail = new Map<string, string[]>();
+  // Emails numbered as first met; by number, the first student's or staff member's ("role id", or undefined),
+  // the first guardian's id, and every guardian's once there are two (no array for the usual one).
+  const numbers = new IdTable(roster.users.length);
+  const people: Array<string | undefined> = [];
+  const firstGuardian: Array<string | undefined> = [];
+  const moreGuardians = new Map<number, string[]>();
   for (const u of roster.users) {
     const email = normalizeEmail(u.email);
     if (!email) continue;
@@ -513,17 +527,31 @@ function emails(roster: Roster): Finding[] {
       }));
     }
     if (!isActiveInSource(u)) continue;
-    if (isGuardian(u)) {
-      // Pushed, not copied: 100,000 guardians on one email must not cost 100,000 copies.
-      const ids = guardiansByEmail.get(email);
-      if (ids) ids.push(u.sourcedId);
-      else guardiansByEmail.set(email, [u.sourcedId]);
-    } else if (u.role === "student" || STAFF.has(u.role)) {
-      if (!people.has(email)) people.set(email, `${u.role} ${u.sourcedId}`);
+    const guardian = isGuardian(u);
+    if (!guardian && u.role !== "student" && !STAFF.has(u.role)) continue;
+    const n = numbers.add(email);
+    if (n === people.length) {
+      // Grown one by one, so the arrays stay packed.
+      people.push(undefined);
+      firstGuardian.push(undefined);
     }
+    if (guardian) {
+      const first = firstGuardian[n];
+      if (first === undefined) firstGuardian[n] = u.sourcedId;
+      else {
+        // Pushed, not copied: 100,000 guardians on one email must not cost 100,000 copies.
+        const ids = moreGuardians.get(n);
+        if (ids) ids.push(u.sourcedId);
+        else moreGuardians.set(n, [first, u.sourcedId]);
+      }
+    } else if (people[n] === undefined) people[n] = `${u.role} ${u.sourcedId}`;
   }
-  for (const [email, ids] of guardiansByEmail) {
-    const person = people.get(email);
+  for (let n = 0; n < numbers.size; n++) {
+    const first = firstGuardian[n];
+    if (first === undefined) continue;
+    const email = numbers.at(n);
+    const ids = moreGuardians.get(n) ?? [first];
+    const person = people[n];
     if (person) {
       for (const id of ids) {
         out.push(finding({
@@ -613,11 +641,16 @@ function volume(roster: Roster, checks: EnrollmentChecks): Finding[] {
   const schools = roster.orgs.filter((o) => o.type === "school" && isActiveInSource(o));
   for (const s of schools) counts.set(s.sourcedId, { students: 0, teachers: 0, classes: 0, enrollments: 0 });
   for (const u of roster.users) {
-    if (!isActiveInSource(u)) continue;
-    for (const o of new Set(u.orgSourcedIds)) {
+    const student = u.role === "student";
+    if ((!student && u.role !== "teacher") || !isActiveInSource(u)) continue;
+    // Each org once (no Set for the usual one or two).
+    const orgs = u.orgSourcedIds.length > 8 ? [...new Set(u.orgSourcedIds)] : u.orgSourcedIds;
+    for (let i = 0; i < orgs.length; i++) {
+      const o = orgs[i];
+      if (i > 0 && orgs.lastIndexOf(o, i - 1) !== -1) continue;
       const c = counts.get(o);
-      if (c && u.role === "student") c.students++;
-      else if (c && u.role === "teacher") c.teachers++;
+      if (c && student) c.students++;
+      else if (c) c.teachers++;
     }
   }
   for (const [school, n] of checks.bySchool) {

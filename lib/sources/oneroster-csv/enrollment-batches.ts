@@ -8,6 +8,8 @@
  * met, and is numbered after that.
  */
 import type { Enrollment, Status } from "../../model/roster.ts";
+import { IdTable } from "../../id-table.ts";
+import { detach } from "../detach.ts";
 
 /** Rows per batch. */
 export const BATCH_ROWS = 65_536;
@@ -55,7 +57,8 @@ export function batchBuffers(b: EnrollmentBatch): ArrayBuffer[] {
  * packer.flush();
  */
 export class BatchPacker {
-  readonly #users = new Map<string, number>();
+  /** Every user id met, numbered; kept detached from the file's text the rows were cut from. */
+  readonly #users = new IdTable(1 << 16);
   #newUsers: string[] = [];
   #ids: string[] = [];
   #values = new Map<string, number>();
@@ -65,6 +68,8 @@ export class BatchPacker {
   #cols = newColumns();
   #primary = new Int8Array(BATCH_ROWS);
   #extensions: Array<[number, Record<string, string>]> = [];
+  /** The row before, in this batch. */
+  #last: Enrollment | undefined;
 
   constructor(readonly send: (batch: EnrollmentBatch) => void) {}
 
@@ -72,21 +77,30 @@ export class BatchPacker {
     const i = this.#count;
     this.#ids.push(e.sourcedId);
     this.#idLengths[i] = e.sourcedId.length;
-    let user = this.#users.get(e.userSourcedId);
-    if (user === undefined) {
-      this.#users.set(e.userSourcedId, user = this.#users.size);
-      this.#newUsers.push(e.userSourcedId);
-    }
+    const known = this.#users.size;
+    const user = this.#users.add(e.userSourcedId, detach);
+    if (user === known) this.#newUsers.push(this.#users.at(user));
     this.#userNumbers[i] = user;
     const c = this.#cols;
-    c.status[i] = this.#value(e.status);
-    c.classes[i] = this.#value(e.classSourcedId);
-    c.schools[i] = this.#value(e.schoolSourcedId);
-    c.roles[i] = this.#value(e.role);
-    c.begins[i] = e.beginDate === undefined ? NONE : this.#value(e.beginDate);
-    c.ends[i] = e.endDate === undefined ? NONE : this.#value(e.endDate);
+    // Rows come grouped by class, school and term: a value equal to the row before's takes its number, unasked.
+    const p = i > 0 ? this.#last : undefined;
+    c.status[i] = p?.status === e.status ? c.status[i - 1] : this.#value(e.status);
+    c.classes[i] = p?.classSourcedId === e.classSourcedId ? c.classes[i - 1] : this.#value(e.classSourcedId);
+    c.schools[i] = p?.schoolSourcedId === e.schoolSourcedId ? c.schools[i - 1] : this.#value(e.schoolSourcedId);
+    c.roles[i] = p?.role === e.role ? c.roles[i - 1] : this.#value(e.role);
+    c.begins[i] = p && p.beginDate === e.beginDate
+      ? c.begins[i - 1]
+      : e.beginDate === undefined
+      ? NONE
+      : this.#value(e.beginDate);
+    c.ends[i] = p && p.endDate === e.endDate ? c.ends[i - 1] : e.endDate === undefined ? NONE : this.#value(e.endDate);
     this.#primary[i] = e.primary === undefined ? NONE : e.primary ? 1 : 0;
-    c.files[i] = e.origin === undefined ? NONE : this.#value(e.origin.file);
+    c.files[i] = p && p.origin?.file === e.origin?.file
+      ? c.files[i - 1]
+      : e.origin === undefined
+      ? NONE
+      : this.#value(e.origin.file);
+    this.#last = e;
     c.lines[i] = e.origin === undefined ? 0 : e.origin.line;
     if (e.extensions !== undefined) this.#extensions.push([i, e.extensions]);
     if (++this.#count === BATCH_ROWS) this.flush();

@@ -1,0 +1,84 @@
+import fc from "fast-check";
+import { assertEquals } from "./helpers/assert.ts";
+import {
+  BATCH_ROWS,
+  BatchPacker,
+  BatchUnpacker,
+  type EnrollmentBatch,
+} from "../lib/sources/oneroster-csv/enrollment-batches.ts";
+import type { Enrollment, Status } from "../lib/model/roster.ts";
+
+/** Packs `rows`, sends each batch through a structured clone as postMessage would, and unpacks them. */
+function roundTrip(rows: Enrollment[]): { rows: Enrollment[]; users: number[]; batches: number } {
+  const batches: EnrollmentBatch[] = [];
+  const packer = new BatchPacker((b) => batches.push(structuredClone(b)));
+  for (const e of rows) packer.add(e);
+  packer.flush();
+  const out: Enrollment[] = [];
+  const users: number[] = [];
+  const unpacker = new BatchUnpacker();
+  for (const b of batches) {
+    unpacker.unpack(b, (e, user) => {
+      out.push(e);
+      users.push(user);
+    });
+  }
+  return { rows: out, users, batches: batches.length };
+}
+
+/** An enrollment with every field present, in the unpacker's order. */
+const row = (o: Partial<Enrollment> & { sourcedId: string }): Enrollment => ({
+  sourcedId: o.sourcedId,
+  status: o.status ?? "active",
+  classSourcedId: o.classSourcedId ?? "cls-1",
+  schoolSourcedId: o.schoolSourcedId ?? "sch-1",
+  userSourcedId: o.userSourcedId ?? "stu-1",
+  role: o.role ?? "student",
+  primary: o.primary,
+  beginDate: o.beginDate,
+  endDate: o.endDate,
+  extensions: o.extensions,
+  origin: o.origin,
+});
+
+Deno.test("enrollments packed into batches come out as they went in, whatever repeats from one row to the next", () => {
+  // Small pools, so that a row often equals the row before in some fields and not in others.
+  const pick = <T>(...values: T[]) => fc.constantFrom(...values);
+  const enrollment = fc.record({
+    status: pick<Status>("active", "tobedeleted"),
+    classSourcedId: pick("cls-1", "cls-2", "__proto__", ""),
+    schoolSourcedId: pick("sch-1", "sch-2"),
+    userSourcedId: pick("stu-1", "stu-2", "tch-1", "-1", "constructor"),
+    role: pick("student", "teacher"),
+    primary: pick(undefined, true, false),
+    beginDate: pick(undefined, "2026-08-01", "2026-01-05"),
+    endDate: pick(undefined, "2027-06-15"),
+    extensions: pick(undefined, { "metadata.x": "1" }),
+    origin: pick(undefined, { file: "enrollments.csv", line: 2 }, { file: "enrollments.csv", line: 3 }, {
+      file: "other.csv",
+      line: 2,
+    }),
+  });
+  fc.assert(
+    fc.property(fc.array(enrollment, { maxLength: 40 }), (drawn) => {
+      const rows = drawn.map((e, i) => row({ ...e, sourcedId: `enr-${i}` }));
+      const back = roundTrip(rows);
+      assertEquals(back.rows, rows);
+      // One number per user id, in order of first appearance.
+      const firstSeen = [...new Set(rows.map((e) => e.userSourcedId))];
+      assertEquals(back.users, rows.map((e) => firstSeen.indexOf(e.userSourcedId)));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("a row that starts a new batch is packed whole, even when it equals the last row of the batch before", () => {
+  const rows: Enrollment[] = [];
+  for (let i = 0; i < BATCH_ROWS; i++) rows.push(row({ sourcedId: `enr-${i}`, classSourcedId: `cls-${i % 7}` }));
+  // The first row of the second batch has the same values as the last of the first: its batch has its own numbers.
+  rows.push(row({ sourcedId: "enr-last", classSourcedId: rows[BATCH_ROWS - 1].classSourcedId }));
+  rows.push(row({ sourcedId: "enr-after", classSourcedId: "cls-new", beginDate: "2026-08-01" }));
+  const back = roundTrip(rows);
+  assertEquals(back.batches, 2);
+  assertEquals(back.rows.slice(BATCH_ROWS - 2), rows.slice(BATCH_ROWS - 2));
+});
