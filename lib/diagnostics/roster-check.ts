@@ -405,7 +405,6 @@ const PAIR_SPAN = 0x4000000;
 function guardians(roster: Roster, src: SourceIndex): Finding[] {
   const out: Finding[] = [];
   const users = src.users;
-  if (users.size > PAIR_SPAN) throw new RangeError("more than 67,108,864 distinct users");
   // Each guardian-student pair once, keyed by the two users' numbers in the index (no string per pair), with the
   // sides that list it (1 the guardian's, 2 the student's); and each student's count of distinct guardians.
   const sides = new Map<number, number>();
@@ -453,6 +452,7 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
       }
       // One of the two is `u`, the other `other`. `u` is numbered by its id, as a repeated id's row is.
       if (own === -1) own = users.numberOf(u.sourcedId);
+      if (own >= PAIR_SPAN || number >= PAIR_SPAN) throw new RangeError("more than 67,108,864 distinct users");
       const key = u === guardian ? own * PAIR_SPAN + number : number * PAIR_SPAN + own;
       const side = u === guardian ? 1 : 2;
       const had = sides.get(key);

@@ -163,7 +163,9 @@ export async function readOneRosterCsv(path: string, options: ReadOptions = {}):
  * critical path, and the packer then looked each user up again.
  *
  * @example
- * const read = await readEnrollmentsAlone(bundle, "enrollments.csv", "1.1", {}, (e) => rows.push(e));
+ * const users = new Set<string>();
+ * const keep = (e: Enrollment) => users.add(detach(e.userSourcedId));
+ * const read = await readEnrollmentsAlone(bundle, "enrollments.csv", "1.1", {}, keep);
  * read.issues.length // 0
  */
 export async function readEnrollmentsAlone(
