@@ -79,9 +79,9 @@ export function keyedHash(): StringHash {
  */
 export class IdTable {
   #ids: string[] = [];
-  #hashes: Int32Array;
-  /** Slot → number, or EMPTY. */
-  #slots: Int32Array;
+  #hashes = new Int32Array(0);
+  /** Slot → number, or EMPTY (none until the slots are filled: see #index). */
+  #slots = new Int32Array(0);
   #mask = 0;
   #maxProbe = 0;
   /** The capacity asked for at first (slots are made when the order breaks or an id is looked up). */
@@ -93,8 +93,6 @@ export class IdTable {
   #map: Map<string, number> | undefined;
 
   constructor(expected = 1024, hash: StringHash = keyedHash()) {
-    this.#slots = new Int32Array(0);
-    this.#hashes = new Int32Array(0);
     this.#expected = expected;
     this.#hash = hash;
   }

@@ -400,6 +400,10 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
 
 /** Users a guardian-student pair's key can number (2^26: far more than a read can hold). */
 const PAIR_SPAN = 0x4000000;
+/** A pair's key: the guardian's number and the student's, in the source index. */
+const pairKey = (guardian: number, student: number) => guardian * PAIR_SPAN + student;
+const guardianOf = (key: number) => Math.floor(key / PAIR_SPAN);
+const studentOf = (key: number) => key % PAIR_SPAN;
 
 /** Agent links: resolvable, guardian↔student, both sides in 1.2, not too many. */
 function guardians(roster: Roster, src: SourceIndex): Finding[] {
@@ -453,7 +457,7 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
       // One of the two is `u`, the other `other`. `u` is numbered by its id, as a repeated id's row is.
       if (own === -1) own = users.numberOf(u.sourcedId);
       if (own >= PAIR_SPAN || number >= PAIR_SPAN) throw new RangeError("more than 67,108,864 distinct users");
-      const key = u === guardian ? own * PAIR_SPAN + number : number * PAIR_SPAN + own;
+      const key = u === guardian ? pairKey(own, number) : pairKey(number, own);
       const side = u === guardian ? 1 : 2;
       const had = sides.get(key);
       if (had !== undefined) {
@@ -461,7 +465,7 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
         continue;
       }
       sides.set(key, side);
-      guardianCount[key % PAIR_SPAN]++;
+      guardianCount[studentOf(key)]++;
     }
   }
   const idOf = (n: number) => users.at(n)!.sourcedId;
@@ -469,8 +473,8 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
     for (const [key, s] of sides) {
       if (s === 3) continue;
       const side = s === 1 ? "guardian" : "student";
-      const guardian = idOf(Math.floor(key / PAIR_SPAN));
-      const student = idOf(key % PAIR_SPAN);
+      const guardian = idOf(guardianOf(key));
+      const student = idOf(studentOf(key));
       out.push(finding({
         code: "guardian.one_sided_link",
         entity: { guardianSourcedId: guardian, studentSourcedId: student },
@@ -485,7 +489,7 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
   const crowded = new Map<number, string[]>();
   for (let n = 0; n < guardianCount.length; n++) if (guardianCount[n] > MAX_GUARDIANS) crowded.set(n, []);
   if (crowded.size) {
-    for (const key of sides.keys()) crowded.get(key % PAIR_SPAN)?.push(idOf(Math.floor(key / PAIR_SPAN)));
+    for (const key of sides.keys()) crowded.get(studentOf(key))?.push(idOf(guardianOf(key)));
   }
   for (const [n, set] of crowded) {
     const student = idOf(n);

@@ -68,7 +68,7 @@ export class BatchPacker {
   #cols = newColumns();
   #primary = new Int8Array(BATCH_ROWS);
   #extensions: Array<[number, Record<string, string>]> = [];
-  /** The row before, in this batch. */
+  /** The row added last (in this batch when the next row's index is not 0). */
   #last: Enrollment | undefined;
 
   constructor(readonly send: (batch: EnrollmentBatch) => void) {}
@@ -82,25 +82,17 @@ export class BatchPacker {
     if (user === known) this.#newUsers.push(this.#users.at(user));
     this.#userNumbers[i] = user;
     const c = this.#cols;
-    // Rows come grouped by class, school and term: a value equal to the row before's takes its number, unasked.
-    const p = i > 0 ? this.#last : undefined;
-    c.status[i] = p?.status === e.status ? c.status[i - 1] : this.#value(e.status);
-    c.classes[i] = p?.classSourcedId === e.classSourcedId ? c.classes[i - 1] : this.#value(e.classSourcedId);
-    c.schools[i] = p?.schoolSourcedId === e.schoolSourcedId ? c.schools[i - 1] : this.#value(e.schoolSourcedId);
-    c.roles[i] = p?.role === e.role ? c.roles[i - 1] : this.#value(e.role);
-    c.begins[i] = p && p.beginDate === e.beginDate
-      ? c.begins[i - 1]
-      : e.beginDate === undefined
-      ? NONE
-      : this.#value(e.beginDate);
-    c.ends[i] = p && p.endDate === e.endDate ? c.ends[i - 1] : e.endDate === undefined ? NONE : this.#value(e.endDate);
-    this.#primary[i] = e.primary === undefined ? NONE : e.primary ? 1 : 0;
-    c.files[i] = p && p.origin?.file === e.origin?.file
-      ? c.files[i - 1]
-      : e.origin === undefined
-      ? NONE
-      : this.#value(e.origin.file);
+    // The row added before this one: its values number this row's equal ones (see #put).
+    const p = this.#last;
     this.#last = e;
+    this.#put(c.status, i, e.status, p?.status);
+    this.#put(c.classes, i, e.classSourcedId, p?.classSourcedId);
+    this.#put(c.schools, i, e.schoolSourcedId, p?.schoolSourcedId);
+    this.#put(c.roles, i, e.role, p?.role);
+    this.#put(c.begins, i, e.beginDate, p?.beginDate);
+    this.#put(c.ends, i, e.endDate, p?.endDate);
+    this.#put(c.files, i, e.origin?.file, p?.origin?.file);
+    this.#primary[i] = e.primary === undefined ? NONE : e.primary ? 1 : 0;
     c.lines[i] = e.origin === undefined ? 0 : e.origin.line;
     if (e.extensions !== undefined) this.#extensions.push([i, e.extensions]);
     if (++this.#count === BATCH_ROWS) this.flush();
@@ -134,6 +126,14 @@ export class BatchPacker {
     this.#newUsers = [];
     this.#values = new Map();
     this.#extensions = [];
+  }
+
+  /**
+   * Puts the number of `v` (NONE when absent) at row `i` of `column`. Rows come grouped by class, school and term: a
+   * value equal to the row before's (`before`, that row's value) takes its number without a Map lookup.
+   */
+  #put(column: Int32Array, i: number, v: string | undefined, before: string | undefined): void {
+    column[i] = i > 0 && v === before ? column[i - 1] : v === undefined ? NONE : this.#value(v);
   }
 
   #value(v: string): number {
