@@ -73,19 +73,36 @@ Deno.test("the guardian index follows the rules: who is a guardian, their studen
       const index = indexGuardians(roster, platform);
       const spec = guardiansBySpec(roster, platform);
       assertEquals(index.guardians.map((g) => g.sourcedId), spec.guardians);
-      assertEquals([...index.studentsOf].map(([g, s]) => [g, [...s]]), [...spec.studentsOf]);
+      const ids = [...new Set(users.map((u) => u.sourcedId))];
+      assertEquals(ids.map((id) => index.studentsOf(id)), ids.map((id) => spec.studentsOf.get(id) ?? []));
+      assertEquals(ids.map((id) => index.has(id)), ids.map((id) => spec.guardians.includes(id)));
       assertEquals(
-        [...index.accountOf].map(([g, a]) => [g, { parent: a.parent.id, by: a.by }]),
-        [...spec.accountOf],
+        ids.map((id) => index.accountOf(id)).map((a) => a && { parent: a.parent.id, by: a.by }),
+        ids.map((id) => spec.accountOf.get(id)),
       );
-      // The guardians of each account, in roster order.
+      // The guardians of each account, in roster order; the accounts in the order first mapped.
       const byAccount = new Map<number, string[]>();
       for (const g of index.guardians) {
         const a = spec.accountOf.get(g.sourcedId);
         if (a) byAccount.set(a.parent, [...(byAccount.get(a.parent) ?? []), g.sourcedId]);
       }
-      assertEquals([...index.guardiansByAccount].map(([p, gs]) => [p, gs.map((g) => g.sourcedId)]), [...byAccount]);
+      assertEquals(index.accounts, [...byAccount.keys()]);
+      assertEquals(index.accounts.map((p) => index.guardiansOf(p).map((g) => g.sourcedId)), [...byAccount.values()]);
+      for (const p of platform.parents) assertEquals(index.hasGuardians(p.id), byAccount.has(p.id));
+      assertEquals(index.guardiansOf(-7), []);
     }),
     { numRuns: 3000 },
   );
+});
+
+Deno.test("a guardian with many students keeps each once, in the order first linked, whichever side names them", () => {
+  const students = Array.from({ length: 80 }, (_, i) => `s${String(i).padStart(3, "0")}`);
+  const guardian = sourceUser("g1", "parent", { agentSourcedIds: [...students.slice(40), ...students.slice(40)] });
+  const roster: Roster = {
+    ...emptyRoster(),
+    users: [guardian, ...students.map((s) => sourceUser(s, "student", { agentSourcedIds: ["g1", "g1"] }))],
+  };
+  const index = indexGuardians(roster, emptySnapshot());
+  assertEquals(index.studentsOf("g1"), [...students.slice(40), ...students.slice(0, 40)]);
+  assertEquals(index.studentsOf("s001"), []);
 });

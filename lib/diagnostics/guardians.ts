@@ -11,16 +11,162 @@ import { normalizeEmail } from "../normalize.ts";
 import { IdTable } from "../id-table.ts";
 import { keyedBy } from "./indexes.ts";
 
-/** Guardians, their students and their accounts. */
-export interface GuardianIndex {
+/** The account a guardian maps to, and how. */
+export interface GuardianAccount {
+  parent: Parent;
+  by: "source_id" | "email";
+}
+
+/** A segment longer than this is freed of repeats with a Set, not by scanning what it kept so far. */
+const SCAN_LIMIT = 32;
+
+/**
+ * Guardians, their students and their accounts, kept by number: the
+ * guardians' and students' ids numbered in IdTables, each guardian's students
+ * and each account's guardians one stretch of an Int32Array. At 1,000,000
+ * students a Set of students per guardian, an object per mapped guardian and
+ * an array per account were three million small objects for the collector to
+ * trace through every later step of the run.
+ */
+export class GuardianIndex {
   /** Active source guardians, in roster order. */
-  guardians: User[];
-  /** Active source students of each guardian (both directions); absent for a guardian with none. */
-  studentsOf: Map<string, Set<string>>;
-  /** The account each guardian maps to, and how. */
-  accountOf: Map<string, { parent: Parent; by: "source_id" | "email" }>;
-  /** The guardians mapped to each account, by platform parent id. */
-  guardiansByAccount: Map<number, User[]>;
+  readonly guardians: readonly User[];
+  /** Platform parent ids that guardians map to, in the order first mapped. */
+  readonly accounts: readonly number[];
+  /** Guardian ids (a repeated id has one number). */
+  readonly #ids: IdTable;
+  /** Active student ids: the numbers in #students. */
+  readonly #studentIds: IdTable;
+  /** Guardian number n's students: #students[#start[n] .. #start[n + 1]), in the order first linked. */
+  readonly #start: Int32Array;
+  readonly #students: Int32Array;
+  /** By row of `guardians`: the parent account it maps to, and whether by email (else by source id). */
+  readonly #parent: Array<Parent | undefined>;
+  readonly #byEmail: Uint8Array;
+  /** By guardian number: its last row that maps to an account (as a Map set row by row keeps it), or -1. */
+  readonly #mappedRow: Int32Array;
+  /** Account number (place in `accounts`) by parent id. */
+  readonly #accountNumber: Map<number, number>;
+  /** Account k's guardians: rows #byAccount[#accountStart[k] .. #accountStart[k + 1]) of `guardians`, in roster order. */
+  readonly #accountStart: Int32Array;
+  readonly #byAccount: Int32Array;
+
+  /** Use {@link indexGuardians}. */
+  constructor(parts: {
+    guardians: User[];
+    ids: IdTable;
+    studentIds: IdTable;
+    /** Each guardian row's number in `ids`. */
+    numbers: Int32Array;
+    links: { guardians: number[]; students: number[] };
+    parent: Array<Parent | undefined>;
+    byEmail: Uint8Array;
+  }) {
+    this.guardians = parts.guardians;
+    this.#ids = parts.ids;
+    this.#studentIds = parts.studentIds;
+    [this.#start, this.#students] = groupDistinct(parts.ids.size, parts.links.guardians, parts.links.students);
+    this.#parent = parts.parent;
+    this.#byEmail = parts.byEmail;
+    this.#mappedRow = new Int32Array(parts.ids.size).fill(-1);
+    const accounts: number[] = [];
+    const accountNumber = new Map<number, number>();
+    const rowGroup: number[] = [];
+    const rows: number[] = [];
+    parts.parent.forEach((parent, row) => {
+      if (!parent) return;
+      this.#mappedRow[parts.numbers[row]] = row;
+      let k = accountNumber.get(parent.id);
+      if (k === undefined) {
+        accountNumber.set(parent.id, k = accounts.length);
+        accounts.push(parent.id);
+      }
+      rowGroup.push(k);
+      rows.push(row);
+    });
+    this.accounts = accounts;
+    this.#accountNumber = accountNumber;
+    [this.#accountStart, this.#byAccount] = groupDistinct(accounts.length, rowGroup, rows);
+  }
+
+  /** True when `sourcedId` is an active guardian's. */
+  has(sourcedId: string): boolean {
+    return this.#ids.indexOf(sourcedId) !== -1;
+  }
+
+  /** The active students of a guardian (both directions), in the order first linked; empty for none. */
+  studentsOf(sourcedId: string): string[] {
+    const n = this.#ids.indexOf(sourcedId);
+    if (n === -1) return [];
+    const out: string[] = [];
+    for (let i = this.#start[n]; i < this.#start[n + 1]; i++) out.push(this.#studentIds.at(this.#students[i]));
+    return out;
+  }
+
+  /** The account a guardian maps to, and how; undefined for none. */
+  accountOf(sourcedId: string): GuardianAccount | undefined {
+    const n = this.#ids.indexOf(sourcedId);
+    const row = n === -1 ? -1 : this.#mappedRow[n];
+    return row === -1 ? undefined : { parent: this.#parent[row]!, by: this.#byEmail[row] ? "email" : "source_id" };
+  }
+
+  /** The guardians mapped to a parent account, in roster order; empty for none. */
+  guardiansOf(parentId: number): User[] {
+    const k = this.#accountNumber.get(parentId);
+    if (k === undefined) return [];
+    const out: User[] = [];
+    for (let i = this.#accountStart[k]; i < this.#accountStart[k + 1]; i++) {
+      out.push(this.guardians[this.#byAccount[i]]);
+    }
+    return out;
+  }
+
+  /** True when some guardian maps to the parent account. */
+  hasGuardians(parentId: number): boolean {
+    return this.#accountNumber.has(parentId);
+  }
+}
+
+/**
+ * Pairs (group, value) grouped by group number (0 ≤ group < groups), each
+ * group's values in the order given with repeats dropped: `start` (groups + 1
+ * offsets) and the values.
+ */
+function groupDistinct(groups: number, group: readonly number[], value: readonly number[]): [Int32Array, Int32Array] {
+  const start = new Int32Array(groups + 1);
+  for (const g of group) start[g + 1]++;
+  for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+  const placed = new Int32Array(value.length);
+  const cursor = start.slice(0, groups);
+  for (let i = 0; i < group.length; i++) placed[cursor[group[i]]++] = value[i];
+  // Drop repeats within each group, keeping first occurrences, and close the gaps.
+  const distinct = new Int32Array(groups + 1);
+  let out = 0;
+  for (let g = 0; g < groups; g++) {
+    const from = start[g];
+    const to = start[g + 1];
+    distinct[g] = out;
+    const seen = to - from > SCAN_LIMIT ? new Set<number>() : undefined;
+    for (let i = from; i < to; i++) {
+      const v = placed[i];
+      if (seen) {
+        if (seen.has(v)) continue;
+        seen.add(v);
+      } else {
+        let repeat = false;
+        for (let j = distinct[g]; j < out; j++) {
+          if (placed[j] === v) {
+            repeat = true;
+            break;
+          }
+        }
+        if (repeat) continue;
+      }
+      placed[out++] = v;
+    }
+  }
+  distinct[groups] = out;
+  return [distinct, placed.slice(0, out)];
 }
 
 /**
@@ -28,7 +174,7 @@ export interface GuardianIndex {
  *
  * @example
  * const g = indexGuardians(roster, platform);
- * g.studentsOf.get("par-000001") // Set { "stu-000001", "stu-000002" }
+ * g.studentsOf("par-000001") // ["stu-000001", "stu-000002"]
  */
 export function indexGuardians(roster: Roster, platform: PlatformSnapshot): GuardianIndex {
   // Sets of ids as IdTables: at 1,000,000 students, Sets and Maps of a million strings took seconds to fill.
@@ -39,43 +185,51 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
     if (u.role === "student") activeStudents.add(u.sourcedId);
     else if (isGuardian(u)) guardians.push(u);
   }
-  const guardianIds = new IdTable(guardians.length);
-  for (const g of guardians) guardianIds.add(g.sourcedId);
-  // A set only for a guardian with students (a million empty sets are 100 MB).
-  const studentsOf = new Map<string, Set<string>>();
-  const link = (guardian: string, student: string) => {
-    let set = studentsOf.get(guardian);
-    if (!set) studentsOf.set(guardian, set = new Set());
-    set.add(student);
-  };
-  for (const g of guardians) {
-    for (const s of g.agentSourcedIds) if (activeStudents.indexOf(s) !== -1) link(g.sourcedId, s);
+  const ids = new IdTable(guardians.length);
+  const rowNumber = new Int32Array(guardians.length);
+  for (let row = 0; row < guardians.length; row++) rowNumber[row] = ids.add(guardians[row].sourcedId);
+  // Each link as a pair of numbers, in the order found: the guardians' own lists first, then the students'.
+  const links = { guardians: [] as number[], students: [] as number[] };
+  for (let row = 0; row < guardians.length; row++) {
+    for (const s of guardians[row].agentSourcedIds) {
+      const student = activeStudents.indexOf(s);
+      if (student === -1) continue;
+      links.guardians.push(rowNumber[row]);
+      links.students.push(student);
+    }
   }
   for (const u of roster.users) {
-    if (u.role !== "student" || activeStudents.indexOf(u.sourcedId) === -1) continue;
-    for (const a of u.agentSourcedIds) if (guardianIds.indexOf(a) !== -1) link(a, u.sourcedId);
+    if (u.role !== "student" || u.agentSourcedIds.length === 0) continue;
+    const student = activeStudents.indexOf(u.sourcedId);
+    if (student === -1) continue;
+    for (const a of u.agentSourcedIds) {
+      const guardian = ids.indexOf(a);
+      if (guardian === -1) continue;
+      links.guardians.push(guardian);
+      links.students.push(student);
+    }
   }
 
   // The first active parent of each source id and of each email.
   const bySource = keyedBy(platform.parents, (p) => p.deletedAt === null ? p.sourceId : null);
   const byEmail = keyedBy(platform.parents, (p) => p.deletedAt === null ? normalizeEmail(p.email) || null : null);
-  const accountOf = new Map<string, { parent: Parent; by: "source_id" | "email" }>();
-  const guardiansByAccount = new Map<number, User[]>();
-  for (const g of guardians) {
-    const bySourceId = bySource.get(g.sourcedId);
+  const parent: Array<Parent | undefined> = new Array(guardians.length).fill(undefined);
+  const viaEmail = new Uint8Array(guardians.length);
+  for (let row = 0; row < guardians.length; row++) {
+    const g = guardians[row];
+    parent[row] = bySource.get(g.sourcedId);
+    if (parent[row]) continue;
     const email = normalizeEmail(g.email);
-    const byEmailParent = bySourceId || !email ? undefined : byEmail.get(email);
-    const account = bySourceId
-      ? { parent: bySourceId, by: "source_id" as const }
-      : byEmailParent
-      ? { parent: byEmailParent, by: "email" as const }
-      : undefined;
-    if (!account) continue;
-    accountOf.set(g.sourcedId, account);
-    const list = guardiansByAccount.get(account.parent.id) ?? [];
-    list.push(g);
-    guardiansByAccount.set(account.parent.id, list);
+    parent[row] = email ? byEmail.get(email) : undefined;
+    viaEmail[row] = 1;
   }
-
-  return { guardians, studentsOf, accountOf, guardiansByAccount };
+  return new GuardianIndex({
+    guardians,
+    ids,
+    studentIds: activeStudents,
+    numbers: rowNumber,
+    links,
+    parent,
+    byEmail: viaEmail,
+  });
 }

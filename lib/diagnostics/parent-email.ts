@@ -35,7 +35,7 @@ export function findParentEmailConflicts(
   }
   for (const [email, guardians] of byEmail) {
     if (guardians.length < 2) continue;
-    const studentsOf = guardians.map((x) => g.studentsOf.get(x.sourcedId) ?? new Set<string>());
+    const studentsOf = guardians.map((x) => new Set(g.studentsOf(x.sourcedId)));
     const sameFamily = oneFamily(studentsOf);
     const students = [...new Set(studentsOf.flatMap((s) => [...s]))].sort();
     const name = (id: string) => {
@@ -83,7 +83,7 @@ export function findParentEmailConflicts(
         message: `Guardian ${userName(guardian)} (${guardian.sourcedId}) has ${
           email ? `an invalid email "${guardian.email.trim()}"` : "no email"
         }; no parent login can be made`,
-        details: { sourceEmail: guardian.email, students: [...(g.studentsOf.get(guardian.sourcedId) ?? [])].sort() },
+        details: { sourceEmail: guardian.email, students: g.studentsOf(guardian.sourcedId).sort() },
         resolution: {
           action: "fix_in_sis",
           explanation:
@@ -91,7 +91,7 @@ export function findParentEmailConflicts(
         },
       }));
     }
-    const account = g.accountOf.get(guardian.sourcedId);
+    const account = g.accountOf(guardian.sourcedId);
     if (account?.by === "source_id" && normalizeEmail(account.parent.email) !== email) {
       out.push(finding({
         code: "parent_email.platform_mismatch",

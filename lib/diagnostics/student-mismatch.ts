@@ -6,10 +6,10 @@
  */
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import { fileMode, isActiveInSource, isGuardian, type Roster } from "../model/roster.ts";
-import type { PlatformSnapshot } from "../model/snapshot.ts";
+import type { ParentStudent, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import type { PlatformIndex, SourceIndex } from "./indexes.ts";
+import { byDenseId, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import type { GuardianIndex } from "./guardians.ts";
 import { userName } from "./describe.ts";
 
@@ -37,14 +37,7 @@ export function findStudentMismatches(
   const out: Finding[] = [];
   const canSayAbsent = fileMode(roster, "users") === "bulk";
 
-  const linksByParent = new Map<number, Array<{ studentId: number; origin: string }>>();
-  for (const ps of platform.parentStudents) {
-    if (ps.deletedAt !== null) continue;
-    const link = { studentId: ps.studentId, origin: ps.origin };
-    const list = linksByParent.get(ps.parentId);
-    if (list) list.push(link);
-    else linksByParent.set(ps.parentId, [link]);
-  }
+  const links = new ParentLinks(platform.parentStudents);
   const studentRef = (sourcedId: string): StudentRef => {
     const s = plat.studentBySource.get(sourcedId);
     const active = s && s.deletedAt === null ? s : undefined;
@@ -61,15 +54,20 @@ export function findStudentMismatches(
   // guardian in agentSourcedIds still relates them, by sourcedId only; roster links to anyone else are
   // unexpected, caused by parent.not_in_source. Only a bulk users file can say a guardian is absent.
   const absent = canSayAbsent ? absentGuardianAccounts(roster, platform, source, g) : new Map<number, AbsentAccount>();
-  const accounts = new Set<number>([...g.guardiansByAccount.keys(), ...absent.keys()]);
+  const accounts = [...g.accounts];
+  for (const parentId of absent.keys()) if (!g.hasGuardians(parentId)) accounts.push(parentId);
+  const studentAt = byDenseId(plat.studentById);
 
   // Accounts that guardians map to: what they see against what the roster says.
   for (const parentId of accounts) {
-    const guardians = g.guardiansByAccount.get(parentId) ?? [];
+    const guardians = g.guardiansOf(parentId);
     const gone = absent.get(parentId);
-    const parent = plat.parentById.get(parentId)!;
+    const given = guardians.flatMap((guardian) => g.studentsOf(guardian.sourcedId));
+    // Most accounts see just what their guardians give them: told apart without a Set or an object.
+    if (!gone && links.agree(parentId, given, studentAt)) continue;
     const expected = new Set<string>(gone?.students);
-    for (const guardian of guardians) for (const s of g.studentsOf.get(guardian.sourcedId) ?? []) expected.add(s);
+    for (const s of given) expected.add(s);
+    const parent = plat.parentById.get(parentId)!;
     // With no active guardian at all, every unexpected roster link is the absent guardian's doing.
     const unexpectedCause = guardians.length === 0 && gone?.notInSource
       ? { code: "parent.not_in_source", entity: { platformId: parent.id, sourcedId: parent.sourceId! } }
@@ -77,9 +75,9 @@ export function findStudentMismatches(
     const visible = new Set<string>();
     const unexpected: StudentRef[] = [];
     const otherLinks: Array<StudentRef & { origin: string }> = [];
-    const links = linksByParent.get(parentId) ?? [];
+    const linked = links.of(parentId);
     const visibleIds = new Set<number>();
-    for (const link of links) {
+    for (const link of linked) {
       const student = plat.studentById.get(link.studentId);
       if (!student || student.deletedAt !== null) continue;
       visibleIds.add(student.id);
@@ -97,7 +95,7 @@ export function findStudentMismatches(
     }
     const missing = [...expected].filter((s) => !visible.has(s)).sort().map((s) => {
       const ref = studentRef(s);
-      const stale = staleLink(s, links, plat);
+      const stale = staleLink(s, linked, plat);
       return stale && !ref.causedBy
         ? {
           ...ref,
@@ -156,8 +154,8 @@ export function findStudentMismatches(
 
   // Guardians with students but no account.
   for (const guardian of g.guardians) {
-    if (g.accountOf.has(guardian.sourcedId)) continue;
-    const students = [...(g.studentsOf.get(guardian.sourcedId) ?? [])].sort();
+    if (g.accountOf(guardian.sourcedId)) continue;
+    const students = g.studentsOf(guardian.sourcedId).sort();
     if (students.length === 0) continue;
     const email = normalizeEmail(guardian.email);
     out.push(finding({
@@ -200,7 +198,7 @@ export function findStudentMismatches(
           : "its guardian is not in the roster"),
       details: {
         email: normalizeEmail(parent.email),
-        linkedStudents: (linksByParent.get(parent.id) ?? []).map((l) => ({
+        linkedStudents: links.of(parent.id).map((l) => ({
           platformId: l.studentId,
           origin: l.origin,
         })),
@@ -214,6 +212,77 @@ export function findStudentMismatches(
     }));
   }
   return out;
+}
+
+/**
+ * The platform's active parent-student links, grouped by parent in their
+ * order: one array of row numbers, not an array of link objects per parent.
+ */
+class ParentLinks {
+  readonly #rows: readonly ParentStudent[];
+  /** Parent id → group k; the group's rows are #order[#start[k] .. #start[k + 1]). */
+  readonly #group = new Map<number, number>();
+  readonly #start: Int32Array;
+  readonly #order: Int32Array;
+
+  constructor(rows: readonly ParentStudent[]) {
+    this.#rows = rows;
+    const groupOf = new Int32Array(rows.length).fill(-1);
+    const counts: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i].deletedAt !== null) continue;
+      let k = this.#group.get(rows[i].parentId);
+      if (k === undefined) this.#group.set(rows[i].parentId, k = counts.push(0) - 1);
+      counts[k]++;
+      groupOf[i] = k;
+    }
+    this.#start = new Int32Array(counts.length + 1);
+    for (let k = 0; k < counts.length; k++) this.#start[k + 1] = this.#start[k] + counts[k];
+    const cursor = this.#start.slice(0, counts.length);
+    this.#order = new Int32Array(this.#start[counts.length]);
+    for (let i = 0; i < rows.length; i++) if (groupOf[i] !== -1) this.#order[cursor[groupOf[i]]++] = i;
+  }
+
+  /** A parent's active links, in the platform's order. */
+  of(parentId: number): Array<{ studentId: number; origin: string }> {
+    const k = this.#group.get(parentId);
+    const out: Array<{ studentId: number; origin: string }> = [];
+    if (k === undefined) return out;
+    for (let i = this.#start[k]; i < this.#start[k + 1]; i++) {
+      const row = this.#rows[this.#order[i]];
+      out.push({ studentId: row.studentId, origin: row.origin });
+    }
+    return out;
+  }
+
+  /**
+   * True when the parent's links to active students agree with the students
+   * `given` (source ids) by its guardians: every roster link is to a given
+   * student, and every given student is linked somehow. False also when the
+   * lists are too long to compare pair by pair; the caller then looks closely.
+   */
+  agree(parentId: number, given: readonly string[], studentAt: (id: number) => Student | undefined): boolean {
+    const k = this.#group.get(parentId);
+    const from = k === undefined ? 0 : this.#start[k];
+    const to = k === undefined ? 0 : this.#start[k + 1];
+    if ((to - from) * given.length > 1024) return false;
+    for (let i = from; i < to; i++) {
+      const row = this.#rows[this.#order[i]];
+      if (row.origin !== "roster") continue;
+      const student = studentAt(row.studentId);
+      if (!student || student.deletedAt !== null) continue;
+      if (student.sourceId === null || !given.includes(student.sourceId)) return false;
+    }
+    for (const s of given) {
+      let seen = false;
+      for (let i = from; i < to && !seen; i++) {
+        const student = studentAt(this.#rows[this.#order[i]].studentId);
+        seen = student !== undefined && student.deletedAt === null && student.sourceId === s;
+      }
+      if (!seen) return false;
+    }
+    return true;
+  }
 }
 
 /** The platform id of a stale record of `sourcedId`'s student number that the parent is linked to, if any. */
@@ -251,12 +320,11 @@ function absentGuardianAccounts(
   source: SourceIndex,
   g: GuardianIndex,
 ): Map<number, AbsentAccount> {
-  const activeGuardians = new Set(g.guardians.map((u) => u.sourcedId));
   const namedBy = new Map<string, Set<string>>();
   for (const u of roster.users) {
     if (u.role !== "student" || !isActiveInSource(u)) continue;
     for (const a of u.agentSourcedIds) {
-      if (activeGuardians.has(a)) continue;
+      if (g.has(a)) continue;
       const agent = source.users.get(a);
       if (agent && !isGuardian(agent)) continue;
       let set = namedBy.get(a);
@@ -267,9 +335,9 @@ function absentGuardianAccounts(
   const out = new Map<number, AbsentAccount>();
   for (const parent of platform.parents) {
     if (parent.deletedAt !== null || parent.sourceId === null || source.rejected.has(parent.sourceId)) continue;
-    if (activeGuardians.has(parent.sourceId)) continue;
+    if (g.has(parent.sourceId)) continue;
     const students = namedBy.get(parent.sourceId) ?? new Set<string>();
-    const notInSource = !g.guardiansByAccount.has(parent.id);
+    const notInSource = !g.hasGuardians(parent.id);
     if (notInSource || students.size) out.set(parent.id, { students, notInSource });
   }
   return out;
