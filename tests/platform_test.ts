@@ -4,6 +4,7 @@ import { TEST_DATABASE_URL, withTestDatabase } from "./helpers/database.ts";
 import { connectUrl, databaseUrl, readOnly, redactUrl } from "../lib/platform/connect.ts";
 import { PlatformError } from "../lib/platform/errors.ts";
 import { readSnapshot } from "../lib/platform/read.ts";
+import { readCopyText } from "../lib/platform/copy-text.ts";
 import { SCHEMA_URL } from "../lib/platform/load.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { plantProblems } from "../lib/demo/plant.ts";
@@ -177,3 +178,77 @@ function existsSync(url: URL): boolean {
     return false;
   }
 }
+
+Deno.test({
+  name: "text with tabs, line breaks, backslashes, \\N and any script comes back from the platform as written",
+  ...dbTest,
+  fn: async () => {
+    const district = generateDistrict({ customerId: "dirty-text", students: 60, seed: 5 });
+    const dirty = ["Tab\there", "two\nlines", "back\\slash", "\\N", "", "Zoë 😀 ñ", "cr\rlf\r\n", "trailing\\"];
+    const p = district.platform;
+    p.students.forEach((s, i) => {
+      s.firstName = dirty[i % dirty.length];
+      s.studentNumber = i % 3 === 0 ? null : dirty[(i + 1) % dirty.length];
+      s.sourceId = `${dirty[i % dirty.length]}#${i}`;
+    });
+    p.parents.forEach((x, i) => {
+      x.email = `${dirty[i % dirty.length]}.${i}@x.org`;
+      x.lastName = i % 2 ? null : dirty[(i + 3) % dirty.length];
+    });
+    p.teachers.forEach((t, i) => t.email = i % 2 ? null : dirty[i % dirty.length]);
+    p.classes.forEach((c, i) => c.title = dirty[i % dirty.length] + c.title);
+    p.enrollments.forEach((e, i) => e.sourceId = i % 4 === 0 ? null : `${dirty[i % dirty.length]}-${i}`);
+    await withTestDatabase(async (db) => {
+      const conn = connectUrl(db.url, { environment: "staging" });
+      try {
+        const snapshot = await readSnapshot(conn, "dirty-text");
+        const sortById = <T extends { id: number }>(xs: T[]) => [...xs].sort((a, b) => a.id - b.id);
+        assertEquals(snapshot.students, sortById(p.students));
+        assertEquals(snapshot.parents, sortById(p.parents));
+        assertEquals(snapshot.teachers, sortById(p.teachers));
+        assertEquals(snapshot.classes, sortById(p.classes));
+        assertEquals([...snapshot.enrollments], sortById(p.enrollments));
+      } finally {
+        await conn.close();
+      }
+    }, p);
+  },
+});
+
+Deno.test({
+  name: "a connection answers its next query after COPY reads, in and after the transaction",
+  ...dbTest,
+  fn: async () => {
+    // Rows enough to fill postgres.js's stream while the server's last bytes arrive with the end of the COPY: the
+    // socket was left paused and the next query on the connection waited forever (porsager/postgres#499).
+    await withTestDatabase(async (db) => {
+      const conn = connectUrl(db.url, { environment: "staging" });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const work = (async () => {
+          const counts = await readOnly(conn, async (tx) => {
+            const rows: number[] = [];
+            for (let i = 0; i < 3; i++) {
+              const stream = await tx.unsafe(
+                `copy (select i, repeat('x', 50) from generate_series(1, 2000) i) to stdout`,
+              )
+                .readable();
+              rows.push(await readCopyText(stream, () => {}));
+            }
+            const [{ one }] = await tx<{ one: number }[]>`select 1 as one`;
+            return [...rows, one];
+          });
+          const [{ two }] = await readOnly(conn, (tx) => tx<{ two: number }[]>`select 2 as two`);
+          return [...counts, two];
+        })();
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("the connection hung after a COPY")), 30_000);
+        });
+        assertEquals(await Promise.race([work, late]), [2000, 2000, 2000, 1, 2]);
+      } finally {
+        clearTimeout(timer);
+        await conn.close();
+      }
+    });
+  },
+});

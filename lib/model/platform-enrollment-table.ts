@@ -64,14 +64,32 @@ export class PlatformEnrollmentTable extends ColumnTable<PlatformEnrollment> {
   }
 
   push(e: PlatformEnrollment): void {
+    this.add(e.id, e.classId, e.role, e.studentId, e.teacherId, e.sourceId, e.deletedAt);
+  }
+
+  /**
+   * Adds a row from its values, without an object (the platform read's COPY path).
+   *
+   * @example
+   * table.add(1, 7, "student", 42, null, "e-1", null);
+   */
+  add(
+    id: number,
+    classId: number,
+    role: string,
+    studentId: number | null,
+    teacherId: number | null,
+    sourceId: string | null,
+    deletedAt: string | null,
+  ): void {
     const i = this.count;
-    this.ids.set(i, e.id);
-    this.classIds.set(i, e.classId);
-    this.studentIds.set(i, e.studentId ?? NaN);
-    this.teacherIds.set(i, e.teacherId ?? NaN);
-    this.roles.set(i, this.#roles.add(e.role));
-    this.sourceIds.push(e.sourceId);
-    if (e.deletedAt !== null) this.deletedAt.set(i, e.deletedAt);
+    this.ids.set(i, id);
+    this.classIds.set(i, classId);
+    this.studentIds.set(i, studentId ?? NaN);
+    this.teacherIds.set(i, teacherId ?? NaN);
+    this.roles.set(i, this.#roles.add(role));
+    this.sourceIds.push(sourceId);
+    if (deletedAt !== null) this.deletedAt.set(i, deletedAt);
     this.count = i + 1;
   }
 

@@ -1,36 +1,32 @@
 /**
- * Reads one district's snapshot from the platform database: every table
- * streamed with a cursor inside one read-only transaction.
+ * Reads one district's snapshot from the platform database inside one
+ * read-only transaction: the small tables streamed with a cursor, the big
+ * ones (students, teachers, parents and their links, classes, enrollments)
+ * as `COPY … TO STDOUT` text (copy-text.ts).
  */
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import type { RowStore } from "../model/rows.ts";
 import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
 import { PlatformError } from "./errors.ts";
 import {
+  addEnrollmentFrom,
   campusOf,
   type CampusRow,
-  classOf,
-  type ClassRow,
-  enrollmentOf,
-  type EnrollmentRow,
-  parentOf,
-  type ParentRow,
-  parentStudentOf,
-  type ParentStudentRow,
+  classFrom,
+  parentFrom,
+  parentStudentFrom,
   rosterSyncOf,
   type RosterSyncRow,
-  studentOf,
-  type StudentRow,
-  teacherOf,
-  type TeacherRow,
+  studentFrom,
+  teacherFrom,
 } from "./rows.ts";
+import { type CopyFields, readCopyText } from "./copy-text.ts";
 import type {
   Campus,
   District,
   Parent,
   ParentStudent,
   PlatformClass,
-  PlatformEnrollment,
   PlatformSnapshot,
   RosterSync,
   Student,
@@ -79,51 +75,77 @@ export async function readSnapshot(
       tx`select id, source_id, name, deleted_at::text from campuses where district_id = ${d} order by id`,
       campusOf,
     );
-    const students = await stream<StudentRow, Student>(
-      "students",
-      tx`select id, campus_id, source_id, student_number, first_name, last_name, grade, deleted_at::text
-         from students where district_id = ${d} order by id`,
-      studentOf,
-    );
-    const teachers = await stream<TeacherRow, Teacher>(
-      "teachers",
-      tx`select id, campus_id, source_id, email, first_name, last_name, deleted_at::text
-         from teachers where district_id = ${d} order by id`,
-      teacherOf,
-    );
-    const parents = await stream<ParentRow, Parent>(
-      "parents",
-      tx`select id, source_id, email, first_name, last_name, deleted_at::text from parents where district_id = ${d} order by id`,
-      parentOf,
-    );
-    const parentStudents = await stream<ParentStudentRow, ParentStudent>(
-      "parent_students",
-      tx`select ps.parent_id, ps.student_id, ps.origin, ps.deleted_at::text
-         from parent_students ps join parents p on p.id = ps.parent_id
-         where p.district_id = ${d} order by ps.parent_id, ps.student_id`,
-      parentStudentOf,
-    );
-    const classes = await stream<ClassRow, PlatformClass>(
-      "classes",
-      tx`select id, campus_id, source_id, title, class_code, deleted_at::text from classes where district_id = ${d} order by id`,
-      classOf,
-    );
-    const enrollments = await stream<EnrollmentRow, PlatformEnrollment, PlatformEnrollmentTable>(
-      "enrollments",
-      tx`select e.id, e.class_id, e.role, e.student_id, e.teacher_id, e.source_id, e.deleted_at::text
-         from enrollments e join classes c on c.id = e.class_id where c.district_id = ${d} order by e.id`,
-      enrollmentOf,
-      // As many as the roster's: kept as columns, not as an object each.
-      new PlatformEnrollmentTable(),
-    );
+    // Before the COPYs: PGlite (the embedded environment) answers no cursor after a COPY in the same transaction.
     const rosterSyncs = await stream<RosterSyncRow, RosterSync>(
       "roster_syncs",
       tx`select id, source_kind, started_at::text, finished_at::text, status, stats, error
          from roster_syncs where district_id = ${d} order by started_at`,
       rosterSyncOf,
     );
+    // The big tables as COPY text (copy-text.ts): the district id is the server's own integer, written into the
+    // statement because COPY takes no parameters.
+    const district_ = districtLiteral(d);
+    const copy = async (table: string, select: string, each: (f: CopyFields) => void): Promise<void> => {
+      const readable = await tx.unsafe(`copy (${select}) to stdout`).readable();
+      let rows = 0;
+      await readCopyText(readable, (f) => {
+        each(f);
+        if (++rows % BATCH === 0) options.onProgress?.({ table, rows, done: false });
+      });
+      options.onProgress?.({ table, rows, done: true });
+    };
+    const students: Student[] = [];
+    await copy(
+      "students",
+      `select id, campus_id, source_id, student_number, first_name, last_name, grade, deleted_at::text
+       from students where district_id = ${district_} order by id`,
+      (f) => students.push(studentFrom(f)),
+    );
+    const teachers: Teacher[] = [];
+    await copy(
+      "teachers",
+      `select id, campus_id, source_id, email, first_name, last_name, deleted_at::text
+       from teachers where district_id = ${district_} order by id`,
+      (f) => teachers.push(teacherFrom(f)),
+    );
+    const parents: Parent[] = [];
+    await copy(
+      "parents",
+      `select id, source_id, email, first_name, last_name, deleted_at::text from parents
+       where district_id = ${district_} order by id`,
+      (f) => parents.push(parentFrom(f)),
+    );
+    const parentStudents: ParentStudent[] = [];
+    await copy(
+      "parent_students",
+      `select ps.parent_id, ps.student_id, ps.origin, ps.deleted_at::text
+       from parent_students ps join parents p on p.id = ps.parent_id
+       where p.district_id = ${district_} order by ps.parent_id, ps.student_id`,
+      (f) => parentStudents.push(parentStudentFrom(f)),
+    );
+    const classes: PlatformClass[] = [];
+    await copy(
+      "classes",
+      `select id, campus_id, source_id, title, class_code, deleted_at::text from classes
+       where district_id = ${district_} order by id`,
+      (f) => classes.push(classFrom(f)),
+    );
+    // As many as the roster's: kept as columns, not as an object each.
+    const enrollments = new PlatformEnrollmentTable();
+    await copy(
+      "enrollments",
+      `select e.id, e.class_id, e.role, e.student_id, e.teacher_id, e.source_id, e.deleted_at::text
+       from enrollments e join classes c on c.id = e.class_id where c.district_id = ${district_} order by e.id`,
+      (f) => addEnrollmentFrom(f, enrollments),
+    );
     return { district, campuses, students, teachers, parents, parentStudents, classes, enrollments, rosterSyncs };
   });
+}
+
+/** A district id written into a statement: only ever an integer the server gave. */
+function districtLiteral(id: number): string {
+  if (!Number.isSafeInteger(id)) throw new Error(`district id ${id} is not an integer`);
+  return String(id);
 }
 
 /**

@@ -13,6 +13,9 @@ import type {
   Student,
   Teacher,
 } from "../model/snapshot.ts";
+import type { CopyFields } from "./copy-text.ts";
+import type { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
+import { detach } from "../sources/detach.ts";
 
 const num = (v: string | number) => Number(v);
 const numOrNull = (v: string | number | null) => (v === null ? null : Number(v));
@@ -164,3 +167,66 @@ export const rosterSyncOf = (r: RosterSyncRow): RosterSync => ({
   stats: r.stats,
   error: r.error,
 });
+
+// The same rows from COPY text (copy-text.ts), fields in the order of read.ts's select lists. A kept string is
+// detached: cut from a decoded chunk, it would otherwise hold the whole chunk.
+const text = (f: CopyFields): string | null => {
+  const v = f.text();
+  return v === null ? null : detach(v);
+};
+const required = (f: CopyFields): string => text(f) ?? "";
+const id = (f: CopyFields): number => f.int() ?? NaN;
+
+/** A students row from COPY text. */
+export const studentFrom = (f: CopyFields): Student => {
+  const row: Student = {
+    id: id(f),
+    campusId: f.int(),
+    sourceId: text(f),
+    studentNumber: text(f),
+    firstName: required(f),
+    lastName: required(f),
+    grade: text(f),
+    deletedAt: text(f),
+  };
+  if (row.grade !== null) row.grade = shared(row.grade);
+  return row;
+};
+/** A teachers row from COPY text. */
+export const teacherFrom = (f: CopyFields): Teacher => ({
+  id: id(f),
+  campusId: f.int(),
+  sourceId: text(f),
+  email: text(f),
+  firstName: required(f),
+  lastName: required(f),
+  deletedAt: text(f),
+});
+/** A parents row from COPY text. */
+export const parentFrom = (f: CopyFields): Parent => ({
+  id: id(f),
+  sourceId: text(f),
+  email: required(f),
+  firstName: text(f),
+  lastName: text(f),
+  deletedAt: text(f),
+});
+/** A parent_students row from COPY text. */
+export const parentStudentFrom = (f: CopyFields): ParentStudent => ({
+  parentId: id(f),
+  studentId: id(f),
+  origin: shared(required(f) as ParentStudent["origin"]),
+  deletedAt: text(f),
+});
+/** A classes row from COPY text. */
+export const classFrom = (f: CopyFields): PlatformClass => ({
+  id: id(f),
+  campusId: f.int(),
+  sourceId: text(f),
+  title: required(f),
+  classCode: text(f),
+  deletedAt: text(f),
+});
+/** An enrollments row from COPY text, into the table's columns (no object made). */
+export const addEnrollmentFrom = (f: CopyFields, table: PlatformEnrollmentTable): void =>
+  table.add(id(f), id(f), required(f), f.int(), f.int(), text(f), text(f));
