@@ -8,7 +8,7 @@
  */
 import type { Enrollment, Status } from "./roster.ts";
 import { IdTable } from "../id-table.ts";
-import { Column, ColumnTable } from "./rows.ts";
+import { Column, ColumnTable, TextColumn } from "./rows.ts";
 
 const NONE = -1;
 
@@ -28,8 +28,8 @@ const NONE = -1;
  * table.at(0)?.userSourcedId // "u1"
  */
 export class EnrollmentTable extends ColumnTable<Enrollment> {
-  // The value nearly every row has its own of: a reference to the reader's string, never hashed again.
-  readonly sourcedIds: string[] = [];
+  // The value nearly every row has its own of: packed, never hashed.
+  readonly sourcedIds = new TextColumn();
   /** Each row's user, numbered in order of first appearance: the number of its id in `userIds`. */
   readonly userNumbers = new Column(Int32Array);
   /** The users' ids, by number. */
@@ -116,7 +116,7 @@ export class EnrollmentTable extends ColumnTable<Enrollment> {
     const primary = this.primary.get(i);
     const file = this.files.get(i);
     return {
-      sourcedId: this.sourcedIds[i],
+      sourcedId: this.sourcedIds.get(i)!,
       status: v[this.status.get(i)] as Status,
       classSourcedId: v[this.classes.get(i)],
       schoolSourcedId: v[this.schools.get(i)],

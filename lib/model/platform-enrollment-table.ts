@@ -6,7 +6,7 @@
  */
 import type { PlatformEnrollment } from "./snapshot.ts";
 import { IdTable } from "../id-table.ts";
-import { Column, ColumnTable } from "./rows.ts";
+import { Column, ColumnTable, TextColumn } from "./rows.ts";
 
 /**
  * Platform enrollments kept as columns. `push` takes a row apart; `at` and
@@ -29,7 +29,7 @@ export class PlatformEnrollmentTable extends ColumnTable<PlatformEnrollment> {
   readonly teacherIds = new Column(Float64Array);
   /** Numbers of `values`. */
   readonly roles = new Column(Int32Array);
-  readonly sourceIds: Array<string | null> = [];
+  readonly sourceIds = new TextColumn();
   /** The rows soft-deleted, with when (most rows are not). */
   readonly deletedAt = new Map<number, string>();
   /** The roles, numbered in order of first appearance. */
@@ -108,7 +108,7 @@ export class PlatformEnrollmentTable extends ColumnTable<PlatformEnrollment> {
     }
     let text = "";
     for (let i = 0; i < this.count; i++) {
-      const id = this.sourceIds[i];
+      const id = this.sourceIds.get(i);
       text += id === null ? "n" : `s${id.length}:${id}`;
       if (text.length >= 1 << 20) {
         update(text);
@@ -128,7 +128,7 @@ export class PlatformEnrollmentTable extends ColumnTable<PlatformEnrollment> {
       role: this.values[this.roles.get(i)] as PlatformEnrollment["role"],
       studentId: student === student ? student : null,
       teacherId: teacher === teacher ? teacher : null,
-      sourceId: this.sourceIds[i],
+      sourceId: this.sourceIds.get(i),
       deletedAt: this.deletedAt.get(i) ?? null,
     };
   }

@@ -110,3 +110,64 @@ export class Column<A extends Typed> {
     }
   }
 }
+
+/**
+ * A column of strings (null allowed) packed 65,536 to a string: the ids of
+ * ten million enrollments are a few hundred strings for the collector to
+ * trace, not ten million. A value is cut from its chunk again by `get`
+ * (a fresh string each time, equal to the one pushed).
+ *
+ * @example
+ * const ids = new TextColumn();
+ * ids.push("e-1");
+ * ids.push(null);
+ * [ids.get(0), ids.get(1)] // ["e-1", null]
+ */
+export class TextColumn {
+  // Own properties, so that two columns compare by their values (as `assertEquals` does); read them through `get`.
+  /** Each full chunk's values joined into one string. */
+  private readonly text: string[] = [];
+  /** Where each value of a full chunk ends in its string (it begins where the one before ends). */
+  private readonly ends: Int32Array[] = [];
+  /** Which values of a full chunk are null (absent for a chunk without any). */
+  private readonly nulls: Array<Uint8Array | undefined> = [];
+  /** The values of the chunk being filled. */
+  private open: Array<string | null> = [];
+
+  get length(): number {
+    return this.text.length * CHUNK + this.open.length;
+  }
+
+  push(value: string | null): void {
+    this.open.push(value);
+    if (this.open.length === CHUNK) this.pack();
+  }
+
+  /** Value `i` (0 ≤ i < length). */
+  get(i: number): string | null {
+    const k = i >>> CHUNK_BITS;
+    const j = i & IN_CHUNK;
+    if (k === this.text.length) return this.open[j];
+    if (this.nulls[k]?.[j]) return null;
+    const ends = this.ends[k];
+    return this.text[k].slice(j === 0 ? 0 : ends[j - 1], ends[j]);
+  }
+
+  private pack(): void {
+    const values = this.open;
+    const ends = new Int32Array(values.length);
+    let nulls: Uint8Array | undefined;
+    let end = 0;
+    for (let j = 0; j < values.length; j++) {
+      const v = values[j];
+      if (v === null) (nulls ??= new Uint8Array(values.length))[j] = 1;
+      else end += v.length;
+      ends[j] = end;
+    }
+    // join makes one flat string holding copies: the values pushed (and any text they were cut from) can go.
+    this.text.push(values.map((v) => v ?? "").join(""));
+    this.ends.push(ends);
+    this.nulls.push(nulls);
+    this.open = [];
+  }
+}
