@@ -7,6 +7,7 @@ import {
   type EnrollmentBatch,
 } from "../lib/sources/oneroster-csv/enrollment-batches.ts";
 import type { Enrollment, Status } from "../lib/model/roster.ts";
+import { EnrollmentTable } from "../lib/model/enrollment-table.ts";
 
 /** Packs `rows`, sends each batch through a structured clone as postMessage would, and unpacks them. */
 function roundTrip(rows: Enrollment[]): { rows: Enrollment[]; users: number[]; batches: number } {
@@ -81,4 +82,70 @@ Deno.test("a row that starts a new batch is packed whole, even when it equals th
   const back = roundTrip(rows);
   assertEquals(back.batches, 2);
   assertEquals(back.rows.slice(BATCH_ROWS - 2), rows.slice(BATCH_ROWS - 2));
+});
+
+/** The batches of `rows`, as they arrive from the worker (cloned). */
+function batchesOf(rows: Enrollment[]): EnrollmentBatch[] {
+  const batches: EnrollmentBatch[] = [];
+  const packer = new BatchPacker((b) => batches.push(structuredClone(b)));
+  for (const e of rows) packer.add(e);
+  packer.flush();
+  return batches;
+}
+
+/** The table made row by row (pushNumbered after rows pushed first) and the one made batch by batch as columns. */
+function bothTables(rows: Enrollment[], before: Enrollment[] = []): [EnrollmentTable, EnrollmentTable] {
+  const byRow = EnrollmentTable.from(before);
+  const byColumns = EnrollmentTable.from(before);
+  const rowUnpacker = new BatchUnpacker();
+  const columnUnpacker = new BatchUnpacker();
+  for (const b of batchesOf(rows)) {
+    rowUnpacker.unpack(b, (e, user) => byRow.pushNumbered(e, user));
+    columnUnpacker.unpackInto(structuredClone(b), byColumns);
+  }
+  return [byRow, byColumns];
+}
+
+Deno.test("batches taken into a table as columns make the table their rows pushed one by one make", () => {
+  const pick = <T>(...values: T[]) => fc.constantFrom(...values);
+  const enrollment = fc.record({
+    status: pick<Status>("active", "tobedeleted"),
+    classSourcedId: pick("cls-1", "cls-2", "__proto__", ""),
+    schoolSourcedId: pick("sch-1", "sch-2"),
+    userSourcedId: pick("stu-1", "stu-2", "tch-1", "-1", "constructor"),
+    role: pick("student", "teacher"),
+    primary: pick(undefined, true, false),
+    beginDate: pick(undefined, "2026-08-01", "2026-01-05"),
+    endDate: pick(undefined, "2027-06-15"),
+    extensions: pick(undefined, { "metadata.x": "1" }),
+    origin: pick(undefined, { file: "enrollments.csv", line: 2 }, { file: "other.csv", line: 9 }),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(enrollment, { maxLength: 30 }),
+      fc.array(enrollment, { maxLength: 3 }),
+      (drawn, first) => {
+        const rows = drawn.map((e, i) => row({ ...e, sourcedId: `enr-${i}` }));
+        // Rows the table held before the batches came: their users are numbered otherwise than the worker's.
+        const before = first.map((e, i) => row({ ...e, sourcedId: `pre-${i}` }));
+        const [byRow, byColumns] = bothTables(rows, before);
+        assertEquals(byColumns, byRow);
+        assertEquals([...byColumns], [...before, ...rows]);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("whole batches keep their joined ids as they came, and a table built from them equals one built row by row", () => {
+  const rows: Enrollment[] = [];
+  for (let i = 0; i < 2 * BATCH_ROWS + 5; i++) {
+    rows.push(row({ sourcedId: `enr-${i}-${"é".repeat(i % 3)}`, userSourcedId: `stu-${i % 1000}` }));
+  }
+  const [byRow, byColumns] = bothTables(rows);
+  assertEquals(byColumns.length, rows.length);
+  assertEquals(byColumns.at(BATCH_ROWS)?.sourcedId, rows[BATCH_ROWS].sourcedId);
+  assertEquals(byColumns.at(-1), rows.at(-1));
+  assertEquals([...byColumns], rows);
+  assertEquals(byColumns, byRow);
 });

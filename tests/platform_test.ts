@@ -238,6 +238,17 @@ Deno.test({
             const [{ one }] = await tx<{ one: number }[]>`select 1 as one`;
             return [...rows, one];
           });
+          // A row refused mid-COPY fails the read with its own error, and leaves the connection usable.
+          const refused = await readOnly(conn, async (tx) => {
+            const stream = await tx.unsafe(
+              `copy (select i, repeat('x', 50) from generate_series(1, 50000) i) to stdout`,
+            )
+              .readable();
+            await readCopyText(stream, (f) => {
+              if (f.int() === 1000) throw new Error("row 1000 refused");
+            });
+          }).then(() => "read", (e: Error) => e.message);
+          assertMatch(refused, /row 1000 refused/);
           const [{ two }] = await readOnly(conn, (tx) => tx<{ two: number }[]>`select 2 as two`);
           return [...counts, two];
         })();

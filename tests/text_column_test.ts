@@ -35,3 +35,17 @@ Deno.test("text columns compare by their values, packed or not", () => {
   assertNotEquals(big("y"), big("z"));
   assertNotEquals(big(null), big(""));
 });
+
+Deno.test("values too long to join into one string are kept as they are, and read back", () => {
+  // 65,536 values of 8,200 characters (the read limits allow such ids): joined, more than V8's longest string.
+  const long = "e".repeat(8_200);
+  const column = new TextColumn();
+  for (let i = 0; i < 65_538; i++) column.push(i === 7 ? null : `${long}${i}`);
+  assertEquals(column.length, 65_538);
+  assertEquals([column.get(0), column.get(7), column.get(65_535), column.get(65_537)], [
+    `${long}0`,
+    null,
+    `${long}65535`,
+    `${long}65537`,
+  ]);
+});

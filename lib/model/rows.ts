@@ -123,10 +123,13 @@ export class Column<A extends Typed> {
  * ids.push(null);
  * [ids.get(0), ids.get(1)] // ["e-1", null]
  */
+/** The most characters a {@link TextColumn} joins into one string (V8's limit is about 2^29). */
+const MAX_JOINED = 1 << 27;
+
 export class TextColumn {
   // Own properties, so that two columns compare by their values (as `assertEquals` does); read them through `get`.
-  /** Each full chunk's values joined into one string. */
-  private readonly text: string[] = [];
+  /** Each full chunk's values joined into one string (or, for values too long to join, the values themselves). */
+  private readonly text: Array<string | Array<string | null>> = [];
   /** Where each value of a full chunk ends in its string (it begins where the one before ends). */
   private readonly ends: Int32Array[] = [];
   /** Which values of a full chunk are null (absent for a chunk without any). */
@@ -143,14 +146,39 @@ export class TextColumn {
     if (this.open.length === CHUNK) this.pack();
   }
 
+  /**
+   * Pushes `count` strings given joined in `text`, of the lengths `lengths`
+   * gives: a whole chunk's worth, when it starts a chunk, is kept as it is
+   * (no string is cut from it).
+   *
+   * @example
+   * column.pushJoined("e-1e-22", Int32Array.of(3, 4), 2); // "e-1", "e-22"
+   */
+  pushJoined(text: string, lengths: Int32Array, count: number): void {
+    if (this.open.length === 0 && count === CHUNK) {
+      const ends = new Int32Array(CHUNK);
+      let end = 0;
+      for (let j = 0; j < CHUNK; j++) ends[j] = end += lengths[j];
+      if (end === text.length) {
+        this.text.push(text);
+        this.ends.push(ends);
+        this.nulls.push(undefined);
+        return;
+      }
+    }
+    for (let j = 0, at = 0; j < count; j++) this.push(text.slice(at, at += lengths[j]));
+  }
+
   /** Value `i` (0 ≤ i < length). */
   get(i: number): string | null {
     const k = i >>> CHUNK_BITS;
     const j = i & IN_CHUNK;
     if (k === this.text.length) return this.open[j];
+    const text = this.text[k];
+    if (typeof text !== "string") return text[j];
     if (this.nulls[k]?.[j]) return null;
     const ends = this.ends[k];
-    return this.text[k].slice(j === 0 ? 0 : ends[j - 1], ends[j]);
+    return text.slice(j === 0 ? 0 : ends[j - 1], ends[j]);
   }
 
   private pack(): void {
@@ -164,10 +192,17 @@ export class TextColumn {
       else end += v.length;
       ends[j] = end;
     }
+    this.open = [];
+    if (end > MAX_JOINED) {
+      // Longer than a string may be (ids of 8 KB each, which the read limits allow): kept as they are.
+      this.text.push(values);
+      this.ends.push(new Int32Array(0));
+      this.nulls.push(undefined);
+      return;
+    }
     // join makes one flat string holding copies: the values pushed (and any text they were cut from) can go.
-    this.text.push(values.map((v) => v ?? "").join(""));
+    this.text.push(values.join("")); // null joins as ""
     this.ends.push(ends);
     this.nulls.push(nulls);
-    this.open = [];
   }
 }

@@ -120,7 +120,6 @@ export interface CopyStream {
   on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
   on(event: "end", listener: () => void): unknown;
   on(event: "error", listener: (error: Error) => void): unknown;
-  destroy(error?: Error): unknown;
   /** The stream's pull: postgres.js resumes its socket here. */
   _read?(size: number): void;
 }
@@ -133,8 +132,8 @@ const GATHER = 1 << 16;
  * fields ready to read, and resolves to the number of lines. The server
  * sends a message per row: their bytes are gathered and decoded 64 KB at a
  * time (a character split between two is put together again), and read as
- * they come, without a promise per row. A `row` that throws ends the stream
- * and the read with its error.
+ * they come, without a promise per row. A `row` that throws fails the read
+ * with its error once the stream has ended (the rest is read and dropped).
  *
  * @example
  * const rows = await readCopyText(await tx.unsafe("copy (select id from t) to stdout").readable(), (f) => ids.push(f.int()!));
@@ -173,15 +172,12 @@ export function readCopyText(stream: CopyStream, row: (fields: CopyFields) => vo
     rest = lines(from === 0 ? text : text.slice(from));
   };
   return new Promise((resolve, reject) => {
-    let failed = false;
-    const fail = (e: unknown) => {
-      if (failed) return;
-      failed = true;
-      stream.destroy(e instanceof Error ? e : new Error(String(e)));
-      reject(e);
-    };
+    let failure: { error: unknown } | undefined;
+    // A row that throws does not end the stream: postgres.js would pause its socket on the next row it cannot push
+    // and never resume it, and the transaction's ROLLBACK would be refused mid-COPY. The rest is read and dropped,
+    // and the read fails with the row's error once the COPY is over.
     stream.on("data", (chunk) => {
-      if (failed) return;
+      if (failure) return;
       try {
         if (chunk.length > GATHER - used) {
           take(gathered.subarray(0, used), false);
@@ -193,23 +189,23 @@ export function readCopyText(stream: CopyStream, row: (fields: CopyFields) => vo
           used += chunk.length;
         }
       } catch (e) {
-        fail(e);
+        failure = { error: e };
       }
     });
     stream.on("end", () => {
-      if (failed) return;
+      // postgres.js pauses its socket when a row overfills the stream, and resumes it when the stream is read
+      // again; when the end came in the same socket read, nothing reads again, and the connection's next
+      // query waits forever (porsager/postgres#499, fix proposed in #1016). Ask once more, which resumes it.
+      stream._read?.(GATHER);
+      if (failure) return reject(failure.error);
       try {
-        // postgres.js pauses its socket when a row overfills the stream, and resumes it when the stream is read
-        // again; when the end came in the same socket read, nothing reads again, and the connection's next
-        // query waits forever (porsager/postgres#499, fix proposed in #1016). Ask once more, which resumes it.
-        stream._read?.(GATHER);
         take(gathered.subarray(0, used), true);
         if (rest) throw new Error(`COPY text ended inside a line (${rest.length} characters without a newline)`);
         resolve(rows);
       } catch (e) {
-        fail(e);
+        reject(e);
       }
     });
-    stream.on("error", fail);
+    stream.on("error", reject);
   });
 }

@@ -8,6 +8,7 @@
  * met, and is numbered after that.
  */
 import type { Enrollment, Status } from "../../model/roster.ts";
+import type { EnrollmentColumns, EnrollmentTable } from "../../model/enrollment-table.ts";
 import { IdTable } from "../../id-table.ts";
 import { detach } from "../detach.ts";
 
@@ -16,8 +17,8 @@ export const BATCH_ROWS = 65_536;
 
 const NONE = -1;
 
-/** One batch of enrollments, as it crosses threads. */
-export interface EnrollmentBatch {
+/** One batch of enrollments, as it crosses threads (an {@link EnrollmentColumns} with the users first met in it). */
+export interface EnrollmentBatch extends EnrollmentColumns {
   /** Rows in the batch. */
   count: number;
   /** Every row's sourcedId, one after the other, and each one's length. */
@@ -167,6 +168,15 @@ function newColumns() {
  */
 export class BatchUnpacker {
   readonly #users: string[] = [];
+
+  /**
+   * Adds the rows of `batch` to `table` as columns ({@link EnrollmentTable.pushColumns}): the table `unpack` with
+   * `pushNumbered` would make, without making a row.
+   */
+  unpackInto(b: EnrollmentBatch, table: EnrollmentTable): void {
+    for (const u of b.newUsers) this.#users.push(u);
+    table.pushColumns(b, this.#users);
+  }
 
   /**
    * Calls `take` with each row of `batch`, in order, and its user's number

@@ -14,6 +14,7 @@ import { LimitError } from "../limits.ts";
 import { SourceError } from "../errors.ts";
 import type { OneRosterVersion } from "./columns.ts";
 import { BatchUnpacker, type EnrollmentBatch } from "./enrollment-batches.ts";
+import { EnrollmentTable } from "../../model/enrollment-table.ts";
 
 /**
  * Bytes of the file sent ahead of what the worker has read. The main thread
@@ -98,7 +99,7 @@ export interface EnrollmentsThread {
    * Where rows go, in file order: rows that came before a taker was given
    * wait for it. Call once.
    */
-  take(taker: (e: Enrollment, user: number) => void): void;
+  take(taker: ((e: Enrollment, user: number) => void) | EnrollmentTable): void;
   /** Every row given to the taker, and the rest of the read; rejects with the reader's error. */
   readonly done: Promise<EnrollmentsRead>;
   /** Ends the worker (the read is abandoned if not done). */
@@ -121,7 +122,10 @@ export function readEnrollmentsInWorker(
   const worker = new Worker(new URL("./enrollments-worker.ts", import.meta.url).href, { type: "module" });
   const unpacker = new BatchUnpacker();
   const waiting: EnrollmentBatch[] = [];
-  let taker: ((e: Enrollment, user: number) => void) | undefined;
+  let taker: ((e: Enrollment, user: number) => void) | EnrollmentTable | undefined;
+  // A table takes each batch as columns; a function, row by row.
+  const deliver = (batch: EnrollmentBatch, to: NonNullable<typeof taker>) =>
+    to instanceof EnrollmentTable ? unpacker.unpackInto(batch, to) : unpacker.unpack(batch, to);
   let finished: EnrollmentsRead | undefined;
   let closed = false;
   let ahead = 0;
@@ -149,7 +153,7 @@ export function readEnrollmentsInWorker(
           more?.();
           break;
         case "batch":
-          if (taker) unpacker.unpack(m.batch, taker);
+          if (taker) deliver(m.batch, taker);
           else waiting.push(m.batch);
           break;
         case "progress":
@@ -211,7 +215,7 @@ export function readEnrollmentsInWorker(
     take(t) {
       taker = t;
       try {
-        for (const batch of waiting.splice(0)) unpacker.unpack(batch, t);
+        for (const batch of waiting.splice(0)) deliver(batch, t);
       } catch (e) {
         fail(e);
         return;

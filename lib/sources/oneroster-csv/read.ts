@@ -328,8 +328,8 @@ class BundleReader {
     if (thread && !streamed) {
       // Taken as they come, while this thread reads the other files: batches kept waiting would only cost memory.
       const table = new EnrollmentTable();
-      // The worker numbered the users as the table would: the table need not hash them again.
-      thread.take((e, user) => table.pushNumbered(e, user));
+      // The worker numbered the users as the table would: the table need not hash them again, nor make the rows.
+      thread.take(table);
       roster.enrollments = table;
     }
     if (name("orgs")) roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, dated(orgRow));
