@@ -151,7 +151,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a 20,000-student district streams through cursors on a real server",
+  name: "a 20,000-student district streams from a real server (small tables by cursor, big ones as COPY text)",
   ignore: !TEST_DATABASE_URL,
   ...dbTest,
   fn: async () => {
