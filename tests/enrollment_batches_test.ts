@@ -9,12 +9,9 @@ import {
 import type { Enrollment, Status } from "../lib/model/roster.ts";
 import { EnrollmentTable } from "../lib/model/enrollment-table.ts";
 
-/** Packs `rows`, sends each batch through a structured clone as postMessage would, and unpacks them. */
+/** Packs `rows`, sends each batch through a structured clone as postMessage would (batchesOf), and unpacks them. */
 function roundTrip(rows: Enrollment[]): { rows: Enrollment[]; users: number[]; batches: number } {
-  const batches: EnrollmentBatch[] = [];
-  const packer = new BatchPacker((b) => batches.push(structuredClone(b)));
-  for (const e of rows) packer.add(e);
-  packer.flush();
+  const batches = batchesOf(rows);
   const out: Enrollment[] = [];
   const users: number[] = [];
   const unpacker = new BatchUnpacker();
@@ -42,26 +39,30 @@ const row = (o: Partial<Enrollment> & { sourcedId: string }): Enrollment => ({
   origin: o.origin,
 });
 
+// Small pools, so that a row often equals the row before in some fields and not in others.
+const pick = <T>(...values: T[]) => fc.constantFrom(...values);
+const ENROLLMENT = fc.record({
+  status: pick<Status>("active", "tobedeleted"),
+  classSourcedId: pick("cls-1", "cls-2", "__proto__", ""),
+  schoolSourcedId: pick("sch-1", "sch-2"),
+  userSourcedId: pick("stu-1", "stu-2", "tch-1", "-1", "constructor"),
+  role: pick("student", "teacher"),
+  primary: pick(undefined, true, false),
+  beginDate: pick(undefined, "2026-08-01", "2026-01-05"),
+  endDate: pick(undefined, "2027-06-15"),
+  extensions: pick(undefined, { "metadata.x": "1" }),
+  origin: pick(
+    undefined,
+    { file: "enrollments.csv", line: 2 },
+    { file: "enrollments.csv", line: 3 },
+    { file: "other.csv", line: 2 },
+    { file: "other.csv", line: 9 },
+  ),
+});
+
 Deno.test("enrollments packed into batches come out as they went in, whatever repeats from one row to the next", () => {
-  // Small pools, so that a row often equals the row before in some fields and not in others.
-  const pick = <T>(...values: T[]) => fc.constantFrom(...values);
-  const enrollment = fc.record({
-    status: pick<Status>("active", "tobedeleted"),
-    classSourcedId: pick("cls-1", "cls-2", "__proto__", ""),
-    schoolSourcedId: pick("sch-1", "sch-2"),
-    userSourcedId: pick("stu-1", "stu-2", "tch-1", "-1", "constructor"),
-    role: pick("student", "teacher"),
-    primary: pick(undefined, true, false),
-    beginDate: pick(undefined, "2026-08-01", "2026-01-05"),
-    endDate: pick(undefined, "2027-06-15"),
-    extensions: pick(undefined, { "metadata.x": "1" }),
-    origin: pick(undefined, { file: "enrollments.csv", line: 2 }, { file: "enrollments.csv", line: 3 }, {
-      file: "other.csv",
-      line: 2,
-    }),
-  });
   fc.assert(
-    fc.property(fc.array(enrollment, { maxLength: 40 }), (drawn) => {
+    fc.property(fc.array(ENROLLMENT, { maxLength: 40 }), (drawn) => {
       const rows = drawn.map((e, i) => row({ ...e, sourcedId: `enr-${i}` }));
       const back = roundTrip(rows);
       assertEquals(back.rows, rows);
@@ -84,7 +85,7 @@ Deno.test("a row that starts a new batch is packed whole, even when it equals th
   assertEquals(back.rows.slice(BATCH_ROWS - 2), rows.slice(BATCH_ROWS - 2));
 });
 
-/** The batches of `rows`, as they arrive from the worker (cloned). */
+/** The batches of `rows`, as they arrive from the worker (through a structured clone, as postMessage sends them). */
 function batchesOf(rows: Enrollment[]): EnrollmentBatch[] {
   const batches: EnrollmentBatch[] = [];
   const packer = new BatchPacker((b) => batches.push(structuredClone(b)));
@@ -107,23 +108,10 @@ function bothTables(rows: Enrollment[], before: Enrollment[] = []): [EnrollmentT
 }
 
 Deno.test("batches taken into a table as columns make the table their rows pushed one by one make", () => {
-  const pick = <T>(...values: T[]) => fc.constantFrom(...values);
-  const enrollment = fc.record({
-    status: pick<Status>("active", "tobedeleted"),
-    classSourcedId: pick("cls-1", "cls-2", "__proto__", ""),
-    schoolSourcedId: pick("sch-1", "sch-2"),
-    userSourcedId: pick("stu-1", "stu-2", "tch-1", "-1", "constructor"),
-    role: pick("student", "teacher"),
-    primary: pick(undefined, true, false),
-    beginDate: pick(undefined, "2026-08-01", "2026-01-05"),
-    endDate: pick(undefined, "2027-06-15"),
-    extensions: pick(undefined, { "metadata.x": "1" }),
-    origin: pick(undefined, { file: "enrollments.csv", line: 2 }, { file: "other.csv", line: 9 }),
-  });
   fc.assert(
     fc.property(
-      fc.array(enrollment, { maxLength: 30 }),
-      fc.array(enrollment, { maxLength: 3 }),
+      fc.array(ENROLLMENT, { maxLength: 30 }),
+      fc.array(ENROLLMENT, { maxLength: 3 }),
       (drawn, first) => {
         const rows = drawn.map((e, i) => row({ ...e, sourcedId: `enr-${i}` }));
         // Rows the table held before the batches came: their users are numbered otherwise than the worker's.

@@ -9,7 +9,7 @@ import { isActiveInSource, isGuardian, type Roster, type User } from "../model/r
 import type { Parent, PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { IdTable } from "../id-table.ts";
-import { keyedBy } from "./indexes.ts";
+import { groupBy, keyedBy } from "./indexes.ts";
 
 /** The account a guardian maps to, and how. */
 export interface GuardianAccount {
@@ -133,12 +133,7 @@ export class GuardianIndex {
  * offsets) and the values.
  */
 function groupDistinct(groups: number, group: readonly number[], value: readonly number[]): [Int32Array, Int32Array] {
-  const start = new Int32Array(groups + 1);
-  for (const g of group) start[g + 1]++;
-  for (let g = 0; g < groups; g++) start[g + 1] += start[g];
-  const placed = new Int32Array(value.length);
-  const cursor = start.slice(0, groups);
-  for (let i = 0; i < group.length; i++) placed[cursor[group[i]]++] = value[i];
+  const [start, placed] = groupBy(groups, group, value);
   // Drop repeats within each group, keeping first occurrences, and close the gaps.
   const distinct = new Int32Array(groups + 1);
   let out = 0;

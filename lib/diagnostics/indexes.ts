@@ -565,3 +565,23 @@ export function bySource<T extends { sourceId: string | null; deletedAt: string 
 ): Keyed<T> {
   return keyedBy(rows, (row) => row.sourceId, (had, row) => had.deletedAt !== null && row.deletedAt === null);
 }
+
+/**
+ * Pairs (group, value) grouped by group number (0 ≤ group < groups), each
+ * group's values in the order given: `start` (groups + 1 offsets) and the
+ * values, group g's at `values[start[g] .. start[g + 1])`. One array for
+ * every group, where a list per group would be an object each.
+ *
+ * @example
+ * const [start, values] = groupBy(2, [1, 0, 1], [7, 8, 9]);
+ * [...values.subarray(start[1], start[2])] // [7, 9]
+ */
+export function groupBy(groups: number, group: readonly number[], value: readonly number[]): [Int32Array, Int32Array] {
+  const start = new Int32Array(groups + 1);
+  for (const g of group) start[g + 1]++;
+  for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+  const values = new Int32Array(value.length);
+  const cursor = start.slice(0, groups);
+  for (let i = 0; i < group.length; i++) values[cursor[group[i]]++] = value[i];
+  return [start, values];
+}

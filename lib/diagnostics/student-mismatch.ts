@@ -9,7 +9,7 @@ import { fileMode, isActiveInSource, isGuardian, type Roster } from "../model/ro
 import type { ParentStudent, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { byDenseId, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { byDenseId, groupBy, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import type { GuardianIndex } from "./guardians.ts";
 import { userName } from "./describe.ts";
 
@@ -227,20 +227,16 @@ class ParentLinks {
 
   constructor(rows: readonly ParentStudent[]) {
     this.#rows = rows;
-    const groupOf = new Int32Array(rows.length).fill(-1);
-    const counts: number[] = [];
+    const groupOf: number[] = [];
+    const active: number[] = [];
     for (let i = 0; i < rows.length; i++) {
       if (rows[i].deletedAt !== null) continue;
       let k = this.#group.get(rows[i].parentId);
-      if (k === undefined) this.#group.set(rows[i].parentId, k = counts.push(0) - 1);
-      counts[k]++;
-      groupOf[i] = k;
+      if (k === undefined) this.#group.set(rows[i].parentId, k = this.#group.size);
+      groupOf.push(k);
+      active.push(i);
     }
-    this.#start = new Int32Array(counts.length + 1);
-    for (let k = 0; k < counts.length; k++) this.#start[k + 1] = this.#start[k] + counts[k];
-    const cursor = this.#start.slice(0, counts.length);
-    this.#order = new Int32Array(this.#start[counts.length]);
-    for (let i = 0; i < rows.length; i++) if (groupOf[i] !== -1) this.#order[cursor[groupOf[i]]++] = i;
+    [this.#start, this.#order] = groupBy(this.#group.size, groupOf, active);
   }
 
   /** A parent's active links, in the platform's order. */

@@ -18,10 +18,14 @@ const NONE = -1;
  * the other strings numbered within the batch in `values` (NONE: absent).
  */
 export interface EnrollmentColumns {
+  /** Rows given. */
   count: number;
+  /** Every row's sourcedId, one after the other, and each one's length. */
   ids: string;
   idLengths: Int32Array;
+  /** Each row's user, by number. */
   users: Int32Array;
+  /** Statuses, classes, schools, roles, dates and files, numbered in these columns. */
   values: readonly string[];
   status: Int32Array;
   classes: Int32Array;

@@ -55,8 +55,9 @@ export class CopyFields {
   int(): number | null {
     const end = this.#fieldEnd();
     const start = this.#at;
+    const isNull = this.#isNull(end);
     this.#at = end + 1;
-    if (end - start === 2 && this.#line.charCodeAt(start) === BACKSLASH) return null;
+    if (isNull) return null;
     const line = this.#line;
     const negative = line.charCodeAt(start) === MINUS;
     let i = negative ? start + 1 : start;

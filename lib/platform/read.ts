@@ -5,7 +5,6 @@
  * as `COPY … TO STDOUT` text (copy-text.ts).
  */
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
-import type { RowStore } from "../model/rows.ts";
 import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
 import { PlatformError } from "./errors.ts";
 import {
@@ -57,12 +56,8 @@ export async function readSnapshot(
   return await readOnly(conn, async (tx) => {
     const district = await findDistrict(tx, customerId, conn);
     const d = district.id;
-    const stream = async <R, T, S extends RowStore<T> = T[]>(
-      table: string,
-      query: PendingCursor,
-      map: (row: R) => T,
-      out: S = [] as unknown as S,
-    ): Promise<S> => {
+    const stream = async <R, T>(table: string, query: PendingCursor, map: (row: R) => T): Promise<T[]> => {
+      const out: T[] = [];
       for await (const rows of query.cursor(BATCH)) {
         for (const row of rows) out.push(map(row as R));
         options.onProgress?.({ table, rows: out.length, done: false });
@@ -74,13 +69,6 @@ export async function readSnapshot(
       "campuses",
       tx`select id, source_id, name, deleted_at::text from campuses where district_id = ${d} order by id`,
       campusOf,
-    );
-    // Before the COPYs: PGlite (the embedded environment) answers no cursor after a COPY in the same transaction.
-    const rosterSyncs = await stream<RosterSyncRow, RosterSync>(
-      "roster_syncs",
-      tx`select id, source_kind, started_at::text, finished_at::text, status, stats, error
-         from roster_syncs where district_id = ${d} order by started_at`,
-      rosterSyncOf,
     );
     // The big tables as COPY text (copy-text.ts): the district id is the server's own integer, written into the
     // statement because COPY takes no parameters.
@@ -137,6 +125,12 @@ export async function readSnapshot(
       `select e.id, e.class_id, e.role, e.student_id, e.teacher_id, e.source_id, e.deleted_at::text
        from enrollments e join classes c on c.id = e.class_id where c.district_id = ${district_} order by e.id`,
       (f) => addEnrollmentFrom(f, enrollments),
+    );
+    const rosterSyncs = await stream<RosterSyncRow, RosterSync>(
+      "roster_syncs",
+      tx`select id, source_kind, started_at::text, finished_at::text, status, stats, error
+         from roster_syncs where district_id = ${d} order by started_at`,
+      rosterSyncOf,
     );
     return { district, campuses, students, teachers, parents, parentStudents, classes, enrollments, rosterSyncs };
   });

@@ -175,23 +175,23 @@ const text = (f: CopyFields): string | null => {
   return v === null ? null : detach(v);
 };
 const required = (f: CopyFields): string => text(f) ?? "";
+const sharedText = (f: CopyFields): string | null => {
+  const v = text(f);
+  return v === null ? null : shared(v);
+};
 const id = (f: CopyFields): number => f.int() ?? NaN;
 
 /** A students row from COPY text. */
-export const studentFrom = (f: CopyFields): Student => {
-  const row: Student = {
-    id: id(f),
-    campusId: f.int(),
-    sourceId: text(f),
-    studentNumber: text(f),
-    firstName: required(f),
-    lastName: required(f),
-    grade: text(f),
-    deletedAt: text(f),
-  };
-  if (row.grade !== null) row.grade = shared(row.grade);
-  return row;
-};
+export const studentFrom = (f: CopyFields): Student => ({
+  id: id(f),
+  campusId: f.int(),
+  sourceId: text(f),
+  studentNumber: text(f),
+  firstName: required(f),
+  lastName: required(f),
+  grade: sharedText(f),
+  deletedAt: text(f),
+});
 /** A teachers row from COPY text. */
 export const teacherFrom = (f: CopyFields): Teacher => ({
   id: id(f),

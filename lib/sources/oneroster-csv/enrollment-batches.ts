@@ -17,30 +17,12 @@ export const BATCH_ROWS = 65_536;
 
 const NONE = -1;
 
-/** One batch of enrollments, as it crosses threads (an {@link EnrollmentColumns} with the users first met in it). */
+/**
+ * One batch of enrollments, as it crosses threads: its rows as columns (users numbered over the whole read, the other
+ * strings within the batch), and `newUsers`, the user ids numbered first in this batch.
+ */
 export interface EnrollmentBatch extends EnrollmentColumns {
-  /** Rows in the batch. */
-  count: number;
-  /** Every row's sourcedId, one after the other, and each one's length. */
-  ids: string;
-  idLengths: Int32Array;
-  /** Each row's user, numbered over the whole read; `newUsers` are the ids numbered first in this batch. */
-  users: Int32Array;
   newUsers: string[];
-  /** Statuses, classes, schools, roles, dates and files, numbered within the batch. */
-  values: string[];
-  status: Int32Array;
-  classes: Int32Array;
-  schools: Int32Array;
-  roles: Int32Array;
-  begins: Int32Array;
-  ends: Int32Array;
-  files: Int32Array;
-  lines: Int32Array;
-  /** -1 absent, 0 false, 1 true. */
-  primary: Int8Array;
-  /** The rare rows with extension columns: row number and columns. */
-  extensions: Array<[number, Record<string, string>]>;
 }
 
 /** The buffers of a batch, to move (not copy) with `postMessage`. */
