@@ -40,12 +40,17 @@ const mib = () => {
   return Math.round(Deno.memoryUsage().heapUsed / 2 ** 20);
 };
 const t0 = performance.now();
-const stage = (name: string) =>
+const stage = (name: string) => {
+  const heap = mib();
+  const m = Deno.memoryUsage();
+  const show = (n: number) => String(Math.round(n / 2 ** 20)).padStart(5);
+  // heap: live objects; committed: what the heap holds from the system; external: typed arrays' buffers and the like.
   console.log(
-    `${name.padEnd(12)} heap ${String(mib()).padStart(5)} MiB  rss ${
-      String(Math.round(Deno.memoryUsage().rss / 2 ** 20)).padStart(5)
-    } MiB  ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    `${name.padEnd(12)} heap ${String(heap).padStart(5)} MiB  committed ${show(m.heapTotal)} MiB  external ${
+      show(m.external)
+    } MiB  rss ${show(m.rss)} MiB  ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
+};
 /** Empties one table of rows and prints how much memory that gave back. */
 function held(rows: Record<string, unknown[]>, name: string, key: string): void {
   const before = mib();

@@ -47,18 +47,25 @@ function randomOdd(): number {
 
 /**
  * A new string hash: FNV-1a's shape with a random odd multiplier and basis,
- * and a final mix so that close ids spread.
+ * each character's product folded down (a multiplication only carries bits
+ * upwards), and a final mix so that close ids spread. Without the fold, a
+ * multiplier whose low byte is 01 (one in 128) let the low bits of each
+ * character pass through unmixed: the 200,000-student district's 406,844 user
+ * ids hashed to as few as 269,884 values, and about one table in a hundred
+ * gave up its own hashing for a Map (0.4 s each time). `basis` and
+ * `multiplier` are random unless a test gives them.
  *
  * @example
  * const hash = keyedHash();
  * hash("stu-1") === hash("stu-1") // true; another keyedHash() most likely differs
  */
-export function keyedHash(): StringHash {
-  const basis = randomOdd();
-  const multiplier = randomOdd();
+export function keyedHash(basis = randomOdd(), multiplier = randomOdd()): StringHash {
   return (s) => {
     let h = basis;
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), multiplier);
+    for (let i = 0; i < s.length; i++) {
+      h = Math.imul(h ^ s.charCodeAt(i), multiplier);
+      h ^= h >>> 15;
+    }
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;

@@ -43,6 +43,32 @@ Deno.test("notIn gives, in key order, exactly the entries whose key the other si
   );
 });
 
+Deno.test("an index keeps keys in order and each key's rows in row order, however many rows a class has", () => {
+  // Classes of a few rows (sorted by insertion) and of hundreds (sorted by comparison), users repeated.
+  const rowOf = fc.record({
+    cls: fc.constantFrom("big", "c1", "c2"),
+    user: fc.integer({ min: 0, max: 60 }).map((n) => `u${n}`),
+    role: fc.constantFrom("student", "teacher"),
+  });
+  fc.assert(
+    fc.property(fc.array(rowOf, { minLength: 150, maxLength: 400 }), (rows) => {
+      const ids = enrollmentIds();
+      const index = EnrollmentIndex.build(ids, rows, keyOf);
+      // The same from a Map of each key's rows, keys sorted by their numbers as the index packs them.
+      const byKey = new Map<string, { key: number; rows: Row[] }>();
+      for (const r of rows) {
+        const id = `${r.cls} ${r.user} ${r.role}`;
+        const key = enrollmentKey(ids.classes.number(r.cls), r.role as "student", ids.users.number(r.user));
+        (byKey.get(id) ?? byKey.set(id, { key, rows: [] }).get(id)!).rows.push(r);
+      }
+      const expected = [...byKey.values()].sort((a, b) => a.key - b.key)
+        .map(({ rows: [r, ...rest] }) => [r.cls, r.user, r.role, [r, ...rest]]);
+      assertEquals([...index.entries()], expected);
+    }),
+    { numRuns: 200 },
+  );
+});
+
 Deno.test("notIn refuses to compare indexes whose ids are numbered apart", () => {
   const rows: Row[] = [{ cls: "c1", user: "u1", role: "student" }];
   const a = EnrollmentIndex.build(enrollmentIds(), rows, keyOf);

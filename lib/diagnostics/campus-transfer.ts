@@ -9,7 +9,7 @@ import { isActiveInSource, type Roster, type User } from "../model/roster.ts";
 import type { Campus, PlatformClass, PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import type { Rows } from "../model/rows.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { byDenseId, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { denseSlots, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import { describeSourceUser } from "./describe.ts";
 import { IdTable } from "../id-table.ts";
@@ -31,17 +31,20 @@ export function findCampusTransfers(
 
   const stale = staleEnrollments(source, plat, platform.enrollments);
 
+  const isSchool = (id: string) => source.orgs.get(id)?.type === "school";
   for (const user of roster.users) {
     if (user.role !== "student" || !isActiveInSource(user)) continue;
     const student = plat.studentBySource.get(user.sourcedId);
     if (!student || student.deletedAt !== null) continue;
-    const schools = user.orgSourcedIds.filter((id) => source.orgs.get(id)?.type === "school");
-    if (schools.length === 0) continue;
     const campus = student.campusId === null ? undefined : plat.campusById.get(student.campusId);
     const left = stale.get(student.id);
-    const moved = !campus?.sourceId || !schools.includes(campus.sourceId);
-    // Most students are where the roster says, with nothing left behind: no finding, nothing more to build.
-    if (!moved && !left) continue;
+    // Most students are at one of their schools in the roster, with nothing left behind: no finding, and no list
+    // of their schools made (a million arrays at 1,000,000 students).
+    const there = !!campus?.sourceId && isSchool(campus.sourceId) && user.orgSourcedIds.includes(campus.sourceId);
+    if (there && !left) continue;
+    const schools = user.orgSourcedIds.filter(isSchool);
+    if (schools.length === 0) continue;
+    const moved = !there;
     const target = plat.campusBySource.get(schools[0]);
     const sourceSchool = {
       sourcedId: schools[0],
@@ -220,46 +223,73 @@ interface StaleEnrollment {
  * by platform student id, in enrollment order. One pass over the enrollments,
  * keeping only what is stale (a list per student would be millions of arrays);
  * what an enrollment's class and student allow is worked out once per class
- * and once per student, not once per enrollment.
+ * and once per student, as numbers: the campus's source id numbered, each
+ * class's school and each student's orgs by those numbers, so that the ten
+ * million enrollments of a 1,000,000-student district are asked of typed
+ * arrays, not of objects and strings.
  */
 function staleEnrollments(
   source: SourceIndex,
   plat: PlatformIndex,
   enrollments: Rows<PlatformEnrollment>,
 ): Map<number, StaleEnrollment[]> {
-  // Active classes at a campus the roster can name, by platform id.
-  // With whether the campus is a school in the roster: asked once per class, not once per enrollment.
-  const classes = new Map<number, { cls: PlatformClass; campus: Campus & { sourceId: string }; school: boolean }>();
+  const campusNumber = (sourceId: string) => plat.campusBySource.numberOf(sourceId);
+  // Active classes at a campus the roster can name, by slot; with the campus's number when the roster calls it a
+  // school (NOT_SCHOOL else): asked once per class, not once per enrollment.
+  const classes: { cls: PlatformClass; campus: Campus & { sourceId: string } }[] = [];
+  const classIds: number[] = [];
+  const schools: number[] = [];
   for (const cls of plat.classById.values()) {
     if (cls.deletedAt !== null || cls.campusId === null) continue;
     const campus = plat.campusById.get(cls.campusId);
     if (!campus?.sourceId) continue;
-    const school = source.orgs.get(campus.sourceId)?.type === "school";
-    classes.set(cls.id, { cls, campus: campus as Campus & { sourceId: string }, school });
+    classes.push({ cls, campus: campus as Campus & { sourceId: string } });
+    classIds.push(cls.id);
+    schools.push(source.orgs.get(campus.sourceId)?.type === "school" ? campusNumber(campus.sourceId) : NOT_SCHOOL);
   }
-  // Only the records the caller asks about: an active source student's platform record (not a twin).
-  const students = new Map<number, { student: Student & { sourceId: string }; user: User }>();
+  // Only the records the caller asks about: an active source student's platform record (not a twin); with the
+  // numbers of the student's orgs that are campuses (the first in an array, any more in a Map: most have one).
+  const students: { student: Student & { sourceId: string }; user: User }[] = [];
+  const studentIds: number[] = [];
+  const firstOrg: number[] = [];
+  const moreOrgs = new Map<number, number[]>();
   for (const student of plat.studentById.values()) {
     if (!student.sourceId) continue;
     const user = source.users.get(student.sourceId);
     if (user?.role !== "student" || !isActiveInSource(user) || plat.studentBySource.get(student.sourceId) !== student) {
       continue;
     }
-    students.set(student.id, { student: student as Student & { sourceId: string }, user });
+    const slot = students.length;
+    students.push({ student: student as Student & { sourceId: string }, user });
+    studentIds.push(student.id);
+    let first = -1;
+    for (const org of user.orgSourcedIds) {
+      const n = campusNumber(org);
+      if (n === -1) continue;
+      if (first === -1) first = n;
+      else {
+        const more = moreOrgs.get(slot);
+        if (more) more.push(n);
+        else moreOrgs.set(slot, [n]);
+      }
+    }
+    firstOrg.push(first);
   }
+  const classSlot = denseSlots(classIds);
+  const studentSlot = denseSlots(studentIds);
+  const school = Int32Array.from(schools);
+  const org = Int32Array.from(firstOrg);
   const out = new Map<number, StaleEnrollment[]>();
-  // Ten enrollments a student: the two lookups go to arrays by platform id (serial numbers) when they can.
-  const classAt = byDenseId(classes);
-  const studentAt = byDenseId(students);
   const visit = (id: number, classId: number, studentId: number) => {
-    const at = classAt(classId);
-    if (!at) return;
-    const who = studentAt(studentId);
-    if (!who) return;
-    const { cls, campus, school } = at;
-    const { student, user } = who;
+    const c = classSlot(classId);
+    if (c === -1) return;
+    const s = studentSlot(studentId);
+    if (s === -1) return;
     // At one of the student's schools (as the roster says): not stale.
-    if (school && user.orgSourcedIds.includes(campus.sourceId)) return;
+    const at = school[c];
+    if (at !== NOT_SCHOOL && (org[s] === at || moreOrgs.get(s)?.includes(at))) return;
+    const { cls, campus } = classes[c];
+    const { student } = students[s];
     if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, student.sourceId, "student")) return;
     const row = {
       platformId: id,
@@ -281,3 +311,6 @@ function staleEnrollments(
   }
   return out;
 }
+
+/** A class whose campus the roster does not call a school: no student is at it. */
+const NOT_SCHOOL = -2;

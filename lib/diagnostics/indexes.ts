@@ -142,34 +142,49 @@ export class EnrollmentIndex<V> {
     rows: Rows<V>,
     packedAt: (i: number) => number | undefined,
   ): EnrollmentIndex<V> {
-    const rowKeys = new Float64Array(rows.length).fill(NaN);
-    let n = 0;
+    const rowKeys = new Float64Array(rows.length);
+    // Rows by group (a key's class and role: the part above the user's number), counted first, then each group's
+    // rows sorted by key: a class's few dozen rows sorted alone, where sorting ten million keys and searching each
+    // row's among them cost seconds at 1,000,000 students.
+    let groupCount = 0;
+    const group = new Int32Array(rows.length).fill(-1);
     for (let i = 0; i < rows.length; i++) {
       const k = packedAt(i);
       if (k === undefined) continue;
       rowKeys[i] = k;
-      n++;
+      const g = Math.floor(k / USER_SPAN);
+      group[i] = g;
+      if (g >= groupCount) groupCount = g + 1;
     }
-    const sorted = new Float64Array(n);
-    n = 0;
-    for (let i = 0; i < rowKeys.length; i++) if (rowKeys[i] === rowKeys[i]) sorted[n++] = rowKeys[i];
-    sorted.sort();
+    const start = new Int32Array(groupCount + 1);
+    for (let i = 0; i < group.length; i++) if (group[i] !== -1) start[group[i] + 1]++;
+    for (let g = 0; g < groupCount; g++) start[g + 1] += start[g];
+    const order = new Int32Array(start[groupCount]);
+    const cursor = start.slice(0, groupCount);
+    for (let i = 0; i < group.length; i++) if (group[i] !== -1) order[cursor[group[i]]++] = i;
+    // Each group's rows by key, rows of one key in row order (the order they were counted in: the sort is stable).
+    for (let g = 0; g < groupCount; g++) sortByKey(order, start[g], start[g + 1], rowKeys);
     let distinct = 0;
-    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[distinct++] = sorted[i];
-    // A view, not a copy: the few slots past the distinct keys are not worth a second array of millions.
-    const keys = sorted.subarray(0, distinct);
-    const index = new EnrollmentIndex(ids, rows, keys, new Int32Array(distinct).fill(-1));
-    for (let i = 0; i < rowKeys.length; i++) {
-      const k = rowKeys[i];
-      if (k !== k) continue;
-      const at = index.#position(k);
-      if (index.#first[at] === -1) index.#first[at] = i;
-      else {
-        const more = index.#more.get(at);
-        if (more) more.push(i);
-        else index.#more.set(at, [i]);
+    for (let at = 0; at < order.length; at++) {
+      if (at === 0 || rowKeys[order[at]] !== rowKeys[order[at - 1]]) distinct++;
+    }
+    const keys = new Float64Array(distinct);
+    const first = new Int32Array(distinct);
+    const more = new Map<number, number[]>();
+    let d = -1;
+    for (let at = 0; at < order.length; at++) {
+      const i = order[at];
+      if (at === 0 || rowKeys[i] !== rowKeys[order[at - 1]]) {
+        keys[++d] = rowKeys[i];
+        first[d] = i;
+      } else {
+        const list = more.get(d);
+        if (list) list.push(i);
+        else more.set(d, [i]);
       }
     }
+    const index = new EnrollmentIndex(ids, rows, keys, first);
+    for (const [at, list] of more) index.#more.set(at, list);
     return index;
   }
 
@@ -256,6 +271,32 @@ export class EnrollmentIndex<V> {
       else return mid;
     }
     return -1;
+  }
+}
+
+/** Groups longer than this are sorted by a comparison sort; shorter ones (a class's students) by insertion. */
+const INSERTION_SORT_MAX = 48;
+
+/**
+ * Sorts `order[from..to)` (row numbers) by `keys[row]`, stably: rows of one
+ * key keep their order.
+ */
+function sortByKey(order: Int32Array, from: number, to: number, keys: Float64Array): void {
+  if (to - from > INSERTION_SORT_MAX) {
+    const part = Array.from(order.subarray(from, to));
+    part.sort((a, b) => keys[a] - keys[b] || a - b);
+    order.set(part, from);
+    return;
+  }
+  for (let at = from + 1; at < to; at++) {
+    const row = order[at];
+    const key = keys[row];
+    let j = at - 1;
+    while (j >= from && keys[order[j]] > key) {
+      order[j + 1] = order[j];
+      j--;
+    }
+    order[j + 1] = row;
   }
 }
 
@@ -433,6 +474,31 @@ export function byDenseId<T>(map: ReadonlyMap<number, T>): (id: number) => T | u
   const array: Array<T | undefined> = new Array(size).fill(undefined);
   for (const [id, value] of map) array[id] = value;
   return (id) => (Number.isInteger(id) && id >= 0 && id < size ? array[id] : undefined);
+}
+
+/**
+ * Slots 0, 1, 2… for distinct platform ids given in that order, and the way
+ * from an id to its slot (-1 for an id not given): an Int32Array indexed by
+ * id when the ids are dense non-negative integers (serial numbers, as the
+ * platform's are), else a Map. For a lookup asked once per enrollment, where
+ * a Map of a million entries, each pointing at an object, costs hashing,
+ * cache misses and the collector's time.
+ *
+ * @example
+ * const slotOf = denseSlots([7, 3]);
+ * slotOf(3) // 1
+ * slotOf(4) // -1
+ */
+export function denseSlots(ids: readonly number[]): (id: number) => number {
+  const size = denseSize(ids, ids.length);
+  if (size === undefined) {
+    const map = new Map<number, number>();
+    ids.forEach((id, slot) => map.set(id, slot));
+    return (id) => map.get(id) ?? -1;
+  }
+  const slots = new Int32Array(size).fill(-1);
+  ids.forEach((id, slot) => slots[id] = slot);
+  return (id) => (Number.isInteger(id) && id >= 0 && id < size ? slots[id] : -1);
 }
 
 /**

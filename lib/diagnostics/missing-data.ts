@@ -103,7 +103,7 @@ export function findMissingData(
       if (user.role !== kind || !isActiveInSource(user)) continue;
       const person = bySource.get(user.sourcedId);
       if (person && person.deletedAt === null) {
-        if (kind === "student") out.push(...studentFieldMismatches(user, person as Student, source, plat));
+        if (kind === "student") studentFieldMismatches(out, user, person as Student, source, plat);
         continue;
       }
       const entity = { sourcedId: user.sourcedId };
@@ -255,34 +255,53 @@ export function findMissingData(
   return out;
 }
 
+/**
+ * The student fields compared: each side's value as written (`user`,
+ * `student`) and the one normalisation both sides go through before they are
+ * compared, so that values equal as written need no normalising.
+ */
 const FIELDS = [
   {
     field: "first_name",
-    source: (u: User) => normalizeName(u.givenName),
-    platform: (s: Student) => normalizeName(s.firstName),
+    user: (u: User) => u.givenName,
+    student: (s: Student) => s.firstName,
+    normalize: normalizeName,
   },
   {
     field: "last_name",
-    source: (u: User) => normalizeName(u.familyName),
-    platform: (s: Student) => normalizeName(s.lastName),
+    user: (u: User) => u.familyName,
+    student: (s: Student) => s.lastName,
+    normalize: normalizeName,
   },
   {
     field: "grade",
-    source: (u: User) => normalizeGrade(u.grades[0]),
-    platform: (s: Student) => normalizeGrade(s.grade),
+    user: (u: User) => u.grades[0],
+    student: (s: Student) => s.grade,
+    normalize: normalizeGrade,
   },
   {
     field: "student_number",
-    source: (u: User) => u.identifier.trim(),
-    platform: (s: Student) => (s.studentNumber ?? "").trim(),
+    user: (u: User) => u.identifier,
+    student: (s: Student) => s.studentNumber,
+    normalize: (v: string | null | undefined) => (v ?? "").trim(),
   },
 ] as const;
 
-function studentFieldMismatches(user: User, student: Student, source: SourceIndex, plat: PlatformIndex): Finding[] {
-  const out: Finding[] = [];
+/** Pushes onto `out` a finding for each student field the roster and the platform disagree on. */
+function studentFieldMismatches(
+  out: Finding[],
+  user: User,
+  student: Student,
+  source: SourceIndex,
+  plat: PlatformIndex,
+): void {
   for (const f of FIELDS) {
-    const sourceValue = f.source(user);
-    const platformValue = f.platform(student);
+    const asWritten = f.user(user);
+    const platformAsWritten = f.student(student);
+    // Equal as written: equal once normalised (most students, most fields).
+    if (asWritten === platformAsWritten) continue;
+    const sourceValue = f.normalize(asWritten);
+    const platformValue = f.normalize(platformAsWritten);
     if (sourceValue === platformValue) continue;
     const shown = (v: string) => f.field === "grade" ? gradeText(v) || "(none)" : v ? `"${v}"` : "(empty)";
     out.push(finding({
@@ -303,7 +322,6 @@ function studentFieldMismatches(user: User, student: Student, source: SourceInde
       },
     }));
   }
-  return out;
 }
 
 function whyAbsent(user: User | undefined, kind: string): string {
