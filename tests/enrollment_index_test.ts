@@ -2,6 +2,7 @@ import { PlatformEnrollmentTable } from "../lib/model/platform-enrollment-table.
 import fc from "fast-check";
 import { assertEquals, assertThrows } from "./helpers/assert.ts";
 import {
+  byId,
   bySource,
   type EnrollmentIds,
   enrollmentIds,
@@ -210,5 +211,22 @@ Deno.test("platform rows by source id are what a Map gave: the first row of an i
       }
     }),
     { numRuns: 1000 },
+  );
+});
+
+Deno.test("platform rows by id answer as a Map of them does: the last row of an id, ids in the order first seen", () => {
+  // Small serial ids (kept in an array) or sparse, negative and fractional ones (kept in a Map), repeated.
+  const id = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom(-1, -0, 0.5, 2 ** 40, 10 ** 9));
+  fc.assert(
+    fc.property(fc.array(id, { maxLength: 40 }), fc.array(id, { maxLength: 10 }), (ids, asked) => {
+      const rows = ids.map((id, n) => ({ id, n }));
+      const map = new Map(rows.map((r) => [r.id, r] as const));
+      const built = byId(rows);
+      assertEquals(built.size, map.size);
+      assertEquals([...built.keys()], [...map.keys()]);
+      assertEquals([...built.values()], [...map.values()]);
+      for (const a of [...ids, ...asked, NaN]) assertEquals(built.get(a), map.get(a));
+    }),
+    { numRuns: 500 },
   );
 });

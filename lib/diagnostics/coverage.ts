@@ -47,44 +47,54 @@ export function coverageNotices(
   }
 
   const incomplete: Array<{ scope: string; absent: number; total: number }> = [];
-  const check = (
+  /** Counts the active, rostered rows among `rows` (those at `indices` when given) and those `present` lacks. */
+  const check = <R extends { sourceId: string | null; deletedAt: string | null }>(
     scope: string,
-    rows: ReadonlyArray<{ sourceId: string | null; deletedAt: string | null }>,
-    present: (id: string) => boolean,
+    rows: readonly R[],
+    present: (i: number, sourceId: string) => boolean,
+    indices?: readonly number[],
   ) => {
     let total = 0;
     let absent = 0;
-    for (const r of rows) {
+    const n = indices ? indices.length : rows.length;
+    for (let k = 0; k < n; k++) {
+      const i = indices ? indices[k] : k;
+      const r = rows[i];
       if (r.deletedAt !== null || r.sourceId === null) continue;
       total++;
-      if (!present(r.sourceId)) absent++;
+      if (!present(i, r.sourceId)) absent++;
     }
     if (total >= MIN_GROUP && absent / total > ABSENT_SHARE) incomplete.push({ scope, absent, total });
   };
-  const activeUser = (role: string) => (id: string) => {
+  const activeUser = (role: string) => (_: number, id: string) => {
     const u = source.users.get(id);
     return !!u && u.role === role && isActiveInSource(u);
   };
   if (fileMode(roster, "users") === "bulk") {
-    check("students", platform.students, activeUser("student"));
+    // Each student asked of the roster once, for the district and again for its campus.
+    const students = platform.students;
+    const studentPresent = new Uint8Array(students.length);
+    const isStudent = activeUser("student");
+    check("students", students, (i, id) => (studentPresent[i] = isStudent(i, id) ? 1 : 0) === 1);
     check("teachers", platform.teachers, activeUser("teacher"));
-    const byCampus = new Map<number, typeof platform.students>();
-    for (const s of platform.students) {
-      if (s.campusId === null) continue;
-      const list = byCampus.get(s.campusId) ?? [];
-      list.push(s);
-      byCampus.set(s.campusId, list);
-    }
-    for (const [campusId, students] of byCampus) {
+    const byCampus = new Map<number, number[]>();
+    students.forEach((s, i) => {
+      if (s.campusId === null) return;
+      const list = byCampus.get(s.campusId);
+      if (list) list.push(i);
+      else byCampus.set(s.campusId, [i]);
+    });
+    for (const [campusId, indices] of byCampus) {
       check(
         `students of ${plat.campusById.get(campusId)?.name ?? `campus ${campusId}`}`,
         students,
-        activeUser("student"),
+        (i) => studentPresent[i] === 1,
+        indices,
       );
     }
   }
   if (fileMode(roster, "classes") === "bulk") {
-    check("classes", platform.classes, (id) => {
+    check("classes", platform.classes, (_, id) => {
       const c = source.classes.get(id);
       return !!c && isActiveInSource(c);
     });
