@@ -108,6 +108,28 @@ export function listSharer(
 }
 
 /**
+ * Text that many rows hold alike (given and family names: a district of a
+ * million people has a few thousand of each), one detached copy per distinct
+ * value for one read, at most `limit` values and each at most 64 characters,
+ * so that a file of all-different names costs no more than before. A value
+ * not shared is still detached (see detach.ts).
+ *
+ * @example
+ * const share = textSharer();
+ * share(" Ana".slice(1)) === share("Ana ".slice(0, 3)) // true, and one string in memory
+ */
+export function textSharer(limit = 65_536): (text: string) => string {
+  const seen = new Map<string, string>();
+  return (text) => {
+    const had = seen.get(text);
+    if (had !== undefined) return had;
+    const kept = detach(text);
+    if (seen.size < limit && kept.length <= 64) seen.set(kept, kept);
+    return kept;
+  };
+}
+
+/**
  * Checks the dates every row may carry, then builds it. Rows repeat their
  * dates (a term's begin and end on every enrollment): a cell equal to the
  * last one of its column that passed is not checked again.
@@ -155,6 +177,7 @@ export function userRow(
 ): RowBuilder {
   const today = asOf ?? new Date().toISOString().slice(0, 10);
   const share = listSharer();
+  const name = textSharer();
   const current = (r: RoleAssignment & { deleted?: boolean }) => !r.deleted && (!r.endDate || r.endDate > today);
   // A user with many roles is worked out once, however often its row repeats (each repeat would redo it: 20,000
   // roles on a row repeated 100,000 times took minutes).
@@ -235,8 +258,8 @@ export function userRow(
       roles: assignments,
       orgSourcedIds,
       username: get("username").trim(),
-      givenName: get("givenName"),
-      familyName: get("familyName"),
+      givenName: name(get("givenName")),
+      familyName: name(get("familyName")),
       middleName: get("middleName"),
       identifier: get("identifier").trim(),
       email: get("email"),
@@ -469,6 +492,8 @@ const FAST_CHECKS = new Map<z.ZodType, ReadonlyArray<readonly [string, FieldChec
 /** Fields the enrollment builder interns (enrollmentRowWith): detached once per distinct value, never again per row. */
 const INTERNED = new Map<z.ZodType, ReadonlySet<string>>([
   [Enrollment, new Set(["classSourcedId", "schoolSourcedId", "userSourcedId", "beginDate", "endDate"])],
+  // userRow's names (textSharer).
+  [User, new Set(["givenName", "familyName"])],
 ]);
 
 /** A row's text fields and lists, to detach from the file's text (see detach.ts), from its checks. */
@@ -496,9 +521,16 @@ const DETACH_PLANS = new Map<z.ZodType, DetachPlan>(
 
 /** Detaches a kept row's text as its plan says; shared (frozen) lists were detached when made. */
 function detachByPlan(row: Record<string, unknown>, plan: DetachPlan): void {
+  // A row's fields that are alike share one copy: a parent's or a teacher's username is often its email (half the
+  // users of the generated districts), 40 bytes a user kept once instead of twice.
+  let firstText: string | undefined;
+  let firstCopy: string | undefined;
   for (const name of plan.strings) {
     const v = row[name];
-    if (typeof v === "string" && v.length >= 13) row[name] = detach(v);
+    if (typeof v !== "string" || v.length < 13) continue;
+    if (v === firstText) row[name] = firstCopy;
+    else if (firstText === undefined) row[name] = firstCopy = detach(firstText = v);
+    else row[name] = detach(v);
   }
   for (const name of plan.lists) {
     const list = row[name] as string[];
