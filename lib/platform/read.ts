@@ -20,6 +20,7 @@ import {
   teacherFrom,
 } from "./rows.ts";
 import { type CopyFields, readCopyText } from "./copy-text.ts";
+import { textSharer } from "../sources/detach.ts";
 import type {
   Campus,
   District,
@@ -82,26 +83,28 @@ export async function readSnapshot(
       });
       options.onProgress?.({ table, rows, done: true });
     };
+    // People's names repeat (a few thousand distinct in a million): one string each for this read.
+    const names = textSharer();
     const students: Student[] = [];
     await copy(
       "students",
       `select id, campus_id, source_id, student_number, first_name, last_name, grade, deleted_at::text
        from students where district_id = ${district_} order by id`,
-      (f) => students.push(studentFrom(f)),
+      (f) => students.push(studentFrom(f, names)),
     );
     const teachers: Teacher[] = [];
     await copy(
       "teachers",
       `select id, campus_id, source_id, email, first_name, last_name, deleted_at::text
        from teachers where district_id = ${district_} order by id`,
-      (f) => teachers.push(teacherFrom(f)),
+      (f) => teachers.push(teacherFrom(f, names)),
     );
     const parents: Parent[] = [];
     await copy(
       "parents",
       `select id, source_id, email, first_name, last_name, deleted_at::text from parents
        where district_id = ${district_} order by id`,
-      (f) => parents.push(parentFrom(f)),
+      (f) => parents.push(parentFrom(f, names)),
     );
     const parentStudents: ParentStudent[] = [];
     await copy(

@@ -181,34 +181,40 @@ const sharedText = (f: CopyFields): string | null => {
 };
 const id = (f: CopyFields): number => f.int() ?? NaN;
 
-/** A students row from COPY text. */
-export const studentFrom = (f: CopyFields): Student => ({
+/** A person's name from COPY text through `names` (a textSharer of detach.ts for the read: names repeat). */
+const name = (f: CopyFields, names: (s: string) => string): string | null => {
+  const v = f.text();
+  return v === null ? null : names(v);
+};
+
+/** A students row from COPY text; `names` shares names alike (a textSharer of detach.ts for the read). */
+export const studentFrom = (f: CopyFields, names: (s: string) => string = detach): Student => ({
   id: id(f),
   campusId: f.int(),
   sourceId: text(f),
   studentNumber: text(f),
-  firstName: required(f),
-  lastName: required(f),
+  firstName: name(f, names) ?? "",
+  lastName: name(f, names) ?? "",
   grade: sharedText(f),
   deletedAt: text(f),
 });
-/** A teachers row from COPY text. */
-export const teacherFrom = (f: CopyFields): Teacher => ({
+/** A teachers row from COPY text; `names` as for {@link studentFrom}. */
+export const teacherFrom = (f: CopyFields, names: (s: string) => string = detach): Teacher => ({
   id: id(f),
   campusId: f.int(),
   sourceId: text(f),
   email: text(f),
-  firstName: required(f),
-  lastName: required(f),
+  firstName: name(f, names) ?? "",
+  lastName: name(f, names) ?? "",
   deletedAt: text(f),
 });
-/** A parents row from COPY text. */
-export const parentFrom = (f: CopyFields): Parent => ({
+/** A parents row from COPY text; `names` as for {@link studentFrom}. */
+export const parentFrom = (f: CopyFields, names: (s: string) => string = detach): Parent => ({
   id: id(f),
   sourceId: text(f),
   email: required(f),
-  firstName: text(f),
-  lastName: text(f),
+  firstName: name(f, names),
+  lastName: name(f, names),
   deletedAt: text(f),
 });
 /** A parent_students row from COPY text. */

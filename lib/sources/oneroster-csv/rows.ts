@@ -20,7 +20,7 @@ import {
 } from "../../model/roster.ts";
 import type { IssueCollector } from "../../model/issues.ts";
 import type { RowStore } from "../../model/rows.ts";
-import { detach, detachRow } from "../detach.ts";
+import { detach, detachRow, textSharer } from "../detach.ts";
 import { IdTable } from "../../id-table.ts";
 import { normalizeGrade } from "../../normalize.ts";
 import type { OneRosterVersion } from "./columns.ts";
@@ -104,28 +104,6 @@ export function listSharer(
       lists.set(key, Object.freeze(list) as T[]);
     }
     return list;
-  };
-}
-
-/**
- * Text that many rows hold alike (given and family names: a district of a
- * million people has a few thousand of each), one detached copy per distinct
- * value for one read, at most `limit` values and each at most 64 characters,
- * so that a file of all-different names costs no more than before. A value
- * not shared is still detached (see detach.ts).
- *
- * @example
- * const share = textSharer();
- * share(" Ana".slice(1)) === share("Ana ".slice(0, 3)) // true, and one string in memory
- */
-export function textSharer(limit = 65_536): (text: string) => string {
-  const seen = new Map<string, string>();
-  return (text) => {
-    const had = seen.get(text);
-    if (had !== undefined) return had;
-    const kept = detach(text);
-    if (seen.size < limit && kept.length <= 64) seen.set(kept, kept);
-    return kept;
   };
 }
 
