@@ -21,6 +21,8 @@
  * ids makes numbering quadratic.
  */
 
+import { release } from "./release.ts";
+
 const EMPTY = -1;
 /**
  * Slots a probe may visit before the table gives up on its own hashing, for a
@@ -220,6 +222,7 @@ export class IdTable {
     const map = new Map<string, number>();
     this.#ids.forEach((id, n) => map.set(id, n));
     this.#map = map;
+    release(this.#slots, this.#hashes);
     this.#slots = new Int32Array(0);
     this.#hashes = new Int32Array(0);
   }
@@ -240,6 +243,8 @@ export class IdTable {
       slots[at] = n;
       hashes[at] = h;
     }
+    // The old arrays go now, not at the next collection: a table grown to millions of ids left as much again behind.
+    release(oldSlots, oldHashes);
     this.#slots = slots;
     this.#hashes = hashes;
     this.#mask = mask;

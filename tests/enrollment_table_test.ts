@@ -8,6 +8,8 @@ import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
 import { withTempDir } from "./helpers/bundle.ts";
+import { IdColumn } from "../lib/model/rows.ts";
+import fc from "fast-check";
 
 /** Rows with every optional field present, absent, and in each of its values. */
 const ROWS: Enrollment[] = [
@@ -182,4 +184,28 @@ Deno.test("a table past one chunk of rows keeps every row, across the chunks' ed
   })));
   assertEquals(roster.at(65_536)?.origin?.line, 65_538);
   assertEquals(roster.at(139_999)?.sourcedId, "e-139999");
+});
+
+Deno.test("an id column gives back every number as it was set, whole or not, NaN and -0 included, across chunks", () => {
+  const value = fc.oneof(
+    fc.integer({ min: -5, max: 200_000 }),
+    fc.constantFrom(NaN, -0, -(2 ** 31), 2 ** 31 - 1, 2 ** 31, 2 ** 40, 0.5, -1e300, Number.MAX_SAFE_INTEGER),
+  );
+  // Values set in order from index 0, as a table adds rows; some at a chunk's end and the next chunk's start.
+  fc.assert(
+    fc.property(fc.array(value, { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 3 }), (values, skip) => {
+      const column = new IdColumn();
+      const at = (n: number) => n < 20 ? n : 65_536 * skip + n;
+      const expected = new Float64Array(at(values.length - 1) + 1);
+      values.forEach((v, n) => {
+        column.set(at(n), v);
+        expected[at(n)] = v;
+      });
+      values.forEach((v, n) => assert(Object.is(column.get(at(n)), v), `value ${n}: ${column.get(at(n))} for ${v}`));
+      // The digest's bytes: 64-bit numbers, whatever width the chunk keeps.
+      const bytes = new Uint8Array([...column.bytes(expected.length)].flatMap((b) => [...b]));
+      assertEquals(bytes, new Uint8Array(expected.buffer));
+    }),
+    { numRuns: 300 },
+  );
 });

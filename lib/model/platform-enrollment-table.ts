@@ -6,7 +6,7 @@
  */
 import type { PlatformEnrollment } from "./snapshot.ts";
 import { IdTable } from "../id-table.ts";
-import { Column, ColumnTable, TextColumn } from "./rows.ts";
+import { Column, ColumnTable, IdColumn, TextColumn } from "./rows.ts";
 
 /**
  * Platform enrollments kept as columns. `push` takes a row apart; `at` and
@@ -21,12 +21,12 @@ import { Column, ColumnTable, TextColumn } from "./rows.ts";
  * table.at(0)?.studentId // 42
  */
 export class PlatformEnrollmentTable extends ColumnTable<PlatformEnrollment> {
-  readonly ids = new Column(Float64Array);
-  readonly classIds = new Column(Float64Array);
+  readonly ids = new IdColumn();
+  readonly classIds = new IdColumn();
   /** NaN for null. */
-  readonly studentIds = new Column(Float64Array);
+  readonly studentIds = new IdColumn();
   /** NaN for null. */
-  readonly teacherIds = new Column(Float64Array);
+  readonly teacherIds = new IdColumn();
   /** Numbers of `values`. */
   readonly roles = new Column(Int32Array);
   readonly sourceIds = new TextColumn();

@@ -111,6 +111,71 @@ export class Column<A extends Typed> {
   }
 }
 
+/** What an {@link IdColumn}'s 32-bit chunk holds for null (NaN): never a value it keeps there. */
+const NULL_32 = -(2 ** 31);
+
+/**
+ * A column of platform ids (whole numbers, NaN for null) in chunks of
+ * 65,536 that are 32-bit while every value of the chunk fits 32 bits (serial
+ * numbers do), and 64-bit once one does not: half the memory of a 64-bit
+ * column for the usual ids, 150 MB at 1,000,000 students' ten million
+ * enrollments, and every number still read back exactly as it was set.
+ *
+ * @example
+ * const ids = new IdColumn();
+ * ids.set(0, 42);
+ * ids.set(1, NaN);
+ * ids.set(2, 2 ** 40);
+ * [ids.get(0), ids.get(1), ids.get(2)] // [42, NaN, 1099511627776]
+ */
+export class IdColumn {
+  // Own properties, so that two columns compare by their values (as `assertEquals` does); read them through `get`.
+  private readonly chunks: Array<Int32Array | Float64Array> = [];
+  /** Which chunks are 64-bit. */
+  private readonly wide: boolean[] = [];
+
+  get(i: number): number {
+    const k = i >>> CHUNK_BITS;
+    const v = this.chunks[k][i & IN_CHUNK];
+    return this.wide[k] || v !== NULL_32 ? v : NaN;
+  }
+
+  set(i: number, value: number): void {
+    const k = i >>> CHUNK_BITS;
+    let chunk = this.chunks[k];
+    if (chunk === undefined) {
+      chunk = this.chunks[k] = new Int32Array(CHUNK);
+      this.wide[k] = false;
+    }
+    if (this.wide[k]) chunk[i & IN_CHUNK] = value;
+    else if (value !== value) chunk[i & IN_CHUNK] = NULL_32;
+    // (value | 0) === value: a whole number of 32 bits (not -0, whose | 0 is 0 but which is kept as it is).
+    else if ((value | 0) === value && value !== NULL_32 && !Object.is(value, -0)) chunk[i & IN_CHUNK] = value;
+    else {
+      this.#widen(k);
+      this.chunks[k][i & IN_CHUNK] = value;
+    }
+  }
+
+  /** The first `count` values' bytes as 64-bit numbers, chunk by chunk, whatever each chunk holds (for a digest). */
+  *bytes(count: number): Generator<Uint8Array> {
+    for (let start = 0, k = 0; start < count; start += CHUNK, k++) {
+      const n = Math.min(CHUNK, count - start);
+      const wide = new Float64Array(n);
+      for (let j = 0; j < n; j++) wide[j] = this.chunks[k] ? this.get(start + j) : 0;
+      yield new Uint8Array(wide.buffer);
+    }
+  }
+
+  #widen(k: number): void {
+    const narrow = this.chunks[k];
+    const wide = new Float64Array(CHUNK);
+    for (let j = 0; j < CHUNK; j++) wide[j] = narrow[j] === NULL_32 ? NaN : narrow[j];
+    this.chunks[k] = wide;
+    this.wide[k] = true;
+  }
+}
+
 /**
  * A column of strings (null allowed) packed 65,536 to a string: the ids of
  * ten million enrollments are a few hundred strings for the collector to
