@@ -7,7 +7,8 @@
  * view, so they piled up until then (at 200,000 students the diagnostics'
  * resident memory rose 230 MB over 50 MB of live indexes).
  *
- * Only for arrays nothing else holds: a released array reads as empty.
+ * Only for arrays nothing else holds: a released array reads as empty, and so
+ * does any part of it (a subarray) still held.
  *
  * @example
  * const order = new Int32Array(n);

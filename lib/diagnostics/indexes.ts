@@ -466,8 +466,10 @@ function platformKeyAt(
 /**
  * Lookup by platform id: an array indexed by id when the ids are dense
  * non-negative integers (serial numbers, as the platform's are), else the
- * Map itself. For a lookup asked millions of times of a Map of a million
- * entries, where hashing and cache misses cost more than the array.
+ * Map itself; a {@link ById} that is not a Map ({@link byId} made it an array
+ * already) answers through its own `get`. For a lookup asked millions of
+ * times of a Map of a million entries, where hashing and cache misses cost
+ * more than the array.
  *
  * @example
  * const classAt = byDenseId(classById);

@@ -1,6 +1,6 @@
 /**
  * Run as a child with `--expose-gc` by tests/oneroster_csv_memory_test.ts:
- * writes a users.csv of 20,000 users in DIR, reads it with the OneRoster
+ * writes a users.csv of 100,000 users in DIR, reads it with the OneRoster
  * reader and prints the heap its users hold, per user. `alike`: users share
  * a few dozen given and family names, and each username is its email;
  * `distinct`: names and usernames all different, of the same lengths.
