@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { copyFloor, csvFloor } from "./floor.ts";
 import { DIAGNOSE_V8_FLAGS, timedRun } from "./timed.ts";
 import { type PreparedDistrict, prepareDistrict, serverUrl } from "./district.ts";
+import { scaleChart } from "./scale-chart.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -26,17 +27,20 @@ const { values } = parseArgs({
     "database-url": { type: "string" },
     "no-roster-check": { type: "boolean", default: false },
     before: { type: "string" },
+    chart: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
   console.log(`Usage: deno task bench:scale [--sizes 10000,50000,200000,1000000] [--seed N] [--database-url URL]
+                            [--before DIR] [--chart FILE.svg]
 
 Measures diagnose and roster-check against the floor at each size. With
 --before DIR (another checkout, e.g. \`git archive HEAD | tar -x -C DIR\`), the
 same diagnosis by that code is measured in the same run too. Districts
 are generated once and kept in bench-data/districts/ and in databases
-cdt_bench_s<N>_… on the server (default TEST_DATABASE_URL, else the local one).`);
+cdt_bench_s<N>_… on the server (default TEST_DATABASE_URL, else the local one).
+With --chart, the curve is drawn as an SVG (docs/scale.svg is one).`);
   Deno.exit(0);
 }
 
@@ -183,4 +187,13 @@ console.log(
   ].join("\n"),
 );
 console.log(JSON.stringify(results, null, 2));
+if (values.chart) {
+  const caption = `${
+    new Date().toISOString().slice(0, 10)
+  }, ${navigator.hardwareConcurrency} cores, seed ${values.seed}${
+    values.before ? ", before = the code in --before" : ""
+  }`;
+  await Deno.writeTextFile(values.chart, scaleChart(results, caption));
+  log(`wrote ${values.chart}`);
+}
 if (results.some((r) => r.identicalToReference === false)) Deno.exitCode = 1;

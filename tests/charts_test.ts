@@ -11,6 +11,7 @@ import {
   studentsPerCampusChart,
 } from "../lib/charts.ts";
 import { findingsTable, show } from "../lib/notebook.ts";
+import { scaleChart } from "../bench/scale-chart.ts";
 import { escapeHtml, html } from "../lib/html.ts";
 import { finding } from "../lib/model/findings.ts";
 
@@ -80,4 +81,20 @@ Deno.test("a student named <img onerror=…> is shown as text in tables, noteboo
   d.platform.campuses[0].name = evil;
   const svg = studentsPerCampusChart(d.roster, d.platform).value;
   assert(!svg.includes("<img"), "chart labels are text nodes");
+});
+
+Deno.test("the scale chart draws a line and dots per measured series, names each line, and its caption is text", () => {
+  const svg = scaleChart([
+    { students: 10_000, floorSeconds: 0.5, diagnoseSeconds: 0.7, before: { seconds: 0.9 }, rosterCheckSeconds: 0.4 },
+    { students: 200_000, floorSeconds: 9, diagnoseSeconds: 10, before: null, rosterCheckSeconds: null },
+    { students: 1_000_000, floorSeconds: 27, diagnoseSeconds: 58, before: { seconds: 67 }, rosterCheckSeconds: 35 },
+  ], "<b>caption</b>");
+  assert(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'), "a standalone SVG document");
+  // Four series: four lines, and 3 + 2 + 2 + 3 dots.
+  assertEquals([...svg.matchAll(/<path d="M[^"]*" stroke="#[0-9a-f]+"/g)].length, 4);
+  assertEquals([...svg.matchAll(/<circle /g)].length, 10);
+  for (const name of ["diagnose (this code)", "diagnose (--before)", "roster-check", "floor (csv-parse + COPY)"]) {
+    assert(svg.includes(`>${name}<`), name);
+  }
+  assert(svg.includes("&lt;b&gt;caption&lt;/b&gt;") && !svg.includes("<b>"), "the caption is text, not markup");
 });
