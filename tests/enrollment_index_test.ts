@@ -4,6 +4,7 @@ import { assertEquals, assertThrows } from "./helpers/assert.ts";
 import {
   byId,
   bySource,
+  denseSlots,
   type EnrollmentIds,
   enrollmentIds,
   EnrollmentIndex,
@@ -226,6 +227,18 @@ Deno.test("platform rows by id answer as a Map of them does: the last row of an 
       assertEquals([...built.keys()], [...map.keys()]);
       assertEquals([...built.values()], [...map.values()]);
       for (const a of [...ids, ...asked, NaN]) assertEquals(built.get(a), map.get(a));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+Deno.test("dense slots give each distinct id its place in the list and -1 for any other, dense ids or not", () => {
+  const id = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom(-1, 0.5, 2 ** 40, 10 ** 9));
+  fc.assert(
+    fc.property(fc.uniqueArray(id, { maxLength: 40 }), fc.array(id, { maxLength: 10 }), (ids, asked) => {
+      const slotOf = denseSlots(ids);
+      ids.forEach((id, slot) => assertEquals(slotOf(id), slot));
+      for (const a of [...asked, NaN, -0.5, 31]) assertEquals(slotOf(a), ids.indexOf(a));
     }),
     { numRuns: 500 },
   );
