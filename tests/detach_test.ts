@@ -1,14 +1,9 @@
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { detach, detachRow } from "../lib/sources/detach.ts";
+import { heapChild } from "./helpers/heap-child.ts";
 
 async function heldAfter(mode: "none" | "raw" | "detached"): Promise<number> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--v8-flags=--expose-gc", new URL("./helpers/detach-retention.ts", import.meta.url).pathname, mode],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  assert(out.success);
-  return JSON.parse(new TextDecoder().decode(out.stdout)).heldMiB;
+  return (await heapChild<{ heldMiB: number }>("./detach-retention.ts", [mode])).heldMiB;
 }
 
 Deno.test("detached values cut from a 100 MB text let the text be collected; values merely cut hold all of it", async () => {

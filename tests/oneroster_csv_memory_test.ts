@@ -1,23 +1,14 @@
 import { assert } from "./helpers/assert.ts";
+import { heapChild } from "./helpers/heap-child.ts";
 
 async function bytesPerUser(mode: "alike" | "distinct"): Promise<number> {
   const dir = await Deno.makeTempDir();
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--v8-flags=--expose-gc",
-        new URL("./helpers/users-heap.ts", import.meta.url).pathname,
-        dir,
-        mode,
-      ],
-      stdout: "piped",
-      stderr: "inherit",
-    }).output();
-    assert(out.success);
-    return JSON.parse(new TextDecoder().decode(out.stdout)).bytesPerUser;
+    const out = await heapChild<{ bytesPerUser: number }>("./users-heap.ts", [dir, mode], [
+      "--allow-read",
+      "--allow-write",
+    ]);
+    return out.bytesPerUser;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -464,27 +464,6 @@ function platformKeyAt(
 }
 
 /**
- * Lookup by platform id: an array indexed by id when the ids are dense
- * non-negative integers (serial numbers, as the platform's are), else the
- * Map itself; a {@link ById} that is not a Map ({@link byId} made it an array
- * already) answers through its own `get`. For a lookup asked millions of
- * times of a Map of a million entries, where hashing and cache misses cost
- * more than the array.
- *
- * @example
- * const classAt = byDenseId(classById);
- * classAt(42) === classById.get(42) // true
- */
-export function byDenseId<T>(map: ById<T>): (id: number) => T | undefined {
-  if (!(map instanceof Map)) return (id) => map.get(id);
-  const size = denseSize(map.keys(), map.size);
-  if (size === undefined) return (id) => map.get(id);
-  const array: Array<T | undefined> = new Array(size).fill(undefined);
-  for (const [id, value] of map) array[id] = value;
-  return (id) => (Number.isInteger(id) && id >= 0 && id < size ? array[id] : undefined);
-}
-
-/**
  * Slots 0, 1, 2… for distinct platform ids given in that order, and the way
  * from an id to its slot (-1 for an id not given): an Int32Array indexed by
  * id when the ids are dense non-negative integers (serial numbers, as the

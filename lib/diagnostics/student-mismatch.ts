@@ -9,7 +9,7 @@ import { fileMode, isActiveInSource, isGuardian, type Roster } from "../model/ro
 import type { ParentStudent, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { byDenseId, groupBy, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { type ById, groupBy, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import type { GuardianIndex } from "./guardians.ts";
 import { userName } from "./describe.ts";
 
@@ -56,7 +56,6 @@ export function findStudentMismatches(
   const absent = canSayAbsent ? absentGuardianAccounts(roster, platform, source, g) : new Map<number, AbsentAccount>();
   const accounts = [...g.accounts];
   for (const parentId of absent.keys()) if (!g.hasGuardians(parentId)) accounts.push(parentId);
-  const studentAt = byDenseId(plat.studentById);
 
   // Accounts that guardians map to: what they see against what the roster says.
   for (const parentId of accounts) {
@@ -64,7 +63,7 @@ export function findStudentMismatches(
     const gone = absent.get(parentId);
     const given = guardians.flatMap((guardian) => g.studentsOf(guardian.sourcedId));
     // Most accounts see just what their guardians give them: told apart without a Set or an object.
-    if (!gone && links.agree(parentId, given, studentAt)) continue;
+    if (!gone && links.agree(parentId, given, plat.studentById)) continue;
     const expected = new Set<string>(gone?.students);
     for (const s of given) expected.add(s);
     const parent = plat.parentById.get(parentId)!;
@@ -257,7 +256,7 @@ class ParentLinks {
    * student, and every given student is linked somehow. False also when the
    * lists are too long to compare pair by pair; the caller then looks closely.
    */
-  agree(parentId: number, given: readonly string[], studentAt: (id: number) => Student | undefined): boolean {
+  agree(parentId: number, given: readonly string[], students: ById<Student>): boolean {
     const k = this.#group.get(parentId);
     const from = k === undefined ? 0 : this.#start[k];
     const to = k === undefined ? 0 : this.#start[k + 1];
@@ -265,14 +264,14 @@ class ParentLinks {
     for (let i = from; i < to; i++) {
       const row = this.#rows[this.#order[i]];
       if (row.origin !== "roster") continue;
-      const student = studentAt(row.studentId);
+      const student = students.get(row.studentId);
       if (!student || student.deletedAt !== null) continue;
       if (student.sourceId === null || !given.includes(student.sourceId)) return false;
     }
     for (const s of given) {
       let seen = false;
       for (let i = from; i < to && !seen; i++) {
-        const student = studentAt(this.#rows[this.#order[i]].studentId);
+        const student = students.get(this.#rows[this.#order[i]].studentId);
         seen = student !== undefined && student.deletedAt === null && student.sourceId === s;
       }
       if (!seen) return false;

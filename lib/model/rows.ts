@@ -176,6 +176,9 @@ export class IdColumn {
   }
 }
 
+/** The most characters a {@link TextColumn} joins into one string (V8's limit is about 2^29). */
+const MAX_JOINED = 1 << 27;
+
 /**
  * A column of strings (null allowed) packed 65,536 to a string: the ids of
  * ten million enrollments are a few hundred strings for the collector to
@@ -188,9 +191,6 @@ export class IdColumn {
  * ids.push(null);
  * [ids.get(0), ids.get(1)] // ["e-1", null]
  */
-/** The most characters a {@link TextColumn} joins into one string (V8's limit is about 2^29). */
-const MAX_JOINED = 1 << 27;
-
 export class TextColumn {
   // Own properties, so that two columns compare by their values (as `assertEquals` does); read them through `get`.
   /** Each full chunk's values joined into one string (or, for values too long to join, the values themselves). */

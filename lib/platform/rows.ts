@@ -170,9 +170,9 @@ export const rosterSyncOf = (r: RosterSyncRow): RosterSync => ({
 
 // The same rows from COPY text (copy-text.ts), fields in the order of read.ts's select lists. A kept string is
 // detached: cut from a decoded chunk, it would otherwise hold the whole chunk.
-const text = (f: CopyFields): string | null => {
+const text = (f: CopyFields, keep: (s: string) => string = detach): string | null => {
   const v = f.text();
-  return v === null ? null : detach(v);
+  return v === null ? null : keep(v);
 };
 const required = (f: CopyFields): string => text(f) ?? "";
 const sharedText = (f: CopyFields): string | null => {
@@ -181,20 +181,14 @@ const sharedText = (f: CopyFields): string | null => {
 };
 const id = (f: CopyFields): number => f.int() ?? NaN;
 
-/** A person's name from COPY text through `names` (a textSharer of detach.ts for the read: names repeat). */
-const name = (f: CopyFields, names: (s: string) => string): string | null => {
-  const v = f.text();
-  return v === null ? null : names(v);
-};
-
 /** A students row from COPY text; `names` shares names alike (a textSharer of detach.ts for the read). */
 export const studentFrom = (f: CopyFields, names: (s: string) => string = detach): Student => ({
   id: id(f),
   campusId: f.int(),
   sourceId: text(f),
   studentNumber: text(f),
-  firstName: name(f, names) ?? "",
-  lastName: name(f, names) ?? "",
+  firstName: text(f, names) ?? "",
+  lastName: text(f, names) ?? "",
   grade: sharedText(f),
   deletedAt: text(f),
 });
@@ -204,8 +198,8 @@ export const teacherFrom = (f: CopyFields, names: (s: string) => string = detach
   campusId: f.int(),
   sourceId: text(f),
   email: text(f),
-  firstName: name(f, names) ?? "",
-  lastName: name(f, names) ?? "",
+  firstName: text(f, names) ?? "",
+  lastName: text(f, names) ?? "",
   deletedAt: text(f),
 });
 /** A parents row from COPY text; `names` as for {@link studentFrom}. */
@@ -213,8 +207,8 @@ export const parentFrom = (f: CopyFields, names: (s: string) => string = detach)
   id: id(f),
   sourceId: text(f),
   email: required(f),
-  firstName: name(f, names),
-  lastName: name(f, names),
+  firstName: text(f, names),
+  lastName: text(f, names),
   deletedAt: text(f),
 });
 /** A parent_students row from COPY text. */

@@ -467,7 +467,7 @@ const FAST_CHECKS = new Map<z.ZodType, ReadonlyArray<readonly [string, FieldChec
   ]],
 ]);
 
-/** Fields the enrollment builder interns (enrollmentRowWith): detached once per distinct value, never again per row. */
+/** Fields a builder shares itself (enrollmentRowWith's interned ids, userRow's names): detached once per distinct value, never again per row. */
 const INTERNED = new Map<z.ZodType, ReadonlySet<string>>([
   [Enrollment, new Set(["classSourcedId", "schoolSourcedId", "userSourcedId", "beginDate", "endDate"])],
   // userRow's names (textSharer).
