@@ -25,7 +25,8 @@ function queriesOf(planted: Array<{ code: string; entity: Record<string, unknown
 }
 
 Deno.test({
-  name: "a lookup session answers from the workspace it holds open exactly what one lookup at a time answers",
+  name:
+    "a lookup session answers from the workspace it holds open exactly what one lookup at a time answers, each result its own",
   ...opts,
   fn: async () => {
     await withDistrict(300, async ({ dir, settingsDir, env, planted }) => {
@@ -42,6 +43,11 @@ Deno.test({
           assertEquals(await writableElsewhere(workspace.dir, CUSTOMER), false, "held open between lookups");
           const alone = await lookupPerson({ customerId: CUSTOMER, settingsDir, query, env, auditor: null, workspace });
           assertEquals(answer(held), answer(alone), `${query.kind} ${query.key}`);
+          // What the session reads once for all its lookups (the export's orgs, issues, rejected rows) is each
+          // result's own: a caller changing one result leaves the next lookup's answer as it was.
+          held.roster.orgs[0].name = "changed by the caller";
+          held.roster.orgs.pop();
+          held.roster.issues.length = 0;
         }
       } finally {
         await session.close();

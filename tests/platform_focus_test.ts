@@ -43,6 +43,9 @@ Deno.test({
       student(12, "1042", DELETED),
       student(13, "9"),
       student(14, "2077\t"), // PostgreSQL's trim() keeps a tab: found only as written
+      student(15, "3088\t"),
+      student(16, "3088"), // a twin of 15 as JavaScript trims (as the lookup compares twins)
+      student(17, " 3088\t"), // trimmed of spaces, 15's number as written, but nobody's twin
     ];
     await withTestDatabase(async (db) => {
       const conn = connectUrl(db.url, { environment: "staging" });
@@ -56,6 +59,18 @@ Deno.test({
         // A twin by a found student's own number, which was not asked for.
         const twins = await readFocusedSnapshot(conn, "focus-isd", { studentSourceIds: ["stu-11"] });
         assertEquals(twins.students.map((s) => s.id), [10, 11, 12]);
+        const tabTwins = await readFocusedSnapshot(conn, "focus-isd", { studentSourceIds: ["stu-15"] });
+        assertEquals(tabTwins.students.map((s) => s.id), [15, 16]);
+        // By platform id: alone through the index and a scan for the twins, or with numbers in one scan.
+        const byId = await readFocusedSnapshot(conn, "focus-isd", { studentIds: [15] });
+        assertEquals(byId.students.map((s) => s.id), [15, 16]);
+        const byIdAndNumber = await readFocusedSnapshot(conn, "focus-isd", { studentIds: [15], studentNumbers: ["9"] });
+        assertEquals(byIdAndNumber.students.map((s) => s.id), [13, 15, 16]);
+        const both = await readFocusedSnapshot(conn, "focus-isd", {
+          studentSourceIds: ["stu-13"],
+          studentNumbers: ["1042"],
+        });
+        assertEquals(both.students.map((s) => s.id), [10, 11, 12, 13]);
         const none = await readFocusedSnapshot(conn, "focus-isd", {});
         assertEquals([none.students.length, none.parents.length, none.teachers.length], [0, 0, 0]);
       } finally {

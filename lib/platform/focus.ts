@@ -80,22 +80,50 @@ export async function readFocusedSnapshot(
       ? null
       : foldForSearch(focus.studentName).replace(/[\\%_]/g, (c) => `\\${c}`);
     const addStudents = (rows: StudentRow[]) => rows.forEach((r) => students.set(Number(r.id), studentOf(r)));
-    // Student numbers have no index: one scan answers the ids, the numbers as asked, and the numbers trimmed of
-    // spaces as PostgreSQL's trim() does, as twins compare (so that their twins need no second scan).
-    const spaceTrimmed = [
-      ...new Set((focus.studentNumbers ?? []).map((n) => n.replace(/^ +| +$/g, "")).filter(Boolean)),
-    ];
-    const studentWhere = anyOf(tx, [
-      [tx`source_id`, focus.studentSourceIds],
-      [tx`id`, focus.studentIds],
-      [tx`student_number`, focus.studentNumbers],
-      [tx`trim(student_number)`, spaceTrimmed],
-    ]);
-    if (studentWhere) {
+    // Student numbers have no index. When numbers are asked (a scan then), that one scan answers the ids, the numbers
+    // as asked and trimmed of spaces as PostgreSQL's trim() does (as twins compare), and the twins of the students
+    // found by id, whose numbers an indexed subquery gives, so that they need no second scan. trim() is asked only of
+    // the rare number that starts or ends with a space: any other equals its trim (half the scan's time). Without
+    // numbers, students are read by id through the index, and their twins below.
+    const spaceTrim = (n: string) => n.replace(/^ +| +$/g, "");
+    const spaceTrimmed = [...new Set((focus.studentNumbers ?? []).map(spaceTrim).filter(Boolean))];
+    const studentById = anyOf(tx, [[tx`source_id`, focus.studentSourceIds], [tx`id`, focus.studentIds]]);
+    /** Numbers (trimmed) whose every twin is read already. */
+    const covered = new Set(spaceTrimmed);
+    if (focus.studentNumbers?.length) {
+      // The numbers to compare, as one array made once (an array built in the condition is built again on each row).
+      const trimmed = studentById
+        ? tx`array(select unnest(${spaceTrimmed}::text[]) union all select trim(student_number) from students
+            where district_id = ${d} and ${studentById} and trim(student_number) <> '')`
+        : tx`${spaceTrimmed}::text[]`;
+      const rows = await tx<StudentRow[]>`
+        select ${STUDENT_COLUMNS(tx)} from students
+        where district_id = ${d} and (${studentById ?? tx`false`} or student_number = any(${focus.studentNumbers})
+          or student_number = any(${trimmed})
+          or ((student_number like ' %' or student_number like '% ') and trim(student_number) = any(${trimmed})))`;
+      // Twins are those whose number, trimmed of spaces, is a found student's number trimmed as JavaScript trims (as
+      // the lookup compares them); a number with other white space at its ends keeps its own query below.
+      const sourceIds = new Set(focus.studentSourceIds);
+      const ids = new Set(focus.studentIds);
+      const found = new Set(
+        rows.filter((r) => (r.source_id !== null && sourceIds.has(r.source_id)) || ids.has(Number(r.id))),
+      );
+      const asked = new Set(spaceTrimmed);
+      const twinNumbers = new Set<string>();
+      for (const r of found) {
+        const n = (r.student_number ?? "").trim();
+        if (!n) continue;
+        twinNumbers.add(n);
+        if (n === spaceTrim(r.student_number!)) covered.add(n);
+      }
+      const numbers = new Set(focus.studentNumbers);
+      addStudents(rows.filter((r) => {
+        const trimmed = spaceTrim(r.student_number ?? "");
+        return found.has(r) || numbers.has(r.student_number!) || asked.has(trimmed) || twinNumbers.has(trimmed);
+      }));
+    } else if (studentById) {
       addStudents(
-        await tx<StudentRow[]>`select ${
-          STUDENT_COLUMNS(tx)
-        } from students where district_id = ${d} and ${studentWhere}`,
+        await tx<StudentRow[]>`select ${STUDENT_COLUMNS(tx)} from students where district_id = ${d} and ${studentById}`,
       );
     }
     if (studentName !== null) {
@@ -107,11 +135,10 @@ export async function readFocusedSnapshot(
         limit 200`,
       );
     }
-    // Twins: every record sharing a found student's number (those asked for were read above).
-    const asked = new Set(spaceTrimmed);
+    // Twins of the students found by id alone or by name, and by numbers the first scan did not cover.
     const numbers = [
       ...new Set(
-        [...students.values()].map((s) => s.studentNumber?.trim()).filter((n): n is string => !!n && !asked.has(n)),
+        [...students.values()].map((s) => s.studentNumber?.trim()).filter((n): n is string => !!n && !covered.has(n)),
       ),
     ];
     if (numbers.length) {

@@ -102,6 +102,19 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
     return users(isIn(`"sourced_id"`, ids, params), params);
   };
   const fast = (table: string) => !state.slow.includes(table);
+  // What every lookup reads whole (the export's orgs, reader issues and rejected rows) is the same for every lookup
+  // of this stored roster: read once, and copied into each result so that one caller's changes stay its own.
+  let whole: Promise<Pick<Roster, "orgs" | "issues" | "rejected">> | undefined;
+  const wholeTables = async () => {
+    whole ??= (async () => ({
+      orgs: await readRows(db, ORGS, { fast: fast("orgs") }),
+      issues: await readRows(db, ISSUES, { fast: fast("issues") }),
+      rejected: await readRows(db, REJECTED, { fast: fast("rejected") }),
+    }))();
+    // A read that failed is tried again by the next lookup.
+    return structuredClone(await whole.catch((e) => (whole = undefined, Promise.reject(e))));
+  };
+  let wholeCount: number | undefined;
   return {
     from: "workspace",
     async classMembers(key) {
@@ -122,10 +135,15 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
       const lower = key.toLowerCase();
       switch (query.kind) {
         case "student": {
+          // Each way of matching on its own, then the rows by seq: one condition with every way ORed makes DuckDB
+          // evaluate them all on every row (30 ms at 400,000 users against 9).
           const params: SqlParam[] = [key, foldForSearch(key)];
           const others = isIn(`"sourced_id"`, also, params);
           return await users(
-            `("role" = 'student' and ("sourced_id" = $1 or "identifier" = $1 or contains("name_fold", $2))) or ${others}`,
+            `seq in (select seq from users where "role" = 'student' and "sourced_id" = $1
+              union all select seq from users where "role" = 'student' and "identifier" = $1
+              union all select seq from users where "role" = 'student' and contains("name_fold", $2)
+              union all select seq from users where ${others})`,
             params,
           );
         }
@@ -194,11 +212,15 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
     },
     async admit() {
       if (!Number.isFinite(maxRows)) return;
-      // What every lookup reads whole (the export's orgs, issues and rejected rows): counted before anything else is.
-      const [[whole]] = await db.rows(
-        `select (select count(*) from ${ORGS.table}) + (select count(*) from ${ISSUES.table}) + (select count(*) from ${REJECTED.table})`,
-      );
-      bound(Number(whole), "orgs, issues and rejected rows of the export");
+      // What every lookup reads whole (the export's orgs, issues and rejected rows): counted, by the first lookup of
+      // this workspace, before anything else is read.
+      if (wholeCount === undefined) {
+        const [[count]] = await db.rows(
+          `select (select count(*) from ${ORGS.table}) + (select count(*) from ${ISSUES.table}) + (select count(*) from ${REJECTED.table})`,
+        );
+        wholeCount = Number(count);
+      }
+      bound(wholeCount, "orgs, issues and rejected rows of the export");
     },
     async slice(input: SliceInput): Promise<Roster> {
       const { query, key, wanted, people, classIds, targetClasses } = input;
@@ -219,18 +241,24 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
       }
       const enrollments = await readRows(db, ENROLLMENTS, { ...mine, fast: fast("enrollments") });
       if (query.kind !== "class") { for (const e of enrollments) classIds.add(e.classSourcedId); }
+      const users = await readRows(db, USERS, { ...among(`"sourced_id"`, wanted), fast: fast("users") });
+      const classes = await readRows(db, CLASSES, {
+        ...among(`"sourced_id"`, [key, ...classIds]),
+        fast: fast("classes"),
+      });
+      // The whole export's orgs, reader issues and rejected rows, as the full diagnosis has them.
+      const { orgs, issues, rejected } = await wholeTables();
       return {
         source: state.source,
         fileModes: state.fileModes as Roster["fileModes"],
-        orgs: await readRows(db, ORGS, { fast: fast("orgs") }),
-        users: await readRows(db, USERS, { ...among(`"sourced_id"`, wanted), fast: fast("users") }),
-        classes: await readRows(db, CLASSES, { ...among(`"sourced_id"`, [key, ...classIds]), fast: fast("classes") }),
+        orgs,
+        users,
+        classes,
         enrollments,
         courses: [],
         academicSessions: [],
-        // The whole export's reader issues and rejected rows, as the full diagnosis has them.
-        issues: await readRows(db, ISSUES, { fast: fast("issues") }),
-        rejected: await readRows(db, REJECTED, { fast: fast("rejected") }),
+        issues,
+        rejected,
       };
     },
   };
