@@ -1,8 +1,6 @@
 /** Opens the platform database of an environment. */
-import { demoDistrict } from "../demo/demo.ts";
 import { connectUrl, type Environment, type PlatformConnection } from "../platform/connect.ts";
 import { createResolver, type CredentialResolver } from "../credentials/mod.ts";
-import { startEmbeddedPlatform } from "../platform/embedded.ts";
 
 /** Options of {@link openPlatform}. */
 export interface OpenOptions {
@@ -37,6 +35,11 @@ export async function openPlatform(environment: Environment, options: OpenOption
       connectTimeoutMs: Number(env.CDT_CONNECT_TIMEOUT_MS) || undefined,
     });
   }
+  // Loaded only for the embedded demo: PGlite and the demo's generator are a tenth of a second of every command's start.
+  const [{ demoDistrict }, { startEmbeddedPlatform }] = await Promise.all([
+    import("../demo/demo.ts"),
+    import("../platform/embedded.ts"),
+  ]);
   const db = await startEmbeddedPlatform(demoDistrict().platform);
   const conn = connectUrl(db.url, {
     environment,
