@@ -14,6 +14,8 @@ import { CLASSES, ENROLLMENTS, ISSUES, ORGS, readRows, REJECTED, USERS } from ".
 const LIGHT = `"sourced_id", "role", "agent_sourced_ids", "email_norm", "identifier", "name_fold"`;
 /** Guardians and other adults share logins by email; students and teachers do not (the lookup's family rule). */
 const SHARES_EMAIL = `"role" not in ('student', 'teacher')`;
+/** How many ids (or emails) a lookup source remembers the rows of, per kind, before it forgets them all. */
+const REMEMBERED = 100_000;
 /** Lists up to this long are spelled out as parameters; longer ones are unnested. */
 const SPELLED_OUT = 64;
 
@@ -97,9 +99,51 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
     bound(rows.length, "people");
     return rows.map(light);
   };
-  const usersIn = (ids: Iterable<string>) => {
-    const params: SqlParam[] = [];
-    return users(isIn(`"sourced_id"`, ids, params), params);
+  // Light rows, guardian links and email sharers once read are remembered: the stored roster does not change while
+  // this source lives (a rebuilt workspace gets a new one), and a lookup asks the same people again (its family is
+  // walked once from the people asked and again from everyone the platform names). Each map is emptied when full.
+  const known = {
+    users: new Map<string, Array<{ seq: number; user: LightUser }>>(),
+    listing: new Map<string, string[]>(),
+    sharing: new Map<string, string[]>(),
+  };
+  const remember = <V>(map: Map<string, V>, key: string, value: V) => {
+    if (map.size >= REMEMBERED) map.clear();
+    map.set(key, value);
+  };
+  /** What `read` gives for each key, the keys not yet known read in one query and remembered. */
+  const byKey = async <V>(
+    map: Map<string, V[]>,
+    keys: Iterable<string>,
+    read: (missing: string[]) => Promise<Array<[string, V]>>,
+  ): Promise<Map<string, V[]>> => {
+    const got = new Map<string, V[]>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const had = map.get(key);
+      if (had) got.set(key, had);
+      else missing.push(key);
+    }
+    if (missing.length) {
+      for (const key of missing) got.set(key, []);
+      for (const [key, value] of await read(missing)) got.get(key)?.push(value);
+      for (const key of missing) remember(map, key, got.get(key)!);
+    }
+    return got;
+  };
+  const usersIn = async (ids: Iterable<string>) => {
+    const got = await byKey(known.users, ids, async (missing) => {
+      const params: SqlParam[] = [];
+      const rows = await db.rows(
+        `select seq, ${LIGHT} from users where ${isIn(`"sourced_id"`, missing, params)} order by seq${cap}`,
+        params,
+      );
+      bound(rows.length, "people");
+      return rows.map((r) => [String(r[1]), { seq: Number(r[0]), user: light(r.slice(1)) }]);
+    });
+    const rows = [...got.values()].flat().sort((a, b) => a.seq - b.seq);
+    bound(rows.length, "people");
+    return rows.map((r) => r.user);
   };
   const fast = (table: string) => !state.slow.includes(table);
   // What every lookup reads whole (the export's orgs, reader issues and rejected rows) is the same for every lookup
@@ -180,16 +224,21 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
         if (pendingEmails.length) {
           // The role is tested outside (`offset 0` keeps DuckDB from merging the two): a filter beside the
           // indexed one makes DuckDB scan the column instead of reading the index, 6 ms instead of 1.
-          const params: SqlParam[] = [];
-          const sharing = await db.rows(
-            `select "sourced_id" from (select "sourced_id", "role" from users where ${
-              isIn(`"email_norm"`, pendingEmails, params)
-            } offset 0) where ${SHARES_EMAIL}${cap}`,
-            params,
-          );
-          bound(sharing.length, "people sharing an email");
+          const sharing = await byKey(known.sharing, pendingEmails, async (missing) => {
+            const params: SqlParam[] = [];
+            const rows = await db.rows(
+              `select "email_norm", "sourced_id" from (select "email_norm", "sourced_id", "role" from users where ${
+                isIn(`"email_norm"`, missing, params)
+              } offset 0) where ${SHARES_EMAIL}${cap}`,
+              params,
+            );
+            bound(rows.length, "people sharing an email");
+            return rows.map((r) => [String(r[0]), String(r[1])]);
+          });
+          const ids = [...sharing.values()].flat();
+          bound(ids.length, "people sharing an email");
           pendingEmails = [];
-          for (const [id] of sharing) queue.push(String(id));
+          for (const id of ids) queue.push(id);
         }
         const fresh = [...new Set(queue)].filter((id) => !out.has(id));
         queue = [];
@@ -200,13 +249,20 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
           for (const a of u.agents) queue.push(a);
           if (u.role !== "student" && u.role !== "teacher") visitEmail(u.email);
         }
-        const params: SqlParam[] = [];
-        const listing = await db.rows(
-          `select "user_sourced_id" from user_agents where ${isIn(`"agent_sourced_id"`, fresh, params)}${cap}`,
-          params,
-        );
-        bound(listing.length, "guardian links");
-        for (const [id] of listing) queue.push(String(id));
+        const listing = await byKey(known.listing, fresh, async (missing) => {
+          const params: SqlParam[] = [];
+          const rows = await db.rows(
+            `select "agent_sourced_id", "user_sourced_id" from user_agents where ${
+              isIn(`"agent_sourced_id"`, missing, params)
+            }${cap}`,
+            params,
+          );
+          bound(rows.length, "guardian links");
+          return rows.map((r) => [String(r[0]), String(r[1])]);
+        });
+        const listed = [...listing.values()].flat();
+        bound(listed.length, "guardian links");
+        for (const id of listed) queue.push(id);
       }
       return out;
     },
