@@ -107,11 +107,10 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
     listing: new Map<string, string[]>(),
     sharing: new Map<string, string[]>(),
   };
-  const remember = <V>(map: Map<string, V>, key: string, value: V) => {
-    if (map.size >= REMEMBERED) map.clear();
-    map.set(key, value);
-  };
-  /** What `read` gives for each key, the keys not yet known read in one query and remembered. */
+  /**
+   * What `read` gives for each key, the keys not yet known read in one query and remembered. `read` bounds its own
+   * answer (capped at the bound, it must not be remembered); the caller bounds the whole.
+   */
   const byKey = async <V>(
     map: Map<string, V[]>,
     keys: Iterable<string>,
@@ -127,7 +126,10 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
     if (missing.length) {
       for (const key of missing) got.set(key, []);
       for (const [key, value] of await read(missing)) got.get(key)?.push(value);
-      for (const key of missing) remember(map, key, got.get(key)!);
+      for (const key of missing) {
+        if (map.size >= REMEMBERED) map.clear();
+        map.set(key, got.get(key)!);
+      }
     }
     return got;
   };

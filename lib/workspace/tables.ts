@@ -547,23 +547,22 @@ export async function readRows<T>(
   into: RowStore<T> = [],
 ): Promise<RowStore<T>> {
   const out = into;
-  const fastWay = decoders(spec as TableSpec<unknown>, false);
-  const plainWay = decoders(spec as TableSpec<unknown>, true);
-  /** Decoded rows of `from` (a table or a subquery, with any filter); `plain` reads them row by row. */
-  const read = async (from: string, filter: string, plain = options.fast === false): Promise<T[]> => {
-    const { exprs, decode } = plain ? plainWay : fastWay;
-    const cells = await (plain ? readPlain : readFast)(exprs, from, filter);
-    const n = cells?.[0].length ?? 0;
-    const rows: T[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const row: Record<string, unknown> = {};
-      for (const d of decode) d(row, cells!, i);
-      rows[i] = row as T;
-    }
-    return rows;
+  const ways: Partial<Record<"fast" | "plain", ReturnType<typeof decoders>>> = {};
+  /** The cells of `from` (a table or a subquery, with any filter) and how to decode them; `plain`: row by row. */
+  const read = async (from: string, filter: string, plain = options.fast === false) => {
+    const way = plain
+      ? (ways.plain ??= decoders(spec as TableSpec<unknown>, true))
+      : (ways.fast ??= decoders(spec as TableSpec<unknown>, false));
+    const cells = await (plain ? readPlain : readFast)(way.exprs, from, filter);
+    return cells && { cells, decode: way.decode, count: cells[0].length };
   };
-  const add = (rows: T[]) => {
-    for (const row of rows) out.push(row);
+  /** Decodes what `read` gave into `out`, a row at a time. */
+  const add = ({ cells, decode, count }: NonNullable<Awaited<ReturnType<typeof read>>>) => {
+    for (let i = 0; i < count; i++) {
+      const row: Record<string, unknown> = {};
+      for (const d of decode) d(row, cells, i);
+      out.push(row as T);
+    }
   };
   const readPlain = async (exprs: string[], from: string, filter: string) => {
     const rows = await db.rows(
@@ -589,11 +588,12 @@ export async function readRows<T>(
   // A filtered read that matches few rows (a lookup's family) is one query, not one per batch of the table, and read
   // row by row: aggregating a few rows into strings costs more than it saves (a family's 3 users: 26 ms against 7).
   // Its limit stays large: under a small one DuckDB sorts the table for the top rows instead of reading its index.
-  // One that matches more than a batch is read in batches (its first answer, rows read one by one, is then dropped:
-  // rare, slow, and correct).
+  // One that matches more than a batch is read in batches (its first answer, read row by row but not decoded, is then
+  // dropped: rare, slow, and correct).
   if (where) {
     const first = await read(`(select * from ${spec.table} where ${where} order by seq limit ${BATCH + 1})`, "", true);
-    if (first.length <= BATCH) {
+    if (!first) return out;
+    if (first.count <= BATCH) {
       add(first);
       return out;
     }
@@ -603,7 +603,8 @@ export async function readRows<T>(
   // A small table is one query too.
   const step = Number(hi) - Number(lo) < BATCH ? Number(hi) - Number(lo) + 1 : BATCH;
   for (let start = Number(lo); start <= Number(hi); start += step) {
-    add(await read(spec.table, `${where ? `${where} and ` : ""}seq >= ${start} and seq < ${start + step}`));
+    const batch = await read(spec.table, `${where ? `${where} and ` : ""}seq >= ${start} and seq < ${start + step}`);
+    if (batch) add(batch);
   }
   return out;
 }
