@@ -1,7 +1,8 @@
 import { assertEquals } from "./helpers/assert.ts";
 import { withTestDatabase } from "./helpers/database.ts";
-import { connectUrl } from "../lib/platform/connect.ts";
-import { readFocusedSnapshot } from "../lib/platform/focus.ts";
+import postgres from "postgres";
+import { connectUrl, type PlatformConnection } from "../lib/platform/connect.ts";
+import { readFocusedSnapshot, SERIAL_SCANS } from "../lib/platform/focus.ts";
 import { emptySnapshot, type Parent, type Student } from "../lib/model/snapshot.ts";
 
 const DELETED = "2026-01-05 00:00:00+00";
@@ -73,6 +74,55 @@ Deno.test({
         assertEquals(both.students.map((s) => s.id), [10, 11, 12, 13]);
         const none = await readFocusedSnapshot(conn, "focus-isd", {});
         assertEquals([none.students.length, none.parents.length, none.teachers.length], [0, 0, 0]);
+      } finally {
+        await conn.close();
+      }
+    }, platform);
+  },
+});
+
+Deno.test({
+  name:
+    "the focused slice finds parents by their links and by source id, and scans without parallel workers in its own transaction",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const platform = emptySnapshot({ id: 1, slug: "focus-isd", name: "Focus ISD" });
+    platform.parents = [parent(1, "a@example.org"), parent(2, "b@example.org"), parent(3, "c@example.org")];
+    platform.students = [student(10, "1042"), student(11, "1043")];
+    platform.parentStudents = [
+      { parentId: 2, studentId: 10, origin: "roster", deletedAt: null },
+      { parentId: 3, studentId: 11, origin: "roster", deletedAt: null },
+    ];
+    await withTestDatabase(async (db) => {
+      // Every statement the read sends, as the server receives it.
+      const sent: string[] = [];
+      const sql = postgres(db.url, {
+        max: 1,
+        onnotice: () => {},
+        debug: (_connection: number, query: string) => void sent.push(query.trim()),
+      });
+      const conn: PlatformConnection = {
+        environment: "staging",
+        server: "test",
+        sql: sql as unknown as PlatformConnection["sql"],
+        close: () => sql.end(),
+      };
+      const workers = async () =>
+        (await sql<{ n: string }[]>`select current_setting('max_parallel_workers_per_gather') as n`)[0].n;
+      try {
+        const before = await workers();
+        const slice = await readFocusedSnapshot(conn, "focus-isd", {
+          studentSourceIds: ["stu-10"],
+          parentSourceIds: ["grd-1"],
+        });
+        // grd-1 by source id (a scan), 2 through its link to stu-10 (by id); 3 is linked to another student.
+        assertEquals(slice.parents.map((p) => p.id), [1, 2]);
+        assertEquals(slice.students.map((s) => s.id), [10]);
+        const begin = sent.findIndex((q) => /^begin\b/i.test(q));
+        assertEquals(sent[begin + 1], SERIAL_SCANS, `after begin: ${sent.slice(begin, begin + 2).join(" | ")}`);
+        // The setting is the transaction's own: the connection's next query runs as the server is set.
+        assertEquals(await workers(), before);
       } finally {
         await conn.close();
       }
