@@ -158,59 +158,98 @@ async function lookupOnce(
   const { query } = options;
   const key = query.key.trim();
 
-  // 1. The source: the person and their family (from one scan of users.csv, or the workspace's tables).
-  let t0 = performance.now();
-  const userIds = new Set<string>();
-  const classIds = new Set<string>();
-  if (query.kind === "class") {
-    const members = await side.classMembers(key);
-    for (const c of members.classIds) classIds.add(c);
-    for (const u of members.userIds) userIds.add(u);
-  }
-  const targetUsers = await side.targets(query, key, userIds);
-  const targets = new Set(targetUsers.map((u) => u.id));
-  const numbers = new Set(targetUsers.filter((u) => u.identifier).map((u) => u.identifier));
-  // A class lookup is about the class: its members' families are not read.
-  const family = query.kind === "class"
-    ? new Set(targets)
-    : await side.close(targets, query.kind === "parent" ? [key.toLowerCase()] : []);
-  let sourceMs = performance.now() - t0;
-
-  // 2. The platform: the same people by id, number, email or name, with their twins, classes and accounts.
-  t0 = performance.now();
-  const familyUsers = await side.usersById(family);
-  await side.admit?.();
-  const focus: PlatformFocus = query.kind === "class" ? { classSourceIds: [...classIds, key], classCodes: [key] } : {
-    studentSourceIds: familyUsers.map((u) => u.id),
-    studentNumbers: [...numbers],
-    teacherSourceIds: [...targets],
-    parentSourceIds: familyUsers.map((u) => u.id),
-    parentEmails: familyUsers.map((u) => u.email).filter(Boolean),
+  // The platform's read-only transaction opens at once (connecting and reading the district take tens of ms) while a
+  // workspace works out whom to ask for; step 2 gives it the focus. Beside an export's scan, which can take minutes,
+  // it waits: an idle transaction that long may be ended by the server.
+  let ask!: (focus: PlatformFocus) => void;
+  let cancel!: (e: unknown) => void;
+  const asked = new Promise<PlatformFocus>((resolve, reject) => (ask = resolve, cancel = reject));
+  // Cancelled before the transaction awaits it (or when the platform failed first), it is not an unhandled rejection.
+  asked.catch(() => {});
+  const readPlatform = async () => {
+    const conn = options.connection ??
+      await openPlatform(environment, { env: options.env, applicationName: "cdt lookup" });
+    try {
+      return await readFocusedSnapshot(conn, loaded.settings.customer_id, asked);
+    } finally {
+      if (!options.connection) await conn.close();
+    }
   };
-  if (query.kind === "student") {
-    focus.studentSourceIds!.push(key);
-    focus.studentNumbers!.push(key);
-    if (!/^\S+$/.test(key) || !/\d/.test(key)) focus.studentName = key;
-  } else if (query.kind === "teacher") {
-    focus.teacherSourceIds!.push(key);
-    focus.teacherEmails = [key];
-  } else if (query.kind === "parent") {
-    focus.parentEmails!.push(key.toLowerCase());
-  } else if (/^\d+$/.test(key)) {
-    focus.classIds = [Number(key)];
-  }
-  const conn = options.connection ??
-    await openPlatform(environment, { env: options.env, applicationName: "cdt lookup" });
-  let platform: PlatformSnapshot;
+  let reading = side.from === "workspace" ? readPlatform() : undefined;
+  // Awaited in step 2; a failure meanwhile is not left unhandled.
+  reading?.catch(() => {});
+
+  // 1. The source: the person and their family (from one scan of users.csv, or the workspace's tables).
+  const whom = async () => {
+    const t0 = performance.now();
+    const userIds = new Set<string>();
+    const classIds = new Set<string>();
+    if (query.kind === "class") {
+      const members = await side.classMembers(key);
+      for (const c of members.classIds) classIds.add(c);
+      for (const u of members.userIds) userIds.add(u);
+    }
+    const targetUsers = await side.targets(query, key, userIds);
+    const targets = new Set(targetUsers.map((u) => u.id));
+    const numbers = new Set(targetUsers.filter((u) => u.identifier).map((u) => u.identifier));
+    // A class lookup is about the class: its members' families are not read.
+    const family = query.kind === "class"
+      ? new Set(targets)
+      : await side.close(targets, query.kind === "parent" ? [key.toLowerCase()] : []);
+    const sourceMs = performance.now() - t0;
+
+    // 2. The platform: the same people by id, number, email or name, with their twins, classes and accounts.
+    const platformFrom = performance.now();
+    const familyUsers = await side.usersById(family);
+    await side.admit?.();
+    const focus: PlatformFocus = query.kind === "class" ? { classSourceIds: [...classIds, key], classCodes: [key] } : {
+      studentSourceIds: familyUsers.map((u) => u.id),
+      studentNumbers: [...numbers],
+      teacherSourceIds: [...targets],
+      parentSourceIds: familyUsers.map((u) => u.id),
+      parentEmails: familyUsers.map((u) => u.email).filter(Boolean),
+    };
+    if (query.kind === "student") {
+      focus.studentSourceIds!.push(key);
+      focus.studentNumbers!.push(key);
+      if (!/^\S+$/.test(key) || !/\d/.test(key)) focus.studentName = key;
+    } else if (query.kind === "teacher") {
+      focus.teacherSourceIds!.push(key);
+      focus.teacherEmails = [key];
+    } else if (query.kind === "parent") {
+      focus.parentEmails!.push(key.toLowerCase());
+    } else if (/^\d+$/.test(key)) {
+      focus.classIds = [Number(key)];
+    }
+    // While the platform is read, a source that can (a workspace) reads the slice this lookup asks when the platform
+    // names nobody and no class the roster does not already reach, as it seldom does; step 3 keeps it only if so.
+    side.prefetch?.({
+      query,
+      key,
+      wanted: query.kind === "class" ? new Set([...family, ...userIds]) : family,
+      people: new Set([...targets, ...userIds]),
+      classIds: new Set(classIds),
+      targetClasses: new Set(classIds),
+    });
+    return { userIds, classIds, targets, family, focus, sourceMs, platformFrom };
+  };
+  let who: Awaited<ReturnType<typeof whom>>;
   try {
-    platform = await readFocusedSnapshot(conn, loaded.settings.customer_id, focus);
-  } finally {
-    if (!options.connection) await conn.close();
+    who = await whom();
+  } catch (e) {
+    // The source side failed: the transaction ends without reading anything more.
+    cancel(e);
+    await reading?.catch(() => {});
+    throw e;
   }
-  const platformMs = performance.now() - t0;
+  const { userIds, classIds, targets, family } = who;
+  let { sourceMs } = who;
+  ask(who.focus);
+  const platform = await (reading ??= readPlatform());
+  const platformMs = performance.now() - who.platformFrom;
 
   // 3. Who the lookup is about, on both sides; then the source rows of everyone the slice names.
-  t0 = performance.now();
+  const t0 = performance.now();
   const people = personIds(query, key, targets, userIds, platform);
   const named = new Set([...family, ...people]);
   for (const rows of [platform.students, platform.teachers, platform.parents]) {
@@ -288,6 +327,11 @@ export interface LookupSource {
   close(ids: Iterable<string>, emails: Iterable<string>): Promise<Set<string>>;
   /** Once the people are known and before the platform is read: refuses a lookup too large for where it runs. */
   admit?(): Promise<void>;
+  /**
+   * Starts reading the slice of `input` while the platform is read; {@link slice} answers from it when asked exactly
+   * that slice, and reads again otherwise. Nothing else is read until it ends.
+   */
+  prefetch?(input: SliceInput): void;
   slice(input: SliceInput): Promise<Roster>;
 }
 

@@ -60,7 +60,9 @@ export const SERIAL_SCANS = "set local max_parallel_workers_per_gather = 0";
 const lower = (xs: string[] | undefined) => (xs ?? []).map((x) => x.trim().toLowerCase()).filter(Boolean);
 
 /**
- * Reads the focused slice of one district.
+ * Reads the focused slice of one district. `asked` may be a promise: the
+ * transaction opens, and reads the district and its campuses, while the
+ * caller works out what to ask.
  *
  * @example
  * const slice = await readFocusedSnapshot(conn, "demo-isd", { studentNumbers: ["100042"] });
@@ -68,7 +70,7 @@ const lower = (xs: string[] | undefined) => (xs ?? []).map((x) => x.trim().toLow
 export async function readFocusedSnapshot(
   conn: PlatformConnection,
   customerId: string,
-  focus: PlatformFocus,
+  asked: PlatformFocus | PromiseLike<PlatformFocus>,
 ): Promise<PlatformSnapshot> {
   return await readOnly(conn, async (tx) => {
     await tx.unsafe(SERIAL_SCANS);
@@ -83,6 +85,9 @@ export async function readFocusedSnapshot(
 
     const campuses = (await tx<CampusRow[]>`
       select id, source_id, name, deleted_at::text from campuses where district_id = ${d} order by id`).map(campusOf);
+    // What to read may still be worked out (a lookup reads its roster side meanwhile): the connection, the district
+    // and its campuses are ready by then. A focus that fails ends the transaction.
+    const focus = await asked;
 
     // Accent- and case-insensitive, LIKE's own wildcards taken literally.
     const studentName = focus.studentName === undefined

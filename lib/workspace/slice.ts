@@ -7,7 +7,7 @@ import type { LightUser, LookupQuery, LookupSource, SliceInput } from "../app/lo
 import type { Roster } from "../model/roster.ts";
 import { foldForSearch } from "../normalize.ts";
 import type { RosterState, Workspace } from "./store.ts";
-import type { SqlParam } from "./duckdb.ts";
+import type { Database, SqlParam } from "./duckdb.ts";
 import { WorkspaceCannotAnswer } from "./cannot-answer.ts";
 import { CLASSES, ENROLLMENTS, ISSUES, ORGS, readRows, REJECTED, USERS } from "./tables.ts";
 
@@ -81,8 +81,32 @@ function unreadableAsUnavailable(path: string, source: LookupSource): LookupSour
   return guarded;
 }
 
+/**
+ * The database with its queries run one at a time, in the order asked: a slice read ahead ({@link
+ * LookupSource.prefetch}) runs beside the rest of the lookup, and one DuckDB connection runs one query at a time.
+ */
+function oneAtATime(db: Database): Database {
+  let last: Promise<unknown> = Promise.resolve();
+  const queued = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = last.then(run, run);
+    last = next.catch(() => {});
+    return next;
+  };
+  return {
+    path: db.path,
+    readOnly: db.readOnly,
+    connection: db.connection,
+    run: (sql, params) => queued(() => db.run(sql, params)),
+    all: (sql, params) => queued(() => db.all(sql, params)),
+    rows: (sql, params) => queued(() => db.rows(sql, params)),
+    close: () => db.close(),
+  };
+}
+
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+
 function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupSource {
-  const db = ws.db;
+  const db = oneAtATime(ws.db);
   const bound = (n: number, what: string) => {
     if (n > maxRows) {
       throw new WorkspaceCannotAnswer(
@@ -151,16 +175,71 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
   // What every lookup reads whole (the export's orgs, reader issues and rejected rows) is the same for every lookup
   // of this stored roster: read once, and copied into each result so that one caller's changes stay its own.
   let whole: Promise<Pick<Roster, "orgs" | "issues" | "rejected">> | undefined;
-  const wholeTables = async () => {
+  const loadWhole = () => {
     whole ??= (async () => ({
       orgs: await readRows(db, ORGS, { fast: fast("orgs") }),
       issues: await readRows(db, ISSUES, { fast: fast("issues") }),
       rejected: await readRows(db, REJECTED, { fast: fast("rejected") }),
     }))();
     // A read that failed is tried again by the next lookup.
-    return structuredClone(await whole.catch((e) => (whole = undefined, Promise.reject(e))));
+    return whole.catch((e) => (whole = undefined, Promise.reject(e)));
   };
+  const wholeTables = async () => structuredClone(await loadWhole());
   let wholeCount: number | undefined;
+  /** Whose enrollments a slice reads: the class's, or the people's. */
+  const enrolledWhere = ({ query, key, people, targetClasses }: SliceInput) => {
+    const params: SqlParam[] = [];
+    const where = query.kind === "class"
+      ? isIn(`"class_sourced_id"`, [key, ...targetClasses], params)
+      : isIn(`"user_sourced_id"`, people, params);
+    return { where, params };
+  };
+  /** Refuses a slice larger than the bound, before reading it. */
+  const admitSlice = async (input: SliceInput) => {
+    if (!Number.isFinite(maxRows)) return;
+    const mine = enrolledWhere(input);
+    const [[enrolled]] = await db.rows(`select count(*) from ${ENROLLMENTS.table} where ${mine.where}`, mine.params);
+    bound(Number(enrolled), "enrollments");
+    bound(input.classIds.size + input.targetClasses.size + 1, "classes");
+  };
+  const among = (column: string, values: Iterable<string>) => {
+    const params: SqlParam[] = [];
+    return { where: isIn(column, values, params), params };
+  };
+  /** The rows of a slice that depend only on who it is about: their enrollments and their family's user rows. */
+  const readPeople = async (input: SliceInput) => ({
+    enrollments: await readRows(db, ENROLLMENTS, { ...enrolledWhere(input), fast: fast("enrollments") }),
+    users: await readRows(db, USERS, { ...among(`"sourced_id"`, input.wanted), fast: fast("users") }),
+  });
+  const readSlice = async (input: SliceInput, people?: Pick<Roster, "enrollments" | "users">): Promise<Roster> => {
+    const { query, key, classIds } = input;
+    const { enrollments, users } = people ?? await readPeople(input);
+    if (query.kind !== "class") { for (const e of enrollments) classIds.add(e.classSourcedId); }
+    const classes = await readRows(db, CLASSES, {
+      ...among(`"sourced_id"`, [key, ...classIds]),
+      fast: fast("classes"),
+    });
+    // The whole export's orgs, reader issues and rejected rows, as the full diagnosis has them.
+    const { orgs, issues, rejected } = await wholeTables();
+    return {
+      source: state.source,
+      fileModes: state.fileModes as Roster["fileModes"],
+      orgs,
+      users,
+      classes,
+      enrollments,
+      courses: [],
+      academicSessions: [],
+      issues,
+      rejected,
+    };
+  };
+  /** Whether a slice read for `guess` reads the same people as `input` asks: the same query, people and family. */
+  const samePeople = (guess: SliceInput, input: SliceInput) =>
+    guess.query.kind === input.query.kind && guess.key === input.key && sameSet(guess.wanted, input.wanted) &&
+    sameSet(guess.people, input.people) && sameSet(guess.targetClasses, input.targetClasses);
+  /** The people's rows being read ahead, and the input they are read for. */
+  let ahead: { input: SliceInput; people: Promise<Awaited<ReturnType<typeof readPeople>> | undefined> } | undefined;
   return {
     from: "workspace",
     async classMembers(key) {
@@ -280,44 +359,19 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
       }
       bound(wholeCount, "orgs, issues and rejected rows of the export");
     },
+    prefetch(input) {
+      // A read that fails or is refused as too large is not kept; the slice asked later reads (and fails) on its own.
+      ahead = { input, people: admitSlice(input).then(() => readPeople(input)).catch(() => undefined) };
+      // What every lookup reads whole is read once per workspace: the first lookup reads it here too.
+      void loadWhole().catch(() => {});
+    },
     async slice(input: SliceInput): Promise<Roster> {
-      const { query, key, wanted, people, classIds, targetClasses } = input;
-      const among = (column: string, values: Iterable<string>) => {
-        const params: SqlParam[] = [];
-        return { where: isIn(column, values, params), params };
-      };
-      const mine = query.kind === "class"
-        ? among(`"class_sourced_id"`, [key, ...targetClasses])
-        : among(`"user_sourced_id"`, people);
-      if (Number.isFinite(maxRows)) {
-        const [[enrolled]] = await db.rows(
-          `select count(*) from ${ENROLLMENTS.table} where ${mine.where}`,
-          mine.params,
-        );
-        bound(Number(enrolled), "enrollments");
-        bound(classIds.size + targetClasses.size + 1, "classes");
-      }
-      const enrollments = await readRows(db, ENROLLMENTS, { ...mine, fast: fast("enrollments") });
-      if (query.kind !== "class") { for (const e of enrollments) classIds.add(e.classSourcedId); }
-      const users = await readRows(db, USERS, { ...among(`"sourced_id"`, wanted), fast: fast("users") });
-      const classes = await readRows(db, CLASSES, {
-        ...among(`"sourced_id"`, [key, ...classIds]),
-        fast: fast("classes"),
-      });
-      // The whole export's orgs, reader issues and rejected rows, as the full diagnosis has them.
-      const { orgs, issues, rejected } = await wholeTables();
-      return {
-        source: state.source,
-        fileModes: state.fileModes as Roster["fileModes"],
-        orgs,
-        users,
-        classes,
-        enrollments,
-        courses: [],
-        academicSessions: [],
-        issues,
-        rejected,
-      };
+      const guess = ahead;
+      ahead = undefined;
+      const people = await guess?.people;
+      await admitSlice(input);
+      // The platform's classes are read after it, always: a student's family's classes are among them.
+      return await readSlice(input, people && guess && samePeople(guess.input, input) ? people : undefined);
     },
   };
 }
