@@ -23,7 +23,6 @@ import {
   resolveSettingsPath,
   SettingsError,
 } from "../settings/load.ts";
-import { readOneRosterCsv } from "../sources/oneroster-csv/read.ts";
 import { type LookupWorkspace, openLookupWorkspace } from "../workspace/use.ts";
 import { WorkspaceCannotAnswer } from "../workspace/cannot-answer.ts";
 
@@ -335,6 +334,9 @@ export interface LookupSource {
   slice(input: SliceInput): Promise<Roster>;
 }
 
+/** The CSV reader, loaded when a lookup reads an export: a lookup from a workspace starts without it. */
+const csvReader = async () => (await import("../sources/oneroster-csv/read.ts")).readOneRosterCsv;
+
 /** The lookup source of a OneRoster CSV export: one scan of users.csv, then only the records that can name the slice. */
 function csvLookupSource(path: string): LookupSource {
   let scanned: Promise<UserGraph> | undefined;
@@ -342,7 +344,7 @@ function csvLookupSource(path: string): LookupSource {
   return {
     from: "export",
     async classMembers(key) {
-      const slice = await readOneRosterCsv(path, {
+      const slice = await (await csvReader())(path, {
         only: ["classes", "enrollments"],
         keep: {
           enrollments: (get) => get("classSourcedId").trim() === key,
@@ -364,7 +366,7 @@ function csvLookupSource(path: string): LookupSource {
       return (await graph()).close(ids, emails);
     },
     slice: async ({ query, key, wanted, people, classIds, targetClasses }) => {
-      const roster = await readOneRosterCsv(path, {
+      const roster = await (await csvReader())(path, {
         keep: {
           users: (get) => wanted.has(get("sourcedId").trim()),
           enrollments: (get) => {
@@ -403,7 +405,7 @@ interface UserGraph {
 /** Scans users.csv once, keeping only the columns a lookup needs (no rows are built or validated). */
 async function scanUsers(path: string): Promise<UserGraph> {
   const users: LightUser[] = [];
-  await readOneRosterCsv(path, {
+  await (await csvReader())(path, {
     only: ["users"],
     keep: {
       users: (get) => {

