@@ -58,7 +58,7 @@ Deno.test({
         const reads = (table: string) => sent.filter((q) => q.includes(`from ${table} `)).length;
         source.prefetch!(copy(asked));
         // Read ahead, before the slice is asked; then not read again.
-        for (let i = 0; i < 100 && reads("users") === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 500 && reads("users") === 0; i++) await new Promise((r) => setTimeout(r, 20));
         assertEquals([reads("enrollments"), reads("users")], [1, 1]);
         const same = copy(asked);
         assertEquals(await source.slice(same), expected.roster);
@@ -69,6 +69,11 @@ Deno.test({
         const changed = copy(wider);
         assertEquals(await source.slice(changed), expectedWider.roster);
         assertEquals([...changed.classIds].sort(), expectedWider.classIds);
+
+        // The same people, but the platform links an account the roster's family walk did not reach.
+        const linked: SliceInput = { ...asked, wanted: new Set([...asked.wanted, other.sourcedId]) };
+        source.prefetch!(copy(asked));
+        assertEquals(await source.slice(copy(linked)), (await fresh(linked)).roster);
 
         // A class the platform names beyond the people's own is read too, from a slice read ahead without it.
         const classId = district.roster.classes.at(-1)!.sourcedId;
@@ -124,6 +129,43 @@ Deno.test({
       assertEquals(answered.rosterFrom?.kind, "workspace");
       assert(answered.platform.students.some((s) => s.sourceId === student.sourcedId));
       await assertRejects(() => refused, WorkspaceCannotAnswer);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "a lookup that fails on the platform while its workspace reads ahead waits for that read before the workspace closes",
+  ...opts,
+  fn: async () => {
+    await withDistrict(300, async ({ dir, settingsDir, env, district }) => {
+      const workspace = { dir: join(dir, "ws") };
+      await diagnoseCustomer({ customerId: CUSTOMER, settingsDir, env, auditor: null, workspace });
+      // Nothing listens on port 1 of loopback: the platform refuses at once, while the workspace is still reading.
+      const down = { STAGING_DATABASE_URL: "postgres://cdt@127.0.0.1:1/platform" };
+      const students = district.roster.users.filter((u) => u.role === "student").slice(0, 5);
+      for (const s of students) {
+        // Each call closes the workspace as it fails; closing it under a running query crashed the process.
+        const e = await assertRejects(() =>
+          lookupPerson({
+            customerId: CUSTOMER,
+            settingsDir,
+            query: { kind: "student", key: s.sourcedId },
+            env: down,
+            auditor: null,
+            workspace,
+          }), Error);
+        assert(/cannot reach/.test(e.message), e.message);
+      }
+      const answered = await lookupPerson({
+        customerId: CUSTOMER,
+        settingsDir,
+        query: { kind: "student", key: students[0].sourcedId },
+        env,
+        auditor: null,
+        workspace,
+      });
+      assertEquals(answered.rosterFrom?.kind, "workspace");
     });
   },
 });

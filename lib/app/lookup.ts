@@ -222,7 +222,7 @@ async function lookupOnce(
     }
     // While the platform is read, a source that can (a workspace) reads the slice this lookup asks when the platform
     // names nobody and no class the roster does not already reach, as it seldom does; step 3 keeps it only if so.
-    side.prefetch?.({
+    const readAhead = side.prefetch?.({
       query,
       key,
       wanted: query.kind === "class" ? new Set([...family, ...userIds]) : family,
@@ -230,7 +230,7 @@ async function lookupOnce(
       classIds: new Set(classIds),
       targetClasses: new Set(classIds),
     });
-    return { userIds, classIds, targets, family, focus, sourceMs, platformFrom };
+    return { userIds, classIds, targets, family, focus, sourceMs, platformFrom, readAhead: readAhead?.catch(() => {}) };
   };
   let who: Awaited<ReturnType<typeof whom>>;
   try {
@@ -244,23 +244,36 @@ async function lookupOnce(
   const { userIds, classIds, targets, family } = who;
   let { sourceMs } = who;
   ask(who.focus);
-  const platform = await (reading ??= readPlatform());
-  const platformMs = performance.now() - who.platformFrom;
+  // 2 and 3: the platform, then the rows of everyone it names. A lookup that fails here waits for the source's read
+  // ahead to end: its caller closes the workspace next.
+  const bothSides = async () => {
+    const platform = await (reading ??= readPlatform());
+    const platformMs = performance.now() - who.platformFrom;
 
-  // 3. Who the lookup is about, on both sides; then the source rows of everyone the slice names.
-  const t0 = performance.now();
-  const people = personIds(query, key, targets, userIds, platform);
-  const named = new Set([...family, ...people]);
-  for (const rows of [platform.students, platform.teachers, platform.parents]) {
-    for (const r of rows) if (r.sourceId) named.add(r.sourceId);
+    // 3. Who the lookup is about, on both sides; then the source rows of everyone the slice names.
+    const t0 = performance.now();
+    const people = personIds(query, key, targets, userIds, platform);
+    const named = new Set([...family, ...people]);
+    for (const rows of [platform.students, platform.teachers, platform.parents]) {
+      for (const r of rows) if (r.sourceId) named.add(r.sourceId);
+    }
+    const wanted = query.kind === "class"
+      ? named
+      : await side.close(named, platform.parents.map((p) => normalizeEmail(p.email)));
+    const targetClasses = new Set(classIds);
+    for (const c of platform.classes) if (c.sourceId) classIds.add(c.sourceId);
+    const roster = await side.slice({ query, key, wanted, people, classIds, targetClasses });
+    return { platform, platformMs, people, roster, sliceMs: performance.now() - t0 };
+  };
+  let read: Awaited<ReturnType<typeof bothSides>>;
+  try {
+    read = await bothSides();
+  } catch (e) {
+    await who.readAhead;
+    throw e;
   }
-  const wanted = query.kind === "class"
-    ? named
-    : await side.close(named, platform.parents.map((p) => normalizeEmail(p.email)));
-  const targetClasses = new Set(classIds);
-  for (const c of platform.classes) if (c.sourceId) classIds.add(c.sourceId);
-  const roster = await side.slice({ query, key, wanted, people, classIds, targetClasses });
-  sourceMs += performance.now() - t0;
+  const { platform, platformMs, people, roster } = read;
+  sourceMs += read.sliceMs;
 
   // 4. The findings that name this person, their family's accounts or their classes.
   const concern = concernSet(query, key, roster, platform, people);
@@ -328,9 +341,10 @@ export interface LookupSource {
   admit?(): Promise<void>;
   /**
    * Starts reading the slice of `input` while the platform is read; {@link slice} answers from it when asked exactly
-   * that slice, and reads again otherwise. Nothing else is read until it ends.
+   * that slice, and reads again otherwise. Nothing else is read until it ends. Settles, never rejecting, when the read
+   * ends: a lookup that fails before its slice waits for it, so that nothing reads a workspace being closed.
    */
-  prefetch?(input: SliceInput): void;
+  prefetch?(input: SliceInput): Promise<void>;
   slice(input: SliceInput): Promise<Roster>;
 }
 

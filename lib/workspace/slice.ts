@@ -360,10 +360,12 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
       bound(wholeCount, "orgs, issues and rejected rows of the export");
     },
     prefetch(input) {
+      // Its own copy of the sets it reads by: the caller's may change while it reads.
+      const mine = { ...input, wanted: new Set(input.wanted), people: new Set(input.people) };
       // A read that fails or is refused as too large is not kept; the slice asked later reads (and fails) on its own.
-      ahead = { input, people: admitSlice(input).then(() => readPeople(input)).catch(() => undefined) };
+      ahead = { input: mine, people: admitSlice(mine).then(() => readPeople(mine)).catch(() => undefined) };
       // What every lookup reads whole is read once per workspace: the first lookup reads it here too.
-      void loadWhole().catch(() => {});
+      return Promise.all([ahead.people, loadWhole().catch(() => {})]).then(() => {});
     },
     async slice(input: SliceInput): Promise<Roster> {
       const guess = ahead;
