@@ -240,33 +240,24 @@ export async function readFocusedSnapshot(
     // Emails compare trimmed and lower-cased, which no index answers; but an active parent's email without
     // surrounding spaces is found by the platform's index on lower(email), so the scan need only look at the rest.
     const emails = lower(focus.parentEmails);
-    const parentWhere = anyOf(tx, [[tx`source_id`, focus.parentSourceIds]]);
     const oddEmail = emails.length
-      ? tx`((deleted_at is not null or email like ' %' or email like '% ') and lower(trim(email)) = any(${emails}))`
+      ? tx`((deleted_at is not null or email like ' %' or email like '% ') and lower(trim(email)) = any(${emails}))` as Fragment
       : undefined;
     const addParents = (rows: ParentRow[]) => rows.forEach((r) => parents.set(Number(r.id), parentOf(r)));
-    const PARENT_COLUMNS = tx`id, source_id, email, first_name, last_name, deleted_at::text`;
     // The linked accounts by id through the index, apart from the scan (which would test the ids on every row), in
     // one statement.
-    const parentParts = [
+    const scanned = either(tx, [anyOf(tx, [[tx`source_id`, focus.parentSourceIds]]), oddEmail]);
+    const parentQuery = unionAll(tx, [
       linkedParentIds.length
-        ? tx`select ${PARENT_COLUMNS} from parents where district_id = ${d} and id = any(${linkedParentIds})`
+        ? tx`select ${PARENT_COLUMNS(tx)} from parents where district_id = ${d} and id = any(${linkedParentIds})`
         : undefined,
-      parentWhere || oddEmail
-        ? tx`select ${PARENT_COLUMNS} from parents where district_id = ${d} and ${
-          parentWhere && oddEmail ? tx`(${parentWhere} or ${oddEmail})` : (parentWhere ?? oddEmail)!
-        }`
-        : undefined,
-    ].filter((q) => q !== undefined);
-    if (parentParts.length) {
-      addParents(
-        await tx<ParentRow[]>`${parentParts[0]}${parentParts.length > 1 ? tx` union all ${parentParts[1]}` : tx``}`,
-      );
-    }
+      scanned && tx`select ${PARENT_COLUMNS(tx)} from parents where district_id = ${d} and ${scanned}`,
+    ]);
+    if (parentQuery) addParents(await tx<ParentRow[]>`${parentQuery}`);
     if (emails.length) {
       addParents(
         await tx<ParentRow[]>`
-        select id, source_id, email, first_name, last_name, deleted_at::text from parents
+        select ${PARENT_COLUMNS(tx)} from parents
         where district_id = ${d} and lower(email) = any(${emails}) and deleted_at is null`,
       );
     }
@@ -309,14 +300,28 @@ function anyOf(
   tx: ReadOnlyTx,
   branches: ReadonlyArray<readonly [Fragment, ReadonlyArray<string | number> | undefined]>,
 ): Fragment | undefined {
-  let where: Fragment | undefined;
-  for (const [column, values] of branches) {
-    if (!values?.length) continue;
-    const branch: Fragment = tx`${column} = any(${values as (string | number)[]})`;
-    where = where ? tx`${where} or ${branch}` as Fragment : branch;
-  }
-  return where && tx`(${where})` as Fragment;
+  return either(
+    tx,
+    branches.map(([column, values]) =>
+      values?.length ? tx`${column} = any(${values as (string | number)[]})` as Fragment : undefined
+    ),
+  );
+}
+
+/** `(a or b …)` of the conditions given, or undefined when none is. */
+function either(tx: ReadOnlyTx, conditions: ReadonlyArray<Fragment | undefined>): Fragment | undefined {
+  const given = conditions.filter((c) => c !== undefined);
+  if (!given.length) return undefined;
+  return tx`(${given.reduce((a, b) => tx`${a} or ${b}` as Fragment)})` as Fragment;
+}
+
+/** `a union all b …` of the queries given, or undefined when none is. */
+function unionAll(tx: ReadOnlyTx, queries: ReadonlyArray<Fragment | undefined>): Fragment | undefined {
+  const given = queries.filter((q) => q !== undefined);
+  return given.length ? given.reduce((a, b) => tx`${a} union all ${b}` as Fragment) : undefined;
 }
 
 const STUDENT_COLUMNS = (tx: ReadOnlyTx) =>
   tx`id, campus_id, source_id, student_number, first_name, last_name, grade, deleted_at::text`;
+
+const PARENT_COLUMNS = (tx: ReadOnlyTx) => tx`id, source_id, email, first_name, last_name, deleted_at::text`;

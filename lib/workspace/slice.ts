@@ -186,14 +186,13 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
   };
   const wholeTables = async () => structuredClone(await loadWhole());
   let wholeCount: number | undefined;
-  /** Whose enrollments a slice reads: the class's, or the people's. */
-  const enrolledWhere = ({ query, key, people, targetClasses }: SliceInput) => {
+  const among = (column: string, values: Iterable<string>) => {
     const params: SqlParam[] = [];
-    const where = query.kind === "class"
-      ? isIn(`"class_sourced_id"`, [key, ...targetClasses], params)
-      : isIn(`"user_sourced_id"`, people, params);
-    return { where, params };
+    return { where: isIn(column, values, params), params };
   };
+  /** Whose enrollments a slice reads: the class's, or the people's. */
+  const enrolledWhere = ({ query, key, people, targetClasses }: SliceInput) =>
+    query.kind === "class" ? among(`"class_sourced_id"`, [key, ...targetClasses]) : among(`"user_sourced_id"`, people);
   /** Refuses a slice larger than the bound, before reading it. */
   const admitSlice = async (input: SliceInput) => {
     if (!Number.isFinite(maxRows)) return;
@@ -202,18 +201,14 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
     bound(Number(enrolled), "enrollments");
     bound(input.classIds.size + input.targetClasses.size + 1, "classes");
   };
-  const among = (column: string, values: Iterable<string>) => {
-    const params: SqlParam[] = [];
-    return { where: isIn(column, values, params), params };
-  };
   /** The rows of a slice that depend only on who it is about: their enrollments and their family's user rows. */
   const readPeople = async (input: SliceInput) => ({
     enrollments: await readRows(db, ENROLLMENTS, { ...enrolledWhere(input), fast: fast("enrollments") }),
     users: await readRows(db, USERS, { ...among(`"sourced_id"`, input.wanted), fast: fast("users") }),
   });
-  const readSlice = async (input: SliceInput, people?: Pick<Roster, "enrollments" | "users">): Promise<Roster> => {
+  const readSlice = async (input: SliceInput, readAhead?: Pick<Roster, "enrollments" | "users">): Promise<Roster> => {
     const { query, key, classIds } = input;
-    const { enrollments, users } = people ?? await readPeople(input);
+    const { enrollments, users } = readAhead ?? await readPeople(input);
     if (query.kind !== "class") { for (const e of enrollments) classIds.add(e.classSourcedId); }
     const classes = await readRows(db, CLASSES, {
       ...among(`"sourced_id"`, [key, ...classIds]),
@@ -361,7 +356,12 @@ function sourceOver(ws: Workspace, state: RosterState, maxRows: number): LookupS
     },
     prefetch(input) {
       // Its own copy of the sets it reads by: the caller's may change while it reads.
-      const mine = { ...input, wanted: new Set(input.wanted), people: new Set(input.people) };
+      const mine = {
+        ...input,
+        wanted: new Set(input.wanted),
+        people: new Set(input.people),
+        targetClasses: new Set(input.targetClasses),
+      };
       // A read that fails or is refused as too large is not kept; the slice asked later reads (and fails) on its own.
       ahead = { input: mine, people: admitSlice(mine).then(() => readPeople(mine)).catch(() => undefined) };
       // What every lookup reads whole is read once per workspace: the first lookup reads it here too.
