@@ -3,7 +3,7 @@
  * object and shared by every diagnostic that runs on them.
  */
 import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../model/roster.ts";
-import { IdTable } from "../id-table.ts";
+import { IdTable, numberedIds } from "../id-table.ts";
 import { release } from "../release.ts";
 import { EnrollmentTable } from "../model/enrollment-table.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
@@ -354,9 +354,9 @@ export interface PlatformIndex {
 export function indexSource(roster: Roster, ids: EnrollmentIds = enrollmentIds()): SourceIndex {
   let active: EnrollmentIndex<Enrollment> | undefined;
   return {
-    orgs: keyedBy(roster.orgs, (o) => o.sourcedId),
-    users: keyedBy(roster.users, (u) => u.sourcedId),
-    classes: keyedBy(roster.classes, (c) => c.sourcedId),
+    orgs: bySourcedId(roster.orgs),
+    users: bySourcedId(roster.users),
+    classes: bySourcedId(roster.classes),
     // Built on first use: roster-check never asks for it (9.4 M keys to sort at 1,000,000 students).
     get activeEnrollments() {
       return active ??= roster.enrollments instanceof EnrollmentTable
@@ -637,6 +637,30 @@ export function keyedBy<T>(
     has: (k) => ids.indexOf(k) !== -1,
     numberOf: (k) => ids.indexOf(k),
     at: (n) => byNumber[n],
+    get size() {
+      return ids.size;
+    },
+  };
+}
+
+/**
+ * A roster's rows by sourcedId, each id once (a reader keeps the first row of an id): by the reader's own table of
+ * the ids when it is still theirs (see `numberedIds`), else by {@link keyedBy}. Either answers alike.
+ *
+ * @example
+ * bySourcedId(roster.users).get("stu-000001")?.role // "student"
+ */
+export function bySourcedId<T extends { sourcedId: string }>(rows: readonly T[]): Keyed<T> {
+  const ids = numberedIds(rows);
+  if (ids === undefined) return keyedBy(rows, (row) => row.sourcedId);
+  return {
+    get(k) {
+      const n = ids.indexOf(k);
+      return n === -1 ? undefined : rows[n];
+    },
+    has: (k) => ids.indexOf(k) !== -1,
+    numberOf: (k) => ids.indexOf(k),
+    at: (n) => rows[n],
     get size() {
       return ids.size;
     },

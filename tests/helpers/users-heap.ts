@@ -3,7 +3,8 @@
  * writes a users.csv of 100,000 users in DIR, reads it with the OneRoster
  * reader and prints the heap its users hold, per user. `alike`: users share
  * a few dozen given and family names, and each username is its email;
- * `distinct`: names and usernames all different, of the same lengths.
+ * `distinct`: names and usernames all different, of the same lengths;
+ * `agents`: as `alike`, and each user names the next two users as its agents.
  */
 import { join } from "node:path";
 import { readOneRosterCsv } from "../../lib/sources/oneroster-csv/read.ts";
@@ -13,17 +14,20 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --v8-flags=--expose-gc");
 const USERS = 100_000;
 const pad = (n: number) => String(n).padStart(6, "0");
-const lines = ["sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email"];
+const lines = [
+  "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,agentSourcedIds",
+];
 for (let i = 0; i < USERS; i++) {
   const email = `someone.${pad(i)}@district.example.org`;
-  const [given, family, username] = mode === "alike"
+  const [given, family, username] = mode !== "distinct"
     ? [`Given${pad(i % 50).slice(1)}`, `Family${pad(i % 40).slice(2)}`, email]
     : [
       `Given${pad(i).slice(1)}`,
       `Family${pad(i).slice(2)}`,
       `other.${pad(i)}@district.example.org`.padEnd(email.length),
     ];
-  lines.push(`par-${pad(i)},active,,true,sch-1,parent,${username.trim()},${given},${family},${email}`);
+  const agents = mode === "agents" ? `"par-${pad((i + 1) % USERS)},par-${pad((i + 2) % USERS)}"` : "";
+  lines.push(`par-${pad(i)},active,,true,sch-1,parent,${username.trim()},${given},${family},${email},${agents}`);
 }
 await Deno.writeTextFile(join(dir, "users.csv"), lines.join("\n") + "\n");
 

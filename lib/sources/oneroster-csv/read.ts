@@ -341,6 +341,9 @@ class BundleReader {
         "users",
         User,
         dated(userRow(version, roles, this.options.asOf)),
+        undefined,
+        [],
+        (sink) => sink.shareIds("agentSourcedIds"),
       );
     }
     const readEnrollments = async (forward?: (e: Enrollment) => void) => {
@@ -548,6 +551,7 @@ class BundleReader {
     build: RowBuilder,
     forward?: (row: T) => void,
     rows: S = [] as unknown as S,
+    read?: (sink: RowSink<T, S>) => void,
   ): Promise<S> {
     const sink = new RowSink(
       name,
@@ -560,7 +564,8 @@ class BundleReader {
       rows,
     );
     await this.#rows(name, version, stem, (get, warn, line, extensions) => sink.add(get, warn, line, extensions));
-    return sink.rows;
+    read?.(sink);
+    return sink.done();
   }
 
   /** roles.csv rows whose user is not in users.csv. */

@@ -21,7 +21,7 @@ import {
 import type { IssueCollector } from "../../model/issues.ts";
 import type { RowStore } from "../../model/rows.ts";
 import { detach, detachRow, textSharer } from "../detach.ts";
-import { IdTable } from "../../id-table.ts";
+import { IdTable, rememberIds } from "../../id-table.ts";
 import { normalizeGrade } from "../../normalize.ts";
 import type { OneRosterVersion } from "./columns.ts";
 import {
@@ -83,13 +83,22 @@ function grades(raw: string, warn: Warn): string[] {
 export function listSharer(
   limit = 10_000,
 ): <T>(kind: string, text: string, read: (warn?: Warn) => T[], warn?: Warn) => T[] {
-  const lists = new Map<string, unknown[]>();
+  // A map of its own for each kind, keyed by the cell itself (no key made per row), and the kind's last list: rows
+  // in a file's order often repeat the cell before them.
+  const kinds = new Map<string, { lists: Map<string, unknown[]>; lastText: string; last: unknown[] | undefined }>();
+  let size = 0;
   return <T>(kind: string, text: string, read: (warn?: Warn) => T[], warn?: Warn): T[] => {
     // Long cells are rarely shared, and a key must not double what a hostile row costs.
     if (text.length > 512) return read(warn);
-    const key = `${kind}\u0000${text}`;
-    const had = lists.get(key);
-    if (had !== undefined) return had as T[];
+    let k = kinds.get(kind);
+    if (k === undefined) kinds.set(kind, k = { lists: new Map(), lastText: "", last: undefined });
+    if (k.last !== undefined && text === k.lastText) return k.last as T[];
+    const had = k.lists.get(text);
+    if (had !== undefined) {
+      k.lastText = text;
+      k.last = had;
+      return had as T[];
+    }
     let warned = false;
     const list = read(
       warn && ((message, data) => {
@@ -97,11 +106,15 @@ export function listSharer(
         warn(message, data);
       }),
     );
-    if (!warned && lists.size < limit) {
+    if (!warned && size < limit) {
       detachRow(list);
       // Frozen through: a shared role assignment changed for one user would change it for all.
       for (const item of list) if (item && typeof item === "object") Object.freeze(item);
-      lists.set(key, Object.freeze(list) as T[]);
+      const key = detach(text);
+      k.lists.set(key, Object.freeze(list) as unknown[]);
+      size++;
+      k.lastText = key;
+      k.last = list;
     }
     return list;
   };
@@ -142,6 +155,9 @@ export const orgRow: RowBuilder = (get, warn, extensions) => ({
   extensions: extensions(),
   origin: undefined, // set by RowSink: a slot in the object, not a property added later
 });
+
+/** The kind of shared list (see {@link listSharer}) of each known role's assignments. */
+const ROLE_KINDS: ReadonlyMap<string, string> = new Map(KNOWN_ROLES.map((r) => [r, `roles\u0000${r}`]));
 
 /** Roles past which a user's role work is remembered for the read (see userRow). */
 const MANY = 32;
@@ -215,11 +231,12 @@ export function userRow(
         }`;
       }
       const ids = orgSourcedIds;
-      // Length-prefixed: no role and org cell can spell another pair's key. One assignment per distinct org: a cell
-      // of "a,a,a…" must not cost an object per repeat.
+      // A kind of list for each known role; other roles length-prefixed, so that no role and org cell can spell
+      // another pair's key. One assignment per distinct org: a cell of "a,a,a…" must not cost an object per repeat.
+      const kind = ROLE_KINDS.get(role);
       assignments = share(
-        "roles",
-        `${role.length}:${role}${orgsText}`,
+        kind ?? "roles",
+        kind ? orgsText : `${role.length}:${role}${orgsText}`,
         () =>
           [...new Set(ids)].map((org, i): RoleAssignment => ({
             role: role as RoleAssignment["role"],
@@ -674,6 +691,29 @@ export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[
       this.#roles.push((row as Record<string, unknown>).role);
       this.forward(row);
     } else this.rows.push(row);
+  }
+
+  /** The kept rows, remembered with the table that numbered their ids, when they are an array (see `rememberIds`). */
+  done(): S {
+    if (!this.forward && Array.isArray(this.rows)) rememberIds(this.rows, this.#seen);
+    return this.rows;
+  }
+
+  /**
+   * Makes each id in a kept row's list `field` the very string of the kept row it
+   * names, where it names one: a user's agents name other users of the file,
+   * and a copy of each id held twice costs 32 bytes an agent. Call it once the
+   * file is read (an agent may come after the row that names it).
+   */
+  shareIds(field: string): void {
+    for (const row of this.rows) {
+      const ids = (row as Record<string, unknown>)[field];
+      if (!Array.isArray(ids) || ids.length === 0 || Object.isFrozen(ids)) continue;
+      for (let i = 0; i < ids.length; i++) {
+        const n = this.#seen.indexOf(ids[i]);
+        if (n !== -1) ids[i] = this.#seen.at(n);
+      }
+    }
   }
 
   /** Reports a row that cannot be read. */

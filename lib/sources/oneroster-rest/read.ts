@@ -296,8 +296,10 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
           sink.add(get, warn, line, () => undefined);
         }
       }
+      // A user's agents name other users: the same strings, not copies (see RowSink.shareIds).
+      if (name === "users") sink.shareIds("agentSourcedIds");
       if (sink.rows instanceof EnrollmentTable) enrollments = sink.rows;
-      else out[name as Exclude<EntityFile, "enrollments">] = sink.rows as Array<{ sourcedId: string }>;
+      else out[name as Exclude<EntityFile, "enrollments">] = sink.done() as Array<{ sourcedId: string }>;
       fileModes[name] = "bulk";
     } catch (e) {
       if (optional && e instanceof SourceError && /: 404 Not Found/.test(e.message)) {

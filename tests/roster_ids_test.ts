@@ -1,0 +1,53 @@
+import { assert, assertEquals } from "./helpers/assert.ts";
+
+/** The very object, not an equal one. */
+function assertSame<T>(actual: T, expected: T): void {
+  assert(Object.is(actual, expected), `${JSON.stringify(actual)} is not the very ${JSON.stringify(expected)}`);
+}
+import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
+import { numberedIds } from "../lib/id-table.ts";
+import { bySourcedId, keyedBy } from "../lib/diagnostics/indexes.ts";
+import type { User } from "../lib/model/roster.ts";
+
+const DIRTY = new URL("./fixtures/oneroster-1.1-dirty", import.meta.url).pathname;
+
+Deno.test("a read roster's rows come with the reader's table of their ids, and are found by it as by a table built anew", async () => {
+  const roster = await readOneRosterCsv(DIRTY, { tolerateMissing: true });
+  for (const rows of [roster.users, roster.classes, roster.orgs]) {
+    const ids = numberedIds(rows);
+    assert(ids !== undefined, "the reader's table is handed on");
+    assertEquals(ids.size, rows.length);
+    const fresh = keyedBy(rows as Array<{ sourcedId: string }>, (r) => r.sourcedId);
+    const kept = bySourcedId(rows as Array<{ sourcedId: string }>);
+    for (const [n, row] of rows.entries()) {
+      assertSame(kept.get(row.sourcedId), row);
+      assertSame(kept.get(row.sourcedId), fresh.get(row.sourcedId));
+      assertEquals(kept.numberOf(row.sourcedId), n);
+      assertSame(kept.at(n), row);
+    }
+    assertEquals(kept.get("never-an-id"), undefined);
+    assertEquals(kept.has("never-an-id"), false);
+    assertEquals(kept.size, fresh.size);
+  }
+});
+
+Deno.test("rows changed since the read are not answered by the reader's table: another id, a row pushed or dropped", async () => {
+  const roster = await readOneRosterCsv(DIRTY, { tolerateMissing: true });
+  const users = roster.users;
+  const renamed: User = { ...users[1], sourcedId: "renamed-after-the-read" };
+  users[1] = renamed;
+  assertEquals(numberedIds(users), undefined);
+  assertSame(bySourcedId(users).get("renamed-after-the-read"), renamed);
+
+  const again = await readOneRosterCsv(DIRTY, { tolerateMissing: true });
+  const added: User = { ...again.users[0], sourcedId: "pushed-after-the-read" };
+  again.users.push(added);
+  assertEquals(numberedIds(again.users), undefined);
+  assertSame(bySourcedId(again.users).get("pushed-after-the-read"), added);
+
+  const third = await readOneRosterCsv(DIRTY, { tolerateMissing: true });
+  const dropped = third.users.pop()!;
+  assertEquals(numberedIds(third.users), undefined);
+  assertEquals(bySourcedId(third.users).has(dropped.sourcedId), false);
+  assertEquals(bySourcedId(third.users).size, third.users.length);
+});
