@@ -1,11 +1,6 @@
-import { assert, assertEquals } from "./helpers/assert.ts";
-
-/** The very object, not an equal one. */
-function assertSame<T>(actual: T, expected: T): void {
-  assert(Object.is(actual, expected), `${JSON.stringify(actual)} is not the very ${JSON.stringify(expected)}`);
-}
+import { assert, assertEquals, assertStrictEquals as assertSame } from "./helpers/assert.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
-import { numberedIds } from "../lib/id-table.ts";
+import { IdTable, numberedIds, rememberIds } from "../lib/id-table.ts";
 import { bySourcedId, keyedBy } from "../lib/diagnostics/indexes.ts";
 import type { User } from "../lib/model/roster.ts";
 
@@ -50,4 +45,22 @@ Deno.test("rows changed since the read are not answered by the reader's table: a
   assertEquals(numberedIds(third.users), undefined);
   assertEquals(bySourcedId(third.users).has(dropped.sourcedId), false);
   assertEquals(bySourcedId(third.users).size, third.users.length);
+});
+
+Deno.test("the index of a read roster's rows asks the reader's table, and builds none of its own", () => {
+  class Counted extends IdTable {
+    lookups = 0;
+    override indexOf(id: string): number {
+      this.lookups++;
+      return super.indexOf(id);
+    }
+  }
+  const rows = ["u-1", "u-2", "u-3"].map((sourcedId) => ({ sourcedId }));
+  const table = new Counted();
+  for (const r of rows) table.add(r.sourcedId);
+  rememberIds(rows, table);
+  const index = bySourcedId(rows);
+  assertSame(index.get("u-2"), rows[1]);
+  assertEquals(index.numberOf("u-3"), 2);
+  assertEquals(table.lookups, 2);
 });

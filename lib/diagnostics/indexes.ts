@@ -3,7 +3,7 @@
  * object and shared by every diagnostic that runs on them.
  */
 import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../model/roster.ts";
-import { IdTable, numberedIds } from "../id-table.ts";
+import { IdTable, type NumberedIds, numberedIds } from "../id-table.ts";
 import { release } from "../release.ts";
 import { EnrollmentTable } from "../model/enrollment-table.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
@@ -629,6 +629,11 @@ export function keyedBy<T>(
     const had = byNumber[n];
     if (had === undefined || replaces?.(had, row)) byNumber[n] = row;
   }
+  return keyedView(ids, byNumber);
+}
+
+/** Rows by number, found by key through `ids` (which numbers them). */
+function keyedView<T>(ids: NumberedIds, byNumber: readonly T[]): Keyed<T> {
   return {
     get(k) {
       const n = ids.indexOf(k);
@@ -645,26 +650,16 @@ export function keyedBy<T>(
 
 /**
  * A roster's rows by sourcedId, each id once (a reader keeps the first row of an id): by the reader's own table of
- * the ids when it is still theirs (see `numberedIds`), else by {@link keyedBy}. Either answers alike.
+ * the ids when it is still theirs (see `numberedIds`), else by {@link keyedBy}. Either answers alike while the rows stay as
+ * they were when it was made (the reader's table reads the array itself, where keyedBy keeps its own copy): build it
+ * once the rows are final, as {@link DiagnosticContext} does.
  *
  * @example
  * bySourcedId(roster.users).get("stu-000001")?.role // "student"
  */
 export function bySourcedId<T extends { sourcedId: string }>(rows: readonly T[]): Keyed<T> {
   const ids = numberedIds(rows);
-  if (ids === undefined) return keyedBy(rows, (row) => row.sourcedId);
-  return {
-    get(k) {
-      const n = ids.indexOf(k);
-      return n === -1 ? undefined : rows[n];
-    },
-    has: (k) => ids.indexOf(k) !== -1,
-    numberOf: (k) => ids.indexOf(k),
-    at: (n) => rows[n],
-    get size() {
-      return ids.size;
-    },
-  };
+  return ids === undefined ? keyedBy(rows, (row) => row.sourcedId) : keyedView(ids, rows);
 }
 
 /**

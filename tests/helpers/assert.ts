@@ -11,6 +11,11 @@ export function assertEquals<T>(actual: T, expected: T, message?: string): void 
   assertNode.deepStrictEqual(actual, expected, message as never);
 }
 
+/** The very value (`Object.is`): the same object, not an equal one. */
+export function assertStrictEquals<T>(actual: T, expected: T, message?: string): void {
+  assertNode.strictEqual(actual, expected, message as never);
+}
+
 /** Fails when `actual` and `expected` are deeply, strictly equal. */
 export function assertNotEquals<T>(actual: T, expected: T, message?: string): void {
   assertNode.notDeepStrictEqual(actual, expected, message as never);

@@ -332,7 +332,9 @@ class BundleReader {
       thread.take(table);
       roster.enrollments = table;
     }
-    if (name("orgs")) roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, dated(orgRow));
+    if (name("orgs")) {
+      roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, dated(orgRow), { numbered: true });
+    }
     const roles = name("roles") ? await this.#roles(name("roles")!, version) : undefined;
     if (name("users")) {
       roster.users = await this.#table(
@@ -341,9 +343,7 @@ class BundleReader {
         "users",
         User,
         dated(userRow(version, roles, this.options.asOf)),
-        undefined,
-        [],
-        (sink) => sink.shareIds("agentSourcedIds"),
+        { numbered: true, afterRead: (sink) => sink.shareIds("agentSourcedIds") },
       );
     }
     const readEnrollments = async (forward?: (e: Enrollment) => void) => {
@@ -356,7 +356,9 @@ class BundleReader {
     if (!thread && !streamed) await readEnrollments();
     try {
       if (name("classes")) {
-        roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()));
+        roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()), {
+          numbered: true,
+        });
       }
       if (name("courses")) {
         roster.courses = await this.#table(name("courses")!, version, "courses", Course, dated(courseRow));
@@ -492,9 +494,8 @@ class BundleReader {
       "enrollments",
       Enrollment,
       dated(intern ? enrollmentRowWith(interner()) : enrollmentRow, [["beginDate", "date"], ["endDate", "date"]]),
-      forward,
       // Ten rows a student: kept as columns, not as an object each.
-      new EnrollmentTable(),
+      { forward, rows: new EnrollmentTable() },
     );
   }
 
@@ -542,16 +543,22 @@ class BundleReader {
     });
   }
 
-  /** Reads one entity file into validated records (see {@link RowSink}). */
+  /**
+   * Reads one entity file into validated records (see {@link RowSink}). `numbered`: the rows keep the table of their
+   * ids (see `RowSink.done`), for the files the diagnostics index by id; `afterRead` sees the sink once the file is read.
+   */
   async #table<T extends { sourcedId: string }, S extends RowStore<T> = T[]>(
     name: string,
     version: OneRosterVersion,
     stem: CsvFile,
     schema: z.ZodType<T>,
     build: RowBuilder,
-    forward?: (row: T) => void,
-    rows: S = [] as unknown as S,
-    read?: (sink: RowSink<T, S>) => void,
+    more: {
+      forward?: (row: T) => void;
+      rows?: S;
+      numbered?: boolean;
+      afterRead?: (sink: RowSink<T, S>) => void;
+    } = {},
   ): Promise<S> {
     const sink = new RowSink(
       name,
@@ -560,12 +567,12 @@ class BundleReader {
       { issues: this.issues, rejected: this.#rejected },
       "row",
       true,
-      forward,
-      rows,
+      more.forward,
+      more.rows ?? [] as unknown as S,
     );
     await this.#rows(name, version, stem, (get, warn, line, extensions) => sink.add(get, warn, line, extensions));
-    read?.(sink);
-    return sink.done();
+    more.afterRead?.(sink);
+    return more.numbered ? sink.done() : sink.rows;
   }
 
   /** roles.csv rows whose user is not in users.csv. */

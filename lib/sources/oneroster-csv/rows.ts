@@ -693,7 +693,13 @@ export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[
     } else this.rows.push(row);
   }
 
-  /** The kept rows, remembered with the table that numbered their ids, when they are an array (see `rememberIds`). */
+  /**
+   * The kept rows, remembered with the table that numbered their ids when they are an array (see `rememberIds`): the
+   * diagnostics' index of the file's rows by id then needs no table of its own. The table lives as long as the rows.
+   *
+   * @example
+   * const users = sink.done(); // numberedIds(users) is the sink's table
+   */
   done(): S {
     if (!this.forward && Array.isArray(this.rows)) rememberIds(this.rows, this.#seen);
     return this.rows;
@@ -704,10 +710,13 @@ export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[
    * names, where it names one: a user's agents name other users of the file,
    * and a copy of each id held twice costs 32 bytes an agent. Call it once the
    * file is read (an agent may come after the row that names it).
+   *
+   * @example
+   * sink.shareIds("agentSourcedIds"); // each agent id now the very string of that user's sourcedId
    */
-  shareIds(field: string): void {
+  shareIds(field: keyof T & string): void {
     for (const row of this.rows) {
-      const ids = (row as Record<string, unknown>)[field];
+      const ids = row[field];
       if (!Array.isArray(ids) || ids.length === 0 || Object.isFrozen(ids)) continue;
       for (let i = 0; i < ids.length; i++) {
         const n = this.#seen.indexOf(ids[i]);

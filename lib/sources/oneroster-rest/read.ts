@@ -297,9 +297,14 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
         }
       }
       // A user's agents name other users: the same strings, not copies (see RowSink.shareIds).
-      if (name === "users") sink.shareIds("agentSourcedIds");
+      if (name === "users") (sink as unknown as RowSink<User>).shareIds("agentSourcedIds");
       if (sink.rows instanceof EnrollmentTable) enrollments = sink.rows;
-      else out[name as Exclude<EntityFile, "enrollments">] = sink.done() as Array<{ sourcedId: string }>;
+      else {
+        const numbered = name === "users" || name === "classes" || name === "orgs";
+        out[name as Exclude<EntityFile, "enrollments">] = (numbered ? sink.done() : sink.rows) as Array<
+          { sourcedId: string }
+        >;
+      }
       fileModes[name] = "bulk";
     } catch (e) {
       if (optional && e instanceof SourceError && /: 404 Not Found/.test(e.message)) {
