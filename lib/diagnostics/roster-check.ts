@@ -413,7 +413,8 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
   // sides that list it (1 the guardian's, 2 the student's); and each student's count of distinct guardians.
   const sides = new Map<number, number>();
   const guardianCount = new Int32Array(users.size);
-  for (const u of roster.users) {
+  for (let i = 0; i < roster.users.length; i++) {
+    const u = roster.users[i];
     let own = -1;
     for (const a of u.agentSourcedIds) {
       const number = users.numberOf(a);
@@ -454,8 +455,9 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
         }));
         continue;
       }
-      // One of the two is `u`, the other `other`. `u` is numbered by its id, as a repeated id's row is.
-      if (own === -1) own = users.numberOf(u.sourcedId);
+      // One of the two is `u`, the other `other`. `u` is numbered by its id, as a repeated id's row is: its own index
+      // when the index holds this very row there (a read roster's users), without hashing its id again.
+      if (own === -1) own = users.at(i) === u ? i : users.numberOf(u.sourcedId);
       if (own >= PAIR_SPAN || number >= PAIR_SPAN) throw new RangeError("more than 67,108,864 distinct users");
       const key = u === guardian ? pairKey(own, number) : pairKey(number, own);
       const side = u === guardian ? 1 : 2;
