@@ -34,6 +34,7 @@ import {
   enrollmentRowWith,
   type Extensions,
   type Get,
+  NUMBERED_FILES,
   orgRow,
   rejectRow,
   type RowBuilder,
@@ -333,7 +334,7 @@ class BundleReader {
       roster.enrollments = table;
     }
     if (name("orgs")) {
-      roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, dated(orgRow), { numbered: true });
+      roster.orgs = await this.#table(name("orgs")!, version, "orgs", Org, dated(orgRow));
     }
     const roles = name("roles") ? await this.#roles(name("roles")!, version) : undefined;
     if (name("users")) {
@@ -343,7 +344,7 @@ class BundleReader {
         "users",
         User,
         dated(userRow(version, roles, this.options.asOf)),
-        { numbered: true, afterRead: (sink) => sink.shareIds("agentSourcedIds") },
+        { afterRead: (sink) => sink.shareIds("agentSourcedIds") },
       );
     }
     const readEnrollments = async (forward?: (e: Enrollment) => void) => {
@@ -356,9 +357,7 @@ class BundleReader {
     if (!thread && !streamed) await readEnrollments();
     try {
       if (name("classes")) {
-        roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()), {
-          numbered: true,
-        });
+        roster.classes = await this.#table(name("classes")!, version, "classes", Class, dated(classRow()));
       }
       if (name("courses")) {
         roster.courses = await this.#table(name("courses")!, version, "courses", Course, dated(courseRow));
@@ -544,8 +543,8 @@ class BundleReader {
   }
 
   /**
-   * Reads one entity file into validated records (see {@link RowSink}). `numbered`: the rows keep the table of their
-   * ids (see `RowSink.done`), for the files the diagnostics index by id; `afterRead` sees the sink once the file is read.
+   * Reads one entity file into validated records (see {@link RowSink}); the rows of {@link NUMBERED_FILES} keep the
+   * table of their ids (see `RowSink.done`). `afterRead` sees the sink once the file is read.
    */
   async #table<T extends { sourcedId: string }, S extends RowStore<T> = T[]>(
     name: string,
@@ -556,7 +555,6 @@ class BundleReader {
     more: {
       forward?: (row: T) => void;
       rows?: S;
-      numbered?: boolean;
       afterRead?: (sink: RowSink<T, S>) => void;
     } = {},
   ): Promise<S> {
@@ -572,7 +570,7 @@ class BundleReader {
     );
     await this.#rows(name, version, stem, (get, warn, line, extensions) => sink.add(get, warn, line, extensions));
     more.afterRead?.(sink);
-    return more.numbered ? sink.done() : sink.rows;
+    return NUMBERED_FILES.has(stem) ? sink.done() : sink.rows;
   }
 
   /** roles.csv rows whose user is not in users.csv. */

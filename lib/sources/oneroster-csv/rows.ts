@@ -608,6 +608,12 @@ function passes(checks: ReadonlyArray<readonly [string, FieldCheck]>, candidate:
 }
 
 /**
+ * The files whose kept rows come with their reader's table of ids (see {@link RowSink.done}): those the diagnostics'
+ * source index finds by id. Every reader asks this one list.
+ */
+export const NUMBERED_FILES: ReadonlySet<string> = new Set(["orgs", "users", "classes"]);
+
+/**
  * Builds rows into validated records: each row is built, validated with the
  * model's zod schema (by plain checks that stand for it on the hot path), rejected with file, line and column when it cannot be
  * read (and its id remembered, so no diagnostic calls it absent), and kept

@@ -37,6 +37,7 @@ import {
   dated,
   enrollmentRow,
   type Get,
+  NUMBERED_FILES,
   orgRow,
   type RowBuilder,
   RowSink,
@@ -300,8 +301,7 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
       if (name === "users") (sink as unknown as RowSink<User>).shareIds("agentSourcedIds");
       if (sink.rows instanceof EnrollmentTable) enrollments = sink.rows;
       else {
-        const numbered = name === "users" || name === "classes" || name === "orgs";
-        out[name as Exclude<EntityFile, "enrollments">] = (numbered ? sink.done() : sink.rows) as Array<
+        out[name as Exclude<EntityFile, "enrollments">] = (NUMBERED_FILES.has(name) ? sink.done() : sink.rows) as Array<
           { sourcedId: string }
         >;
       }
