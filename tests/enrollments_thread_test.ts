@@ -90,25 +90,27 @@ Deno.test("a worker reads enrollments.csv into the same rows, issues and refused
   });
 });
 
-Deno.test("enrollments streamed from a worker come in file order, after every other file, as the main thread's", async () => {
+Deno.test("enrollments streamed from a worker come in file order, after every other file, as the main thread's, with the moment its bytes were all sent", async () => {
   await withTempDir(async (dir) => {
     await writeExport(dir, dirtyExport());
     const streamed = async (thread: "never" | "always") => {
       const rows: Enrollment[] = [];
       const numbers: Array<number | undefined> = [];
       let usersWhenStarted = -1;
+      let sent: Promise<void> | undefined;
       const roster = await readOneRosterCsv(dir, {
         enrollmentsThread: thread,
         tolerateMissing: true,
-        onEnrollments: (r) => {
+        onEnrollments: (r, bytesSent) => {
           usersWhenStarted = r.users.length + r.classes.length;
+          sent = bytesSent;
           return (e, user) => {
             rows.push(e);
             numbers.push(user);
           };
         },
       });
-      return { rows, numbers, usersWhenStarted, roster };
+      return { rows, numbers, usersWhenStarted, roster, sent };
     };
     const here = await streamed("never");
     const worker = await streamed("always");
@@ -129,6 +131,10 @@ Deno.test("enrollments streamed from a worker come in file order, after every ot
     assertEquals(worker.usersWhenStarted, here.usersWhenStarted);
     assertEquals(worker.roster, here.roster);
     assertEquals(worker.roster.enrollments.length, 0);
+    // Only a worker's read says when its bytes are all handed over (the taker may then work long between turns).
+    assertEquals(here.sent, undefined);
+    assert(worker.sent instanceof Promise);
+    await worker.sent;
   });
 });
 
@@ -224,6 +230,33 @@ Deno.test("rows a worker read before anything took them wait for the taker, even
     const read = await thread.done;
     assertEquals(rows, [...here.enrollments]);
     assertEquals(read.rejected, here.rejected.filter((r) => r.file === "enrollments.csv"));
+  });
+});
+
+Deno.test("a late taker is handed the rows that waited a batch a turn, in file order, and `sent` settles once the worker has every byte", async () => {
+  await withTempDir(async (dir) => {
+    await writeExport(dir, dirtyExport());
+    const here = await readOneRosterCsv(dir, { enrollmentsThread: "never" });
+    const bundle = await openBundle(dir);
+    let workerDone = false;
+    const thread = readEnrollmentsInWorker("enrollments.csv", () => bundle.open("enrollments.csv"), {
+      location: dir,
+      version: "1.1",
+      limits: bundle.limits,
+      tolerateMissing: false,
+      onProgress: (_rows, done) => workerDone ||= done,
+    });
+    let sent = false;
+    void thread.sent.then(() => sent = true);
+    while (!workerDone) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert(sent, "every byte was handed over before the worker was done");
+    const rows: Enrollment[] = [];
+    thread.take((e) => rows.push(e));
+    // Three batches waited: take() hands over the first and returns; the others come a turn of the event loop apart
+    // (in one go, this thread could send the worker no bytes meanwhile).
+    assertEquals(rows.length, BATCH_ROWS);
+    await thread.done;
+    assertEquals(rows, [...here.enrollments]);
   });
 });
 

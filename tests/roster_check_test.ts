@@ -519,6 +519,38 @@ Deno.test("roster-check with enrollments streamed: a refused enrollment's id is 
   });
 });
 
+Deno.test("roster-check's checks run while enrollments.csv is still read leave out what its refused rows' ids excuse", async () => {
+  await withBundle({
+    // Refused (an unknown role): its id is named below as an org, an agent and a class's school.
+    "enrollments.csv": ENROLL(
+      "enr-1,active,,cls-1,sch-1,stu-1,student,false,,",
+      "enr-bad,active,,cls-1,sch-1,stu-1,pilot,false,,",
+    ),
+    "users.csv": users(STUDENT, TEACHER, "stu-2,active,,true,enr-bad,student,bo,,Bo,Li,,1043,,,,enr-bad,03,"),
+    "classes.csv": CLASS(
+      "cls-1,active,,Reading,03,,R1,scheduled,,sch-1,,,",
+      "cls-2,active,,Math,03,,M1,scheduled,,enr-bad,,,",
+    ),
+  }, async (dir) => {
+    const whole = await readOneRosterCsv(dir, { tolerateMissing: true });
+    const late = (r: { file: string }) => r.file === "enrollments.csv";
+    assert(whole.rejected.some(late));
+    // As a streamed read runs it: the parts that read no enrollment run once the worker has the bytes, before
+    // enrollments.csv's refused rows are known; they come with the rest of the read.
+    const roster = { ...whole, enrollments: [], rejected: whole.rejected.filter((r) => !late(r)) };
+    const stream = rosterCheckStream();
+    const take = stream.start(roster, Promise.resolve());
+    await stream.early;
+    for (const e of whole.enrollments) take(e);
+    roster.rejected.push(...whole.rejected.filter(late));
+    const findings = stream.findings(roster);
+    const excused = findings.filter((f) => Object.values(f.entity).includes("enr-bad"));
+    assertEquals(excused.map((f) => f.code), []);
+    const sorted = (fs: Finding[]) => [...fs].sort(compareFindings);
+    assertEquals(sorted(findings), sorted(checkRoster(whole)));
+  });
+});
+
 Deno.test("enrollment checks given user numbers find what they find without, even when a number names another user", async () => {
   const { enrollmentChecks } = await import("../lib/diagnostics/roster-check-enrollments.ts");
   const { indexSource } = await import("../lib/diagnostics/indexes.ts");

@@ -125,7 +125,11 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
   const onTool = progress && ((tool: ToolName) => progress({ stage: "tool", tool }));
 
   if (onlySource) {
-    const roster = await readRoster();
+    // A read that fails leaves nothing running: roster-check's checks run ahead of the enrollments stop.
+    const roster = await readRoster().catch((e) => {
+      rosterCheck?.cancel();
+      throw e;
+    });
     const report = runDiagnostics({
       customer,
       environment: "none",

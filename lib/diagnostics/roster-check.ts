@@ -17,6 +17,7 @@ import {
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
 import { type Finding, finding, type FindingCode } from "../model/findings.ts";
 import { IdTable } from "../id-table.ts";
+import { nextTurn } from "../turn.ts";
 import { indexSource, type SourceIndex } from "./indexes.ts";
 import { listText, userName } from "./describe.ts";
 import {
@@ -58,20 +59,28 @@ export function checkRoster(roster: Roster, src: SourceIndex = indexSource(roste
 }
 
 /**
- * Every finding of roster-check, its enrollments checked by `checks`. With `streamed`, they were checked before
- * enrollments.csv's own refused rows were known, and `src.rejected` has them now.
+ * Every finding of roster-check, its enrollments checked by `checks` and the parts that read no enrollment by
+ * `parts` (some of them perhaps already run). With `streamed`, enrollments were checked before enrollments.csv's own
+ * refused rows were known, and `src.rejected` has them now.
  */
-function checkedRoster(roster: Roster, src: SourceIndex, checks: EnrollmentChecks, streamed = false): Finding[] {
+function checkedRoster(
+  roster: Roster,
+  src: SourceIndex,
+  checks: EnrollmentChecks,
+  streamed = false,
+  parts: RosterParts = rosterParts(roster, src),
+): Finding[] {
   const out: Finding[] = [];
+  const [refs, links, mails, vals] = parts.all();
   // Loops, not spreads: an export may have millions of findings, more than a call takes arguments.
   for (
     const part of [
       fromIssues(roster.issues),
-      references(roster, src),
+      refs,
       checks.references(streamed ? src.rejected : undefined),
-      guardians(roster, src),
-      emails(roster),
-      values(roster),
+      links,
+      mails,
+      vals,
       checks.dates,
       volume(roster, checks),
     ]
@@ -81,20 +90,90 @@ function checkedRoster(roster: Roster, src: SourceIndex, checks: EnrollmentCheck
   return out;
 }
 
+/**
+ * The parts of roster-check that read no enrollment (references between the other files, agent links, emails,
+ * values), run one at a time, so that a streamed check can run them while enrollments.csv is still being read.
+ */
+interface RosterParts {
+  /** Runs the next piece of a part; false once every part has run. */
+  step(): boolean;
+  /**
+   * Every part's findings, in report order (the parts not run yet run now), without those a refused row's id now
+   * silences: a part run before enrollments.csv's refused rows were known may have reported an id one of them has.
+   */
+  all(): Finding[][];
+}
+
+/**
+ * A part of roster-check run a piece at a time: it yields after each {@link PIECE_ROWS} rows of a large file and
+ * returns its findings.
+ */
+type Pieces = Generator<void, Finding[], void>;
+
+/** Rows a part goes through between two turns of the event loop (about 25 ms of work at most). */
+const PIECE_ROWS = 16_384;
+
+function rosterParts(roster: Roster, src: SourceIndex): RosterParts {
+  // A finding that holds only while an id is not refused, with that id.
+  const excuses = new Map<Finding, string>();
+  const excuse = (f: Finding, id: string) => excuses.set(f, id);
+  const run: Array<() => Pieces> = [
+    () => references(roster, src, excuse),
+    () => guardians(roster, src, excuse),
+    () => emails(roster),
+    () => values(roster),
+  ];
+  const done: Finding[][] = [];
+  let running: Pieces | undefined;
+  const step = () => {
+    if (done.length === run.length) return false;
+    running ??= run[done.length]();
+    const next = running.next();
+    if (next.done) {
+      done.push(next.value);
+      running = undefined;
+    }
+    return true;
+  };
+  return {
+    step,
+    all() {
+      while (step());
+      if (!excuses.size) return done;
+      return done.map((part) =>
+        part.filter((f) => {
+          const id = excuses.get(f);
+          return id === undefined || !src.rejected.has(id);
+        })
+      );
+    },
+  };
+}
+
 /** roster-check run while an export is read: see {@link rosterCheckStream}. */
 export interface RosterCheckStream {
-  /** For the reader's `onEnrollments`: starts the enrollment checks over the roster read so far. */
-  start(roster: Roster): (enrollment: Enrollment, user?: number) => void;
+  /**
+   * For the reader's `onEnrollments`: starts the enrollment checks over the roster read so far. With `sent` (the
+   * worker has every byte of enrollments.csv once it settles), the checks that read no enrollment run then, a piece
+   * per turn of the event loop, while the worker reads on.
+   */
+  start(roster: Roster, sent?: Promise<void>): (enrollment: Enrollment, user?: number) => void;
   /** Enrollments checked as they were read. */
   readonly streamed: number;
+  /** Settles once the checks that read no enrollment have run (or will not run before {@link findings}). */
+  readonly early: Promise<void>;
   /** Every finding, once the read is done (a roster read without streaming is checked whole). */
   findings(roster: Roster): Finding[];
+  /** Stops the checks run ahead (a read that failed): nothing runs after it. */
+  cancel(): void;
 }
 
 /**
  * roster-check with enrollments checked as the export is read and never
  * kept: the same findings as {@link checkRoster}, without holding ten
- * million enrollment records at once.
+ * million enrollment records at once. The checks that read no enrollment
+ * run while enrollments.csv is read on the second core, where this thread
+ * would otherwise wait for it.
  *
  * @example
  * const stream = rosterCheckStream();
@@ -102,13 +181,28 @@ export interface RosterCheckStream {
  * const findings = stream.findings(roster);
  */
 export function rosterCheckStream(): RosterCheckStream {
-  let started: { src: SourceIndex; checks: EnrollmentChecks } | undefined;
+  let started: { src: SourceIndex; checks: EnrollmentChecks; parts: RosterParts } | undefined;
   let streamed = 0;
+  let stopped = false;
+  let early = Promise.resolve();
   return {
-    start(roster) {
+    start(roster, sent) {
       const src = indexSource(roster);
       const checks = enrollmentChecks(roster, src);
-      started = { src, checks };
+      const parts = rosterParts(roster, src);
+      started = { src, checks, parts };
+      // Not before the worker has every byte: they are sent from this thread, which a long piece of work would keep
+      // from sending them. A turn between pieces lets the reader take the worker's rows. A part that fails fails
+      // again, where it is reported, when findings() runs it.
+      if (sent) {
+        early = (async () => {
+          await sent;
+          while (!stopped) {
+            await nextTurn();
+            if (stopped || !parts.step()) return;
+          }
+        })().catch(() => {});
+      }
       return (e, user) => {
         streamed++;
         checks.check(e, user);
@@ -117,14 +211,21 @@ export function rosterCheckStream(): RosterCheckStream {
     get streamed() {
       return streamed;
     },
+    get early() {
+      return early;
+    },
     findings(roster) {
+      stopped = true;
       if (!started) return checkRoster(roster);
-      const { src, checks } = started;
+      const { src, checks, parts } = started;
       for (const e of roster.enrollments) checks.check(e);
       // The index was built before enrollments.csv was read: its own refused rows are added now, for every
-      // check that follows and for the enrollments' references checked before they were known.
+      // check that follows and for the references checked before they were known.
       for (const r of roster.rejected) src.rejected.add(r.sourcedId);
-      return checkedRoster(roster, src, checks, true);
+      return checkedRoster(roster, src, checks, true, parts);
+    },
+    cancel() {
+      stopped = true;
     },
   };
 }
@@ -322,7 +423,7 @@ function distinctOrgs(u: User): readonly string[] {
 }
 
 /** References between files, checked only into files the export holds in bulk. */
-function references(roster: Roster, src: SourceIndex): Finding[] {
+function* references(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: string) => void): Pieces {
   const out: Finding[] = [];
   const bulk = (file: EntityFile) => fileMode(roster, file) === "bulk";
   const courses = new Map(roster.courses.map((c) => [c.sourcedId, c]));
@@ -332,14 +433,20 @@ function references(roster: Roster, src: SourceIndex): Finding[] {
   const schoolOf = schoolReference(src);
   const school = (file: string, sourcedId: string, column: string, target: string) => {
     const f = schoolOf(file, sourcedId, column, target);
-    if (f) out.push(f);
+    if (f) {
+      out.push(f);
+      excuse(f, target);
+    }
   };
 
   if (bulk("orgs")) {
+    let rows = 0;
     for (const u of roster.users) {
+      if (++rows % PIECE_ROWS === 0) yield;
       for (const o of distinctOrgs(u)) {
         if (o && !src.orgs.has(o) && !src.rejected.has(o)) {
           unresolved("users.csv", u.sourcedId, "orgSourcedIds", o, "org");
+          excuse(out[out.length - 1], o);
         }
       }
     }
@@ -406,7 +513,7 @@ const guardianOf = (key: number) => Math.floor(key / PAIR_SPAN);
 const studentOf = (key: number) => key % PAIR_SPAN;
 
 /** Agent links: resolvable, guardian↔student, both sides in 1.2, not too many. */
-function guardians(roster: Roster, src: SourceIndex): Finding[] {
+function* guardians(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: string) => void): Pieces {
   const out: Finding[] = [];
   const users = src.users;
   // Each guardian-student pair once, keyed by the two users' numbers in the index (no string per pair), with the
@@ -414,6 +521,7 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
   const sides = new Map<number, number>();
   const guardianCount = new Int32Array(users.size);
   for (let i = 0; i < roster.users.length; i++) {
+    if (i % PIECE_ROWS === PIECE_ROWS - 1) yield;
     const u = roster.users[i];
     let own = -1;
     for (const a of u.agentSourcedIds) {
@@ -421,7 +529,7 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
       const other = number === -1 ? undefined : users.at(number)!;
       if (!other) {
         if (!src.rejected.has(a) && fileMode(roster, "users") === "bulk") {
-          out.push(finding({
+          const f = finding({
             code: "guardian.unresolved_agent",
             entity: { sourcedId: u.sourcedId, agentSourcedId: a },
             message: `users.csv: ${u.role} ${u.sourcedId} (${
@@ -429,7 +537,9 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
             }) lists agent "${a}", who is not in the export`,
             details: {},
             resolution: fix("Export the agent, or remove the id from agentSourcedIds."),
-          }));
+          });
+          out.push(f);
+          excuse(f, a);
         }
         continue;
       }
@@ -507,7 +617,7 @@ function guardians(roster: Roster, src: SourceIndex): Finding[] {
 }
 
 /** Email syntax, guardians on a person's email, and emails on several guardians. */
-function emails(roster: Roster): Finding[] {
+function* emails(roster: Roster): Pieces {
   const out: Finding[] = [];
   // Emails numbered as first met; by number, the first student's or staff member's ("role id", or undefined),
   // the first guardian's id, and every guardian's once there are two (no array for the usual one).
@@ -515,7 +625,9 @@ function emails(roster: Roster): Finding[] {
   const people: Array<string | undefined> = [];
   const firstGuardian: Array<string | undefined> = [];
   const moreGuardians = new Map<number, string[]>();
+  let rows = 0;
   for (const u of roster.users) {
+    if (++rows % PIECE_ROWS === 0) yield;
     const email = normalizeEmail(u.email);
     if (!email) continue;
     if (!isValidEmail(email)) {
@@ -553,6 +665,7 @@ function emails(roster: Roster): Finding[] {
     } else if (people[n] === undefined) people[n] = `${u.role} ${u.sourcedId}`;
   }
   for (let n = 0; n < numbers.size; n++) {
+    if (n % PIECE_ROWS === PIECE_ROWS - 1) yield;
     const first = firstGuardian[n];
     if (first === undefined) continue;
     const email = numbers.at(n);
@@ -587,7 +700,7 @@ function emails(roster: Roster): Finding[] {
 }
 
 /** Enumerations the reader keeps as written, date order, terms within school years. */
-function values(roster: Roster): Finding[] {
+function* values(roster: Roster): Pieces {
   const out: Finding[] = [];
   const sessions = new Map(roster.academicSessions.map((s) => [s.sourcedId, s]));
   const courses = new Map(roster.courses.map((c) => [c.sourcedId, c]));
@@ -595,7 +708,9 @@ function values(roster: Roster): Finding[] {
     const f = dateOrder(file, sourcedId, begin, end, what);
     if (f) out.push(f);
   };
+  let rows = 0;
   for (const c of roster.classes) {
+    if (++rows % PIECE_ROWS === 0) yield;
     if (c.classType && !["homeroom", "scheduled"].includes(c.classType)) {
       out.push(finding({
         code: "value.invalid_enum",

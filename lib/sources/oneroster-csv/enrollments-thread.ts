@@ -15,13 +15,17 @@ import { SourceError } from "../errors.ts";
 import type { OneRosterVersion } from "./columns.ts";
 import { BatchUnpacker, type EnrollmentBatch } from "./enrollment-batches.ts";
 import { EnrollmentTable } from "../../model/enrollment-table.ts";
+import { nextTurn } from "../../turn.ts";
 
 /**
- * Bytes of the file sent ahead of what the worker has read. The main thread
- * tops it up only between its own reads, so a short lead starves the worker:
- * at 200,000 students 1 MiB ahead made the worker take 7.4 s, 16 MiB 5.5 s.
+ * Bytes of the file sent ahead of what the worker has read, by default. The
+ * main thread tops it up only between its own reads, so a short lead starves
+ * the worker: at 200,000 students 1 MiB ahead made the worker take 7.4 s, 16
+ * MiB 5.5 s.
  */
 const AHEAD_BYTES = 32 * 1024 * 1024;
+/** Waiting batches handed to a late taker between two turns of the event loop (about 35 ms of roster-check's work at 1,000,000 students). */
+const BATCHES_A_TURN = 1;
 
 /** What the main thread tells the worker. */
 export type ToWorker =
@@ -90,6 +94,8 @@ export interface ThreadOptions {
    * as this thread (a record too long is then reported on the same line either way).
    */
   pieceBytes?: number;
+  /** Bytes sent ahead of what the worker has read (default 32 MiB). */
+  aheadBytes?: number;
   onProgress?: (rows: number, done: boolean) => void;
 }
 
@@ -102,6 +108,8 @@ export interface EnrollmentsThread {
   take(taker: ((e: Enrollment, user: number) => void) | EnrollmentTable): void;
   /** Every row given to the taker, and the rest of the read; rejects with the reader's error. */
   readonly done: Promise<EnrollmentsRead>;
+  /** Settles (never rejects) once the file's bytes are all handed to the worker, or the read stopped sooner. */
+  readonly sent: Promise<void>;
   /** Ends the worker (the read is abandoned if not done). */
   close(): void;
 }
@@ -121,13 +129,17 @@ export function readEnrollmentsInWorker(
 ): EnrollmentsThread {
   const worker = new Worker(new URL("./enrollments-worker.ts", import.meta.url).href, { type: "module" });
   const unpacker = new BatchUnpacker();
+  const aheadBytes = options.aheadBytes ?? AHEAD_BYTES;
   const waiting: EnrollmentBatch[] = [];
   let taker: ((e: Enrollment, user: number) => void) | EnrollmentTable | undefined;
   // A table takes each batch as columns; a function, row by row.
   const deliver = (batch: EnrollmentBatch, to: NonNullable<typeof taker>) =>
     to instanceof EnrollmentTable ? unpacker.unpackInto(batch, to) : unpacker.unpack(batch, to);
   let finished: EnrollmentsRead | undefined;
+  // While rows that waited for a taker are handed over, a turn at a time: newer batches queue behind them.
+  let draining = false;
   let closed = false;
+  let failed = false;
   let ahead = 0;
   let more: (() => void) | undefined;
   let settle!: { resolve: (r: EnrollmentsRead) => void; reject: (e: unknown) => void };
@@ -141,6 +153,7 @@ export function readEnrollmentsInWorker(
     more?.();
   };
   const fail = (e: unknown) => {
+    failed = true;
     close();
     settle.reject(e);
   };
@@ -153,7 +166,7 @@ export function readEnrollmentsInWorker(
           more?.();
           break;
         case "batch":
-          if (taker) deliver(m.batch, taker);
+          if (taker && !draining) deliver(m.batch, taker);
           else waiting.push(m.batch);
           break;
         case "progress":
@@ -163,7 +176,7 @@ export function readEnrollmentsInWorker(
           close();
           // The worker may finish before anything takes its rows (a large users.csv, a small enrollments.csv).
           finished = { issues: m.issues, rejected: m.rejected, unreadable: m.unreadable };
-          if (taker) settle.resolve(finished);
+          if (taker && !draining) settle.resolve(finished);
           break;
         case "error":
           fail(errorFrom(m.error));
@@ -191,7 +204,7 @@ export function readEnrollmentsInWorker(
   // The bytes: read here, through the bundle and its limits, ahead of the worker. A failure to open or read the
   // file goes to the worker after the bytes before it, so that its read meets it where this thread's would, and
   // not at all when the read stops sooner (a missing column, with tolerateMissing).
-  void (async () => {
+  const sent = (async () => {
     let input: Readable | undefined;
     try {
       input = await open();
@@ -201,7 +214,7 @@ export function readEnrollmentsInWorker(
         const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice();
         ahead += own.byteLength;
         worker.postMessage({ type: "chunk", chunk: own } satisfies ToWorker, [own.buffer as ArrayBuffer]);
-        while (ahead >= AHEAD_BYTES && !closed) await new Promise<void>((resolve) => more = resolve);
+        while (ahead >= aheadBytes && !closed) await new Promise<void>((resolve) => more = resolve);
         more = undefined;
       }
       if (!closed) worker.postMessage({ type: "end" } satisfies ToWorker);
@@ -212,15 +225,24 @@ export function readEnrollmentsInWorker(
     }
   })().catch(fail);
   return {
+    sent,
     take(t) {
       taker = t;
-      try {
-        for (const batch of waiting.splice(0)) deliver(batch, t);
-      } catch (e) {
-        fail(e);
+      if (!waiting.length) {
+        if (finished) settle.resolve(finished);
         return;
       }
-      if (finished) settle.resolve(finished);
+      // Rows that came before the taker (all of enrollments.csv read so far, when it is taken last) are handed over
+      // a few batches a turn: in one go, this thread would send no bytes meanwhile and the worker would wait for them.
+      draining = true;
+      void (async () => {
+        while (waiting.length && !failed) {
+          for (let n = 0; n < BATCHES_A_TURN && waiting.length; n++) deliver(waiting.shift()!, t);
+          await nextTurn();
+        }
+        draining = false;
+        if (finished && !failed) settle.resolve(finished);
+      })().catch(fail);
     },
     done,
     close,

@@ -93,9 +93,12 @@ export interface ReadOptions {
    * are read last. For roster-check on a large export, which checks each
    * enrollment once and needs none of them afterwards. When enrollments.csv
    * is read in a worker, each enrollment comes with `user`, the worker's
-   * number for its userSourcedId (one number per id throughout the read).
+   * number for its userSourcedId (one number per id throughout the read),
+   * and `sent` settles once this thread has handed the worker the file's
+   * last byte: from then on this thread may work long without a turn of its
+   * event loop and the worker goes on (until then its bytes come from here).
    */
-  onEnrollments?: (roster: Roster) => (enrollment: Enrollment, user?: number) => void;
+  onEnrollments?: (roster: Roster, sent?: Promise<void>) => (enrollment: Enrollment, user?: number) => void;
   /** Bounds on what is read (zip sizes and ratio, record size); default the environment's, else DEFAULT_LIMITS. */
   limits?: Partial<ReadLimits>;
   /**
@@ -129,6 +132,14 @@ export const THREAD_FROM_BYTES = 16 * 1024 * 1024;
  * A multiple of the bundle's own reads (64 KiB), which the worker cuts it back into.
  */
 const PUMP_CHUNK_BYTES = 1 << 20;
+/**
+ * With enrollments streamed (roster-check), 8 MiB chunks up to 128 MiB ahead. Each chunk costs this thread a turn,
+ * and with 1 MiB chunks the lead never grew beyond what the worker took (about 25 MB/s each way at 1,000,000
+ * students). So the worker has the whole file soon after this thread has read the others, and roster-check's own
+ * work here (rosterCheckStream) does not starve it.
+ */
+const STREAMED_PUMP_CHUNK_BYTES = 8 << 20;
+const STREAMED_AHEAD_BYTES = 128 << 20;
 const PROGRESS_EVERY = 25_000;
 
 /** One string per distinct id (detached from the file's text), for the duration of one read. */
@@ -382,7 +393,7 @@ class BundleReader {
     // Streamed enrollments come last: whoever takes them may look at every other file, as it will be returned.
     if (streamed) {
       unreadable();
-      if (thread) thread.take(streamed(roster));
+      if (thread) thread.take(streamed(roster, thread.sent));
       else await readEnrollments(streamed(roster));
     }
     if (thread) {
@@ -531,9 +542,14 @@ class BundleReader {
     const progress = this.options.onProgress;
     // Read in large chunks only where the bundle says what its own reads are, so the worker can cut them back.
     const pieceBytes = this.bundle.readBytes;
-    const open = () => this.bundle.open(name, pieceBytes ? { chunkBytes: PUMP_CHUNK_BYTES } : undefined);
+    // Streamed enrollments are taken last, when this thread has little left to read and whoever takes them works
+    // long between turns: the worker should have the file's bytes by then, for it needs this thread's turns for them.
+    const streamed = !!this.options.onEnrollments;
+    const chunkBytes = streamed ? STREAMED_PUMP_CHUNK_BYTES : PUMP_CHUNK_BYTES;
+    const open = () => this.bundle.open(name, pieceBytes ? { chunkBytes } : undefined);
     return readEnrollmentsInWorker(name, open, {
       pieceBytes,
+      aheadBytes: streamed ? STREAMED_AHEAD_BYTES : undefined,
       location: this.bundle.location,
       version,
       limits: this.bundle.limits,
