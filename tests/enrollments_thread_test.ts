@@ -4,6 +4,7 @@
  * in the same places, and the same errors.
  */
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { zipSync } from "fflate";
 import { assert, assertEquals, assertRejects } from "./helpers/assert.ts";
 import { HEADERS, MINIMAL_11, withTempDir } from "./helpers/bundle.ts";
@@ -13,7 +14,7 @@ import { BATCH_ROWS } from "../lib/sources/oneroster-csv/enrollment-batches.ts";
 import { readEnrollmentsInWorker } from "../lib/sources/oneroster-csv/enrollments-thread.ts";
 import { openBundle } from "../lib/sources/oneroster-csv/bundle.ts";
 import { IssueCollector } from "../lib/model/issues.ts";
-import { LimitError } from "../lib/sources/limits.ts";
+import { DEFAULT_LIMITS, LimitError } from "../lib/sources/limits.ts";
 import { SourceError } from "../lib/sources/errors.ts";
 import type { Enrollment, Roster } from "../lib/model/roster.ts";
 
@@ -433,4 +434,109 @@ Deno.test("a record too long after a quoted line break is reported on the same l
       assertEquals(await messages("always"), here, `offset ${offset}`);
     }
   });
+});
+
+/** A file handed to the thread by the test: its first bytes, then more, an end or a failure, as the test says. */
+function fileByHand(first: string) {
+  const encoder = new TextEncoder();
+  // What the test said and the file has not given yet, in order; `wake` resumes a file waiting for it.
+  const said: Array<string | Error | null> = [];
+  let wake: (() => void) | undefined;
+  const say = (next: string | Error | null) => {
+    said.push(next);
+    wake?.();
+  };
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    yield encoder.encode(first);
+    while (true) {
+      while (!said.length) await new Promise<void>((resolve) => wake = resolve);
+      const next = said.shift()!;
+      if (next === null) return;
+      if (next instanceof Error) throw next;
+      yield encoder.encode(next);
+    }
+  }
+  return {
+    open: () => Promise.resolve(Readable.from(bytes(), { objectMode: false })),
+    more: (text: string) => say(text),
+    end: () => say(null),
+    fail: (e: Error) => say(e),
+  };
+}
+
+/** Enrollment rows `from` to `from + n - 1`, one line each. */
+const enrollmentLines = (from: number, n: number) => {
+  let text = "";
+  for (let i = from; i < from + n; i++) text += `enr-${i},active,,cls-1,sch-1,stu-${i % 50},student,false,,\n`;
+  return text;
+};
+
+/** A thread reading `file`, with the number of rows it has read so far. */
+function threadOver(file: ReturnType<typeof fileByHand>) {
+  const progress = { rows: 0 };
+  const thread = readEnrollmentsInWorker("enrollments.csv", file.open, {
+    location: "by-hand",
+    version: "1.1",
+    limits: DEFAULT_LIMITS,
+    tolerateMissing: false,
+    onProgress: (rows) => progress.rows = rows,
+  });
+  return { thread, progress };
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the worker has read `rows` rows, and its batches have come. */
+async function readUpTo(progress: { rows: number }, rows: number): Promise<void> {
+  while (progress.rows < rows) await pause(20);
+  await pause(200);
+}
+
+Deno.test("rows read while waiting rows are handed over come after them, in file order, and done only after the last", async () => {
+  const first = 6 * BATCH_ROWS + 5;
+  const file = fileByHand(`${HEADERS.enrollments}\n${enrollmentLines(0, first)}`);
+  const { thread, progress } = threadOver(file);
+  await readUpTo(progress, 6 * BATCH_ROWS - 25_000);
+  const ids: string[] = [];
+  let settledAt = -1;
+  thread.done.then(() => settledAt = ids.length, () => {});
+  thread.take((e) => {
+    ids.push(e.sourcedId);
+    // A slow taker: the waiting rows take long enough to hand over that new rows come meanwhile.
+    if (ids.length % 1_000 === 0) { for (const t = performance.now(); performance.now() - t < 3;); }
+  });
+  file.more(enrollmentLines(first, 2 * BATCH_ROWS));
+  file.end();
+  await thread.done;
+  assertEquals(settledAt, first + 2 * BATCH_ROWS);
+  assertEquals(ids.length, first + 2 * BATCH_ROWS);
+  assertEquals(ids.findIndex((id, i) => id !== `enr-${i}`), -1);
+});
+
+Deno.test("a taker that throws while waiting rows are handed over fails the read with its error and is given no more", async () => {
+  const file = fileByHand(`${HEADERS.enrollments}\n${enrollmentLines(0, 4 * BATCH_ROWS)}`);
+  const { thread, progress } = threadOver(file);
+  await readUpTo(progress, 3 * BATCH_ROWS);
+  let taken = 0;
+  thread.take(() => {
+    if (++taken === BATCH_ROWS + 10) throw new Error("the taker failed");
+  });
+  assertEquals((await assertRejects(() => thread.done, Error)).message, "the taker failed");
+  await pause(300);
+  assertEquals(taken, BATCH_ROWS + 10);
+  file.end();
+});
+
+Deno.test("a thread closed while waiting rows are handed over hands over no more", async () => {
+  const file = fileByHand(`${HEADERS.enrollments}\n${enrollmentLines(0, 4 * BATCH_ROWS)}`);
+  const { thread, progress } = threadOver(file);
+  await readUpTo(progress, 4 * BATCH_ROWS - 25_000);
+  let taken = 0;
+  thread.take(() => taken++);
+  thread.close();
+  const atClose = taken;
+  await pause(300);
+  assertEquals(taken, atClose);
+  assert(atClose < 3 * BATCH_ROWS, `${atClose} rows handed over`);
+  file.end();
 });

@@ -551,6 +551,47 @@ Deno.test("roster-check's checks run while enrollments.csv is still read leave o
   });
 });
 
+Deno.test("roster-check's checks that read no enrollment have run once the worker has every byte, before the findings are asked", async () => {
+  await withBundle({ "users.csv": users(STUDENT, TEACHER) }, async (dir) => {
+    const roster = await readOneRosterCsv(dir, { tolerateMissing: true });
+    const stream = rosterCheckStream();
+    stream.start(roster, Promise.resolve());
+    await stream.early;
+    // A user added after they ran is not seen by them (only a test changes a roster after its read).
+    roster.users.push({ ...roster.users[0], sourcedId: "stu-9", orgSourcedIds: ["sch-gone"] });
+    const late = stream.findings(roster).filter((f) =>
+      f.entity.sourcedId === "stu-9" && f.code === "reference.unresolved"
+    );
+    assertEquals(late, []);
+  });
+});
+
+Deno.test("a roster-check check that fails while run ahead fails the findings with its own error", async () => {
+  await withBundle({ "users.csv": users(STUDENT, TEACHER) }, async (dir) => {
+    const roster = await readOneRosterCsv(dir, { tolerateMissing: true });
+    // A roster no reader makes: a user without its list of agents.
+    roster.users.push({ ...roster.users[0], sourcedId: "stu-9", agentSourcedIds: null as unknown as string[] });
+    const whole = (() => {
+      try {
+        checkRoster(roster);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    assert(whole, "checking the whole roster fails");
+    const stream = rosterCheckStream();
+    stream.start(roster, Promise.resolve());
+    await stream.early;
+    let streamed: string | undefined;
+    try {
+      stream.findings(roster);
+    } catch (e) {
+      streamed = (e as Error).message;
+    }
+    assertEquals(streamed, whole);
+  });
+});
+
 Deno.test("enrollment checks given user numbers find what they find without, even when a number names another user", async () => {
   const { enrollmentChecks } = await import("../lib/diagnostics/roster-check-enrollments.ts");
   const { indexSource } = await import("../lib/diagnostics/indexes.ts");

@@ -110,7 +110,7 @@ export interface EnrollmentsThread {
   readonly done: Promise<EnrollmentsRead>;
   /** Settles (never rejects) once the file's bytes are all handed to the worker, or the read stopped sooner. */
   readonly sent: Promise<void>;
-  /** Ends the worker (the read is abandoned if not done). */
+  /** Ends the worker. A read not done is abandoned: rows still waiting are not handed over, and `done` never settles. */
   close(): void;
 }
 
@@ -140,6 +140,8 @@ export function readEnrollmentsInWorker(
   let draining = false;
   let closed = false;
   let failed = false;
+  // Closed by the reader before the end: rows that waited are not handed over any more.
+  let abandoned = false;
   let ahead = 0;
   let more: (() => void) | undefined;
   let settle!: { resolve: (r: EnrollmentsRead) => void; reject: (e: unknown) => void };
@@ -236,15 +238,18 @@ export function readEnrollmentsInWorker(
       // a few batches a turn: in one go, this thread would send no bytes meanwhile and the worker would wait for them.
       draining = true;
       void (async () => {
-        while (waiting.length && !failed) {
+        while (waiting.length && !failed && !abandoned) {
           for (let n = 0; n < BATCHES_A_TURN && waiting.length; n++) deliver(waiting.shift()!, t);
           await nextTurn();
         }
         draining = false;
-        if (finished && !failed) settle.resolve(finished);
+        if (finished && !failed && !abandoned) settle.resolve(finished);
       })().catch(fail);
     },
     done,
-    close,
+    close() {
+      abandoned = true;
+      close();
+    },
   };
 }
