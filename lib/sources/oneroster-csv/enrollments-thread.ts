@@ -235,7 +235,7 @@ export function readEnrollmentsInWorker(
         return;
       }
       // Rows that came before the taker (all of enrollments.csv read so far, when it is taken last) are handed over
-      // a few batches a turn: in one go, this thread would send no bytes meanwhile and the worker would wait for them.
+      // a batch a turn: in one go, this thread would send no bytes meanwhile and the worker would wait for them.
       draining = true;
       void (async () => {
         while (waiting.length && !failed && !abandoned) {
