@@ -64,6 +64,30 @@ async function writeExport(dir: string, files: Record<string, string>): Promise<
   for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
 }
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * {@link dirtyExport} written to `dir` and read on this thread (`here`), and its enrollments.csv read by a worker
+ * that nothing takes from yet; `finished` resolves once the worker has read the whole file.
+ */
+async function dirtyExportInWorker(dir: string) {
+  await writeExport(dir, dirtyExport());
+  const here = await readOneRosterCsv(dir, { enrollmentsThread: "never" });
+  const bundle = await openBundle(dir);
+  let workerDone = false;
+  const thread = readEnrollmentsInWorker("enrollments.csv", () => bundle.open("enrollments.csv"), {
+    location: dir,
+    version: "1.1",
+    limits: bundle.limits,
+    tolerateMissing: false,
+    onProgress: (_rows, done) => workerDone ||= done,
+  });
+  const finished = async () => {
+    while (!workerDone) await pause(20);
+  };
+  return { here, thread, finished };
+}
+
 /** Reads `path` both ways; the worker is asked for, whatever the file's size. */
 async function bothWays(path: string, options: ReadOptions = {}): Promise<{ here: Roster; worker: Roster }> {
   const here = await readOneRosterCsv(path, { ...options, enrollmentsThread: "never" });
@@ -213,19 +237,9 @@ Deno.test("a read that fails in another file ends the worker reading enrollments
 
 Deno.test("rows a worker read before anything took them wait for the taker, even once the worker is done", async () => {
   await withTempDir(async (dir) => {
-    await writeExport(dir, dirtyExport());
-    const here = await readOneRosterCsv(dir, { enrollmentsThread: "never" });
-    const bundle = await openBundle(dir);
-    let workerDone = false;
-    const thread = readEnrollmentsInWorker("enrollments.csv", () => bundle.open("enrollments.csv"), {
-      location: dir,
-      version: "1.1",
-      limits: bundle.limits,
-      tolerateMissing: false,
-      onProgress: (_rows, done) => workerDone ||= done,
-    });
-    while (!workerDone) await new Promise((resolve) => setTimeout(resolve, 20));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { here, thread, finished } = await dirtyExportInWorker(dir);
+    await finished();
+    await pause(100);
     const rows: Enrollment[] = [];
     thread.take((e) => rows.push(e));
     const read = await thread.done;
@@ -236,20 +250,10 @@ Deno.test("rows a worker read before anything took them wait for the taker, even
 
 Deno.test("a late taker is handed the rows that waited a batch a turn, in file order, and `sent` settles once the worker has every byte", async () => {
   await withTempDir(async (dir) => {
-    await writeExport(dir, dirtyExport());
-    const here = await readOneRosterCsv(dir, { enrollmentsThread: "never" });
-    const bundle = await openBundle(dir);
-    let workerDone = false;
-    const thread = readEnrollmentsInWorker("enrollments.csv", () => bundle.open("enrollments.csv"), {
-      location: dir,
-      version: "1.1",
-      limits: bundle.limits,
-      tolerateMissing: false,
-      onProgress: (_rows, done) => workerDone ||= done,
-    });
+    const { here, thread, finished } = await dirtyExportInWorker(dir);
     let sent = false;
     void thread.sent.then(() => sent = true);
-    while (!workerDone) await new Promise((resolve) => setTimeout(resolve, 20));
+    await finished();
     assert(sent, "every byte was handed over before the worker was done");
     const rows: Enrollment[] = [];
     thread.take((e) => rows.push(e));
@@ -483,8 +487,6 @@ function threadOver(file: ReturnType<typeof fileByHand>) {
   });
   return { thread, progress };
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until the worker has read `rows` rows, and its batches have come. */
 async function readUpTo(progress: { rows: number }, rows: number): Promise<void> {

@@ -209,10 +209,7 @@ export function rosterCheckStream(): RosterCheckStream {
       if (sent) {
         early = (async () => {
           await sent;
-          while (!stopped) {
-            await nextTurn();
-            if (stopped || !parts.step()) return;
-          }
+          do await nextTurn(); while (!stopped && parts.step());
         })().catch(() => {});
       }
       return (e, user) => {
@@ -440,8 +437,11 @@ function* references(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: 
   const bulk = (file: EntityFile) => fileMode(roster, file) === "bulk";
   const courses = new Map(roster.courses.map((c) => [c.sourcedId, c]));
   const sessions = new Map(roster.academicSessions.map((s) => [s.sourcedId, s]));
-  const unresolved = (file: string, sourcedId: string, column: string, target: string, what: string) =>
-    out.push(unresolvedReference(file, sourcedId, column, target, what));
+  const unresolved = (file: string, sourcedId: string, column: string, target: string, what: string) => {
+    const f = unresolvedReference(file, sourcedId, column, target, what);
+    out.push(f);
+    return f;
+  };
   const schoolOf = schoolReference(src);
   const school = (file: string, sourcedId: string, column: string, target: string) => {
     const f = schoolOf(file, sourcedId, column, target);
@@ -457,8 +457,7 @@ function* references(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: 
       if (++rows % PIECE_ROWS === 0) yield;
       for (const o of distinctOrgs(u)) {
         if (o && !src.orgs.has(o) && !src.rejected.has(o)) {
-          unresolved("users.csv", u.sourcedId, "orgSourcedIds", o, "org");
-          excuse(out[out.length - 1], o);
+          excuse(unresolved("users.csv", u.sourcedId, "orgSourcedIds", o, "org"), o);
         }
       }
     }
