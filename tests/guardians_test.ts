@@ -58,8 +58,15 @@ Deno.test("the guardian index follows the rules: who is a guardian, their studen
     email: EMAIL,
     deletedAt: fc.option(fc.constant("2026-01-01"), { nil: null, freq: 3 }),
   });
+  // Platform ids: serial numbers (kept in arrays by id), or far apart, negative or fractional (kept in Maps).
+  const idOf = fc.constantFrom(
+    (i: number) => i + 1,
+    (i: number) => (i + 1) * 700_000_001,
+    (i: number) => -(i + 1),
+    (i: number) => i + 0.5,
+  );
   fc.assert(
-    fc.property(fc.array(user, { maxLength: 10 }), fc.array(parent, { maxLength: 8 }), (users, parents) => {
+    fc.property(fc.array(user, { maxLength: 10 }), fc.array(parent, { maxLength: 8 }), idOf, (users, parents, id) => {
       const roster: Roster = {
         ...emptyRoster(),
         // One row per id, as the reader keeps them (a repeated id is refused).
@@ -68,7 +75,7 @@ Deno.test("the guardian index follows the rules: who is a guardian, their studen
       };
       const platform: PlatformSnapshot = {
         ...emptySnapshot(),
-        parents: parents.map((p, i): Parent => platformParent(i + 1, p.sourceId, p.email, { deletedAt: p.deletedAt })),
+        parents: parents.map((p, i): Parent => platformParent(id(i), p.sourceId, p.email, { deletedAt: p.deletedAt })),
       };
       const index = indexGuardians(roster, platform);
       const spec = guardiansBySpec(roster, platform);
@@ -89,7 +96,8 @@ Deno.test("the guardian index follows the rules: who is a guardian, their studen
       assertEquals(index.accounts, [...byAccount.keys()]);
       assertEquals(index.accounts.map((p) => index.guardiansOf(p).map((g) => g.sourcedId)), [...byAccount.values()]);
       for (const p of platform.parents) assertEquals(index.hasGuardians(p.id), byAccount.has(p.id));
-      assertEquals(index.guardiansOf(-7), []);
+      assertEquals(index.guardiansOf(-7.25), []);
+      assertEquals(index.hasGuardians(-7.25), false);
     }),
     { numRuns: 3000 },
   );

@@ -51,6 +51,20 @@ Deno.test("a roster link to another child is unexpected and a lost link is missi
   assertEquals(f.details.missing, [{ platformId: 12, sourcedId: "stu-2", name: "Ana Ruiz" }]);
 });
 
+Deno.test("parent accounts with ids far apart, negative or fractional get the same finding as serial ones", () => {
+  // Serial ids are kept in arrays indexed by id, the others (one beyond 32 bits) in Maps: both must say the same.
+  for (const id of [31, 3_000_000_031, -31, 31.5]) {
+    const { roster, platform } = family();
+    platform.parents = [platformParent(id, "par-1", "rosa@example.org"), platformParent(7, "par-9", "x@example.org")];
+    platform.parentStudents = [link(7, 12, "invite"), link(id, 11), link(id, 13)];
+    roster.users.push(sourceUser("stu-3", "student"));
+    const found = findStudentMismatches(roster, platform).filter((f) => f.code === "parent_link.mismatch");
+    assertEquals(found.map((f) => f.entity.parentPlatformId), [id]);
+    assertEquals(found[0].details.unexpected, [{ platformId: 13, sourcedId: "stu-3", name: "Ana Ruiz" }]);
+    assertEquals(found[0].details.missing, [{ platformId: 12, sourcedId: "stu-2", name: "Ana Ruiz" }]);
+  }
+});
+
 Deno.test("invite and support links are listed but never reported as unexpected", () => {
   const { roster, platform } = family();
   platform.parentStudents.push(link(31, 13, "invite"), link(31, 13, "support"));

@@ -5,7 +5,7 @@
  * (shared/findings.md, tool `campus-transfer`).
  */
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
-import { isActiveInSource, type Roster, type User } from "../model/roster.ts";
+import { isActiveInSource, type Roster } from "../model/roster.ts";
 import type { Campus, PlatformClass, PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import type { Rows } from "../model/rows.ts";
 import { type Finding, finding } from "../model/findings.ts";
@@ -13,6 +13,7 @@ import { denseSlots, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import { describeSourceUser } from "./describe.ts";
 import { IdTable } from "../id-table.ts";
+import { IntList } from "../int-list.ts";
 
 /**
  * Reports every `campus-transfer` code.
@@ -249,9 +250,12 @@ function staleEnrollments(
   }
   // Only the records the caller asks about: an active source student's platform record (not a twin); with the
   // numbers of the student's orgs that are campuses (the first in an array, any more in a Map: most have one).
-  const students: { student: Student & { sourceId: string }; user: User }[] = [];
+  // The student records themselves, and the orgs outside the heap: an object per student, and arrays grown push by
+  // push, left their copies in the old generation at 1,000,000 students (see int-list.ts). Ids stay numbers: a
+  // platform id need not fit in 32 bits.
+  const students: Array<Student & { sourceId: string }> = [];
   const studentIds: number[] = [];
-  const firstOrg: number[] = [];
+  const firstOrg = new IntList(plat.studentById.size);
   const moreOrgs = new Map<number, number[]>();
   for (const student of plat.studentById.values()) {
     if (!student.sourceId) continue;
@@ -260,7 +264,7 @@ function staleEnrollments(
       continue;
     }
     const slot = students.length;
-    students.push({ student: student as Student & { sourceId: string }, user });
+    students.push(student as Student & { sourceId: string });
     studentIds.push(student.id);
     let first = -1;
     for (const org of user.orgSourcedIds) {
@@ -278,7 +282,7 @@ function staleEnrollments(
   const classSlot = denseSlots(classIds);
   const studentSlot = denseSlots(studentIds);
   const school = Int32Array.from(schools);
-  const org = Int32Array.from(firstOrg);
+  const org = firstOrg.view();
   const out = new Map<number, StaleEnrollment[]>();
   const visit = (id: number, classId: number, studentId: number) => {
     const c = classSlot(classId);
@@ -289,7 +293,7 @@ function staleEnrollments(
     const at = school[c];
     if (at !== NOT_SCHOOL && (org[s] === at || moreOrgs.get(s)?.includes(at))) return;
     const { cls, campus } = classes[c];
-    const { student } = students[s];
+    const student = students[s];
     if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, student.sourceId, "student")) return;
     const row = {
       platformId: id,

@@ -9,6 +9,8 @@ import { isActiveInSource, isGuardian, type Roster, type User } from "../model/r
 import type { Parent, PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { IdTable } from "../id-table.ts";
+import { IntList, NumberMap } from "../int-list.ts";
+import { release } from "../release.ts";
 import { groupBy, type Keyed, keyedBy } from "./indexes.ts";
 
 /** The account a guardian maps to, and how. */
@@ -46,7 +48,7 @@ export class GuardianIndex {
   /** By guardian number: its last row that maps to an account (as a Map set row by row keeps it), or -1. */
   readonly #mappedRow: Int32Array;
   /** Account number (place in `accounts`) by parent id. */
-  readonly #accountNumber: Map<number, number>;
+  readonly #accountNumber: NumberMap;
   /** Account k's guardians: rows #byAccount[#accountStart[k] .. #accountStart[k + 1]) of `guardians`, in roster order. */
   readonly #accountStart: Int32Array;
   readonly #byAccount: Int32Array;
@@ -58,7 +60,7 @@ export class GuardianIndex {
     studentIds: IdTable;
     /** Each guardian row's number in `ids`. */
     numbers: Int32Array;
-    links: { guardians: number[]; students: number[] };
+    links: { guardians: ArrayLike<number>; students: ArrayLike<number> };
     parent: Array<Parent | undefined>;
     byEmail: Uint8Array;
   }) {
@@ -69,24 +71,29 @@ export class GuardianIndex {
     this.#parent = parts.parent;
     this.#byEmail = parts.byEmail;
     this.#mappedRow = new Int32Array(parts.ids.size).fill(-1);
+    // Made once at their size, outside the heap: at 1,000,000 students, arrays and a Map grown push by push left
+    // their smaller copies in the old generation (see int-list.ts).
+    const mapped = parts.parent.filter((p) => p !== undefined).map((p) => p.id);
+    const accountNumber = NumberMap.over(mapped);
     const accounts: number[] = [];
-    const accountNumber = new Map<number, number>();
-    const rowGroup: number[] = [];
-    const rows: number[] = [];
+    const rowGroup = new Int32Array(mapped.length);
+    const rows = new Int32Array(mapped.length);
+    let count = 0;
     parts.parent.forEach((parent, row) => {
       if (!parent) return;
       this.#mappedRow[parts.numbers[row]] = row;
       let k = accountNumber.get(parent.id);
-      if (k === undefined) {
+      if (k === -1) {
         accountNumber.set(parent.id, k = accounts.length);
         accounts.push(parent.id);
       }
-      rowGroup.push(k);
-      rows.push(row);
+      rowGroup[count] = k;
+      rows[count++] = row;
     });
     this.accounts = accounts;
     this.#accountNumber = accountNumber;
     [this.#accountStart, this.#byAccount] = groupDistinct(accounts.length, rowGroup, rows);
+    release(rowGroup, rows);
   }
 
   /** True when `sourcedId` is an active guardian's. */
@@ -113,7 +120,7 @@ export class GuardianIndex {
   /** The guardians mapped to a parent account, in roster order; empty for none. */
   guardiansOf(parentId: number): User[] {
     const k = this.#accountNumber.get(parentId);
-    if (k === undefined) return [];
+    if (k === -1) return [];
     const out: User[] = [];
     for (let i = this.#accountStart[k]; i < this.#accountStart[k + 1]; i++) {
       out.push(this.guardians[this.#byAccount[i]]);
@@ -132,7 +139,11 @@ export class GuardianIndex {
  * group's values in the order given with repeats dropped: `start` (groups + 1
  * offsets) and the values.
  */
-function groupDistinct(groups: number, group: readonly number[], value: readonly number[]): [Int32Array, Int32Array] {
+function groupDistinct(
+  groups: number,
+  group: ArrayLike<number>,
+  value: ArrayLike<number>,
+): [Int32Array, Int32Array] {
   const [start, placed] = groupBy(groups, group, value);
   // Drop repeats within each group, keeping first occurrences, and close the gaps.
   const distinct = new Int32Array(groups + 1);
@@ -184,7 +195,7 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
   const rowNumber = new Int32Array(guardians.length);
   for (let row = 0; row < guardians.length; row++) rowNumber[row] = ids.add(guardians[row].sourcedId);
   // Each link as a pair of numbers, in the order found: the guardians' own lists first, then the students'.
-  const links = { guardians: [] as number[], students: [] as number[] };
+  const links = { guardians: new IntList(guardians.length), students: new IntList(guardians.length) };
   for (let row = 0; row < guardians.length; row++) {
     for (const s of guardians[row].agentSourcedIds) {
       const student = activeStudents.indexOf(s);
@@ -222,13 +233,16 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
     parent[row] = email ? byEmail().get(email) : undefined;
     viaEmail[row] = 1;
   }
-  return new GuardianIndex({
+  const index = new GuardianIndex({
     guardians,
     ids,
     studentIds: activeStudents,
     numbers: rowNumber,
-    links,
+    links: { guardians: links.guardians.view(), students: links.students.view() },
     parent,
     byEmail: viaEmail,
   });
+  links.guardians.free();
+  links.students.free();
+  return index;
 }

@@ -476,15 +476,15 @@ function platformKeyAt(
  * slotOf(3) // 1
  * slotOf(4) // -1
  */
-export function denseSlots(ids: readonly number[]): (id: number) => number {
+export function denseSlots(ids: ArrayLike<number>): (id: number) => number {
   const size = denseSize(ids, ids.length);
   if (size === undefined) {
     const map = new Map<number, number>();
-    ids.forEach((id, slot) => map.set(id, slot));
+    for (let slot = 0; slot < ids.length; slot++) map.set(ids[slot], slot);
     return (id) => map.get(id) ?? -1;
   }
   const slots = new Int32Array(size).fill(-1);
-  ids.forEach((id, slot) => slots[id] = slot);
+  for (let slot = 0; slot < ids.length; slot++) slots[ids[slot]] = slot;
   return (id) => (Number.isInteger(id) && id >= 0 && id < size ? slots[id] : -1);
 }
 
@@ -493,11 +493,19 @@ export function denseSlots(ids: readonly number[]): (id: number) => number {
  * they are dense non-negative integers (at most four slots a row beyond a
  * small floor), else undefined: keep a Map.
  */
-function denseSize(ids: Iterable<number>, count: number): number | undefined {
+function denseSize(ids: Iterable<number> | ArrayLike<number>, count: number): number | undefined {
   let max = -1;
-  for (const id of ids) {
-    if (!Number.isInteger(id) || id < 0) return undefined;
-    if (id > max) max = id;
+  if (Symbol.iterator in ids) {
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0) return undefined;
+      if (id > max) max = id;
+    }
+  } else {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (!Number.isInteger(id) || id < 0) return undefined;
+      if (id > max) max = id;
+    }
   }
   return max < 4 * count + 65_536 ? max + 1 : undefined;
 }
@@ -684,9 +692,9 @@ export function bySource<T extends { sourceId: string | null; deletedAt: string 
  * const [start, values] = groupBy(2, [1, 0, 1], [7, 8, 9]);
  * [...values.subarray(start[1], start[2])] // [7, 9]
  */
-export function groupBy(groups: number, group: readonly number[], value: readonly number[]): [Int32Array, Int32Array] {
+export function groupBy(groups: number, group: ArrayLike<number>, value: ArrayLike<number>): [Int32Array, Int32Array] {
   const start = new Int32Array(groups + 1);
-  for (const g of group) start[g + 1]++;
+  for (let i = 0; i < group.length; i++) start[group[i] + 1]++;
   for (let g = 0; g < groups; g++) start[g + 1] += start[g];
   const values = new Int32Array(value.length);
   const cursor = start.slice(0, groups);

@@ -30,10 +30,9 @@ export function findParentEmailConflicts(
   // students, a Map of a million and a half lists took 3 s).
   const emails = new IdTable(g.guardians.length);
   const emailOf = new Int32Array(g.guardians.length).fill(-1);
-  const normalized: string[] = new Array(g.guardians.length);
   for (let i = 0; i < g.guardians.length; i++) {
-    normalized[i] = normalizeEmail(g.guardians[i].email);
-    if (normalized[i]) emailOf[i] = emails.add(normalized[i]);
+    const email = normalizeEmail(g.guardians[i].email);
+    if (email) emailOf[i] = emails.add(email);
   }
   const count = new Int32Array(emails.size);
   for (const e of emailOf) if (e !== -1) count[e]++;
@@ -89,7 +88,8 @@ export function findParentEmailConflicts(
 
   for (let i = 0; i < g.guardians.length; i++) {
     const guardian = g.guardians[i];
-    const email = normalized[i];
+    // The table holds each guardian's email as normalised: no array of a million more.
+    const email = emailOf[i] === -1 ? "" : emails.at(emailOf[i]);
     if (!isValidEmail(email)) {
       out.push(finding({
         code: "parent_email.invalid",
