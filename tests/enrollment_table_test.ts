@@ -8,7 +8,7 @@ import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { generateDistrict } from "../lib/demo/generate.ts";
 import { writeOneRosterCsv } from "../lib/sources/oneroster-csv/write.ts";
 import { withTempDir } from "./helpers/bundle.ts";
-import { IdColumn } from "../lib/model/rows.ts";
+import { Column, IdColumn } from "../lib/model/rows.ts";
 import fc from "fast-check";
 
 /** Rows with every optional field present, absent, and in each of its values. */
@@ -209,4 +209,54 @@ Deno.test("an id column gives back every number as it was set, whole or not, NaN
     }),
     { numRuns: 300 },
   );
+});
+
+Deno.test("a 32-bit column kept in 8 or 16 bits where it can reads back every value as an Int32Array would", () => {
+  const value = fc.oneof(
+    fc.integer({ min: -3, max: 130 }),
+    fc.integer({ min: -40_000, max: 40_000 }),
+    fc.constantFrom(
+      -1,
+      -128,
+      127,
+      128,
+      -129,
+      -32768,
+      32767,
+      32768,
+      -32769,
+      2 ** 31 - 1,
+      -(2 ** 31),
+      2 ** 32 + 5,
+      3.7,
+      -0.5,
+    ),
+  );
+  // Values set in order from index 0, as a table adds rows; some at a chunk's end and the next chunk's start.
+  fc.assert(
+    fc.property(fc.array(value, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 3 }), (values, skip) => {
+      const column = new Column(Int32Array);
+      const at = (n: number) => n < 20 ? n : 65_536 * skip - 10 + (n - 20);
+      const expected = new Int32Array(at(values.length - 1) + 1);
+      values.forEach((v, n) => {
+        column.set(at(n), v);
+        expected[at(n)] = v;
+      });
+      values.forEach((_, n) => assertEquals(column.get(at(n)), expected[at(n)], `value ${n}`));
+      // The digest's bytes: 32-bit numbers, whatever width the chunk keeps.
+      const bytes = new Uint8Array([...column.bytes(expected.length)].flatMap((b) => [...b]));
+      assertEquals(bytes, new Uint8Array(expected.buffer));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("an enrollment table of a district holds its small numbers in a byte each", () => {
+  // Status, role, dates and file: a handful of values each, numbered early. A chunk of 65,536 rows in 64 KiB, not 256.
+  const table = EnrollmentTable.from(generateDistrict({ students: 300, seed: 3 }).roster.enrollments);
+  for (const column of [table.status, table.roles, table.begins, table.ends, table.files]) {
+    assertEquals(column.heldBytes, 65_536);
+  }
+  // The classes are numbered past 127 and 32,767 here: a chunk wide enough for them.
+  assertEquals(table.classes.heldBytes, 65_536 * (table.values.length > 32_767 ? 4 : 2));
 });
