@@ -108,7 +108,10 @@ export class NumberMap {
     return this.get(key) !== -1;
   }
 
-  /** Sets `key`, one of the keys the map was made over, to `value` (≥ 0). */
+  /**
+   * Sets `key`, one of the keys the map was made over, to `value` (≥ 0; -1 reads as none). A key outside them may be
+   * kept or not: the array holds only the range of those keys.
+   */
   set(key: number, value: number): void {
     if (this.#dense) this.#dense[key] = value;
     else this.#sparse!.set(key, value);

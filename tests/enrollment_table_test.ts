@@ -260,3 +260,15 @@ Deno.test("an enrollment table of a district holds its small numbers in a byte e
   // The classes are numbered past 127 and 32,767 here: a chunk wide enough for them.
   assertEquals(table.classes.heldBytes, 65_536 * (table.values.length > 32_767 ? 4 : 2));
 });
+
+Deno.test("two narrowed columns of the same kept values compare equal, whatever numbers gave them", () => {
+  // NaN, fractions and numbers beyond 32 bits are kept as an Int32Array keeps them: the chunk's width follows that.
+  const a = new Column(Int32Array);
+  const b = new Column(Int32Array);
+  for (const [i, x, y] of [[0, 0, NaN], [1, 127, 127.5], [2, 1, 2 ** 32 + 1], [3, -1, -1.25]] as const) {
+    a.set(i, x);
+    b.set(i, y);
+  }
+  assertEquals(b, a);
+  assertEquals(b.heldBytes, 65_536);
+});

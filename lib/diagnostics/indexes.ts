@@ -229,8 +229,8 @@ export class EnrollmentIndex<V> {
 
   /**
    * The entries (as {@link entries} gives them, in key order) whose key
-   * `other` does not have: one merge of the two sorted key arrays, no id
-   * looked up. Both indexes must number ids with the same {@link EnrollmentIds}.
+   * `other` does not have: each class-and-role group's sorted users merged
+   * with the other side's, no id looked up. Both indexes must number ids with the same {@link EnrollmentIds}.
    *
    * @example
    * for (const [cls, user, role, rows] of source.activeEnrollments.notIn(plat.activeEnrollments)) { … }

@@ -101,8 +101,12 @@ export class Column<A extends Typed> {
     const at = i >>> CHUNK_BITS;
     let chunk = this.chunks[at];
     if (chunk === undefined) chunk = this.chunks[at] = this.narrows ? new Int8Array(CHUNK) : new this.kind(CHUNK);
-    if (this.narrows && chunk.BYTES_PER_ELEMENT < 4 && !fits(chunk, value)) chunk = this.#widen(at, value);
-    chunk[i & IN_CHUNK] = value;
+    if (this.narrows) {
+      // What an Int32Array keeps of it (NaN 0, fractions cut, beyond 32 bits wrapped): the width follows that alone.
+      const kept = value | 0;
+      if (chunk.BYTES_PER_ELEMENT < 4 && !fits(chunk, kept)) chunk = this.#widen(at, kept);
+      chunk[i & IN_CHUNK] = kept;
+    } else chunk[i & IN_CHUNK] = value;
   }
 
   /**
@@ -141,7 +145,11 @@ export class Column<A extends Typed> {
   }
 }
 
-/** Whether `value` is kept exactly by a chunk of 8 or 16 bits (a whole number in its range). */
+/**
+ * Whether `value`, a 32-bit whole number, fits a chunk of 8 or 16 bits. A chunk never narrows again: a column whose
+ * values are set once each (as tables set them) has the widths its values need, so that two columns of the same
+ * values compare equal.
+ */
 function fits(chunk: Typed, value: number): boolean {
   return chunk.BYTES_PER_ELEMENT === 1 ? value >= -128 && value <= 127 : value >= -32768 && value <= 32767;
 }
