@@ -4,13 +4,16 @@
  * indexes, diagnostics), and with `--breakdown` how much each table of rows
  * holds, to see which rows the memory goes to. Runs in one process with
  * `--expose-gc`, so each figure is what stays reachable, not garbage.
+ * With `--steps`, each index and each diagnostic on its own: its time, how
+ * much the heap and the memory outside it grew while it ran (garbage
+ * included: what a peak is made of), and how much of that it keeps.
  */
 import { parseArgs } from "node:util";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { connectUrl } from "../lib/platform/connect.ts";
 import { readSnapshot } from "../lib/platform/read.ts";
 import { diagnosticContext } from "../lib/diagnostics/context.ts";
-import { runDiagnostics } from "../lib/diagnostics/run.ts";
+import { DEFAULT_TOOLS, DIAGNOSTICS, runDiagnostics } from "../lib/diagnostics/run.ts";
 import { prepareDistrict, serverUrl } from "./district.ts";
 
 const { values } = parseArgs({
@@ -19,12 +22,13 @@ const { values } = parseArgs({
     students: { type: "string", default: "50000" },
     seed: { type: "string", default: "50000" },
     breakdown: { type: "boolean", default: false },
+    steps: { type: "boolean", default: false },
     "database-url": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
-  console.log(`Usage: deno task bench:memory [--students N] [--seed N] [--breakdown] [--database-url URL]`);
+  console.log(`Usage: deno task bench:memory [--students N] [--seed N] [--breakdown | --steps] [--database-url URL]`);
   Deno.exit(0);
 }
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -75,6 +79,32 @@ if (values.breakdown) {
   for (const k of ["enrollments", "students", "parents", "parentStudents", "classes"]) {
     held(platform as never, "platform", k);
   }
+} else if (values.steps) {
+  // Each step after a full collection, then measured twice: as it ends (garbage and all) and after another collection.
+  const step = (name: string, run: () => unknown) => {
+    gc();
+    gc();
+    const before = Deno.memoryUsage();
+    const t = performance.now();
+    const kept = run();
+    const ms = performance.now() - t;
+    const after = Deno.memoryUsage();
+    gc();
+    gc();
+    const left = Deno.memoryUsage();
+    const m = (n: number) => String(Math.round(n / 2 ** 20)).padStart(5);
+    console.log(
+      `${name.padEnd(17)} ${ms.toFixed(0).padStart(6)} ms  heap grew ${m(after.heapUsed - before.heapUsed)} MiB, kept ${
+        m(left.heapUsed - before.heapUsed)
+      }  outside grew ${m(after.external - before.external)} MiB, kept ${m(left.external - before.external)}`,
+    );
+    return kept;
+  };
+  const ctx = diagnosticContext(roster, platform);
+  step("source index", () => ctx.source);
+  step("platform index", () => ctx.plat);
+  step("guardians' index", () => ctx.guardians);
+  for (const tool of DEFAULT_TOOLS) step(tool, () => DIAGNOSTICS[tool](roster, platform, ctx));
 } else {
   const ctx = diagnosticContext(roster, platform);
   void ctx.source;
