@@ -83,18 +83,9 @@ export class NumberMap {
     else this.#dense = new Int32Array(size).fill(-1);
   }
 
-  /**
-   * An empty map for these keys (only these may be set): dense when they are
-   * non-negative integers no greater than four a key beyond a small floor.
-   */
-  static over(keys: ArrayLike<number>): NumberMap {
-    let max = -1;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      if (!Number.isInteger(k) || k < 0) return new NumberMap(undefined);
-      if (k > max) max = k;
-    }
-    return new NumberMap(max < 4 * keys.length + 65_536 ? max + 1 : undefined);
+  /** An empty map for these keys (only these may be set): dense when {@link denseSize} says they are. */
+  static over(keys: Iterable<number> & ArrayLike<number>): NumberMap {
+    return new NumberMap(denseSize(keys, keys.length));
   }
 
   /** The value set for `key` (a non-negative 32-bit integer), or -1. */
@@ -116,4 +107,22 @@ export class NumberMap {
     if (this.#dense) this.#dense[key] = value;
     else this.#sparse!.set(key, value);
   }
+}
+
+/**
+ * The length of an array indexed by these ids (their largest plus one) when
+ * they are dense non-negative integers (at most four slots a row beyond a
+ * small floor), else undefined: keep a Map.
+ *
+ * @example
+ * denseSize([3, 0, 1], 3) // 4
+ * denseSize([-1], 1) // undefined
+ */
+export function denseSize(ids: Iterable<number>, count: number): number | undefined {
+  let max = -1;
+  for (const id of ids) {
+    if (!Number.isInteger(id) || id < 0) return undefined;
+    if (id > max) max = id;
+  }
+  return max < 4 * count + 65_536 ? max + 1 : undefined;
 }

@@ -5,6 +5,7 @@
 import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../model/roster.ts";
 import { IdTable, type NumberedIds, numberedIds } from "../id-table.ts";
 import { release } from "../release.ts";
+import { denseSize, NumberMap } from "../int-list.ts";
 import { EnrollmentTable } from "../model/enrollment-table.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import type { Rows } from "../model/rows.ts";
@@ -230,7 +231,8 @@ export class EnrollmentIndex<V> {
   /**
    * The entries (as {@link entries} gives them, in key order) whose key
    * `other` does not have: each class-and-role group's sorted users merged
-   * with the other side's, no id looked up. Both indexes must number ids with the same {@link EnrollmentIds}.
+   * with the other side's, no id looked up. Both indexes must number ids
+   * with the same {@link EnrollmentIds}.
    *
    * @example
    * for (const [cls, user, role, rows] of source.activeEnrollments.notIn(plat.activeEnrollments)) { … }
@@ -496,38 +498,10 @@ function platformKeyAt(
  * slotOf(3) // 1
  * slotOf(4) // -1
  */
-export function denseSlots(ids: ArrayLike<number>): (id: number) => number {
-  const size = denseSize(ids, ids.length);
-  if (size === undefined) {
-    const map = new Map<number, number>();
-    for (let slot = 0; slot < ids.length; slot++) map.set(ids[slot], slot);
-    return (id) => map.get(id) ?? -1;
-  }
-  const slots = new Int32Array(size).fill(-1);
-  for (let slot = 0; slot < ids.length; slot++) slots[ids[slot]] = slot;
-  return (id) => (Number.isInteger(id) && id >= 0 && id < size ? slots[id] : -1);
-}
-
-/**
- * The length of an array indexed by these ids (their largest plus one) when
- * they are dense non-negative integers (at most four slots a row beyond a
- * small floor), else undefined: keep a Map.
- */
-function denseSize(ids: Iterable<number> | ArrayLike<number>, count: number): number | undefined {
-  let max = -1;
-  if (Symbol.iterator in ids) {
-    for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0) return undefined;
-      if (id > max) max = id;
-    }
-  } else {
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if (!Number.isInteger(id) || id < 0) return undefined;
-      if (id > max) max = id;
-    }
-  }
-  return max < 4 * count + 65_536 ? max + 1 : undefined;
+export function denseSlots(ids: readonly number[]): (id: number) => number {
+  const slots = NumberMap.over(ids);
+  ids.forEach((id, slot) => slots.set(id, slot));
+  return (id) => slots.get(id);
 }
 
 const UNKNOWN = -3;

@@ -627,12 +627,11 @@ export const NUMBERED_FILES: ReadonlySet<string> = new Set(["orgs", "users", "cl
 export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[]> {
   // Every kept row's sourcedId, numbered as `rows` is: a repeat finds its first row (and role) there.
   #seen = new IdTable();
-  // Each kept row's role, numbered likewise, when rows are forwarded instead of kept: as the number of the role among
-  // the distinct roles, in an Int32Array (a list of ten million references, grown push by push, held 75 MB and left
-  // as much again behind in the old generation of the thread reading enrollments.csv).
+  // Each kept row's role, numbered likewise, when rows are forwarded instead of kept: as the role's number in
+  // #roleIds, in an Int32Array (a list of ten million references, grown push by push, held 75 MB and left as much
+  // again behind in the old generation of the thread reading enrollments.csv).
   #roles = new IntList();
-  #roleNames: unknown[] = [];
-  #roleNumbers = new Map<unknown, number>();
+  #roleIds = new IdTable();
   #fast: ReadonlyArray<readonly [string, FieldCheck]> | undefined;
   #detach: DetachPlan | undefined;
 
@@ -683,7 +682,7 @@ export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[
     if (n < known) {
       const role = "role" in row ? String(row.role) : "";
       const kept = this.forward
-        ? this.#roleNames[this.#roles.at(n)]
+        ? this.#roleIds.at(this.#roles.at(n))
         : (this.rows.at(n) as Record<string, unknown>).role;
       const firstRole = kept === undefined ? "" : String(kept);
       this.sink.issues.add(
@@ -702,12 +701,7 @@ export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[
     if (this.#detach) detachByPlan(row as unknown as Record<string, unknown>, this.#detach);
     if (this.forward) {
       const role = (row as Record<string, unknown>).role;
-      let number = this.#roleNumbers.get(role);
-      if (number === undefined) {
-        this.#roleNumbers.set(role, number = this.#roleNames.length);
-        this.#roleNames.push(role);
-      }
-      this.#roles.push(number);
+      this.#roles.push(this.#roleIds.add(role === undefined ? "" : String(role)));
       this.forward(row);
     } else this.rows.push(row);
   }
