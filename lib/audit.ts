@@ -168,7 +168,9 @@ async function localKey(path: string): Promise<string> {
 
 /** How many records a roster and a platform slice hold, for an audit line. */
 export function recordCounts(
-  roster: { users: unknown[]; enrollments: { length: number }; classes: unknown[]; orgs: unknown[] } | undefined,
+  roster:
+    | { users: { length: number }; enrollments: { length: number }; classes: unknown[]; orgs: unknown[] }
+    | undefined,
   platform:
     | { students: unknown[]; teachers: unknown[]; parents: unknown[]; enrollments: { length: number } }
     | undefined,

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { UserTable } from "../lib/model/user-table.ts";
 import { assertEquals } from "./helpers/assert.ts";
 import { platformParent, sourceUser } from "./helpers/literals.ts";
 import { indexGuardians } from "../lib/diagnostics/guardians.ts";
@@ -66,13 +67,17 @@ Deno.test("the guardian index follows the rules: who is a guardian, their studen
     (i: number) => i + 0.5,
   );
   fc.assert(
-    fc.property(fc.array(user, { maxLength: 10 }), fc.array(parent, { maxLength: 8 }), idOf, (users, parents, id) => {
-      const roster: Roster = {
-        ...emptyRoster(),
-        // One row per id, as the reader keeps them (a repeated id is refused).
-        users: users.filter((u, i) => users.findIndex((v) => v.sourcedId === u.sourcedId) === i)
-          .map((u) => sourceUser(u.sourcedId, u.role, u)),
-      };
+    // The users as a reader keeps them (a table, read field by field) or as a list built by hand.
+    fc.property(fc.array(user, { maxLength: 10 }), fc.array(parent, { maxLength: 8 }), idOf, fc.boolean(), (
+      users,
+      parents,
+      id,
+      asTable,
+    ) => {
+      // One row per id, as the reader keeps them (a repeated id is refused).
+      const list = users.filter((u, i) => users.findIndex((v) => v.sourcedId === u.sourcedId) === i)
+        .map((u) => sourceUser(u.sourcedId, u.role, u));
+      const roster: Roster = { ...emptyRoster(), users: asTable ? UserTable.from(list) : list };
       const platform: PlatformSnapshot = {
         ...emptySnapshot(),
         parents: parents.map((p, i): Parent => platformParent(id(i), p.sourceId, p.email, { deletedAt: p.deletedAt })),

@@ -558,7 +558,7 @@ Deno.test("roster-check's checks that read no enrollment have run once the worke
     stream.start(roster, Promise.resolve());
     await stream.early;
     // A user added after they ran is not seen by them (only a test changes a roster after its read).
-    roster.users.push({ ...roster.users[0], sourcedId: "stu-9", orgSourcedIds: ["sch-gone"] });
+    roster.users = [...roster.users, { ...roster.users.at(0)!, sourcedId: "stu-9", orgSourcedIds: ["sch-gone"] }];
     const late = stream.findings(roster).filter((f) =>
       f.entity.sourcedId === "stu-9" && f.code === "reference.unresolved"
     );
@@ -570,7 +570,10 @@ Deno.test("a roster-check check that fails while run ahead fails the findings wi
   await withBundle({ "users.csv": users(STUDENT, TEACHER) }, async (dir) => {
     const roster = await readOneRosterCsv(dir, { tolerateMissing: true });
     // A roster no reader makes: a user without its list of agents.
-    roster.users.push({ ...roster.users[0], sourcedId: "stu-9", agentSourcedIds: null as unknown as string[] });
+    roster.users = [
+      ...roster.users,
+      { ...roster.users.at(0)!, sourcedId: "stu-9", agentSourcedIds: null as unknown as string[] },
+    ];
     const whole = (() => {
       try {
         checkRoster(roster);

@@ -1,14 +1,15 @@
 import { assert, assertEquals, assertStrictEquals as assertSame } from "./helpers/assert.ts";
 import { readOneRosterCsv } from "../lib/sources/oneroster-csv/read.ts";
 import { IdTable, numberedIds, rememberIds } from "../lib/id-table.ts";
-import { bySourcedId, keyedBy } from "../lib/diagnostics/indexes.ts";
-import type { User } from "../lib/model/roster.ts";
+import { bySourcedId, keyedBy, tableOf } from "../lib/diagnostics/indexes.ts";
+import type { Class } from "../lib/model/roster.ts";
+import { UserTable } from "../lib/model/user-table.ts";
 
 const DIRTY = new URL("./fixtures/oneroster-1.1-dirty", import.meta.url).pathname;
 
 Deno.test("a read roster's rows come with the reader's table of their ids, and are found by it as by a table built anew", async () => {
   const roster = await readOneRosterCsv(DIRTY, { tolerateMissing: true });
-  for (const rows of [roster.users, roster.classes, roster.orgs]) {
+  for (const rows of [roster.classes, roster.orgs]) {
     const ids = numberedIds(rows);
     assert(ids !== undefined, "the reader's table is handed on");
     assertEquals(ids.size, rows.length);
@@ -26,25 +27,45 @@ Deno.test("a read roster's rows come with the reader's table of their ids, and a
   }
 });
 
+Deno.test("a read roster's users are a table that finds each user by id, numbered by row, as an index of its rows would", async () => {
+  const roster = await readOneRosterCsv(DIRTY, { tolerateMissing: true });
+  assert(roster.users instanceof UserTable, "the reader keeps its users as columns");
+  const rows = [...roster.users];
+  const fresh = keyedBy(rows, (r) => r.sourcedId);
+  const kept = bySourcedId(roster.users);
+  assertSame(tableOf(kept), roster.users);
+  for (const [n, row] of rows.entries()) {
+    assertEquals(kept.get(row.sourcedId), row);
+    assertEquals(kept.get(row.sourcedId), fresh.get(row.sourcedId));
+    assertEquals(kept.numberOf(row.sourcedId), n);
+    assertEquals(kept.at(n), row);
+  }
+  assertEquals(kept.get("never-an-id"), undefined);
+  assertEquals(kept.has("never-an-id"), false);
+  assertEquals(kept.size, fresh.size);
+  // An index of rows that are not a table's has no table to read.
+  assertEquals(tableOf(keyedBy(rows, (r) => r.sourcedId)), undefined);
+});
+
 Deno.test("rows changed since the read are not answered by the reader's table: another id, a row pushed or dropped", async () => {
   const roster = await readOneRosterCsv(DIRTY, { tolerateMissing: true });
-  const users = roster.users;
-  const renamed: User = { ...users[1], sourcedId: "renamed-after-the-read" };
-  users[1] = renamed;
-  assertEquals(numberedIds(users), undefined);
-  assertSame(bySourcedId(users).get("renamed-after-the-read"), renamed);
+  const classes = roster.classes;
+  const renamed: Class = { ...classes[1], sourcedId: "renamed-after-the-read" };
+  classes[1] = renamed;
+  assertEquals(numberedIds(classes), undefined);
+  assertSame(bySourcedId(classes).get("renamed-after-the-read"), renamed);
 
   const again = await readOneRosterCsv(DIRTY, { tolerateMissing: true });
-  const added: User = { ...again.users[0], sourcedId: "pushed-after-the-read" };
-  again.users.push(added);
-  assertEquals(numberedIds(again.users), undefined);
-  assertSame(bySourcedId(again.users).get("pushed-after-the-read"), added);
+  const added: Class = { ...again.classes[0], sourcedId: "pushed-after-the-read" };
+  again.classes.push(added);
+  assertEquals(numberedIds(again.classes), undefined);
+  assertSame(bySourcedId(again.classes).get("pushed-after-the-read"), added);
 
   const third = await readOneRosterCsv(DIRTY, { tolerateMissing: true });
-  const dropped = third.users.pop()!;
-  assertEquals(numberedIds(third.users), undefined);
-  assertEquals(bySourcedId(third.users).has(dropped.sourcedId), false);
-  assertEquals(bySourcedId(third.users).size, third.users.length);
+  const dropped = third.classes.pop()!;
+  assertEquals(numberedIds(third.classes), undefined);
+  assertEquals(bySourcedId(third.classes).has(dropped.sourcedId), false);
+  assertEquals(bySourcedId(third.classes).size, third.classes.length);
 });
 
 Deno.test("the index of a read roster's rows asks the reader's table, and builds none of its own", () => {

@@ -403,8 +403,9 @@ function csvLookupSource(path: string): LookupSource {
           },
         },
       });
-      // A lookup's few enrollments as plain rows: its result crosses to another thread (the server's jobs) as is.
-      return { ...roster, enrollments: [...roster.enrollments] };
+      // A lookup's few users and enrollments as plain rows: its result crosses to another thread (the server's jobs)
+      // as is.
+      return { ...roster, users: [...roster.users], enrollments: [...roster.enrollments] };
     },
   };
 }

@@ -14,6 +14,7 @@ import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import { describeSourceUser } from "./describe.ts";
 import { IdTable } from "../id-table.ts";
 import { IntList } from "../int-list.ts";
+import { UserFields } from "../model/user-table.ts";
 
 /**
  * Reports every `campus-transfer` code.
@@ -33,19 +34,23 @@ export function findCampusTransfers(
   const stale = staleEnrollments(source, plat, platform.enrollments);
 
   const isSchool = (id: string) => source.orgs.get(id)?.type === "school";
-  for (const user of roster.users) {
-    if (user.role !== "student" || !isActiveInSource(user)) continue;
-    const student = plat.studentBySource.get(user.sourcedId);
+  // Read field by field: a user is made whole only for a finding (user-table.ts).
+  const users = new UserFields(roster.users);
+  for (let i = 0; i < users.length; i++) {
+    if (users.role(i) !== "student" || !users.active(i)) continue;
+    const student = plat.studentBySource.get(users.sourcedId(i));
     if (!student || student.deletedAt !== null) continue;
     const campus = student.campusId === null ? undefined : plat.campusById.get(student.campusId);
     const left = stale.get(student.id);
     // Most students are at one of their schools in the roster, with nothing left behind: no finding, and no list
     // of their schools made (a million arrays at 1,000,000 students).
-    const there = !!campus?.sourceId && isSchool(campus.sourceId) && user.orgSourcedIds.includes(campus.sourceId);
+    const orgs = users.orgs(i);
+    const there = !!campus?.sourceId && isSchool(campus.sourceId) && orgs.includes(campus.sourceId);
     if (there && !left) continue;
-    const schools = user.orgSourcedIds.filter(isSchool);
+    const schools = orgs.filter(isSchool);
     if (schools.length === 0) continue;
     const moved = !there;
+    const user = users.user(i);
     const target = plat.campusBySource.get(schools[0]);
     const sourceSchool = {
       sourcedId: schools[0],

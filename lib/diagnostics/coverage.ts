@@ -6,6 +6,7 @@
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import { ENTITY_FILES, fileMode, isActiveInSource, type Roster } from "../model/roster.ts";
 import type { PlatformSnapshot } from "../model/snapshot.ts";
+import { UserFields } from "../model/user-table.ts";
 import type { Notice } from "../model/findings.ts";
 
 /** Below this many active platform records a group is too small to judge. */
@@ -30,7 +31,9 @@ export function coverageNotices(
 
   // A district the platform holds nothing for: one opening line, not thousands of errors read one by one.
   const active = (rows: ReadonlyArray<{ deletedAt: string | null }>) => rows.some((r) => r.deletedAt === null);
-  const sourceStudents = roster.users.filter((u) => u.role === "student" && isActiveInSource(u)).length;
+  const users = new UserFields(roster.users);
+  let sourceStudents = 0;
+  for (let i = 0; i < users.length; i++) if (users.role(i) === "student" && users.active(i)) sourceStudents++;
   if (
     sourceStudents > 0 && !active(platform.campuses) && !active(platform.students) && !active(platform.teachers) &&
     !active(platform.classes)

@@ -5,7 +5,8 @@
  * the active platform parent with its sourcedId as source_id, failing that to
  * the active parent with the same normalized email.
  */
-import { isActiveInSource, isGuardian, type Roster, type User } from "../model/roster.ts";
+import { GUARDIAN_ROLES, type Roster, type User } from "../model/roster.ts";
+import { PickedUsers, UserFields } from "../model/user-table.ts";
 import type { Parent, PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { IdTable } from "../id-table.ts";
@@ -31,8 +32,8 @@ const SCAN_LIMIT = 32;
  * trace through every later step of the run.
  */
 export class GuardianIndex {
-  /** Active source guardians, in roster order. */
-  readonly guardians: readonly User[];
+  /** Active source guardians, in roster order: rows of the roster's users, made only while a caller holds one. */
+  readonly guardians: PickedUsers;
   /** Platform parent ids that guardians map to, in the order first mapped. */
   readonly accounts: readonly number[];
   /** Guardian ids (a repeated id has one number). */
@@ -55,7 +56,7 @@ export class GuardianIndex {
 
   /** Use {@link indexGuardians}. */
   constructor(parts: {
-    guardians: User[];
+    guardians: PickedUsers;
     ids: IdTable;
     studentIds: IdTable;
     /** Each guardian row's number in `ids`. */
@@ -123,7 +124,7 @@ export class GuardianIndex {
     if (k === -1) return [];
     const out: User[] = [];
     for (let i = this.#accountStart[k]; i < this.#accountStart[k + 1]; i++) {
-      out.push(this.guardians[this.#byAccount[i]]);
+      out.push(this.guardians.at(this.#byAccount[i])!);
     }
     return out;
   }
@@ -184,31 +185,38 @@ function groupDistinct(
  */
 export function indexGuardians(roster: Roster, platform: PlatformSnapshot): GuardianIndex {
   // Sets of ids as IdTables: at 1,000,000 students, Sets and Maps of a million strings took seconds to fill.
-  const activeStudents = new IdTable(roster.users.length);
-  const guardians: User[] = [];
-  for (const u of roster.users) {
-    if (!isActiveInSource(u)) continue;
-    if (u.role === "student") activeStudents.add(u.sourcedId);
-    else if (isGuardian(u)) guardians.push(u);
+  // Read field by field: at 1,000,000 students, two million users made whole only to read their role (user-table.ts).
+  const users = new UserFields(roster.users);
+  const activeStudents = new IdTable(users.length);
+  const picked = new IntList(users.length >> 1);
+  for (let i = 0; i < users.length; i++) {
+    if (!users.active(i)) continue;
+    const role = users.role(i);
+    if (role === "student") activeStudents.add(users.sourcedId(i));
+    else if (GUARDIAN_ROLES.has(role)) picked.push(i);
   }
+  const guardians = new PickedUsers(users, picked.view().slice());
+  picked.free();
   const ids = new IdTable(guardians.length);
   const rowNumber = new Int32Array(guardians.length);
-  for (let row = 0; row < guardians.length; row++) rowNumber[row] = ids.add(guardians[row].sourcedId);
+  for (let row = 0; row < guardians.length; row++) rowNumber[row] = ids.add(guardians.sourcedId(row));
   // Each link as a pair of numbers, in the order found: the guardians' own lists first, then the students'.
   const links = { guardians: new IntList(guardians.length), students: new IntList(guardians.length) };
   for (let row = 0; row < guardians.length; row++) {
-    for (const s of guardians[row].agentSourcedIds) {
+    for (const s of users.agents(guardians.rows[row])) {
       const student = activeStudents.indexOf(s);
       if (student === -1) continue;
       links.guardians.push(rowNumber[row]);
       links.students.push(student);
     }
   }
-  for (const u of roster.users) {
-    if (u.role !== "student" || u.agentSourcedIds.length === 0) continue;
-    const student = activeStudents.indexOf(u.sourcedId);
+  for (let i = 0; i < users.length; i++) {
+    if (users.role(i) !== "student") continue;
+    const agents = users.agents(i);
+    if (agents.length === 0) continue;
+    const student = activeStudents.indexOf(users.sourcedId(i));
     if (student === -1) continue;
-    for (const a of u.agentSourcedIds) {
+    for (const a of agents) {
       const guardian = ids.indexOf(a);
       if (guardian === -1) continue;
       links.guardians.push(guardian);
@@ -226,10 +234,9 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
   const parent: Array<Parent | undefined> = new Array(guardians.length).fill(undefined);
   const viaEmail = new Uint8Array(guardians.length);
   for (let row = 0; row < guardians.length; row++) {
-    const g = guardians[row];
-    parent[row] = bySource.get(g.sourcedId);
+    parent[row] = bySource.get(guardians.sourcedId(row));
     if (parent[row]) continue;
-    const email = normalizeEmail(g.email);
+    const email = normalizeEmail(guardians.email(row));
     parent[row] = email ? byEmail().get(email) : undefined;
     viaEmail[row] = 1;
   }

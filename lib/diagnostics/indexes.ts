@@ -7,6 +7,7 @@ import { IdTable, type NumberedIds, numberedIds } from "../id-table.ts";
 import { release } from "../release.ts";
 import { denseSize, NumberMap } from "../int-list.ts";
 import { EnrollmentTable } from "../model/enrollment-table.ts";
+import { UserTable } from "../model/user-table.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import type { Rows } from "../model/rows.ts";
 import type {
@@ -634,6 +635,38 @@ export function keyedBy<T>(
   return keyedView(ids, byNumber);
 }
 
+/** The user table each view of {@link usersView} reads. */
+const VIEWED = new WeakMap<Keyed<User>, UserTable>();
+
+/**
+ * The user table whose rows `keyed` numbers, when it is a view of one (its numbers are then the table's rows, and a
+ * caller may read a user's fields from the table's columns instead of making the user).
+ *
+ * @example
+ * tableOf(indexSource(roster).users)?.roleAt(0) // "student", when roster.users is a UserTable
+ */
+export function tableOf(keyed: Keyed<User>): UserTable | undefined {
+  return VIEWED.get(keyed);
+}
+
+/** A user table's rows by sourcedId, numbered by row: the table finds its own ids (see {@link UserTable.indexOf}). */
+function usersView(users: UserTable): Keyed<User> {
+  const view: Keyed<User> = {
+    get(k) {
+      const n = users.indexOf(k);
+      return n === -1 ? undefined : users.at(n);
+    },
+    has: (k) => users.indexOf(k) !== -1,
+    numberOf: (k) => users.indexOf(k),
+    at: (n) => users.at(n),
+    get size() {
+      return users.length;
+    },
+  };
+  VIEWED.set(view, users);
+  return view;
+}
+
 /** Rows by number, found by key through `ids` (which numbers them). */
 function keyedView<T>(ids: NumberedIds, byNumber: readonly T[]): Keyed<T> {
   return {
@@ -659,7 +692,9 @@ function keyedView<T>(ids: NumberedIds, byNumber: readonly T[]): Keyed<T> {
  * @example
  * bySourcedId(roster.users).get("stu-000001")?.role // "student"
  */
-export function bySourcedId<T extends { sourcedId: string }>(rows: readonly T[]): Keyed<T> {
+export function bySourcedId<T extends { sourcedId: string }>(rows: Rows<T>): Keyed<T> {
+  if (rows instanceof UserTable) return usersView(rows) as unknown as Keyed<T>;
+  if (!Array.isArray(rows)) return keyedBy([...rows], (row) => row.sourcedId);
   const ids = numberedIds(rows);
   return ids === undefined ? keyedBy(rows, (row) => row.sourcedId) : keyedView(ids, rows);
 }

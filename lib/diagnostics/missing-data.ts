@@ -9,6 +9,7 @@ import type { PlatformSnapshot, Student, Teacher } from "../model/snapshot.ts";
 import { normalizeGrade, normalizeName } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
 import { type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { UserFields } from "../model/user-table.ts";
 import {
   describePlatformClass,
   describePlatformPerson,
@@ -95,17 +96,19 @@ export function findMissingData(
     }
   }
 
-  // Students and teachers
+  // Students and teachers, their role and status read without making each user (user-table.ts)
+  const users = new UserFields(roster.users);
   for (const kind of ["student", "teacher"] as const) {
     const bySource = kind === "student" ? plat.studentBySource : plat.teacherBySource;
     const missingCode = kind === "student" ? "student.missing_in_platform" : "teacher.missing_in_platform";
-    for (const user of roster.users) {
-      if (user.role !== kind || !isActiveInSource(user)) continue;
-      const person = bySource.get(user.sourcedId);
+    for (let i = 0; i < users.length; i++) {
+      if (users.role(i) !== kind || !users.active(i)) continue;
+      const person = bySource.get(users.sourcedId(i));
       if (person && person.deletedAt === null) {
-        if (kind === "student") studentFieldMismatches(out, user, person as Student, source, plat);
+        if (kind === "student") studentFieldMismatches(out, users.user(i), person as Student, source, plat);
         continue;
       }
+      const user = users.user(i);
       const entity = { sourcedId: user.sourcedId };
       missingUsers.set(user.sourcedId, { code: missingCode, entity });
       out.push(finding({

@@ -10,14 +10,13 @@ import {
   type Enrollment,
   type EntityFile,
   fileMode,
+  GUARDIAN_ROLES,
   isActiveInSource,
-  isGuardian,
   type Org,
   type Roster,
-  type User,
 } from "../model/roster.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import type { SourceIndex } from "./indexes.ts";
+import { type SourceIndex, tableOf } from "./indexes.ts";
 import { listText, userName } from "./describe.ts";
 
 /** The resolution of a finding fixed in the export. */
@@ -155,29 +154,36 @@ export function enrollmentChecks(roster: Roster, src: SourceIndex): EnrollmentCh
   let counted = 0;
   let passedBegin: string | undefined;
   let passedEnd: string | undefined;
-  // The user of each number, with the id it was looked up by (a number that names another id is looked up again).
-  const usersByNumber: Array<User | null> = [];
+  // The user of each number (its number in src.users, or -1), with the id it was looked up by (a number that names
+  // another id is looked up again).
+  const keysByNumber: number[] = [];
   const idsByNumber: string[] = [];
-  const userOf = (e: Enrollment, n: number | undefined): User | undefined => {
-    if (n === undefined) return src.users.get(e.userSourcedId);
-    if (idsByNumber[n] === e.userSourcedId) return usersByNumber[n] ?? undefined;
-    const user = src.users.get(e.userSourcedId);
+  const keyOf = (e: Enrollment, n: number | undefined): number => {
+    if (n === undefined) return src.users.numberOf(e.userSourcedId);
+    if (idsByNumber[n] === e.userSourcedId) return keysByNumber[n];
+    const key = src.users.numberOf(e.userSourcedId);
     // Numbers come nearly in order; one far beyond the others (a reader's bug) is not worth a sparse array.
     if (n >= 0 && n <= idsByNumber.length + 65_536) {
       idsByNumber[n] = e.userSourcedId;
-      usersByNumber[n] = user ?? null;
+      keysByNumber[n] = key;
     }
-    return user;
+    return key;
   };
+  // A user's role, status and schools, read from the table's columns where the index is a user table's (its numbers
+  // are the table's rows): ten million enrollments made no user whole; else from the index's own row.
+  const table = tableOf(src.users);
+  const roleOf = (k: number) => table ? table.roleAt(k) : src.users.at(k)!.role;
+  const statusOf = (k: number) => table ? table.statusAt(k) : src.users.at(k)!.status;
+  const orgsOf = (k: number) => table ? table.orgsAt(k) : src.users.at(k)!.orgSourcedIds;
   const check = (e: Enrollment, n?: number) => {
     if (checkSchools) school(e.sourcedId, e.schoolSourcedId);
     if (e.classSourcedId !== lastClassId) lastClass = src.classes.get(lastClassId = e.classSourcedId);
     const cls = lastClass;
-    const user = userOf(e, n);
+    const k = keyOf(e, n);
     if (!cls && bulkClasses && !src.rejected.has(e.classSourcedId)) {
       unresolved(e.sourcedId, "classSourcedId", e.classSourcedId, "class");
     }
-    if (!user && bulkUsers && !src.rejected.has(e.userSourcedId)) {
+    if (k === -1 && bulkUsers && !src.rejected.has(e.userSourcedId)) {
       unresolved(e.sourcedId, "userSourcedId", e.userSourcedId, "user");
     }
     if (cls && e.schoolSourcedId && cls.schoolSourcedId && e.schoolSourcedId !== cls.schoolSourcedId) {
@@ -190,9 +196,11 @@ export function enrollmentChecks(roster: Roster, src: SourceIndex): EnrollmentCh
         resolution: fix("Use the class's school on the enrollment."),
       }));
     }
-    if (user && (e.role === "student" || e.role === "teacher")) {
-      const wrong = e.role === "student" ? user.role !== "student" : user.role === "student" || isGuardian(user);
+    if (k !== -1 && (e.role === "student" || e.role === "teacher")) {
+      const role = roleOf(k);
+      const wrong = e.role === "student" ? role !== "student" : role === "student" || GUARDIAN_ROLES.has(role);
       if (wrong) {
+        const user = src.users.at(k)!;
         out.push(finding({
           code: "reference.enrollment_role_mismatch",
           entity: { sourcedId: e.sourcedId },
@@ -208,10 +216,13 @@ export function enrollmentChecks(roster: Roster, src: SourceIndex): EnrollmentCh
     }
     if (e.status === "active") {
       if (cls?.status === "tobedeleted") out.push(activeToDeleted(e.sourcedId, "classSourcedId", e.classSourcedId));
-      if (user?.status === "tobedeleted") out.push(activeToDeleted(e.sourcedId, "userSourcedId", e.userSourcedId));
+      if (k !== -1 && statusOf(k) === "tobedeleted") {
+        out.push(activeToDeleted(e.sourcedId, "userSourcedId", e.userSourcedId));
+      }
     }
     const active = isActiveInSource(e);
-    if (user && cls && e.role === "student" && active && !user.orgSourcedIds.includes(cls.schoolSourcedId)) {
+    if (k !== -1 && cls && e.role === "student" && active && !orgsOf(k).includes(cls.schoolSourcedId)) {
+      const user = src.users.at(k)!;
       out.push(finding({
         code: "reference.student_not_at_class_school",
         entity: { sourcedId: e.sourcedId },

@@ -8,6 +8,7 @@ import {
   type Enrollment,
   type EntityFile,
   fileMode,
+  GUARDIAN_ROLES,
   isActiveInSource,
   isGuardian,
   type Roster,
@@ -17,6 +18,7 @@ import {
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
 import { type Finding, finding, type FindingCode } from "../model/findings.ts";
 import { IdTable } from "../id-table.ts";
+import { UserFields, UserTable } from "../model/user-table.ts";
 import { nextTurn } from "../turn.ts";
 import { indexSource, type SourceIndex } from "./indexes.ts";
 import { listText, userName } from "./describe.ts";
@@ -531,13 +533,18 @@ function* guardians(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: s
   // sides that list it (1 the guardian's, 2 the student's); and each student's count of distinct guardians.
   const sides = new Map<number, number>();
   const guardianCount = new Int32Array(users.size);
+  const fields = new UserFields(roster.users);
+  // A table's rows are made afresh each time: its index numbers them by row, so the same user is the same number.
+  const table = roster.users instanceof UserTable;
   for (let i = 0; i < roster.users.length; i++) {
     if (i % PIECE_ROWS === PIECE_ROWS - 1) yield;
-    const u = roster.users[i];
+    if (fields.agents(i).length === 0) continue;
+    const u = roster.users.at(i)!;
     let own = -1;
     for (const a of u.agentSourcedIds) {
       const number = users.numberOf(a);
       const other = number === -1 ? undefined : users.at(number)!;
+      const self = table ? number === i : other === u;
       if (!other) {
         if (!src.rejected.has(a) && fileMode(roster, "users") === "bulk") {
           const f = finding({
@@ -560,7 +567,7 @@ function* guardians(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: s
         out.push(finding({
           code: "guardian.not_guardian_student",
           entity: { sourcedId: u.sourcedId, agentSourcedId: a },
-          message: other === u
+          message: self
             ? `users.csv: ${u.role} ${u.sourcedId} (${
               userName(u)
             }) lists itself as an agent; agents link a guardian to a student`
@@ -569,7 +576,7 @@ function* guardians(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: s
             }) as an agent; agents link guardians and students only`,
           details: { role: u.role, agentRole: other.role },
           resolution: FIX_IN_SIS(
-            other === u
+            self
               ? "Remove the user's own id from its agentSourcedIds."
               : "Remove the link; staff are never a student's agents.",
           ),
@@ -637,11 +644,14 @@ function* emails(roster: Roster): Pieces {
   const firstGuardian: Array<string | undefined> = [];
   const moreGuardians = new Map<number, string[]>();
   let rows = 0;
-  for (const u of roster.users) {
+  // Field by field: a user is made whole only for a finding (user-table.ts).
+  const users = new UserFields(roster.users);
+  for (let i = 0; i < users.length; i++) {
     if (++rows % PIECE_ROWS === 0) yield;
-    const email = normalizeEmail(u.email);
+    const email = normalizeEmail(users.email(i));
     if (!email) continue;
     if (!isValidEmail(email)) {
+      const u = users.user(i);
       out.push(finding({
         code: "email.invalid",
         severity: isGuardian(u) ? "error" : "warning",
@@ -655,9 +665,11 @@ function* emails(roster: Roster): Pieces {
         ),
       }));
     }
-    if (!isActiveInSource(u)) continue;
-    const guardian = isGuardian(u);
-    if (!guardian && u.role !== "student" && !STAFF.has(u.role)) continue;
+    if (!users.active(i)) continue;
+    const role = users.role(i);
+    const guardian = GUARDIAN_ROLES.has(role);
+    if (!guardian && role !== "student" && !STAFF.has(role)) continue;
+    const sourcedId = users.sourcedId(i);
     const n = numbers.add(email);
     if (n === people.length) {
       // Grown one by one, so the arrays stay packed.
@@ -666,14 +678,14 @@ function* emails(roster: Roster): Pieces {
     }
     if (guardian) {
       const first = firstGuardian[n];
-      if (first === undefined) firstGuardian[n] = u.sourcedId;
+      if (first === undefined) firstGuardian[n] = sourcedId;
       else {
         // Pushed, not copied: 100,000 guardians on one email must not cost 100,000 copies.
         const ids = moreGuardians.get(n);
-        if (ids) ids.push(u.sourcedId);
-        else moreGuardians.set(n, [first, u.sourcedId]);
+        if (ids) ids.push(sourcedId);
+        else moreGuardians.set(n, [first, sourcedId]);
       }
-    } else if (people[n] === undefined) people[n] = `${u.role} ${u.sourcedId}`;
+    } else if (people[n] === undefined) people[n] = `${role} ${sourcedId}`;
   }
   for (let n = 0; n < numbers.size; n++) {
     if (n % PIECE_ROWS === PIECE_ROWS - 1) yield;
@@ -772,11 +784,14 @@ function volume(roster: Roster, checks: EnrollmentChecks): Finding[] {
   const counts = new Map<string, { students: number; teachers: number; classes: number; enrollments: number }>();
   const schools = roster.orgs.filter((o) => o.type === "school" && isActiveInSource(o));
   for (const s of schools) counts.set(s.sourcedId, { students: 0, teachers: 0, classes: 0, enrollments: 0 });
-  for (const u of roster.users) {
-    const student = u.role === "student";
-    if ((!student && u.role !== "teacher") || !isActiveInSource(u)) continue;
+  const users = new UserFields(roster.users);
+  for (let u = 0; u < users.length; u++) {
+    const role = users.role(u);
+    const student = role === "student";
+    if ((!student && role !== "teacher") || !users.active(u)) continue;
     // Each org once (no Set for the usual one or two).
-    const orgs = u.orgSourcedIds.length > 8 ? [...new Set(u.orgSourcedIds)] : u.orgSourcedIds;
+    const own = users.orgs(u);
+    const orgs = own.length > 8 ? [...new Set(own)] : own;
     for (let i = 0; i < orgs.length; i++) {
       const o = orgs[i];
       if (i > 0 && orgs.lastIndexOf(o, i - 1) !== -1) continue;

@@ -5,7 +5,7 @@
  * links: they are listed, never reported as unexpected.
  */
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
-import { fileMode, isActiveInSource, isGuardian, type Roster } from "../model/roster.ts";
+import { fileMode, isGuardian, type Roster } from "../model/roster.ts";
 import type { ParentStudent, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
@@ -13,6 +13,7 @@ import { type ById, groupBy, type PlatformIndex, type SourceIndex } from "./inde
 import type { GuardianIndex } from "./guardians.ts";
 import { userName } from "./describe.ts";
 import { NumberMap } from "../int-list.ts";
+import { UserFields } from "../model/user-table.ts";
 import { release } from "../release.ts";
 
 type StudentRef = {
@@ -154,10 +155,12 @@ export function findStudentMismatches(
   }
 
   // Guardians with students but no account.
-  for (const guardian of g.guardians) {
-    if (g.accountOf(guardian.sourcedId)) continue;
-    const students = g.studentsOf(guardian.sourcedId).sort();
+  for (let i = 0; i < g.guardians.length; i++) {
+    const sourcedId = g.guardians.sourcedId(i);
+    if (g.accountOf(sourcedId)) continue;
+    const students = g.studentsOf(sourcedId).sort();
     if (students.length === 0) continue;
+    const guardian = g.guardians.at(i)!;
     const email = normalizeEmail(guardian.email);
     out.push(finding({
       code: "parent.missing_in_platform",
@@ -326,15 +329,16 @@ function absentGuardianAccounts(
   g: GuardianIndex,
 ): Map<number, AbsentAccount> {
   const namedBy = new Map<string, Set<string>>();
-  for (const u of roster.users) {
-    if (u.role !== "student" || !isActiveInSource(u)) continue;
-    for (const a of u.agentSourcedIds) {
+  const users = new UserFields(roster.users);
+  for (let i = 0; i < users.length; i++) {
+    if (users.role(i) !== "student" || !users.active(i)) continue;
+    for (const a of users.agents(i)) {
       if (g.has(a)) continue;
       const agent = source.users.get(a);
       if (agent && !isGuardian(agent)) continue;
       let set = namedBy.get(a);
       if (!set) namedBy.set(a, set = new Set());
-      set.add(u.sourcedId);
+      set.add(users.sourcedId(i));
     }
   }
   const out = new Map<number, AbsentAccount>();

@@ -8,7 +8,8 @@ export { findingKey };
 import { exportIdentity } from "../workspace/hash.ts";
 import { z } from "zod";
 import { EntityValue, FindingCode, type Report, Severity, Summary, ToolName } from "../model/findings.ts";
-import { isActiveInSource, isGuardian, type Roster } from "../model/roster.ts";
+import { GUARDIAN_ROLES, isActiveInSource, type Roster } from "../model/roster.ts";
+import { UserFields } from "../model/user-table.ts";
 
 /** Active records of the kinds whose sudden drop betrays a truncated export. */
 export const SourceCounts = z.object({
@@ -82,10 +83,13 @@ export type NewRun = z.infer<typeof NewRun>;
 export function sourceCounts(roster: Roster): SourceCounts {
   let students = 0;
   let guardians = 0;
-  for (const u of roster.users) {
-    if (!isActiveInSource(u)) continue;
-    if (u.role === "student") students++;
-    else if (isGuardian(u)) guardians++;
+  // Field by field: no user made whole to be counted (user-table.ts).
+  const users = new UserFields(roster.users);
+  for (let i = 0; i < users.length; i++) {
+    if (!users.active(i)) continue;
+    const role = users.role(i);
+    if (role === "student") students++;
+    else if (GUARDIAN_ROLES.has(role)) guardians++;
   }
   let enrollments = 0;
   for (const e of roster.enrollments) if (isActiveInSource(e)) enrollments++;

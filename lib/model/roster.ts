@@ -206,7 +206,8 @@ export interface Roster {
   /** How each entity file was declared; a missing key means bulk. */
   fileModes: Partial<Record<EntityFile, FileMode>>;
   orgs: Org[];
-  users: User[];
+  /** As columns when a reader read them (`UserTable`); an array when built by hand. */
+  users: Rows<User>;
   classes: Class[];
   /** The bulk of an export, as columns when a reader read it ({@link EnrollmentTable}); an array when built by hand. */
   enrollments: Rows<Enrollment>;
@@ -216,8 +217,9 @@ export interface Roster {
   rejected: RejectedRow[];
 }
 
-/** A roster built in memory (the demo district, a test's): its enrollments an array, to push to and filter. */
+/** A roster built in memory (the demo district, a test's): its users and enrollments arrays, to push to and filter. */
 export interface BuiltRoster extends Roster {
+  users: User[];
   enrollments: Enrollment[];
 }
 

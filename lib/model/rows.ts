@@ -9,6 +9,14 @@ export interface Rows<T> extends Iterable<T> {
   readonly length: number;
   /** The row at `index`, or undefined past the end. */
   at(index: number): T | undefined;
+  /** The rows that pass `keep`, in order, as an array (as an array's `filter`). */
+  filter(keep: (row: T, index: number) => unknown): T[];
+  /** The first row that passes `test`, or undefined (as an array's `find`). */
+  find(test: (row: T, index: number) => unknown): T | undefined;
+  /** Whether some row passes `test` (as an array's `some`). */
+  some(test: (row: T, index: number) => unknown): boolean;
+  /** Each row mapped, in order, as an array (as an array's `map`). */
+  map<U>(each: (row: T, index: number) => U): U[];
 }
 
 /** Where a reader puts rows as it reads them: an array, or a table that keeps them as columns. */
@@ -52,6 +60,34 @@ export abstract class ColumnTable<T> implements RowStore<T> {
 
   *[Symbol.iterator](): Iterator<T> {
     for (let i = 0; i < this.count; i++) yield this.row(i);
+  }
+
+  filter(keep: (row: T, index: number) => unknown): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const row = this.row(i);
+      if (keep(row, i)) out.push(row);
+    }
+    return out;
+  }
+
+  find(test: (row: T, index: number) => unknown): T | undefined {
+    for (let i = 0; i < this.count; i++) {
+      const row = this.row(i);
+      if (test(row, i)) return row;
+    }
+    return undefined;
+  }
+
+  some(test: (row: T, index: number) => unknown): boolean {
+    for (let i = 0; i < this.count; i++) if (test(this.row(i), i)) return true;
+    return false;
+  }
+
+  map<U>(each: (row: T, index: number) => U): U[] {
+    const out = new Array<U>(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = each(this.row(i), i);
+    return out;
   }
 
   /** The rows as plain objects, for a report or a message to another thread. */

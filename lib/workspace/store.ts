@@ -15,6 +15,7 @@ import type { Rows, RowStore } from "../model/rows.ts";
 import { type Database, openDatabase, type SqlParam } from "./duckdb.ts";
 import { PLATFORM_TABLES, readRows, ROSTER_TABLES, type TableSpec, writeRows } from "./tables.ts";
 import { EnrollmentTable } from "../model/enrollment-table.ts";
+import { UserFields, UserTable } from "../model/user-table.ts";
 import { tableDigest } from "./digest.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 
@@ -220,11 +221,14 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
     }
     return { slow, counts };
   };
-  /** Every table of `tables`; the enrollments as columns (`enrollments`: a table for them), as a reader keeps them. */
-  const readAll = async (tables: Specs, slow: string[], enrollments: () => RowStore<unknown>) => {
+  /**
+   * Every table of `tables`; those a reader keeps as columns (the enrollments, a roster's users) into the table
+   * `columns` makes for them, the others as arrays.
+   */
+  const readAll = async (tables: Specs, slow: string[], columns: Record<string, () => RowStore<unknown>>) => {
     const out: Record<string, unknown> = {};
     for (const [name, spec] of Object.entries(tables)) {
-      const into = name === "enrollments" ? enrollments() : [];
+      const into = columns[name]?.() ?? [];
       out[name] = await readRows(db, spec, { fast: !slow.includes(name) }, into);
     }
     return out;
@@ -265,7 +269,10 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
       const t = await readAll(
         ROSTER_TABLES as unknown as Specs,
         state.slow,
-        () => new EnrollmentTable() as RowStore<unknown>,
+        {
+          enrollments: () => new EnrollmentTable() as RowStore<unknown>,
+          users: () => new UserTable() as RowStore<unknown>,
+        },
       );
       return {
         source: state.source,
@@ -308,7 +315,7 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
       const t = await readAll(
         PLATFORM_TABLES as unknown as Specs,
         state.slow,
-        () => new PlatformEnrollmentTable() as RowStore<unknown>,
+        { enrollments: () => new PlatformEnrollmentTable() as RowStore<unknown> },
       );
       return { district: state.district, ...t } as unknown as PlatformSnapshot;
     },
@@ -341,9 +348,13 @@ async function writeUserAgents(db: Database, roster: Roster): Promise<void> {
   await db.run(`create or replace table user_agents (user_sourced_id varchar, agent_sourced_id varchar)`);
   const appender = await db.connection.createAppender("user_agents");
   try {
-    for (const u of roster.users) {
-      for (const a of u.agentSourcedIds) {
-        appender.appendVarchar(u.sourcedId);
+    const users = new UserFields(roster.users);
+    for (let i = 0; i < users.length; i++) {
+      const agents = users.agents(i);
+      if (agents.length === 0) continue;
+      const u = users.sourcedId(i);
+      for (const a of agents) {
+        appender.appendVarchar(u);
         appender.appendVarchar(a);
         appender.endRow();
       }

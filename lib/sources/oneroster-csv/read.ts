@@ -47,6 +47,7 @@ import { readStatus, ROLES_12, type Warn } from "./values.ts";
 import { readRoleAssignment } from "./roles.ts";
 import { detach } from "../detach.ts";
 import { IdTable } from "../../id-table.ts";
+import { UserTable } from "../../model/user-table.ts";
 import { EnrollmentTable } from "../../model/enrollment-table.ts";
 import type { RowStore } from "../../model/rows.ts";
 import { isMainThread } from "node:worker_threads";
@@ -355,7 +356,8 @@ class BundleReader {
         "users",
         User,
         dated(userRow(version, roles, this.options.asOf)),
-        { afterRead: (sink) => sink.shareIds("agentSourcedIds") },
+        // As columns: the users are most of what a roster holds in the heap but its enrollments (user-table.ts).
+        { rows: new UserTable() },
       );
     }
     const readEnrollments = async (forward?: (e: Enrollment) => void) => {

@@ -57,8 +57,8 @@ export async function writeOneRosterCsv(dir: string, roster: Roster, options: Wr
   }
 
   const ext = (e: Record<string, string> | undefined) => e ?? {};
-  const extColumns = (rows: ReadonlyArray<{ extensions?: Record<string, string> }>) => [
-    ...new Set(rows.flatMap((r) => Object.keys(r.extensions ?? {}))),
+  const extColumns = (rows: Iterable<{ extensions?: Record<string, string> }>) => [
+    ...new Set([...rows].flatMap((r) => Object.keys(r.extensions ?? {}))),
   ];
 
   const manifest: Array<Record<string, string>> = [
