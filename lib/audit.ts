@@ -172,7 +172,12 @@ export function recordCounts(
     | { users: { length: number }; enrollments: { length: number }; classes: unknown[]; orgs: unknown[] }
     | undefined,
   platform:
-    | { students: unknown[]; teachers: unknown[]; parents: unknown[]; enrollments: { length: number } }
+    | {
+      students: { length: number };
+      teachers: unknown[];
+      parents: { length: number };
+      enrollments: { length: number };
+    }
     | undefined,
   findings: number,
 ): Record<string, number> {

@@ -3,7 +3,7 @@ import { demoDistrict } from "../lib/demo/demo.ts";
 import { PlatformEnrollmentTable } from "../lib/model/platform-enrollment-table.ts";
 import { findCampusTransfers } from "../lib/diagnostics/campus-transfer.ts";
 import { type BuiltRoster, emptyRoster } from "../lib/model/roster.ts";
-import { emptySnapshot, type PlatformSnapshot } from "../lib/model/snapshot.ts";
+import { type BuiltSnapshot, emptySnapshot } from "../lib/model/snapshot.ts";
 import { detailsOf } from "../lib/model/details.ts";
 import {
   campus,
@@ -19,7 +19,7 @@ import {
 } from "./helpers/literals.ts";
 
 /** Ana moved from Lincoln (sch-1) to Adams (sch-2) in the SIS. */
-function transfer(): { roster: BuiltRoster; platform: PlatformSnapshot } {
+function transfer(): { roster: BuiltRoster; platform: BuiltSnapshot } {
   return {
     roster: {
       ...emptyRoster(),

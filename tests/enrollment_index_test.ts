@@ -80,7 +80,7 @@ Deno.test("notIn refuses to compare indexes whose ids are numbered apart", () =>
 
 /** The platform's active enrollment keys as indexPlatform built them before it kept states in arrays. */
 function platformIndexByMaps(platform: PlatformSnapshot, ids: EnrollmentIds) {
-  const byId = <T extends { id: number }>(rows: readonly T[]) => new Map(rows.map((r) => [r.id, r] as const));
+  const byId = <T extends { id: number }>(rows: Iterable<T>) => new Map([...rows].map((r) => [r.id, r] as const));
   const classById = byId(platform.classes);
   const people = { student: byId(platform.students), teacher: byId(platform.teachers) };
   const classNumbers = new Map<number, number>();

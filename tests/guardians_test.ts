@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { ParentTable } from "../lib/model/platform-tables.ts";
 import { UserTable } from "../lib/model/user-table.ts";
 import { assertEquals } from "./helpers/assert.ts";
 import { platformParent, sourceUser } from "./helpers/literals.ts";
@@ -80,7 +81,10 @@ Deno.test("the guardian index follows the rules: who is a guardian, their studen
       const roster: Roster = { ...emptyRoster(), users: asTable ? UserTable.from(list) : list };
       const platform: PlatformSnapshot = {
         ...emptySnapshot(),
-        parents: parents.map((p, i): Parent => platformParent(id(i), p.sourceId, p.email, { deletedAt: p.deletedAt })),
+        // The parents as the platform's read keeps them (a table) or as a list built by hand.
+        parents: (asTable ? (rows: Parent[]) => new ParentTable().pushAll(rows) : (rows: Parent[]) => rows)(
+          parents.map((p, i): Parent => platformParent(id(i), p.sourceId, p.email, { deletedAt: p.deletedAt })),
+        ),
       };
       const index = indexGuardians(roster, platform);
       const spec = guardiansBySpec(roster, platform);

@@ -59,7 +59,7 @@ Deno.test("a lookup that matches nobody on either side says so, instead of sayin
 
 Deno.test("the Markdown lookup keeps the sections as headings and escapes every value", () => {
   const r = parentLookup();
-  r.platform.students[0].firstName = "<img src=x onerror=alert(1)>[x](http://evil)";
+  r.platform.students.at(0)!.firstName = "<img src=x onerror=alert(1)>[x](http://evil)";
   const md = renderLookupMarkdown(r);
   assertMatch(md, /^# Lookup parent "Rosa@Example\.org" in demo-isd/);
   assertMatch(md, /\n## ROSTER /);

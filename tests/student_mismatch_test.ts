@@ -1,11 +1,11 @@
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { findStudentMismatches } from "../lib/diagnostics/student-mismatch.ts";
 import { type BuiltRoster, emptyRoster } from "../lib/model/roster.ts";
-import { emptySnapshot, type PlatformSnapshot } from "../lib/model/snapshot.ts";
+import { type BuiltSnapshot, emptySnapshot } from "../lib/model/snapshot.ts";
 import { campus, link, platformParent, platformStudent, school, sourceUser } from "./helpers/literals.ts";
 
 /** Two siblings and their guardian Rosa, with an account that sees both. */
-function family(): { roster: BuiltRoster; platform: PlatformSnapshot } {
+function family(): { roster: BuiltRoster; platform: BuiltSnapshot } {
   return {
     roster: {
       ...emptyRoster(),

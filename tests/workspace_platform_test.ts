@@ -7,13 +7,13 @@ import { openWorkspace } from "../lib/workspace/store.ts";
 import { tableDigest } from "../lib/workspace/digest.ts";
 import { PLATFORM_ENROLLMENTS, STUDENTS } from "../lib/workspace/tables.ts";
 import { PlatformEnrollmentTable } from "../lib/model/platform-enrollment-table.ts";
-import type { PlatformEnrollment, PlatformSnapshot, Student } from "../lib/model/snapshot.ts";
+import type { BuiltSnapshot, PlatformEnrollment, PlatformSnapshot, Student } from "../lib/model/snapshot.ts";
 import { CUSTOMER } from "./helpers/workspace-district.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 /** The generated district's platform as a diagnosis reads it: enrollments as columns. */
-function snapshotOf(seed: number): PlatformSnapshot {
+function snapshotOf(seed: number): PlatformSnapshot & Pick<BuiltSnapshot, "students" | "parents" | "parentStudents"> {
   const { platform } = generateDistrict({ customerId: CUSTOMER, students: 120, seed });
   return { ...platform, enrollments: PlatformEnrollmentTable.from(platform.enrollments) };
 }
@@ -48,10 +48,10 @@ Deno.test({
         assertEquals(again.readAt, "2026-12-01T10:00:00.000Z");
         assertEquals(again.slow, ["parents"]);
         let stored = await ws.loadPlatform();
-        assertEquals(stored.students[0].firstName, "MARK");
+        assertEquals(stored.students.at(0)!.firstName, "MARK");
         assertEquals(stored.enrollments.at(0)?.sourceId, "MARK");
         assertEquals(stored.classes[0].title, "MARK");
-        assertEquals(stored.parents[0].firstName, "Ana\u0000Maria");
+        assertEquals(stored.parents.at(0)!.firstName, "Ana\u0000Maria");
 
         // A student and an enrollment changed: those two tables are written again, the classes are not.
         const changed: PlatformSnapshot = {
@@ -96,7 +96,7 @@ Deno.test({
           environment: "staging",
         });
         assert(state.digests?.students?.startsWith("sha256:"));
-        assertEquals((await ws.loadPlatform()).students[0].firstName, snapshot.students[0].firstName);
+        assertEquals((await ws.loadPlatform()).students.at(0)!.firstName, snapshot.students[0].firstName);
       } finally {
         ws.close();
       }

@@ -9,12 +9,13 @@ import { isActiveInSource, type Roster } from "../model/roster.ts";
 import type { Campus, PlatformClass, PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import type { Rows } from "../model/rows.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { denseSlots, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { denseSlots, type PlatformIndex, type SourceIndex, tableOf } from "./indexes.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import { describeSourceUser } from "./describe.ts";
 import { IdTable } from "../id-table.ts";
 import { IntList } from "../int-list.ts";
 import { UserFields } from "../model/user-table.ts";
+import { readerOf } from "../model/platform-tables.ts";
 
 /**
  * Reports every `campus-transfer` code.
@@ -31,7 +32,7 @@ export function findCampusTransfers(
   const plat = ctx.plat;
   const out: Finding[] = [];
 
-  const stale = staleEnrollments(source, plat, platform.enrollments);
+  const stale = staleEnrollments(source, plat, platform.students, platform.enrollments);
 
   const isSchool = (id: string) => source.orgs.get(id)?.type === "school";
   // Read field by field: a user is made whole only for a finding (user-table.ts).
@@ -103,27 +104,32 @@ export function findCampusTransfers(
   // Active platform records sharing one student number: numbers numbered in order of first appearance (an IdTable:
   // a Map of 200,000 numbers costs ten times as much beside a heap of a million rows), the first record of each
   // number kept, and a list only where there are two or more.
-  const numbers = new IdTable(platform.students.length);
-  const firstOf: Student[] = [];
-  const shared = new Map<number, Student[]>();
-  for (const s of platform.students) {
-    const number = (s.studentNumber ?? "").trim();
-    if (s.deletedAt !== null || !number) continue;
+  // Kept as rows of platform.students, read field by field: a student is made whole only when asked for.
+  const students = platform.students;
+  const numberAt = readerOf(students, "studentNumber");
+  const deletedAt = readerOf(students, "deletedAt");
+  const numbers = new IdTable(students.length);
+  const firstOf = new IntList(1024);
+  const shared = new Map<number, number[]>();
+  for (let i = 0; i < students.length; i++) {
+    if (deletedAt(i) !== null) continue;
+    const number = (numberAt(i) ?? "").trim();
+    if (!number) continue;
     const n = numbers.add(number);
-    if (n === firstOf.length) firstOf.push(s);
+    if (n === firstOf.length) firstOf.push(i);
     else {
       const list = shared.get(n);
-      if (list) list.push(s);
-      else shared.set(n, [firstOf[n], s]);
+      if (list) list.push(i);
+      else shared.set(n, [firstOf.at(n), i]);
     }
   }
   const recordsOf = (number: string): Student[] => {
     const n = numbers.indexOf(number);
-    return n === -1 ? [] : shared.get(n) ?? [firstOf[n]];
+    return n === -1 ? [] : (shared.get(n) ?? [firstOf.at(n)]).map((i) => students.at(i)!);
   };
   for (const n of [...shared.keys()].sort((a, b) => a - b)) {
     const number = numbers.at(n);
-    const students = shared.get(n)!;
+    const students = recordsOf(number);
     const records = students.map((s) => ({
       platformId: s.id,
       sourcedId: s.sourceId,
@@ -237,6 +243,7 @@ interface StaleEnrollment {
 function staleEnrollments(
   source: SourceIndex,
   plat: PlatformIndex,
+  platformStudents: Rows<Student>,
   enrollments: Rows<PlatformEnrollment>,
 ): Map<number, StaleEnrollment[]> {
   const campusNumber = (sourceId: string) => plat.campusBySource.numberOf(sourceId);
@@ -258,21 +265,35 @@ function staleEnrollments(
   // The student records themselves, and the orgs outside the heap: an object per student, and arrays grown push by
   // push, left their copies in the old generation at 1,000,000 students (see int-list.ts). Ids stay numbers: a
   // platform id need not fit in 32 bits.
-  const students: Array<Student & { sourceId: string }> = [];
+  // Each record kept as its row among the platform's students, read field by field (and each source user likewise
+  // where the users are a table): no record or user made whole.
+  const sourceIdAt = readerOf(platformStudents, "sourceId");
+  const users = tableOf(source.users);
+  const studentOrgs = (sourceId: string): readonly string[] | undefined => {
+    if (users) {
+      const n = users.indexOf(sourceId);
+      return n !== -1 && users.roleAt(n) === "student" && users.activeAt(n) ? users.orgsAt(n) : undefined;
+    }
+    const user = source.users.get(sourceId);
+    return user?.role === "student" && isActiveInSource(user) ? user.orgSourcedIds : undefined;
+  };
+  const rows = new IntList(plat.studentById.size);
   const studentIds: number[] = [];
   const firstOrg = new IntList(plat.studentById.size);
   const moreOrgs = new Map<number, number[]>();
-  for (const student of plat.studentById.values()) {
-    if (!student.sourceId) continue;
-    const user = source.users.get(student.sourceId);
-    if (user?.role !== "student" || !isActiveInSource(user) || plat.studentBySource.get(student.sourceId) !== student) {
-      continue;
-    }
-    const slot = students.length;
-    students.push(student as Student & { sourceId: string });
-    studentIds.push(student.id);
+  for (const id of plat.studentById.keys()) {
+    const row = plat.studentById.rowOf(id);
+    const sourceId = sourceIdAt(row);
+    if (!sourceId) continue;
+    const orgs = studentOrgs(sourceId);
+    // Not a twin: the very record the index by source id holds.
+    const k = orgs ? plat.studentBySource.numberOf(sourceId) : -1;
+    if (k === -1 || plat.studentBySource.rowAt(k) !== row) continue;
+    const slot = rows.length;
+    rows.push(row);
+    studentIds.push(id);
     let first = -1;
-    for (const org of user.orgSourcedIds) {
+    for (const org of orgs!) {
       const n = campusNumber(org);
       if (n === -1) continue;
       if (first === -1) first = n;
@@ -298,8 +319,7 @@ function staleEnrollments(
     const at = school[c];
     if (at !== NOT_SCHOOL && (org[s] === at || moreOrgs.get(s)?.includes(at))) return;
     const { cls, campus } = classes[c];
-    const student = students[s];
-    if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, student.sourceId, "student")) return;
+    if (cls.sourceId && source.activeEnrollments.has(cls.sourceId, sourceIdAt(rows.at(s))!, "student")) return;
     const row = {
       platformId: id,
       classPlatformId: cls.id,
@@ -307,9 +327,9 @@ function staleEnrollments(
       title: cls.title,
       campus: campus.name,
     };
-    const list = out.get(student.id);
+    const list = out.get(studentIds[s]);
     if (list) list.push(row);
-    else out.set(student.id, [row]);
+    else out.set(studentIds[s], [row]);
   };
   // Read from the columns: no row made again for each of millions of enrollments.
   const table = PlatformEnrollmentTable.of(enrollments);

@@ -7,6 +7,9 @@ import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import { ENTITY_FILES, fileMode, isActiveInSource, type Roster } from "../model/roster.ts";
 import type { PlatformSnapshot } from "../model/snapshot.ts";
 import { UserFields } from "../model/user-table.ts";
+import { readerOf } from "../model/platform-tables.ts";
+import { tableOf } from "./indexes.ts";
+import type { Rows } from "../model/rows.ts";
 import type { Notice } from "../model/findings.ts";
 
 /** Below this many active platform records a group is too small to judge. */
@@ -30,7 +33,7 @@ export function coverageNotices(
   const plat = ctx.plat;
 
   // A district the platform holds nothing for: one opening line, not thousands of errors read one by one.
-  const active = (rows: ReadonlyArray<{ deletedAt: string | null }>) => rows.some((r) => r.deletedAt === null);
+  const active = (rows: Rows<{ deletedAt: string | null }>) => rows.some((r) => r.deletedAt === null);
   const users = new UserFields(roster.users);
   let sourceStudents = 0;
   for (let i = 0; i < users.length; i++) if (users.role(i) === "student" && users.active(i)) sourceStudents++;
@@ -53,7 +56,7 @@ export function coverageNotices(
   /** Counts the active, rostered rows among `rows` (those at `indices` when given) and those `present` lacks. */
   const check = <R extends { sourceId: string | null; deletedAt: string | null }>(
     scope: string,
-    rows: readonly R[],
+    rows: Rows<R>,
     present: (i: number, sourceId: string) => boolean,
     indices?: readonly number[],
   ) => {
@@ -62,14 +65,20 @@ export function coverageNotices(
     const n = indices ? indices.length : rows.length;
     for (let k = 0; k < n; k++) {
       const i = indices ? indices[k] : k;
-      const r = rows[i];
+      const r = rows.at(i)!;
       if (r.deletedAt !== null || r.sourceId === null) continue;
       total++;
       if (!present(i, r.sourceId)) absent++;
     }
     if (total >= MIN_GROUP && absent / total > ABSENT_SHARE) incomplete.push({ scope, absent, total });
   };
+  // A user table's users read field by field (a million students asked of it made a million users whole).
+  const table = tableOf(source.users);
   const activeUser = (role: string) => (_: number, id: string) => {
+    if (table) {
+      const n = table.indexOf(id);
+      return n !== -1 && table.roleAt(n) === role && table.activeAt(n);
+    }
     const u = source.users.get(id);
     return !!u && u.role === role && isActiveInSource(u);
   };
@@ -81,12 +90,14 @@ export function coverageNotices(
     check("students", students, (i, id) => (studentPresent[i] = isStudent(i, id) ? 1 : 0) === 1);
     check("teachers", platform.teachers, activeUser("teacher"));
     const byCampus = new Map<number, number[]>();
-    students.forEach((s, i) => {
-      if (s.campusId === null) return;
-      const list = byCampus.get(s.campusId);
+    const campusOf = readerOf(students, "campusId");
+    for (let i = 0; i < students.length; i++) {
+      const campusId = campusOf(i);
+      if (campusId === null) continue;
+      const list = byCampus.get(campusId);
       if (list) list.push(i);
-      else byCampus.set(s.campusId, [i]);
-    });
+      else byCampus.set(campusId, [i]);
+    }
     for (const [campusId, indices] of byCampus) {
       check(
         `students of ${plat.campusById.get(campusId)?.name ?? `campus ${campusId}`}`,

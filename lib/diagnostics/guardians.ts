@@ -12,7 +12,9 @@ import { normalizeEmail } from "../normalize.ts";
 import { IdTable } from "../id-table.ts";
 import { IntList, NumberMap } from "../int-list.ts";
 import { release } from "../release.ts";
-import { groupBy, type Keyed, keyedBy } from "./indexes.ts";
+import { groupBy, keyedBy } from "./indexes.ts";
+import type { Rows } from "../model/rows.ts";
+import { readerOf } from "../model/platform-tables.ts";
 
 /** The account a guardian maps to, and how. */
 export interface GuardianAccount {
@@ -43,8 +45,10 @@ export class GuardianIndex {
   /** Guardian number n's students: #students[#start[n] .. #start[n + 1]), in the order first linked. */
   readonly #start: Int32Array;
   readonly #students: Int32Array;
-  /** By row of `guardians`: the parent account it maps to, and whether by email (else by source id). */
-  readonly #parent: Array<Parent | undefined>;
+  /** The platform's parents, and by row of `guardians` the row of the parent it maps to (-1: none). */
+  readonly #parents: Rows<Parent>;
+  readonly #parentRow: Int32Array;
+  /** By row of `guardians`: whether it maps by email (else by source id). */
   readonly #byEmail: Uint8Array;
   /** By guardian number: its last row that maps to an account (as a Map set row by row keeps it), or -1. */
   readonly #mappedRow: Int32Array;
@@ -62,31 +66,44 @@ export class GuardianIndex {
     /** Each guardian row's number in `ids`. */
     numbers: Int32Array;
     links: { guardians: ArrayLike<number>; students: ArrayLike<number> };
-    parent: Array<Parent | undefined>;
+    parents: Rows<Parent>;
+    parentRow: Int32Array;
     byEmail: Uint8Array;
   }) {
     this.guardians = parts.guardians;
     this.#ids = parts.ids;
     this.#studentIds = parts.studentIds;
     [this.#start, this.#students] = groupDistinct(parts.ids.size, parts.links.guardians, parts.links.students);
-    this.#parent = parts.parent;
+    this.#parents = parts.parents;
+    this.#parentRow = parts.parentRow;
     this.#byEmail = parts.byEmail;
     this.#mappedRow = new Int32Array(parts.ids.size).fill(-1);
+    // Each mapped guardian's parent id, read without making the parent where the parents are columns.
+    const idAt = readerOf(parts.parents, "id");
+    const parentIdOf = new Float64Array(parts.parentRow.length);
+    let mappedCount = 0;
+    parts.parentRow.forEach((p, row) => {
+      if (p !== -1) parentIdOf[row] = idAt(p), mappedCount++;
+    });
     // Made once at their size, outside the heap: at 1,000,000 students, arrays and a Map grown push by push left
     // their smaller copies in the old generation (see int-list.ts).
-    const mapped = parts.parent.filter((p) => p !== undefined).map((p) => p.id);
+    const mapped = new Float64Array(mappedCount);
+    for (let row = 0, m = 0; row < parentIdOf.length; row++) {
+      if (parts.parentRow[row] !== -1) mapped[m++] = parentIdOf[row];
+    }
     const accountNumber = NumberMap.over(mapped);
     const accounts: number[] = [];
     const rowGroup = new Int32Array(mapped.length);
     const rows = new Int32Array(mapped.length);
     let count = 0;
-    parts.parent.forEach((parent, row) => {
-      if (!parent) return;
+    parts.parentRow.forEach((p, row) => {
+      if (p === -1) return;
       this.#mappedRow[parts.numbers[row]] = row;
-      let k = accountNumber.get(parent.id);
+      const id = parentIdOf[row];
+      let k = accountNumber.get(id);
       if (k === -1) {
-        accountNumber.set(parent.id, k = accounts.length);
-        accounts.push(parent.id);
+        accountNumber.set(id, k = accounts.length);
+        accounts.push(id);
       }
       rowGroup[count] = k;
       rows[count++] = row;
@@ -115,7 +132,8 @@ export class GuardianIndex {
   accountOf(sourcedId: string): GuardianAccount | undefined {
     const n = this.#ids.indexOf(sourcedId);
     const row = n === -1 ? -1 : this.#mappedRow[n];
-    return row === -1 ? undefined : { parent: this.#parent[row]!, by: this.#byEmail[row] ? "email" : "source_id" };
+    if (row === -1) return undefined;
+    return { parent: this.#parents.at(this.#parentRow[row])!, by: this.#byEmail[row] ? "email" : "source_id" };
   }
 
   /** The guardians mapped to a parent account, in roster order; empty for none. */
@@ -228,16 +246,21 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
   const bySource = keyedBy(platform.parents, (p) => p.deletedAt === null ? p.sourceId : null);
   // By email only when a guardian is not found by its source id (few are): every parent's email normalised and
   // hashed took about a second at 1,000,000 students.
-  let byEmailIndex: Keyed<Parent> | undefined;
+  let byEmailIndex: ReturnType<typeof keyedBy<Parent>> | undefined;
   const byEmail = () =>
     byEmailIndex ??= keyedBy(platform.parents, (p) => p.deletedAt === null ? normalizeEmail(p.email) || null : null);
-  const parent: Array<Parent | undefined> = new Array(guardians.length).fill(undefined);
+  // Each guardian's parent as its row among the platform's parents (-1: none): no parent object kept a guardian.
+  const parentRow = new Int32Array(guardians.length).fill(-1);
   const viaEmail = new Uint8Array(guardians.length);
   for (let row = 0; row < guardians.length; row++) {
-    parent[row] = bySource.get(guardians.sourcedId(row));
-    if (parent[row]) continue;
+    const bySourceId = bySource.numberOf(guardians.sourcedId(row));
+    if (bySourceId !== -1) {
+      parentRow[row] = bySource.rowAt(bySourceId);
+      continue;
+    }
     const email = normalizeEmail(guardians.email(row));
-    parent[row] = email ? byEmail().get(email) : undefined;
+    const byMail = email ? byEmail().numberOf(email) : -1;
+    if (byMail !== -1) parentRow[row] = byEmailIndex!.rowAt(byMail);
     viaEmail[row] = 1;
   }
   const index = new GuardianIndex({
@@ -246,7 +269,8 @@ export function indexGuardians(roster: Roster, platform: PlatformSnapshot): Guar
     studentIds: activeStudents,
     numbers: rowNumber,
     links: { guardians: links.guardians.view(), students: links.students.view() },
-    parent,
+    parents: platform.parents,
+    parentRow,
     byEmail: viaEmail,
   });
   links.guardians.free();

@@ -5,9 +5,10 @@
 import { type Class, type Enrollment, isActiveInSource, type Org, type Roster, type User } from "../model/roster.ts";
 import { IdTable, type NumberedIds, numberedIds } from "../id-table.ts";
 import { release } from "../release.ts";
-import { denseSize, NumberMap } from "../int-list.ts";
+import { denseSize, IntList, NumberMap } from "../int-list.ts";
 import { EnrollmentTable } from "../model/enrollment-table.ts";
 import { UserTable } from "../model/user-table.ts";
+import { readerOf } from "../model/platform-tables.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import type { Rows } from "../model/rows.ts";
 import type {
@@ -360,7 +361,7 @@ export interface PlatformIndex {
   campusById: ById<Campus>;
   campusBySource: Keyed<Campus>;
   studentById: ById<Student>;
-  studentBySource: Keyed<Student>;
+  studentBySource: KeyedRows<Student>;
   teacherById: ById<Teacher>;
   teacherBySource: Keyed<Teacher>;
   classById: ById<PlatformClass>;
@@ -557,6 +558,8 @@ class KeyParts<R extends { deletedAt: string | null; sourceId: string | null }> 
 /** Platform rows by id: what a `Map` of them gives (the last row of an id; ids in the order first seen). */
 export interface ById<T> {
   get(id: number): T | undefined;
+  /** Where in the rows indexed the id's row is, or -1 (a caller keeping that, not the row, keeps no object). */
+  rowOf(id: number): number;
   /** Each id's row, in the order the ids first came. */
   values(): IterableIterator<T>;
   keys(): IterableIterator<number>;
@@ -572,29 +575,49 @@ export interface ById<T> {
  * @example
  * byId([{ id: 2, name: "a" }, { id: 2, name: "b" }]).get(2)?.name // "b"
  */
-export function byId<T extends { id: number }>(rows: readonly T[]): ById<T> {
-  const size = denseSize(rows.map((r) => r.id), rows.length);
+export function byId<T extends { id: number }>(rows: Rows<T>): ById<T> {
+  // Each row's id read without making the row where the rows are columns.
+  const idAt = readerOf(rows, "id");
+  const ids = new Float64Array(rows.length);
+  for (let i = 0; i < ids.length; i++) ids[i] = idAt(i);
+  const size = denseSize(ids, rows.length);
+  // The row (its index in `rows`) of each id: rows, not the objects, so that a table's rows are made only when asked.
   if (size === undefined) {
-    const map = new Map<number, T>();
-    for (const row of rows) map.set(row.id, row);
-    return map;
+    const rowOf = new Map<number, number>();
+    for (let i = 0; i < ids.length; i++) rowOf.set(ids[i], i);
+    return {
+      get: (id) => {
+        const row = rowOf.get(id);
+        return row === undefined ? undefined : rows.at(row);
+      },
+      rowOf: (id) => rowOf.get(id) ?? -1,
+      *values() {
+        for (const row of rowOf.values()) yield rows.at(row)!;
+      },
+      keys: () => rowOf.keys(),
+      size: rowOf.size,
+    };
   }
-  const at: Array<T | undefined> = new Array(size).fill(undefined);
+  const rowOf = new Int32Array(size).fill(-1);
   const order: number[] = [];
-  for (const row of rows) {
+  for (let i = 0; i < ids.length; i++) {
     // + 0: -0 becomes 0, as a Map keeps it.
-    if (at[row.id] === undefined) order.push(row.id + 0);
-    at[row.id] = row;
+    if (rowOf[ids[i]] === -1) order.push(ids[i] + 0);
+    rowOf[ids[i]] = i;
   }
   return {
-    get: (id) => (Number.isInteger(id) && id >= 0 && id < size ? at[id] : undefined),
+    get: (id) => (Number.isInteger(id) && id >= 0 && id < size && rowOf[id] !== -1 ? rows.at(rowOf[id]) : undefined),
+    rowOf: (id) => (Number.isInteger(id) && id >= 0 && id < size ? rowOf[id] : -1),
     *values() {
-      for (const id of order) yield at[id]!;
+      for (const id of order) yield rows.at(rowOf[id])!;
     },
     keys: () => order.values(),
     size: order.length,
   };
 }
+
+/** {@link Keyed} rows that say where each key's row is among the rows indexed (see {@link keyedBy}). */
+export type KeyedRows<T> = Keyed<T> & { rowAt(n: number): number };
 
 /** Rows by a string key, each key numbered 0, 1, 2… in the order the rows first gave it. */
 export interface Keyed<T> {
@@ -619,20 +642,28 @@ export interface Keyed<T> {
  * keyedBy(platform.parents, (p) => p.deletedAt === null ? p.sourceId : null).get("par-000001")?.id
  */
 export function keyedBy<T>(
-  rows: readonly T[],
+  rows: Rows<T>,
   key: (row: T) => string | null,
   replaces?: (had: T, row: T) => boolean,
-): Keyed<T> {
+): KeyedRows<T> {
   const ids = new IdTable(rows.length);
-  const byNumber: T[] = [];
-  for (const row of rows) {
+  // The row (its index in `rows`) of each key: rows, not the objects, so that a table's rows are made only when asked.
+  const rowOf = new IntList(1024);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows.at(i)!;
     const k = key(row);
     if (k === null) continue;
+    const known = ids.size;
     const n = ids.add(k);
-    const had = byNumber[n];
-    if (had === undefined || replaces?.(had, row)) byNumber[n] = row;
+    if (n === known) rowOf.push(i);
+    else if (replaces?.(rows.at(rowOf.at(n))!, row)) rowOf.view()[n] = i;
   }
-  return keyedView(ids, byNumber);
+  const byNumber = rowOf.view().slice();
+  rowOf.free();
+  // rowAt: where in `rows` the key numbered n's row is (a caller keeping that, not the row, keeps no object).
+  return Object.assign(keyedView(ids, { at: (n: number) => rows.at(byNumber[n]) }), {
+    rowAt: (n: number) => byNumber[n],
+  });
 }
 
 /** The user table each view of {@link usersView} reads. */
@@ -668,15 +699,15 @@ function usersView(users: UserTable): Keyed<User> {
 }
 
 /** Rows by number, found by key through `ids` (which numbers them). */
-function keyedView<T>(ids: NumberedIds, byNumber: readonly T[]): Keyed<T> {
+function keyedView<T>(ids: NumberedIds, byNumber: { at(n: number): T | undefined }): Keyed<T> {
   return {
     get(k) {
       const n = ids.indexOf(k);
-      return n === -1 ? undefined : byNumber[n];
+      return n === -1 ? undefined : byNumber.at(n);
     },
     has: (k) => ids.indexOf(k) !== -1,
     numberOf: (k) => ids.indexOf(k),
-    at: (n) => byNumber[n],
+    at: (n) => (n >= 0 && n < ids.size ? byNumber.at(n) : undefined),
     get size() {
       return ids.size;
     },
@@ -686,8 +717,8 @@ function keyedView<T>(ids: NumberedIds, byNumber: readonly T[]): Keyed<T> {
 /**
  * A roster's rows by sourcedId, each id once (a reader keeps the first row of an id): by the reader's own table of
  * the ids when it is still theirs (see `numberedIds`), else by {@link keyedBy}. Either answers alike while the rows stay as
- * they were when it was made (the reader's table reads the array itself, where keyedBy keeps its own copy): build it
- * once the rows are final, as {@link DiagnosticContext} does.
+ * they were when it was made (both read the rows themselves, by their place): build it once the rows are final, as
+ * {@link DiagnosticContext} does.
  *
  * @example
  * bySourcedId(roster.users).get("stu-000001")?.role // "student"
@@ -706,8 +737,8 @@ export function bySourcedId<T extends { sourcedId: string }>(rows: Rows<T>): Key
  * bySource(platform.students).get("stu-000001")?.id
  */
 export function bySource<T extends { sourceId: string | null; deletedAt: string | null }>(
-  rows: readonly T[],
-): Keyed<T> {
+  rows: Rows<T>,
+): KeyedRows<T> {
   return keyedBy(rows, (row) => row.sourceId, (had, row) => had.deletedAt !== null && row.deletedAt === null);
 }
 

@@ -14,6 +14,8 @@ import type { GuardianIndex } from "./guardians.ts";
 import { userName } from "./describe.ts";
 import { NumberMap } from "../int-list.ts";
 import { UserFields } from "../model/user-table.ts";
+import { readerOf } from "../model/platform-tables.ts";
+import type { Rows } from "../model/rows.ts";
 import { release } from "../release.ts";
 
 type StudentRef = {
@@ -223,32 +225,36 @@ export function findStudentMismatches(
  * order: one array of row numbers, not an array of link objects per parent.
  */
 class ParentLinks {
-  readonly #rows: readonly ParentStudent[];
+  // The links' fields by row, read from the columns where the links are a table (no link made whole).
+  readonly #studentId: (i: number) => number;
+  readonly #origin: (i: number) => string;
   /** Parent id → group k; the group's rows are #order[#start[k] .. #start[k + 1]). */
   readonly #group: NumberMap;
   readonly #start: Int32Array;
   readonly #order: Int32Array;
 
-  constructor(rows: readonly ParentStudent[]) {
-    this.#rows = rows;
+  constructor(rows: Rows<ParentStudent>) {
+    this.#studentId = readerOf(rows, "studentId");
+    this.#origin = readerOf(rows, "origin");
+    const parentIdAt = readerOf(rows, "parentId");
+    const deletedAt = readerOf(rows, "deletedAt");
     // Made once at their size, outside the heap (see int-list.ts): a million parents at 1,000,000 students.
     const parentIds = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) parentIds[i] = rows[i].parentId;
+    for (let i = 0; i < rows.length; i++) parentIds[i] = parentIdAt(i);
     this.#group = NumberMap.over(parentIds);
-    release(parentIds);
     const groupOf = new Int32Array(rows.length);
     const active = new Int32Array(rows.length);
     let count = 0;
     let groups = 0;
     for (let i = 0; i < rows.length; i++) {
-      if (rows[i].deletedAt !== null) continue;
-      let k = this.#group.get(rows[i].parentId);
-      if (k === -1) this.#group.set(rows[i].parentId, k = groups++);
+      if (deletedAt(i) !== null) continue;
+      let k = this.#group.get(parentIds[i]);
+      if (k === -1) this.#group.set(parentIds[i], k = groups++);
       groupOf[count] = k;
       active[count++] = i;
     }
     [this.#start, this.#order] = groupBy(groups, groupOf.subarray(0, count), active.subarray(0, count));
-    release(groupOf, active);
+    release(groupOf, active, parentIds);
   }
 
   /** A parent's active links, in the platform's order. */
@@ -257,8 +263,8 @@ class ParentLinks {
     const out: Array<{ studentId: number; origin: string }> = [];
     if (k === -1) return out;
     for (let i = this.#start[k]; i < this.#start[k + 1]; i++) {
-      const row = this.#rows[this.#order[i]];
-      out.push({ studentId: row.studentId, origin: row.origin });
+      const row = this.#order[i];
+      out.push({ studentId: this.#studentId(row), origin: this.#origin(row) });
     }
     return out;
   }
@@ -275,16 +281,16 @@ class ParentLinks {
     const to = k === -1 ? 0 : this.#start[k + 1];
     if ((to - from) * given.length > 1024) return false;
     for (let i = from; i < to; i++) {
-      const row = this.#rows[this.#order[i]];
-      if (row.origin !== "roster") continue;
-      const student = students.get(row.studentId);
+      const row = this.#order[i];
+      if (this.#origin(row) !== "roster") continue;
+      const student = students.get(this.#studentId(row));
       if (!student || student.deletedAt !== null) continue;
       if (student.sourceId === null || !given.includes(student.sourceId)) return false;
     }
     for (const s of given) {
       let seen = false;
       for (let i = from; i < to && !seen; i++) {
-        const student = students.get(this.#rows[this.#order[i]].studentId);
+        const student = students.get(this.#studentId(this.#order[i]));
         seen = student !== undefined && student.deletedAt === null && student.sourceId === s;
       }
       if (!seen) return false;

@@ -93,18 +93,22 @@ export type RosterSync = z.infer<typeof RosterSync>;
 export interface PlatformSnapshot {
   district: District;
   campuses: Campus[];
-  students: Student[];
+  /** As columns when read from the platform (`StudentTable`, `ParentTable`, `ParentStudentTable`); arrays when built by hand. */
+  students: Rows<Student>;
   teachers: Teacher[];
-  parents: Parent[];
-  parentStudents: ParentStudent[];
+  parents: Rows<Parent>;
+  parentStudents: Rows<ParentStudent>;
   classes: PlatformClass[];
   /** As many as the roster's: as columns when read from the platform ({@link PlatformEnrollmentTable}), an array when built by hand. */
   enrollments: Rows<PlatformEnrollment>;
   rosterSyncs: RosterSync[];
 }
 
-/** A snapshot built in memory (the demo district's, a test's): its enrollments an array, to push to and filter. */
+/** A snapshot built in memory (the demo district's, a test's): its large tables arrays, to push to and filter. */
 export interface BuiltSnapshot extends PlatformSnapshot {
+  students: Student[];
+  parents: Parent[];
+  parentStudents: ParentStudent[];
   enrollments: PlatformEnrollment[];
 }
 

@@ -5,6 +5,7 @@
  * as `COPY … TO STDOUT` text (copy-text.ts).
  */
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
+import { ParentStudentTable, ParentTable, StudentTable } from "../model/platform-tables.ts";
 import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
 import { PlatformError } from "./errors.ts";
 import {
@@ -21,17 +22,7 @@ import {
 } from "./rows.ts";
 import { type CopyFields, readCopyText } from "./copy-text.ts";
 import { textSharer } from "../sources/detach.ts";
-import type {
-  Campus,
-  District,
-  Parent,
-  ParentStudent,
-  PlatformClass,
-  PlatformSnapshot,
-  RosterSync,
-  Student,
-  Teacher,
-} from "../model/snapshot.ts";
+import type { Campus, District, PlatformClass, PlatformSnapshot, RosterSync, Teacher } from "../model/snapshot.ts";
 
 /** Progress while reading: rows read so far from one table. */
 export interface TableProgress {
@@ -85,7 +76,8 @@ export async function readSnapshot(
     };
     // People's names repeat (a few thousand distinct in a million): one string each for this read.
     const names = textSharer();
-    const students: Student[] = [];
+    // The people and their links as columns (platform-tables.ts), as the enrollments below.
+    const students = new StudentTable();
     await copy(
       "students",
       `select id, campus_id, source_id, student_number, first_name, last_name, grade, deleted_at::text
@@ -99,14 +91,14 @@ export async function readSnapshot(
        from teachers where district_id = ${district_} order by id`,
       (f) => teachers.push(teacherFrom(f, names)),
     );
-    const parents: Parent[] = [];
+    const parents = new ParentTable();
     await copy(
       "parents",
       `select id, source_id, email, first_name, last_name, deleted_at::text from parents
        where district_id = ${district_} order by id`,
       (f) => parents.push(parentFrom(f, names)),
     );
-    const parentStudents: ParentStudent[] = [];
+    const parentStudents = new ParentStudentTable();
     await copy(
       "parent_students",
       `select ps.parent_id, ps.student_id, ps.origin, ps.deleted_at::text

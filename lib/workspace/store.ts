@@ -18,6 +18,7 @@ import { EnrollmentTable } from "../model/enrollment-table.ts";
 import { UserFields, UserTable } from "../model/user-table.ts";
 import { tableDigest } from "./digest.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
+import { ParentStudentTable, ParentTable, StudentTable } from "../model/platform-tables.ts";
 
 /** Bumped when the tables change shape: an older workspace is rebuilt, never misread. */
 export const WORKSPACE_FORMAT = 1;
@@ -315,7 +316,12 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
       const t = await readAll(
         PLATFORM_TABLES as unknown as Specs,
         state.slow,
-        { enrollments: () => new PlatformEnrollmentTable() as RowStore<unknown> },
+        {
+          enrollments: () => new PlatformEnrollmentTable() as RowStore<unknown>,
+          students: () => new StudentTable() as RowStore<unknown>,
+          parents: () => new ParentTable() as RowStore<unknown>,
+          parentStudents: () => new ParentStudentTable() as RowStore<unknown>,
+        },
       );
       return { district: state.district, ...t } as unknown as PlatformSnapshot;
     },

@@ -1,13 +1,24 @@
 /** Assertions over node:assert (std's @std/assert is not reachable here), named the std way. */
 import assertNode from "node:assert/strict";
+import { ColumnTable } from "../../lib/model/rows.ts";
 
 /** Fails unless `value` is truthy. */
 export function assert(value: unknown, message?: string): asserts value {
   assertNode.ok(value, message as never);
 }
 
-/** Deep strict equality. */
+/**
+ * Deep strict equality. A table of rows (columns) against a list of rows is never equal, and node's diff of the two
+ * (every chunk of every column against the list) ran a test process out of memory: it fails at once, saying so.
+ */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
+  if ((actual instanceof ColumnTable) !== (expected instanceof ColumnTable)) {
+    throw new assertNode.AssertionError({
+      message: `${message ? `${message}: ` : ""}a table of rows compared with ${
+        Array.isArray(actual) || Array.isArray(expected) ? "a list" : "something else"
+      }; compare [...table] with the list`,
+    });
+  }
   assertNode.deepStrictEqual(actual, expected, message as never);
 }
 
