@@ -157,18 +157,27 @@ export function findCampusTransfers(
 
   // Parents left linked to a stale record of a student number whose active record they do not see.
   // First the links to a stale record (few), then only those parents' links.
+  // The links and their students read by row: a million and a half links, none made whole.
+  const links = platform.parentStudents;
+  const linkParent = readerOf(links, "parentId");
+  const linkStudent = readerOf(links, "studentId");
+  const linkDeleted = readerOf(links, "deletedAt");
+  const sourceIdAt = readerOf(students, "sourceId");
   const staleLinks = new Map<number, Set<number>>();
-  for (const ps of platform.parentStudents) {
-    if (ps.deletedAt !== null || staleLinks.get(ps.parentId)?.has(ps.studentId)) continue;
-    const stale = plat.studentById.get(ps.studentId);
-    if (!stale) continue;
-    const number = (stale.studentNumber ?? "").trim();
-    if (!number || (stale.deletedAt === null && inSource(stale, source))) continue;
-    const parent = plat.parentById.get(ps.parentId);
+  for (let i = 0; i < links.length; i++) {
+    if (linkDeleted(i) !== null) continue;
+    const parentId = linkParent(i);
+    const studentId = linkStudent(i);
+    if (staleLinks.get(parentId)?.has(studentId)) continue;
+    const stale = plat.studentById.rowOf(studentId);
+    if (stale === -1) continue;
+    const number = (numberAt(stale) ?? "").trim();
+    if (!number || (deletedAt(stale) === null && isSourceStudent(sourceIdAt(stale), source))) continue;
+    const parent = plat.parentById.get(parentId);
     if (!parent || parent.deletedAt !== null) continue;
-    let set = staleLinks.get(ps.parentId);
-    if (!set) staleLinks.set(ps.parentId, set = new Set());
-    set.add(ps.studentId);
+    let set = staleLinks.get(parentId);
+    if (!set) staleLinks.set(parentId, set = new Set());
+    set.add(studentId);
   }
   const linksByParent = new Map<number, Set<number>>();
   if (staleLinks.size) {
@@ -215,8 +224,18 @@ export function findCampusTransfers(
 }
 
 function inSource(student: Student, source: SourceIndex): boolean {
-  if (student.sourceId === null) return false;
-  const user = source.users.get(student.sourceId);
+  return isSourceStudent(student.sourceId, source);
+}
+
+/** Whether `sourceId` is an active source student's (read field by field where the users are a table). */
+function isSourceStudent(sourceId: string | null, source: SourceIndex): boolean {
+  if (sourceId === null) return false;
+  const users = tableOf(source.users);
+  if (users) {
+    const n = users.indexOf(sourceId);
+    return n !== -1 && users.roleAt(n) === "student" && users.activeAt(n);
+  }
+  const user = source.users.get(sourceId);
   return !!user && user.role === "student" && isActiveInSource(user);
 }
 

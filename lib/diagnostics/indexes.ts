@@ -443,10 +443,10 @@ export function indexPlatform(platform: PlatformSnapshot, ids: EnrollmentIds = e
   // enrollment. Still numbered in enrollment order (an id is numbered the first time a whole key is), as build does.
   // Kept in arrays indexed by platform id when the ids are dense (they are serial numbers): at 1,000,000 students,
   // ten million enrollments asked Maps of a million entries four times each.
-  const classes = new KeyParts(index.classById, (id) => ids.classes.number(id));
+  const classes = new KeyParts(index.classById, platform.classes, (id) => ids.classes.number(id));
   const people = {
-    student: new KeyParts(index.studentById, (id) => ids.users.number(id)),
-    teacher: new KeyParts(index.teacherById, (id) => ids.users.number(id)),
+    student: new KeyParts(index.studentById, platform.students, (id) => ids.users.number(id)),
+    teacher: new KeyParts(index.teacherById, platform.teachers, (id) => ids.users.number(id)),
   };
   const table = PlatformEnrollmentTable.of(platform.enrollments);
   const activeEnrollments = EnrollmentIndex.buildPackedAt(ids, table, platformKeyAt(table, classes, people));
@@ -520,10 +520,16 @@ class KeyParts<R extends { deletedAt: string | null; sourceId: string | null }> 
   readonly #dense: Int32Array | undefined;
   readonly #sparse = new Map<number, number>();
 
-  /** `byId`: the index's rows by platform id (the last row of an id, as byId keeps it). */
-  constructor(readonly byId: ById<R>, readonly numberOf: (sourceId: string) => number) {
+  // The rows' fields, read by row (from a table's columns, no row made).
+  readonly #deletedAt: (row: number) => string | null;
+  readonly #sourceId: (row: number) => string | null;
+
+  /** `byId`: the index of `rows` by platform id (the last row of an id, as byId keeps it). */
+  constructor(readonly byId: ById<R>, rows: Rows<R>, readonly numberOf: (sourceId: string) => number) {
     const size = denseSize(byId.keys(), byId.size);
     this.#dense = size === undefined ? undefined : new Int32Array(size).fill(UNKNOWN);
+    this.#deletedAt = readerOf(rows, "deletedAt");
+    this.#sourceId = readerOf(rows, "sourceId");
   }
 
   /** INVALID, UNNUMBERED, or the number of the row's source id. */
@@ -535,8 +541,8 @@ class KeyParts<R extends { deletedAt: string | null; sourceId: string | null }> 
       ? INVALID
       : this.#sparse.get(id) ?? UNKNOWN;
     if (state !== UNKNOWN) return state;
-    const row = this.byId.get(id);
-    state = row && row.deletedAt === null && row.sourceId !== null ? UNNUMBERED : INVALID;
+    const row = this.byId.rowOf(id);
+    state = row !== -1 && this.#deletedAt(row) === null && this.#sourceId(row) !== null ? UNNUMBERED : INVALID;
     this.#set(id, state);
     return state;
   }
@@ -544,7 +550,7 @@ class KeyParts<R extends { deletedAt: string | null; sourceId: string | null }> 
   /** The number of a valid row's source id (`state` is what {@link state} gave). */
   number(id: number, state: number): number {
     if (state !== UNNUMBERED) return state;
-    const n = this.numberOf(this.byId.get(id)!.sourceId!);
+    const n = this.numberOf(this.#sourceId(this.byId.rowOf(id))!);
     this.#set(id, n);
     return n;
   }
@@ -634,9 +640,9 @@ export interface Keyed<T> {
 /**
  * Rows by a key (`key` gives null for a row left out): the first row of each
  * key, unless `replaces(had, row)` says a later one takes its place. The keys
- * are numbered in an IdTable and the rows kept in an array by number: at
- * 1,000,000 students a Map of a million strings took 1.3 s to fill in a heap
- * of gigabytes.
+ * are numbered in an IdTable and each key's row kept as its place in `rows`:
+ * at 1,000,000 students a Map of a million strings took 1.3 s to fill in a
+ * heap of gigabytes.
  *
  * @example
  * keyedBy(platform.parents, (p) => p.deletedAt === null ? p.sourceId : null).get("par-000001")?.id
@@ -646,17 +652,35 @@ export function keyedBy<T>(
   key: (row: T) => string | null,
   replaces?: (had: T, row: T) => boolean,
 ): KeyedRows<T> {
+  return keyedByRow(
+    rows,
+    (i) => key(rows.at(i)!),
+    replaces && ((had, i) => replaces(rows.at(had)!, rows.at(i)!)),
+  );
+}
+
+/**
+ * As {@link keyedBy}, the key and the rule read by row (`keyAt(i)`, `replacesAt(hadRow, row)`): over a table's
+ * columns, no row is made to be indexed.
+ *
+ * @example
+ * const sourceId = readerOf(platform.students, "sourceId");
+ * keyedByRow(platform.students, sourceId).get("stu-000001")?.id
+ */
+export function keyedByRow<T>(
+  rows: Rows<T>,
+  keyAt: (i: number) => string | null,
+  replacesAt?: (had: number, i: number) => boolean,
+): KeyedRows<T> {
   const ids = new IdTable(rows.length);
-  // The row (its index in `rows`) of each key: rows, not the objects, so that a table's rows are made only when asked.
   const rowOf = new IntList(1024);
   for (let i = 0; i < rows.length; i++) {
-    const row = rows.at(i)!;
-    const k = key(row);
+    const k = keyAt(i);
     if (k === null) continue;
     const known = ids.size;
     const n = ids.add(k);
     if (n === known) rowOf.push(i);
-    else if (replaces?.(rows.at(rowOf.at(n))!, row)) rowOf.view()[n] = i;
+    else if (replacesAt?.(rowOf.at(n), i)) rowOf.view()[n] = i;
   }
   const byNumber = rowOf.view().slice();
   rowOf.free();
@@ -739,7 +763,8 @@ export function bySourcedId<T extends { sourcedId: string }>(rows: Rows<T>): Key
 export function bySource<T extends { sourceId: string | null; deletedAt: string | null }>(
   rows: Rows<T>,
 ): KeyedRows<T> {
-  return keyedBy(rows, (row) => row.sourceId, (had, row) => had.deletedAt !== null && row.deletedAt === null);
+  const deletedAt = readerOf(rows, "deletedAt");
+  return keyedByRow(rows, readerOf(rows, "sourceId"), (had, i) => deletedAt(had) !== null && deletedAt(i) === null);
 }
 
 /**

@@ -6,10 +6,10 @@
  */
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
 import { fileMode, isGuardian, type Roster } from "../model/roster.ts";
-import type { ParentStudent, PlatformSnapshot, Student } from "../model/snapshot.ts";
+import type { ParentStudent, PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { type ById, groupBy, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import { groupBy, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import type { GuardianIndex } from "./guardians.ts";
 import { userName } from "./describe.ts";
 import { NumberMap } from "../int-list.ts";
@@ -43,6 +43,12 @@ export function findStudentMismatches(
   const canSayAbsent = fileMode(roster, "users") === "bulk";
 
   const links = new ParentLinks(platform.parentStudents);
+  // The students' fields by id, read by row (no student made whole for each of a million and a half links).
+  const studentFields: StudentFields = {
+    rowOf: (id) => plat.studentById.rowOf(id),
+    deletedAt: readerOf(platform.students, "deletedAt"),
+    sourceId: readerOf(platform.students, "sourceId"),
+  };
   const studentRef = (sourcedId: string): StudentRef => {
     const s = plat.studentBySource.get(sourcedId);
     const active = s && s.deletedAt === null ? s : undefined;
@@ -64,11 +70,12 @@ export function findStudentMismatches(
 
   // Accounts that guardians map to: what they see against what the roster says.
   for (const parentId of accounts) {
-    const guardians = g.guardiansOf(parentId);
+    const guardianIds = g.guardianIdsOf(parentId);
     const gone = absent.get(parentId);
-    const given = guardians.flatMap((guardian) => g.studentsOf(guardian.sourcedId));
+    const given = guardianIds.flatMap((id) => g.studentsOf(id));
     // Most accounts see just what their guardians give them: told apart without a Set or an object.
-    if (!gone && links.agree(parentId, given, plat.studentById)) continue;
+    if (!gone && links.agree(parentId, given, studentFields)) continue;
+    const guardians = g.guardiansOf(parentId);
     const expected = new Set<string>(gone?.students);
     for (const s of given) expected.add(s);
     const parent = plat.parentById.get(parentId)!;
@@ -224,6 +231,13 @@ export function findStudentMismatches(
  * The platform's active parent-student links, grouped by parent in their
  * order: one array of row numbers, not an array of link objects per parent.
  */
+/** The platform students' fields a link check reads: a student's row by id, and its fields by row. */
+interface StudentFields {
+  rowOf(id: number): number;
+  deletedAt(row: number): string | null;
+  sourceId(row: number): string | null;
+}
+
 class ParentLinks {
   // The links' fields by row, read from the columns where the links are a table (no link made whole).
   readonly #studentId: (i: number) => number;
@@ -275,7 +289,7 @@ class ParentLinks {
    * student, and every given student is linked somehow. False also when the
    * lists are too long to compare pair by pair; the caller then looks closely.
    */
-  agree(parentId: number, given: readonly string[], students: ById<Student>): boolean {
+  agree(parentId: number, given: readonly string[], student: StudentFields): boolean {
     const k = this.#group.get(parentId);
     const from = k === -1 ? 0 : this.#start[k];
     const to = k === -1 ? 0 : this.#start[k + 1];
@@ -283,15 +297,16 @@ class ParentLinks {
     for (let i = from; i < to; i++) {
       const row = this.#order[i];
       if (this.#origin(row) !== "roster") continue;
-      const student = students.get(this.#studentId(row));
-      if (!student || student.deletedAt !== null) continue;
-      if (student.sourceId === null || !given.includes(student.sourceId)) return false;
+      const s = student.rowOf(this.#studentId(row));
+      if (s === -1 || student.deletedAt(s) !== null) continue;
+      const sourceId = student.sourceId(s);
+      if (sourceId === null || !given.includes(sourceId)) return false;
     }
-    for (const s of given) {
+    for (const id of given) {
       let seen = false;
       for (let i = from; i < to && !seen; i++) {
-        const student = students.get(this.#studentId(this.#order[i]));
-        seen = student !== undefined && student.deletedAt === null && student.sourceId === s;
+        const s = student.rowOf(this.#studentId(this.#order[i]));
+        seen = s !== -1 && student.deletedAt(s) === null && student.sourceId(s) === id;
       }
       if (!seen) return false;
     }
