@@ -25,6 +25,8 @@ export type { Roster } from "./model/roster.ts";
 export type { Rows } from "./model/rows.ts";
 export { EnrollmentTable } from "./model/enrollment-table.ts";
 export { PlatformEnrollmentTable } from "./model/platform-enrollment-table.ts";
+export { PickedUsers, UserFields, UserTable } from "./model/user-table.ts";
+export { ParentStudentTable, ParentTable, readerOf, RecordTable, StudentTable } from "./model/platform-tables.ts";
 export { diagnoseCustomer } from "./app/diagnose.ts";
 export { DEFAULT_TOOLS, runDiagnostics } from "./diagnostics/run.ts";
 export { CODES } from "./model/findings.ts";
