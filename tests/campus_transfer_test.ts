@@ -2,6 +2,8 @@ import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { demoDistrict } from "../lib/demo/demo.ts";
 import { PlatformEnrollmentTable } from "../lib/model/platform-enrollment-table.ts";
 import { findCampusTransfers } from "../lib/diagnostics/campus-transfer.ts";
+import { diagnosticContext } from "../lib/diagnostics/context.ts";
+import type { Finding } from "../lib/model/findings.ts";
 import { type BuiltRoster, emptyRoster } from "../lib/model/roster.ts";
 import { type BuiltSnapshot, emptySnapshot } from "../lib/model/snapshot.ts";
 import { detailsOf } from "../lib/model/details.ts";
@@ -149,4 +151,15 @@ Deno.test("campus transfer finds the same from the platform's enrollments as col
   });
   assert(fromArray.length > 0);
   assertEquals(fromTable, fromArray);
+});
+
+Deno.test("a context built over the same records in another order gives the demo district's own transfer findings", () => {
+  const { roster, platform } = demoDistrict({ students: 400, seed: 5 });
+  const reordered = { ...platform, students: [...platform.students].reverse() };
+  const keys = (fs: Finding[]) => fs.map((f) => `${f.code} ${JSON.stringify(f.entity)}`);
+  const own = keys(findCampusTransfers(roster, platform));
+  assertEquals(own.some((k) => k.startsWith("transfer.stale_enrollments")), true);
+  assertEquals(own.some((k) => k.startsWith("transfer.parent_link_on_stale_record")), true);
+  assertEquals(keys(findCampusTransfers(roster, reordered, diagnosticContext(roster, platform))), own);
+  assertEquals(keys(findCampusTransfers(roster, platform, diagnosticContext(roster, reordered))), own);
 });

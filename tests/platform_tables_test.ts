@@ -101,7 +101,7 @@ Deno.test("indexes of a platform table by id and by source id answer as indexes 
         const k = byNumber.numberOf(key);
         assertEquals(k === -1 ? -1 : byNumber.rowAt(k), rows.findIndex((s) => s.studentNumber === key));
       }
-      assertEquals(sourceOfTable.at(-1), undefined);
+      for (const n of [-1, 0.5, NaN]) assertEquals([sourceOfTable.at(n), sourceOfArray.at(n)], [undefined, undefined]);
       assertEquals(sourceOfTable.at(sourceOfTable.size), undefined);
     }),
     { numRuns: 300 },

@@ -43,6 +43,8 @@ Deno.test("a read roster's users are a table that finds each user by id, numbere
   assertEquals(kept.get("never-an-id"), undefined);
   assertEquals(kept.has("never-an-id"), false);
   assertEquals(kept.size, fresh.size);
+  // No number but a key's names a user (a table's own `at` counts back from its end).
+  for (const n of [-1, 0.5, rows.length]) assertEquals([kept.at(n), fresh.at(n)], [undefined, undefined]);
   // An index of rows that are not a table's has no table to read.
   assertEquals(tableOf(keyedBy(rows, (r) => r.sourcedId)), undefined);
 });

@@ -1,5 +1,6 @@
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { findStudentMismatches } from "../lib/diagnostics/student-mismatch.ts";
+import { diagnosticContext } from "../lib/diagnostics/context.ts";
 import { type BuiltRoster, emptyRoster } from "../lib/model/roster.ts";
 import { type BuiltSnapshot, emptySnapshot } from "../lib/model/snapshot.ts";
 import { campus, link, platformParent, platformStudent, school, sourceUser } from "./helpers/literals.ts";
@@ -166,4 +167,30 @@ Deno.test("a delta users file cannot say a guardian is gone: no parent.not_in_so
   for (const u of roster.users) u.agentSourcedIds = [];
   roster.fileModes = { ...roster.fileModes, users: "delta" };
   assertEquals(findStudentMismatches(roster, platform), []);
+});
+
+Deno.test("a context built over the same records in another order gives the same findings as the snapshot's own", () => {
+  const roster: BuiltRoster = {
+    ...emptyRoster(),
+    orgs: [school("sch-1")],
+    users: [
+      sourceUser("stu-1", "student", { agentSourcedIds: ["par-1"] }),
+      sourceUser("stu-2", "student"),
+      sourceUser("par-1", "parent", { email: "rosa@example.org" }),
+    ],
+  };
+  const platform: BuiltSnapshot = {
+    ...emptySnapshot(),
+    campuses: [campus(1, "sch-1")],
+    students: [platformStudent(11, "stu-1"), platformStudent(12, "stu-2")],
+    parents: [platformParent(31, "par-1", "rosa@example.org")],
+    // Rosa's account sees stu-2, not her child stu-1.
+    parentStudents: [link(31, 12)],
+  };
+  const reordered = { ...platform, students: [...platform.students].reverse() };
+  const codes = (fs: { code: string; entity: unknown }[]) => fs.map((f) => [f.code, f.entity]);
+  const own = codes(findStudentMismatches(roster, platform));
+  assertEquals(own.map(([code]) => code), ["parent_link.mismatch"]);
+  assertEquals(codes(findStudentMismatches(roster, reordered, diagnosticContext(roster, platform))), own);
+  assertEquals(codes(findStudentMismatches(roster, platform, diagnosticContext(roster, reordered))), own);
 });

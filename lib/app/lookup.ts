@@ -327,7 +327,11 @@ export interface SliceInput {
   targetClasses: ReadonlySet<string>;
 }
 
-/** Where a lookup reads the roster side: the export itself, or a workspace. */
+/**
+ * Where a lookup reads the roster side: the export itself, or a workspace. The roster a slice gives holds plain arrays:
+ * a lookup's result crosses to another thread (the server's jobs) as it is, and a table of columns cannot be copied
+ * there (a reader's roster keeps its users and enrollments as tables: spread them, as the export's source does).
+ */
 export interface LookupSource {
   from: "export" | "workspace";
   /** Classes whose sourcedId or class code is `key`, and the users enrolled in class `key`. */
@@ -507,13 +511,15 @@ function personIds(
   const people = new Set([...targets, ...members]);
   if (query.kind === "student") {
     const folded = foldForSearch(key);
-    const matched = platform.students.filter((s) =>
+    // One list of the records, so that a record matched is found again by itself (a table's rows are fresh each time).
+    const students = [...platform.students];
+    const matched = students.filter((s) =>
       (s.sourceId !== null && (targets.has(s.sourceId) || s.sourceId === key)) ||
       (s.studentNumber ?? "").trim() === key ||
       foldForSearch(`${s.firstName} ${s.lastName}`).includes(folded)
     );
     const numbers = new Set(matched.map((s) => (s.studentNumber ?? "").trim()).filter(Boolean));
-    for (const s of platform.students) {
+    for (const s of students) {
       if (s.sourceId && (matched.includes(s) || numbers.has((s.studentNumber ?? "").trim()))) people.add(s.sourceId);
     }
   } else if (query.kind === "teacher") {

@@ -32,7 +32,9 @@ export function findCampusTransfers(
   const plat = ctx.plat;
   const out: Finding[] = [];
 
-  const stale = staleEnrollments(source, plat, platform.students, platform.enrollments);
+  // The records the platform index's row places point into: the context's, which the index was built over.
+  const indexed = ctx.platform.students;
+  const stale = staleEnrollments(source, plat, indexed, platform.enrollments);
 
   const isSchool = (id: string) => source.orgs.get(id)?.type === "school";
   // Read field by field: a user is made whole only for a finding (user-table.ts).
@@ -162,7 +164,10 @@ export function findCampusTransfers(
   const linkParent = readerOf(links, "parentId");
   const linkStudent = readerOf(links, "studentId");
   const linkDeleted = readerOf(links, "deletedAt");
-  const sourceIdAt = readerOf(students, "sourceId");
+  // Read by the index's row places: from the records it was built over.
+  const indexedNumber = readerOf(indexed, "studentNumber");
+  const indexedDeleted = readerOf(indexed, "deletedAt");
+  const indexedSourceId = readerOf(indexed, "sourceId");
   const staleLinks = new Map<number, Set<number>>();
   for (let i = 0; i < links.length; i++) {
     if (linkDeleted(i) !== null) continue;
@@ -171,8 +176,8 @@ export function findCampusTransfers(
     if (staleLinks.get(parentId)?.has(studentId)) continue;
     const stale = plat.studentById.rowOf(studentId);
     if (stale === -1) continue;
-    const number = (numberAt(stale) ?? "").trim();
-    if (!number || (deletedAt(stale) === null && isSourceStudent(sourceIdAt(stale), source))) continue;
+    const number = (indexedNumber(stale) ?? "").trim();
+    if (!number || (indexedDeleted(stale) === null && isSourceStudent(indexedSourceId(stale), source))) continue;
     const parent = plat.parentById.get(parentId);
     if (!parent || parent.deletedAt !== null) continue;
     let set = staleLinks.get(parentId);
@@ -305,9 +310,14 @@ function staleEnrollments(
     const sourceId = sourceIdAt(row);
     if (!sourceId) continue;
     const orgs = studentOrgs(sourceId);
-    // Not a twin: the very record the index by source id holds.
+    // Not a twin: the very record the index by source id holds (the same place, or in a list built by hand the same
+    // record at two places).
     const k = orgs ? plat.studentBySource.numberOf(sourceId) : -1;
-    if (k === -1 || plat.studentBySource.rowAt(k) !== row) continue;
+    if (k === -1) continue;
+    const kept = plat.studentBySource.rowAt(k);
+    if (kept !== row && !(Array.isArray(platformStudents) && platformStudents[kept] === platformStudents[row])) {
+      continue;
+    }
     const slot = rows.length;
     rows.push(row);
     studentIds.push(id);

@@ -704,7 +704,11 @@ export function tableOf(keyed: Keyed<User>): UserTable | undefined {
   return VIEWED.get(keyed);
 }
 
-/** A user table's rows by sourcedId, numbered by row: the table finds its own ids (see {@link UserTable.indexOf}). */
+/**
+ * A user table's rows by sourcedId, numbered by row: the table finds its own ids (see {@link UserTable.indexOf}). Its
+ * size is the table's rows, one key each as a reader keeps them (a table built by hand with an id twice numbers only
+ * the first).
+ */
 function usersView(users: UserTable): Keyed<User> {
   const view: Keyed<User> = {
     get(k) {
@@ -713,7 +717,7 @@ function usersView(users: UserTable): Keyed<User> {
     },
     has: (k) => users.indexOf(k) !== -1,
     numberOf: (k) => users.indexOf(k),
-    at: (n) => users.at(n),
+    at: (n) => (Number.isInteger(n) && n >= 0 ? users.at(n) : undefined),
     get size() {
       return users.length;
     },
@@ -731,7 +735,7 @@ function keyedView<T>(ids: NumberedIds, byNumber: { at(n: number): T | undefined
     },
     has: (k) => ids.indexOf(k) !== -1,
     numberOf: (k) => ids.indexOf(k),
-    at: (n) => (n >= 0 && n < ids.size ? byNumber.at(n) : undefined),
+    at: (n) => (Number.isInteger(n) && n >= 0 && n < ids.size ? byNumber.at(n) : undefined),
     get size() {
       return ids.size;
     },

@@ -46,8 +46,9 @@ export function findStudentMismatches(
   // The students' fields by id, read by row (no student made whole for each of a million and a half links).
   const studentFields: StudentFields = {
     rowOf: (id) => plat.studentById.rowOf(id),
-    deletedAt: readerOf(platform.students, "deletedAt"),
-    sourceId: readerOf(platform.students, "sourceId"),
+    // From the records the index was built over: its row places point into those.
+    deletedAt: readerOf(ctx.platform.students, "deletedAt"),
+    sourceId: readerOf(ctx.platform.students, "sourceId"),
   };
   const studentRef = (sourcedId: string): StudentRef => {
     const s = plat.studentBySource.get(sourcedId);
