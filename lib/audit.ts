@@ -174,7 +174,7 @@ export function recordCounts(
   platform:
     | {
       students: { length: number };
-      teachers: unknown[];
+      teachers: { length: number };
       parents: { length: number };
       enrollments: { length: number };
     }

@@ -26,7 +26,15 @@ export type { Rows } from "./model/rows.ts";
 export { EnrollmentTable } from "./model/enrollment-table.ts";
 export { PlatformEnrollmentTable } from "./model/platform-enrollment-table.ts";
 export { PickedUsers, UserFields, UserTable } from "./model/user-table.ts";
-export { ParentStudentTable, ParentTable, readerOf, RecordTable, StudentTable } from "./model/platform-tables.ts";
+export {
+  ParentStudentTable,
+  ParentTable,
+  PlatformClassTable,
+  readerOf,
+  RecordTable,
+  StudentTable,
+  TeacherTable,
+} from "./model/platform-tables.ts";
 export { diagnoseCustomer } from "./app/diagnose.ts";
 export { DEFAULT_TOOLS, runDiagnostics } from "./diagnostics/run.ts";
 export { CODES } from "./model/findings.ts";

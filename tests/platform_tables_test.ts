@@ -1,7 +1,14 @@
 import { assertEquals, assertThrows } from "./helpers/assert.ts";
 import fc from "fast-check";
-import { ParentStudentTable, ParentTable, readerOf, StudentTable } from "../lib/model/platform-tables.ts";
-import type { Parent, ParentStudent, Student } from "../lib/model/snapshot.ts";
+import {
+  ParentStudentTable,
+  ParentTable,
+  PlatformClassTable,
+  readerOf,
+  StudentTable,
+  TeacherTable,
+} from "../lib/model/platform-tables.ts";
+import type { Parent, ParentStudent, PlatformClass, Student, Teacher } from "../lib/model/snapshot.ts";
 import { byId, bySource, keyedBy } from "../lib/diagnostics/indexes.ts";
 
 // Platform ids: serial, far apart, beyond 32 bits, negative, fractional, -0 and NaN (a null id read as a number).
@@ -29,6 +36,23 @@ const parent = fc.record({
   lastName: fc.option(fc.constantFrom("Ruiz"), { nil: null }),
   deletedAt: WHEN,
 }, { noNullPrototype: true }) as fc.Arbitrary<Parent>;
+const teacher = fc.record({
+  id: ID,
+  campusId: fc.option(ID, { nil: null }),
+  sourceId: TEXT,
+  email: TEXT,
+  firstName: fc.constantFrom("", "Ana"),
+  lastName: fc.constantFrom("Ruiz"),
+  deletedAt: WHEN,
+}, { noNullPrototype: true }) as fc.Arbitrary<Teacher>;
+const platformClass = fc.record({
+  id: ID,
+  campusId: fc.option(ID, { nil: null }),
+  sourceId: TEXT,
+  title: fc.constantFrom("", "Math 5", "x".repeat(300)),
+  classCode: TEXT,
+  deletedAt: WHEN,
+}, { noNullPrototype: true }) as fc.Arbitrary<PlatformClass>;
 const parentStudent = fc.record({
   parentId: ID,
   studentId: ID,
@@ -41,6 +65,8 @@ Deno.test("a platform table gives back every row as pushed, field for field and 
     [student, () => new StudentTable()],
     [parent, () => new ParentTable()],
     [parentStudent, () => new ParentStudentTable()],
+    [teacher, () => new TeacherTable()],
+    [platformClass, () => new PlatformClassTable()],
   ] as const;
   for (const [arbitrary, make] of cases) {
     fc.assert(

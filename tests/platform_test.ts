@@ -1,5 +1,11 @@
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./helpers/assert.ts";
-import { ParentStudentTable, ParentTable, StudentTable } from "../lib/model/platform-tables.ts";
+import {
+  ParentStudentTable,
+  ParentTable,
+  PlatformClassTable,
+  StudentTable,
+  TeacherTable,
+} from "../lib/model/platform-tables.ts";
 import type { ParentStudent } from "../lib/model/snapshot.ts";
 import { PlatformEnrollmentTable } from "../lib/model/platform-enrollment-table.ts";
 import { TEST_DATABASE_URL, withTestDatabase } from "./helpers/database.ts";
@@ -84,13 +90,14 @@ Deno.test({
         assertEquals(snapshot.campuses, sortById(expected.campuses));
         assert(
           snapshot.students instanceof StudentTable && snapshot.parents instanceof ParentTable &&
-            snapshot.parentStudents instanceof ParentStudentTable,
+            snapshot.parentStudents instanceof ParentStudentTable && snapshot.teachers instanceof TeacherTable &&
+            snapshot.classes instanceof PlatformClassTable,
           "the platform's people and links are kept as columns",
         );
         assertEquals([...snapshot.students], sortById(expected.students));
-        assertEquals(snapshot.teachers, sortById(expected.teachers));
+        assertEquals([...snapshot.teachers], sortById(expected.teachers));
         assertEquals([...snapshot.parents], sortById(expected.parents));
-        assertEquals(snapshot.classes, sortById(expected.classes));
+        assertEquals([...snapshot.classes], sortById(expected.classes));
         assert(
           snapshot.enrollments instanceof PlatformEnrollmentTable,
           "the platform's enrollments are kept as columns",
@@ -213,8 +220,8 @@ Deno.test({
         const sortById = <T extends { id: number }>(xs: T[]) => [...xs].sort((a, b) => a.id - b.id);
         assertEquals([...snapshot.students], sortById(p.students));
         assertEquals([...snapshot.parents], sortById(p.parents));
-        assertEquals(snapshot.teachers, sortById(p.teachers));
-        assertEquals(snapshot.classes, sortById(p.classes));
+        assertEquals([...snapshot.teachers], sortById(p.teachers));
+        assertEquals([...snapshot.classes], sortById(p.classes));
         assertEquals([...snapshot.enrollments], sortById(p.enrollments));
       } finally {
         await conn.close();

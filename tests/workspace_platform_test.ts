@@ -13,7 +13,9 @@ import { CUSTOMER } from "./helpers/workspace-district.ts";
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 /** The generated district's platform as a diagnosis reads it: enrollments as columns. */
-function snapshotOf(seed: number): PlatformSnapshot & Pick<BuiltSnapshot, "students" | "parents" | "parentStudents"> {
+function snapshotOf(
+  seed: number,
+): PlatformSnapshot & Pick<BuiltSnapshot, "students" | "teachers" | "parents" | "parentStudents" | "classes"> {
   const { platform } = generateDistrict({ customerId: CUSTOMER, students: 120, seed });
   return { ...platform, enrollments: PlatformEnrollmentTable.from(platform.enrollments) };
 }
@@ -50,7 +52,7 @@ Deno.test({
         let stored = await ws.loadPlatform();
         assertEquals(stored.students.at(0)!.firstName, "MARK");
         assertEquals(stored.enrollments.at(0)?.sourceId, "MARK");
-        assertEquals(stored.classes[0].title, "MARK");
+        assertEquals(stored.classes.at(0)!.title, "MARK");
         assertEquals(stored.parents.at(0)!.firstName, "Ana\u0000Maria");
 
         // A student and an enrollment changed: those two tables are written again, the classes are not.
@@ -69,7 +71,7 @@ Deno.test({
         stored = await ws.loadPlatform();
         assertEquals(JSON.stringify(stored.students), JSON.stringify(changed.students));
         assertEquals(JSON.stringify([...stored.enrollments]), JSON.stringify([...changed.enrollments]));
-        assertEquals(stored.classes[0].title, "MARK");
+        assertEquals(stored.classes.at(0)!.title, "MARK");
         assertEquals(JSON.stringify(stored.parents), JSON.stringify(changed.parents));
       } finally {
         ws.close();

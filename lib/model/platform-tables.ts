@@ -7,7 +7,7 @@
  * email) are packed, and names, grades, origins and deletion times are
  * numbered once each. A row is an object again only while a caller holds it.
  */
-import type { Parent, ParentStudent, Student } from "./snapshot.ts";
+import type { Parent, ParentStudent, PlatformClass, Student, Teacher } from "./snapshot.ts";
 import { IdTable } from "../id-table.ts";
 import { Column, ColumnTable, IdColumn, type Rows, TextColumn } from "./rows.ts";
 
@@ -168,6 +168,35 @@ export class StudentTable extends RecordTable<Student> {
       ["firstName", "value"],
       ["lastName", "value"],
       ["grade", "value"],
+      ["deletedAt", "value"],
+    ]);
+  }
+}
+
+/** The platform's teachers as columns (see {@link RecordTable}). */
+export class TeacherTable extends RecordTable<Teacher> {
+  constructor() {
+    super([
+      ["id", "id"],
+      ["campusId", "nullableId"],
+      ["sourceId", "text"],
+      ["email", "text"],
+      ["firstName", "value"],
+      ["lastName", "value"],
+      ["deletedAt", "value"],
+    ]);
+  }
+}
+
+/** The platform's classes as columns (see {@link RecordTable}). */
+export class PlatformClassTable extends RecordTable<PlatformClass> {
+  constructor() {
+    super([
+      ["id", "id"],
+      ["campusId", "nullableId"],
+      ["sourceId", "text"],
+      ["title", "text"],
+      ["classCode", "text"],
       ["deletedAt", "value"],
     ]);
   }

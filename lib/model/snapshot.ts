@@ -93,12 +93,12 @@ export type RosterSync = z.infer<typeof RosterSync>;
 export interface PlatformSnapshot {
   district: District;
   campuses: Campus[];
-  /** As columns when read from the platform (`StudentTable`, `ParentTable`, `ParentStudentTable`); arrays when built by hand. */
+  /** As columns when read from the platform (platform-tables.ts: `StudentTable` and the like); arrays when built by hand. */
   students: Rows<Student>;
-  teachers: Teacher[];
+  teachers: Rows<Teacher>;
   parents: Rows<Parent>;
   parentStudents: Rows<ParentStudent>;
-  classes: PlatformClass[];
+  classes: Rows<PlatformClass>;
   /** As many as the roster's: as columns when read from the platform ({@link PlatformEnrollmentTable}), an array when built by hand. */
   enrollments: Rows<PlatformEnrollment>;
   rosterSyncs: RosterSync[];
@@ -107,8 +107,10 @@ export interface PlatformSnapshot {
 /** A snapshot built in memory (the demo district's, a test's): its large tables arrays, to push to and filter. */
 export interface BuiltSnapshot extends PlatformSnapshot {
   students: Student[];
+  teachers: Teacher[];
   parents: Parent[];
   parentStudents: ParentStudent[];
+  classes: PlatformClass[];
   enrollments: PlatformEnrollment[];
 }
 

@@ -5,7 +5,13 @@
  * as `COPY … TO STDOUT` text (copy-text.ts).
  */
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
-import { ParentStudentTable, ParentTable, StudentTable } from "../model/platform-tables.ts";
+import {
+  ParentStudentTable,
+  ParentTable,
+  PlatformClassTable,
+  StudentTable,
+  TeacherTable,
+} from "../model/platform-tables.ts";
 import { type PlatformConnection, readOnly, type ReadOnlyTx } from "./connect.ts";
 import { PlatformError } from "./errors.ts";
 import {
@@ -22,7 +28,7 @@ import {
 } from "./rows.ts";
 import { type CopyFields, readCopyText } from "./copy-text.ts";
 import { textSharer } from "../sources/detach.ts";
-import type { Campus, District, PlatformClass, PlatformSnapshot, RosterSync, Teacher } from "../model/snapshot.ts";
+import type { Campus, District, PlatformSnapshot, RosterSync } from "../model/snapshot.ts";
 
 /** Progress while reading: rows read so far from one table. */
 export interface TableProgress {
@@ -84,7 +90,7 @@ export async function readSnapshot(
        from students where district_id = ${district_} order by id`,
       (f) => students.push(studentFrom(f, names)),
     );
-    const teachers: Teacher[] = [];
+    const teachers = new TeacherTable();
     await copy(
       "teachers",
       `select id, campus_id, source_id, email, first_name, last_name, deleted_at::text
@@ -106,7 +112,7 @@ export async function readSnapshot(
        where p.district_id = ${district_} order by ps.parent_id, ps.student_id`,
       (f) => parentStudents.push(parentStudentFrom(f)),
     );
-    const classes: PlatformClass[] = [];
+    const classes = new PlatformClassTable();
     await copy(
       "classes",
       `select id, campus_id, source_id, title, class_code, deleted_at::text from classes

@@ -18,7 +18,13 @@ import { EnrollmentTable } from "../model/enrollment-table.ts";
 import { UserFields, UserTable } from "../model/user-table.ts";
 import { tableDigest } from "./digest.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
-import { ParentStudentTable, ParentTable, StudentTable } from "../model/platform-tables.ts";
+import {
+  ParentStudentTable,
+  ParentTable,
+  PlatformClassTable,
+  StudentTable,
+  TeacherTable,
+} from "../model/platform-tables.ts";
 
 /** Bumped when the tables change shape: an older workspace is rebuilt, never misread. */
 export const WORKSPACE_FORMAT = 1;
@@ -321,6 +327,8 @@ function makeWorkspace(db: Database, customerId: string): Workspace {
           students: () => new StudentTable() as RowStore<unknown>,
           parents: () => new ParentTable() as RowStore<unknown>,
           parentStudents: () => new ParentStudentTable() as RowStore<unknown>,
+          teachers: () => new TeacherTable() as RowStore<unknown>,
+          classes: () => new PlatformClassTable() as RowStore<unknown>,
         },
       );
       return { district: state.district, ...t } as unknown as PlatformSnapshot;
