@@ -5,11 +5,11 @@
  * (shared/findings.md, tool `campus-transfer`).
  */
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
-import { isActiveInSource, type Roster } from "../model/roster.ts";
+import type { Roster } from "../model/roster.ts";
 import type { Campus, PlatformClass, PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import type { Rows } from "../model/rows.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { denseSlots, type PlatformIndex, type SourceIndex, tableOf } from "./indexes.ts";
+import { activeUser, denseSlots, type PlatformIndex, type SourceIndex, tableOf } from "./indexes.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import { describeSourceUser } from "./describe.ts";
 import { IdTable } from "../id-table.ts";
@@ -234,14 +234,7 @@ function inSource(student: Student, source: SourceIndex): boolean {
 
 /** Whether `sourceId` is an active source student's (read field by field where the users are a table). */
 function isSourceStudent(sourceId: string | null, source: SourceIndex): boolean {
-  if (sourceId === null) return false;
-  const users = tableOf(source.users);
-  if (users) {
-    const n = users.indexOf(sourceId);
-    return n !== -1 && users.roleAt(n) === "student" && users.activeAt(n);
-  }
-  const user = source.users.get(sourceId);
-  return !!user && user.role === "student" && isActiveInSource(user);
+  return sourceId !== null && activeUser(source.users, sourceId, "student") !== -1;
 }
 
 /** A platform enrollment the roster no longer has at a campus the student left. */
@@ -303,12 +296,8 @@ function staleEnrollments(
   const sourceIdAt = readerOf(platformStudents, "sourceId");
   const users = tableOf(source.users);
   const studentOrgs = (sourceId: string): readonly string[] | undefined => {
-    if (users) {
-      const n = users.indexOf(sourceId);
-      return n !== -1 && users.roleAt(n) === "student" && users.activeAt(n) ? users.orgsAt(n) : undefined;
-    }
-    const user = source.users.get(sourceId);
-    return user?.role === "student" && isActiveInSource(user) ? user.orgSourcedIds : undefined;
+    const n = activeUser(source.users, sourceId, "student");
+    return n === -1 ? undefined : users ? users.orgsAt(n) : source.users.at(n)!.orgSourcedIds;
   };
   const rows = new IntList(plat.studentById.size);
   const studentIds: number[] = [];

@@ -8,7 +8,7 @@ import { ENTITY_FILES, fileMode, isActiveInSource, type Roster } from "../model/
 import type { PlatformSnapshot } from "../model/snapshot.ts";
 import { UserFields } from "../model/user-table.ts";
 import { readerOf } from "../model/platform-tables.ts";
-import { tableOf } from "./indexes.ts";
+import { activeUser } from "./indexes.ts";
 import type { Rows } from "../model/rows.ts";
 import type { Notice } from "../model/findings.ts";
 
@@ -72,23 +72,15 @@ export function coverageNotices(
     }
     if (total >= MIN_GROUP && absent / total > ABSENT_SHARE) incomplete.push({ scope, absent, total });
   };
-  // A user table's users read field by field (a million students asked of it made a million users whole).
-  const table = tableOf(source.users);
-  const activeUser = (role: string) => (_: number, id: string) => {
-    if (table) {
-      const n = table.indexOf(id);
-      return n !== -1 && table.roleAt(n) === role && table.activeAt(n);
-    }
-    const u = source.users.get(id);
-    return !!u && u.role === role && isActiveInSource(u);
-  };
+  // Read field by field where the users are a table (a million students asked of it made a million users whole).
+  const activeUserOf = (role: string) => (_: number, id: string) => activeUser(source.users, id, role) !== -1;
   if (fileMode(roster, "users") === "bulk") {
     // Each student asked of the roster once, for the district and again for its campus.
     const students = platform.students;
     const studentPresent = new Uint8Array(students.length);
-    const isStudent = activeUser("student");
+    const isStudent = activeUserOf("student");
     check("students", students, (i, id) => (studentPresent[i] = isStudent(i, id) ? 1 : 0) === 1);
-    check("teachers", platform.teachers, activeUser("teacher"));
+    check("teachers", platform.teachers, activeUserOf("teacher"));
     const byCampus = new Map<number, number[]>();
     const campusOf = readerOf(students, "campusId");
     for (let i = 0; i < students.length; i++) {

@@ -80,17 +80,10 @@ export class GuardianIndex {
     this.#mappedRow = new Int32Array(parts.ids.size).fill(-1);
     // Each mapped guardian's parent id, read without making the parent where the parents are columns.
     const idAt = readerOf(parts.parents, "id");
-    const parentIdOf = new Float64Array(parts.parentRow.length);
-    let mappedCount = 0;
-    parts.parentRow.forEach((p, row) => {
-      if (p !== -1) parentIdOf[row] = idAt(p), mappedCount++;
-    });
+    const parentIdOf = Float64Array.from(parts.parentRow, (p) => p === -1 ? NaN : idAt(p));
     // Made once at their size, outside the heap: at 1,000,000 students, arrays and a Map grown push by push left
     // their smaller copies in the old generation (see int-list.ts).
-    const mapped = new Float64Array(mappedCount);
-    for (let row = 0, m = 0; row < parentIdOf.length; row++) {
-      if (parts.parentRow[row] !== -1) mapped[m++] = parentIdOf[row];
-    }
+    const mapped = parentIdOf.filter((_, row) => parts.parentRow[row] !== -1);
     const accountNumber = NumberMap.over(mapped);
     const accounts: number[] = [];
     const rowGroup = new Int32Array(mapped.length);

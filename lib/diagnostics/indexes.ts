@@ -705,6 +705,24 @@ export function tableOf(keyed: Keyed<User>): UserTable | undefined {
 }
 
 /**
+ * The number in `users` of the user with `sourcedId` when it is active with `role`, else -1: read from the table's
+ * columns where `users` views a user table (no user made whole), else from the index's own row.
+ *
+ * @example
+ * activeUser(indexSource(roster).users, "stu-000001", "student") !== -1 // an active source student
+ */
+export function activeUser(users: Keyed<User>, sourcedId: string, role: string): number {
+  const table = tableOf(users);
+  if (table) {
+    const n = table.indexOf(sourcedId);
+    return n !== -1 && table.roleAt(n) === role && table.activeAt(n) ? n : -1;
+  }
+  const n = users.numberOf(sourcedId);
+  const user = n === -1 ? undefined : users.at(n)!;
+  return user && user.role === role && isActiveInSource(user) ? n : -1;
+}
+
+/**
  * A user table's rows by sourcedId, numbered by row: the table finds its own ids (see {@link UserTable.indexOf}). Its
  * size is the table's rows, one key each as a reader keeps them (a table built by hand with an id twice numbers only
  * the first).

@@ -8,7 +8,7 @@ import { type EntityFile, fileMode, isActiveInSource, type Roster, type User } f
 import type { PlatformSnapshot, Student, Teacher } from "../model/snapshot.ts";
 import { normalizeGrade, normalizeName } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { type PlatformIndex, type SourceIndex, tableOf } from "./indexes.ts";
+import { activeUser, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { UserFields } from "../model/user-table.ts";
 import {
   describePlatformClass,
@@ -98,7 +98,6 @@ export function findMissingData(
 
   // Students and teachers, their role and status read without making each user (user-table.ts)
   const users = new UserFields(roster.users);
-  const table = tableOf(source.users);
   for (const kind of ["student", "teacher"] as const) {
     const bySource = kind === "student" ? plat.studentBySource : plat.teacherBySource;
     const missingCode = kind === "student" ? "student.missing_in_platform" : "teacher.missing_in_platform";
@@ -139,11 +138,9 @@ export function findMissingData(
     const goneCode = kind === "student" ? "student.not_in_source" : "teacher.not_in_source";
     for (const person of rows) {
       if (person.deletedAt !== null || person.sourceId === null || source.rejected.has(person.sourceId)) continue;
-      // A user table's user read field by field: made whole only when it is not the active person wanted.
-      const n = table ? table.indexOf(person.sourceId) : -1;
-      if (n !== -1 && table!.roleAt(n) === kind && table!.activeAt(n)) continue;
+      // Read field by field where the users are a table: made whole only when it is not the active person wanted.
+      if (activeUser(source.users, person.sourceId, kind) !== -1) continue;
       const user = source.users.get(person.sourceId);
-      if (user && user.role === kind && isActiveInSource(user)) continue;
       const entity = { platformId: person.id, sourcedId: person.sourceId };
       goneUsers.set(person.sourceId, { code: goneCode, entity });
       out.push(finding({

@@ -61,6 +61,8 @@ export class RecordTable<T extends object> extends ColumnTable<T> {
   // not hashed again.
   readonly #last: Array<string | null | undefined> = [];
   readonly #lastNumber: number[] = [];
+  /** Each field's reader, in the fields' order: a row is made from them. */
+  readonly #readers: ReadonlyArray<(i: number) => unknown>;
 
   constructor(fields: ReadonlyArray<readonly [keyof T & string, Kind]>) {
     super();
@@ -75,6 +77,7 @@ export class RecordTable<T extends object> extends ColumnTable<T> {
         ? new TextColumn()
         : new Column(Int32Array)
     );
+    this.#readers = this.names.map((name) => this.reader(name));
   }
 
   push(row: T): void {
@@ -129,24 +132,7 @@ export class RecordTable<T extends object> extends ColumnTable<T> {
 
   protected row(i: number): T {
     const out: Record<string, unknown> = {};
-    for (let k = 0; k < this.names.length; k++) {
-      const column = this.columns[k];
-      switch (this.kinds[k]) {
-        case "id":
-          out[this.names[k]] = (column as IdColumn).get(i);
-          break;
-        case "nullableId":
-          out[this.names[k]] = (column as NullableIds).get(i);
-          break;
-        case "text":
-          out[this.names[k]] = (column as TextColumn).get(i);
-          break;
-        default: {
-          const n = (column as Column<Int32Array>).get(i);
-          out[this.names[k]] = n === NONE ? null : this.#values.at(n);
-        }
-      }
-    }
+    for (let k = 0; k < this.names.length; k++) out[this.names[k]] = this.#readers[k](i);
     return out as T;
   }
 

@@ -139,8 +139,13 @@ export class UserTable extends ColumnTable<User> {
     return this.lists[this.orgs.get(i)] as readonly string[];
   }
 
+  /** A fresh array of the row's agents' ids. */
   agentsAt(i: number): string[] {
-    return this.#agentsOf(i);
+    const from = i === 0 ? 0 : this.agentEnds.get(i - 1);
+    const to = this.agentEnds.get(i);
+    const out = new Array<string>(to - from);
+    for (let k = from; k < to; k++) out[k - from] = this.#ids.at(this.agents.get(k));
+    return out;
   }
 
   /** How many agents row `i` names. */
@@ -168,19 +173,11 @@ export class UserTable extends ColumnTable<User> {
       middleName: v[this.middleNames.get(i)],
       identifier: this.identifiers.get(i)!,
       email: this.emails.get(i)!,
-      agentSourcedIds: this.#agentsOf(i),
+      agentSourcedIds: this.agentsAt(i),
       grades: this.lists[this.grades.get(i)] as string[],
       extensions: this.#extensionsOf(i),
       origin: file === NONE ? undefined : { file: v[file], line: this.lines.get(i) },
     };
-  }
-
-  #agentsOf(i: number): string[] {
-    const from = i === 0 ? 0 : this.agentEnds.get(i - 1);
-    const to = this.agentEnds.get(i);
-    const out = new Array<string>(to - from);
-    for (let k = from; k < to; k++) out[k - from] = this.#ids.at(this.agents.get(k));
-    return out;
   }
 
   /** A row's extension columns, copied like the rest of the row. */
