@@ -22,6 +22,7 @@
  */
 
 import { release } from "./release.ts";
+import { TextColumn } from "./model/rows.ts";
 
 const EMPTY = -1;
 /**
@@ -87,7 +88,11 @@ export function keyedHash(basis = randomOdd(), multiplier = randomOdd()): String
  * table.at(1) // "stu-2"
  */
 export class IdTable {
+  /** The strings, by number (a packed table keeps them in `#packed` instead, and this stays empty). */
   #ids: string[] = [];
+  readonly #packed: TextColumn | undefined;
+  /** The last id added while they came in order. */
+  #last = "";
   #hashes = new Int32Array(0);
   /** Slot → number, or EMPTY (none until the slots are filled: see #index). */
   #slots = new Int32Array(0);
@@ -101,9 +106,27 @@ export class IdTable {
   /** Set once a probe ran too long: from then on the numbers live here. */
   #map: Map<string, number> | undefined;
 
-  constructor(expected = 1024, hash: StringHash = keyedHash()) {
+  constructor(expected = 1024, hash: StringHash = keyedHash(), packed = false) {
     this.#expected = expected;
     this.#hash = hash;
+    this.#packed = packed ? new TextColumn() : undefined;
+  }
+
+  /**
+   * A table that keeps its strings packed 65,536 to a string (as a
+   * `TextColumn` does) instead of one string object each: about a third of
+   * the memory for short ids (9.4 million enrollment ids of 11 characters
+   * held about 375 MB as strings, 140 MB packed). `at` gives a fresh copy
+   * of a string numbered in an earlier chunk, and `ids` is not there. For a
+   * table that only numbers and finds (a reader's check for repeated ids).
+   *
+   * @example
+   * const seen = IdTable.packed();
+   * seen.add("enr-1") // 0
+   * seen.indexOf("enr-1") // 0
+   */
+  static packed(expected = 1024, hash: StringHash = keyedHash()): IdTable {
+    return new IdTable(expected, hash, true);
   }
 
   /** `map` once collisions made the table fall back to a Map (see the module's note). */
@@ -113,17 +136,23 @@ export class IdTable {
 
   /** How many strings the table holds. */
   get size(): number {
-    return this.#ids.length;
+    return this.#packed ? this.#packed.length : this.#ids.length;
   }
 
   /** The string numbered `n`. */
   at(n: number): string {
-    return this.#ids[n];
+    return this.#packed ? this.#packed.get(n)! : this.#ids[n];
   }
 
-  /** The strings, by number (the table's own array: do not change it). */
+  /** The strings, by number (the table's own array: do not change it). A packed table has none. */
   get ids(): readonly string[] {
+    if (this.#packed) throw new Error("a packed IdTable keeps no array of its strings");
     return this.#ids;
+  }
+
+  #push(id: string): void {
+    if (this.#packed) this.#packed.push(id);
+    else this.#ids.push(id);
   }
 
   /** The string's number, or -1. */
@@ -136,7 +165,7 @@ export class IdTable {
     for (let at = h & this.#mask, probes = 0;; at = (at + 1) & this.#mask, probes++) {
       const n = slots[at];
       if (n === EMPTY) return -1;
-      if (hashes[at] === h && this.#ids[n] === id) return n;
+      if (hashes[at] === h && this.at(n) === id) return n;
       if (probes > this.#maxProbe) {
         this.#toMap();
         return this.#map!.get(id) ?? -1;
@@ -150,11 +179,12 @@ export class IdTable {
    */
   add(id: string, keep?: (id: string) => string): number {
     if (this.#ordered) {
-      const ids = this.#ids;
-      const n = ids.length;
+      const n = this.size;
       // Greater than the last id: new, and greater than every id before it.
-      if (n === 0 || id > ids[n - 1]) {
-        ids.push(keep ? keep(id) : id);
+      if (n === 0 || id > this.#last) {
+        const kept = keep ? keep(id) : id;
+        this.#push(kept);
+        this.#last = kept;
         return n;
       }
       this.#index();
@@ -167,14 +197,14 @@ export class IdTable {
     for (let probes = 0;; at = (at + 1) & this.#mask, probes++) {
       const n = slots[at];
       if (n === EMPTY) break;
-      if (hashes[at] === h && this.#ids[n] === id) return n;
+      if (hashes[at] === h && this.at(n) === id) return n;
       if (probes > this.#maxProbe) {
         this.#toMap();
         return this.#addToMap(id, keep);
       }
     }
-    const n = this.#ids.length;
-    this.#ids.push(keep ? keep(id) : id);
+    const n = this.size;
+    this.#push(keep ? keep(id) : id);
     slots[at] = n;
     hashes[at] = h;
     if (n * 2 >= this.#mask) this.#grow();
@@ -184,9 +214,9 @@ export class IdTable {
   #addToMap(id: string, keep?: (id: string) => string): number {
     const had = this.#map!.get(id);
     if (had !== undefined) return had;
-    const n = this.#ids.length;
+    const n = this.size;
     const kept = keep ? keep(id) : id;
-    this.#ids.push(kept);
+    this.#push(kept);
     this.#map!.set(kept, n);
     return n;
   }
@@ -194,15 +224,16 @@ export class IdTable {
   /** Fills the slots with the ids added in order so far: from now on, every add and lookup hashes. */
   #index(): void {
     this.#ordered = false;
-    const ids = this.#ids;
+    this.#last = "";
+    const size = this.size;
     let capacity = 1024;
-    while (capacity < Math.max(this.#expected, ids.length + 1) * 2) capacity *= 2;
+    while (capacity < Math.max(this.#expected, size + 1) * 2) capacity *= 2;
     const slots = new Int32Array(capacity).fill(EMPTY);
     const hashes = new Int32Array(capacity);
     const mask = capacity - 1;
     const bound = maxProbe(capacity);
-    for (let n = 0; n < ids.length; n++) {
-      const h = this.#hash(ids[n]);
+    for (let n = 0; n < size; n++) {
+      const h = this.#hash(this.at(n));
       let at = h & mask;
       // The ids are distinct: each goes to the first empty slot of its run.
       for (let probes = 0; slots[at] !== EMPTY; at = (at + 1) & mask, probes++) {
@@ -220,7 +251,7 @@ export class IdTable {
   /** Moves the numbers into a Map and frees the slots. */
   #toMap(): void {
     const map = new Map<string, number>();
-    this.#ids.forEach((id, n) => map.set(id, n));
+    for (let n = 0, size = this.size; n < size; n++) map.set(this.at(n), n);
     this.#map = map;
     release(this.#slots, this.#hashes);
     this.#slots = new Int32Array(0);

@@ -157,3 +157,54 @@ Deno.test("ids in increasing order crafted to collide still turn the table into 
   assertEquals(honest.indexOf("x-019999"), 19_999);
   assertEquals(honest.mode, "table");
 });
+
+/** Ids past one packed chunk (65,536), made from `seed`: prefixed numbers, repeats, some out of order. */
+function manyIds(seed: number, count: number): string[] {
+  const ids: string[] = [];
+  let x = seed >>> 0 || 1;
+  const next = () => (x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 0 || 1);
+  for (let i = 0; i < count; i++) {
+    const r = next() % 100;
+    ids.push(
+      r < 70 ? `enr-${String(i).padStart(7, "0")}` : r < 85 ? ids[next() % (ids.length || 1)] ?? "first" : `x${next()}`,
+    );
+  }
+  return ids;
+}
+
+Deno.test("a packed IdTable numbers, finds and gives back ids exactly as a plain one, across chunks and modes", () => {
+  fc.assert(
+    fc.property(fc.integer(), fc.boolean(), (seed, collide) => {
+      const ids = manyIds(seed, 70_000);
+      // A hash that sends every id to one slot drives both tables to their Map.
+      const hash = collide ? () => 42 : keyedHash();
+      const packed = IdTable.packed(16, hash);
+      const plain = new IdTable(16, hash);
+      for (const [i, id] of ids.entries()) {
+        assertEquals(packed.add(id), plain.add(id));
+        if (i % 997 === 0) assertEquals(packed.indexOf(ids[(i * 7) % (i + 1)]), plain.indexOf(ids[(i * 7) % (i + 1)]));
+      }
+      assertEquals([packed.size, packed.mode], [plain.size, plain.mode]);
+      for (let n = 0; n < plain.size; n++) if (packed.at(n) !== plain.at(n)) assertEquals(packed.at(n), plain.at(n));
+      for (const id of ids.slice(-2_000)) assertEquals(packed.indexOf(id), plain.indexOf(id));
+      assertEquals(packed.indexOf("enr-9999999"), -1);
+    }),
+    { numRuns: 6 },
+  );
+});
+
+Deno.test("a packed IdTable in increasing order gives its ids back packed, and has no array of them", () => {
+  const table = IdTable.packed();
+  for (let i = 0; i < 140_000; i++) assertEquals(table.add(`enr-${String(i).padStart(7, "0")}`), i);
+  assertEquals([table.at(0), table.at(70_000), table.at(139_999)], ["enr-0000000", "enr-0070000", "enr-0139999"]);
+  assertEquals(table.indexOf("enr-0065536"), 65_536);
+  assertEquals(table.add("enr-0000003"), 3);
+  assertEquals(table.add("a-new-one"), 140_000);
+  let thrown = false;
+  try {
+    table.ids;
+  } catch {
+    thrown = true;
+  }
+  assert(thrown, "a packed table has no array of its ids");
+});

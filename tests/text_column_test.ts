@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { assertEquals, assertNotEquals } from "./helpers/assert.ts";
+import { assert, assertEquals, assertNotEquals } from "./helpers/assert.ts";
 import { TextColumn } from "../lib/model/rows.ts";
 
 Deno.test("a text column gives back every value pushed, null and empty ones included, across packed chunks", () => {
@@ -48,4 +48,57 @@ Deno.test("values too long to join into one string are kept as they are, and rea
     `${long}65535`,
     `${long}65537`,
   ]);
+});
+
+/** A chunk's worth (65,536) of values after `recipe`: a prefix and numbers, padded or not, with what breaks the rule. */
+function chunkOf(recipe: { prefix: string; width: number; step: number; odd: string | null; oddAt: number }): Array<
+  string | null
+> {
+  const values: Array<string | null> = [];
+  for (let j = 0; j < 65_536; j++) {
+    const n = (j * recipe.step) % 1_000_000_000;
+    const digits = recipe.width === 0 ? String(n) : String(n % 10 ** recipe.width).padStart(recipe.width, "0");
+    values.push(j === recipe.oddAt ? recipe.odd : recipe.prefix + digits);
+  }
+  return values;
+}
+
+Deno.test("chunks of prefixed numbers give back every value exactly, whatever breaks the rule, pushed or joined", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        prefix: fc.constantFrom("", "enr-", "é😀-", "stu_2024_", "0", "-", "enr-0"),
+        width: fc.constantFrom(0, 1, 4, 7, 9),
+        step: fc.integer({ min: 1, max: 1_000_003 }),
+        // What a value of the chunk may be instead: another width, a leading zero, ten digits, no digits, another
+        // prefix, a sign, empty, null, or one like the others.
+        odd: fc.constantFrom("enr-1", "enr-0012", "enr-1234567890", "enr-", "stu-42", "enr--5", "", null, "00", "0"),
+        oddAt: fc.nat(70_000),
+      }),
+      (recipe) => {
+        const values = [...chunkOf(recipe), ...chunkOf({ ...recipe, oddAt: -1 }).slice(0, 100)];
+        const pushed = new TextColumn();
+        for (const v of values) pushed.push(v);
+        // As the thread reading enrollments.csv hands a batch over: a whole chunk joined, with each value's length.
+        const joined = new TextColumn();
+        const first = values.slice(0, 65_536);
+        if (!first.includes(null)) {
+          joined.pushJoined(first.join(""), Int32Array.from(first, (v) => v!.length), first.length);
+          for (const v of values.slice(65_536)) joined.push(v);
+          assertEquals(joined, pushed);
+        }
+        for (let i = 0; i < values.length; i++) if (pushed.get(i) !== values[i]) assertEquals(pushed.get(i), values[i]);
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("a chunk of prefixed numbers holds 4 bytes a value; text that is not one holds its characters", () => {
+  const numbered = new TextColumn();
+  for (let i = 0; i < 65_536; i++) numbered.push(`enr-${String(i).padStart(7, "0")}`);
+  const text = new TextColumn();
+  for (let i = 0; i < 65_536; i++) text.push(`enr-${i.toString(36).padStart(7, "z")}`);
+  assert(numbered.heldBytes < 4.1 * 65_536, `${numbered.heldBytes} bytes`);
+  assert(text.heldBytes >= 15 * 65_536, `${text.heldBytes} bytes`);
 });

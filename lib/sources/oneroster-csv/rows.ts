@@ -19,10 +19,9 @@ import {
   User,
 } from "../../model/roster.ts";
 import type { IssueCollector } from "../../model/issues.ts";
-import type { RowStore } from "../../model/rows.ts";
+import { Column, type RowStore } from "../../model/rows.ts";
 import { detach, detachRow, textSharer } from "../detach.ts";
 import { IdTable, rememberIds } from "../../id-table.ts";
-import { IntList } from "../../int-list.ts";
 import { normalizeGrade } from "../../normalize.ts";
 import type { OneRosterVersion } from "./columns.ts";
 import {
@@ -625,12 +624,15 @@ export const NUMBERED_FILES: ReadonlySet<string> = new Set(["orgs", "users", "cl
  * sink.add(get, warn, 12, () => undefined);
  */
 export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[]> {
-  // Every kept row's sourcedId, numbered as `rows` is: a repeat finds its first row (and role) there.
-  #seen = new IdTable();
+  // Every kept row's sourcedId, numbered as `rows` is: a repeat finds its first row (and role) there. Packed when
+  // rows are forwarded (the thread reading enrollments.csv): nothing else holds the ids here, and 9.4 million of them
+  // as strings grew that thread's heap by 375 MB at 1,000,000 students.
+  readonly #seen: IdTable;
   // Each kept row's role, numbered likewise, when rows are forwarded instead of kept: as the role's number in
-  // #roleIds, in an Int32Array (a list of ten million references, grown push by push, held 75 MB and left as much
-  // again behind in the old generation of the thread reading enrollments.csv).
-  #roles = new IntList();
+  // #roleIds, in a column that keeps such small numbers in 8 bits (a list of ten million references, grown push by
+  // push, held 75 MB and left as much again behind in the old generation of the thread reading enrollments.csv; 32-bit
+  // numbers, 37 MB).
+  readonly #roles = new Column(Int32Array);
   #roleIds = new IdTable();
   #fast: ReadonlyArray<readonly [string, FieldCheck]> | undefined;
   #detach: DetachPlan | undefined;
@@ -648,6 +650,7 @@ export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[
     /** Where kept rows go: an array, or a table that keeps them as columns (enrollments: `EnrollmentTable`). */
     readonly rows: S = [] as unknown as S,
   ) {
+    this.#seen = forward ? IdTable.packed() : new IdTable();
     this.#fast = FAST_CHECKS.get(schema);
     this.#detach = fromText ? DETACH_PLANS.get(schema) : undefined;
   }
@@ -682,7 +685,7 @@ export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[
     if (n < known) {
       const role = "role" in row ? String(row.role) : "";
       const kept = this.forward
-        ? this.#roleIds.at(this.#roles.at(n))
+        ? this.#roleIds.at(this.#roles.get(n))
         : (this.rows.at(n) as Record<string, unknown>).role;
       const firstRole = kept === undefined ? "" : String(kept);
       this.sink.issues.add(
@@ -701,7 +704,7 @@ export class RowSink<T extends { sourcedId: string }, S extends RowStore<T> = T[
     if (this.#detach) detachByPlan(row as unknown as Record<string, unknown>, this.#detach);
     if (this.forward) {
       const role = (row as Record<string, unknown>).role;
-      this.#roles.push(this.#roleIds.add(role === undefined ? "" : String(role)));
+      this.#roles.set(n, this.#roleIds.add(role === undefined ? "" : String(role)));
       this.forward(row);
     } else this.rows.push(row);
   }
