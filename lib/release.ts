@@ -24,3 +24,20 @@ export function release(...views: ArrayBufferView[]): void {
     buffer.transfer(0);
   }
 }
+
+/**
+ * Collects garbage now, where the process runs with `--expose-gc` (`deno
+ * task diagnose`, `deno task serve` for its job workers, and the fleet's
+ * children do); elsewhere (a notebook, a script) nothing happens. For the
+ * points where a large amount of garbage was just left behind and more is
+ * about to be made: V8 otherwise lets both pile up before it collects, and
+ * the process's peak is what piled up. Returns whether it collected.
+ *
+ * @example
+ * collectGarbage(); // true under deno task diagnose
+ */
+export function collectGarbage(): boolean {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  return gc !== undefined;
+}

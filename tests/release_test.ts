@@ -1,5 +1,8 @@
 import { assert, assertEquals } from "./helpers/assert.ts";
-import { release } from "../lib/release.ts";
+import { collectGarbage, release } from "../lib/release.ts";
+import { generateDistrict } from "../lib/demo/generate.ts";
+import { runDiagnostics } from "../lib/diagnostics/run.ts";
+import type { ToolName } from "../lib/model/findings.ts";
 
 const mib = () => Deno.memoryUsage().external / 2 ** 20;
 
@@ -22,4 +25,30 @@ Deno.test("release leaves alone a view of part of a buffer; the whole array, rel
   assertEquals(whole.length, 0);
   // As lib/release.ts warns: only for arrays nothing else holds, parts of them included.
   assertEquals(part.length, 0);
+});
+
+Deno.test("a diagnosis collects what each tool left behind before the next tool runs, where it may collect", () => {
+  const district = generateDistrict({ students: 60, seed: 5 });
+  const withGc = globalThis as { gc?: () => void };
+  const had = withGc.gc;
+  const calls: string[] = [];
+  let tool = "";
+  withGc.gc = () => calls.push(tool);
+  try {
+    const run = (tools: ToolName[]) =>
+      runDiagnostics({ customer: "t", environment: "embedded", ...district, tools, onTool: (t) => (tool = t) });
+    run(["missing-data", "student-mismatch", "parent-email", "campus-transfer"]);
+    // After each tool but the last (the report follows, and the process's own end).
+    assertEquals(calls, ["missing-data", "student-mismatch", "parent-email"]);
+    calls.length = 0;
+    run(["parent-email"]);
+    assertEquals(calls, []);
+    // Without --expose-gc there is nothing to call, and nothing happens.
+    delete withGc.gc;
+    assertEquals(collectGarbage(), false);
+    run(["missing-data", "parent-email"]);
+  } finally {
+    if (had) withGc.gc = had;
+    else delete withGc.gc;
+  }
 });

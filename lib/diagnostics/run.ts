@@ -10,6 +10,7 @@ import { findStudentMismatches } from "./student-mismatch.ts";
 import { findParentEmailConflicts } from "./parent-email.ts";
 import { findCampusTransfers } from "./campus-transfer.ts";
 import { checkRoster, type RosterCheckStream } from "./roster-check.ts";
+import { collectGarbage } from "../release.ts";
 
 /** A diagnostic: a pure function from a roster and a platform snapshot to findings. */
 export type Diagnostic = (roster: Roster, platform: PlatformSnapshot, ctx?: DiagnosticContext) => Finding[];
@@ -65,13 +66,16 @@ export function runDiagnostics(input: RunInput): Report {
   // One context for the whole run: every tool reads the same indexes, built once.
   const ctx = diagnosticContext(input.roster, platform);
   const findings: Finding[] = [];
-  for (const tool of tools) {
+  for (const [i, tool] of tools.entries()) {
     input.onTool?.(tool);
     // A loop, not a spread: a run may have millions of findings, more than a call takes arguments.
     const found = tool === "roster-check" && input.rosterCheck
       ? input.rosterCheck.findings(input.roster)
       : DIAGNOSTICS[tool](input.roster, platform, ctx);
     for (const f of found) findings.push(f);
+    // What this tool left behind goes before the next makes its own: at 1,000,000 students the four tools' garbage
+    // piled up to 320 MB of the peak, for 0.7 s of collections (see collectGarbage).
+    if (i < tools.length - 1) collectGarbage();
   }
   const compares = tools.some((t) => !SOURCE_TOOLS.includes(t));
   return buildReport({
