@@ -40,6 +40,9 @@ const arbitraryUser = fc.record({
     fc.dictionary(fc.constantFrom("metadata.a", "metadata.b"), fc.string({ maxLength: 3 })).map((d) => ({ ...d })),
   ),
   line: fc.option(fc.integer({ min: 1, max: 3_000_000 })),
+  // A username of its own, or the email (kept once: the table keeps how much of the email it is), its start, or
+  // the email and more.
+  username: fc.constantFrom("own", "email", "start", "longer"),
 }).map((r): User =>
   user(r.sourcedId, {
     status: r.status,
@@ -47,7 +50,10 @@ const arbitraryUser = fc.record({
     role: r.role,
     roles: r.orgs.map((o, i) => ({ role: r.role, roleType: i === 0 ? "primary" : "secondary", orgSourcedId: o })),
     orgSourcedIds: r.orgs,
-    username: r.text,
+    username:
+      { own: r.text, email: ` ${r.text}@Example.org `, start: ` ${r.text}`, longer: ` ${r.text}@Example.org  x` }[
+        r.username
+      ],
     givenName: r.text.toUpperCase(),
     familyName: "Lopez",
     middleName: r.text.slice(1),

@@ -4,7 +4,8 @@
  * reader and prints the memory its users hold (heap and outside), per user. `alike`: users share
  * a few dozen given and family names, and each username is its email;
  * `distinct`: names and usernames all different, of the same lengths;
- * `agents`: as `alike`, and each user names the next two users as its agents.
+ * `agents`: as `alike`, and each user names the next two users as its agents; `username`: as `alike`, but each
+ * username is not its email (the same length, a letter changed).
  */
 import { join } from "node:path";
 import { readOneRosterCsv } from "../../lib/sources/oneroster-csv/read.ts";
@@ -27,7 +28,8 @@ for (let i = 0; i < USERS; i++) {
       `other.${pad(i)}@district.example.org`.padEnd(email.length),
     ];
   const agents = mode === "agents" ? `"par-${pad((i + 1) % USERS)},par-${pad((i + 2) % USERS)}"` : "";
-  lines.push(`par-${pad(i)},active,,true,sch-1,parent,${username.trim()},${given},${family},${email},${agents}`);
+  const login = mode === "username" ? `x${username.slice(1)}` : username.trim();
+  lines.push(`par-${pad(i)},active,,true,sch-1,parent,${login},${given},${family},${email},${agents}`);
 }
 await Deno.writeTextFile(join(dir, "users.csv"), lines.join("\n") + "\n");
 
