@@ -141,7 +141,9 @@ export class IdTable {
 
   /** The string numbered `n`. */
   at(n: number): string {
-    return this.#packed ? this.#packed.get(n)! : this.#ids[n];
+    if (this.#packed === undefined) return this.#ids[n];
+    // As an array answers a number it has no string for: undefined (which the type leaves out, as for a plain table).
+    return Number.isInteger(n) && n >= 0 && n < this.#packed.length ? this.#packed.get(n)! : undefined as never;
   }
 
   /** The strings, by number (the table's own array: do not change it). A packed table has none. */

@@ -208,3 +208,11 @@ Deno.test("a packed IdTable in increasing order gives its ids back packed, and h
   }
   assert(thrown, "a packed table has no array of its ids");
 });
+
+Deno.test("a packed IdTable answers a number it has no id for as a plain one does: undefined", () => {
+  const packed = IdTable.packed();
+  const plain = new IdTable();
+  for (let i = 0; i < 70_000; i++) assertEquals(packed.add(`enr-${i}`), plain.add(`enr-${i}`));
+  for (const n of [-1, 70_000, 1e9, NaN, 0.5, 65_536.5]) assertEquals(packed.at(n), plain.at(n), `at(${n})`);
+  assertEquals(packed.at(65_536), "enr-65536");
+});
