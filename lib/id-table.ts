@@ -152,6 +152,11 @@ export class IdTable {
     return this.#ids;
   }
 
+  /** Whether the string numbered `n` is `id` (a packed table compares in place, making no string). */
+  #is(n: number, id: string): boolean {
+    return this.#packed ? this.#packed.is(n, id) : this.#ids[n] === id;
+  }
+
   #push(id: string): void {
     if (this.#packed) this.#packed.push(id);
     else this.#ids.push(id);
@@ -167,7 +172,7 @@ export class IdTable {
     for (let at = h & this.#mask, probes = 0;; at = (at + 1) & this.#mask, probes++) {
       const n = slots[at];
       if (n === EMPTY) return -1;
-      if (hashes[at] === h && this.at(n) === id) return n;
+      if (hashes[at] === h && this.#is(n, id)) return n;
       if (probes > this.#maxProbe) {
         this.#toMap();
         return this.#map!.get(id) ?? -1;
@@ -199,7 +204,7 @@ export class IdTable {
     for (let probes = 0;; at = (at + 1) & this.#mask, probes++) {
       const n = slots[at];
       if (n === EMPTY) break;
-      if (hashes[at] === h && this.at(n) === id) return n;
+      if (hashes[at] === h && this.#is(n, id)) return n;
       if (probes > this.#maxProbe) {
         this.#toMap();
         return this.#addToMap(id, keep);

@@ -102,3 +102,31 @@ Deno.test("a chunk of prefixed numbers holds 4 bytes a value; text that is not o
   assert(numbered.heldBytes < 4.1 * 65_536, `${numbered.heldBytes} bytes`);
   assert(text.heldBytes >= 15 * 65_536, `${text.heldBytes} bytes`);
 });
+
+Deno.test("a value compared in place (is) answers as comparing the value given back, in every kind of chunk", () => {
+  const values: Array<string | null> = [
+    ...chunkOf({ prefix: "enr-", width: 7, step: 3, odd: null, oddAt: 5 }),
+    ...chunkOf({ prefix: "s", width: 0, step: 7, odd: null, oddAt: 9 }),
+    ...Array.from({ length: 65_536 }, (_, j) => (j % 3 === 0 ? null : j % 3 === 1 ? "" : `é${j}x`)),
+    ...Array.from({ length: 65_536 }, (_, j) => (j % 2 === 0 ? null : "")),
+    "open",
+    null,
+  ];
+  const column = new TextColumn();
+  for (const v of values) column.push(v);
+  const probes = (v: string | null) =>
+    v === null ? ["", "null"] : [
+      v,
+      "",
+      `${v}0`,
+      v.slice(0, -1),
+      `0${v}`,
+      v.replace(/(\d+)$/, "0$1"),
+      v.replace(/\d$/, (d) => String((Number(d) + 1) % 10)),
+    ];
+  let wrong = 0;
+  for (let i = 0; i < values.length; i += 7) {
+    for (const p of probes(values[i])) if (column.is(i, p) !== (column.get(i) === p)) wrong++;
+  }
+  assertEquals(wrong, 0);
+});

@@ -270,6 +270,22 @@ const MAX_JOINED = 1 << 27;
 class NumberedChunk {
   constructor(readonly prefix: string, readonly width: number, readonly numbers: Int32Array) {}
 
+  /** Whether value `j` is `value`, read in place. */
+  is(j: number, value: string): boolean {
+    const digits = value.length - this.prefix.length;
+    if (digits < 1 || digits > MAX_DIGITS || (this.width !== 0 && digits !== this.width)) return false;
+    if (!value.startsWith(this.prefix)) return false;
+    const from = this.prefix.length;
+    if (this.width === 0 && digits > 1 && value.charCodeAt(from) === ZERO) return false;
+    let n = 0;
+    for (let at = from; at < value.length; at++) {
+      const c = value.charCodeAt(at);
+      if (!isDigit(c)) return false;
+      n = n * 10 + (c - ZERO);
+    }
+    return n === this.numbers[j];
+  }
+
   get(j: number): string {
     const digits = String(this.numbers[j]);
     return this.prefix + (this.width === 0 ? digits : digits.padStart(this.width, "0"));
@@ -417,6 +433,27 @@ export class TextColumn {
       return text.slice(j === 0 ? 0 : ends[j - 1], ends[j]);
     }
     return text instanceof NumberedChunk ? text.get(j) : text[j];
+  }
+
+  /**
+   * Whether value `i` (0 ≤ i < length) is `value`, compared where it is kept: no string is made (as `get` makes one).
+   *
+   * @example
+   * column.is(0, "e-1") // true when value 0 is "e-1"
+   */
+  is(i: number, value: string): boolean {
+    const k = i >>> CHUNK_BITS;
+    const j = i & IN_CHUNK;
+    if (k === this.text.length) return this.open[j] === value;
+    if (this.nulls[k]?.[j]) return false;
+    const text = this.text[k];
+    if (typeof text === "string") {
+      const ends = this.ends[k];
+      if (ends.length === 0) return value === "";
+      const start = j === 0 ? 0 : ends[j - 1];
+      return ends[j] - start === value.length && text.startsWith(value, start);
+    }
+    return text instanceof NumberedChunk ? text.is(j, value) : text[j] === value;
   }
 
   private pack(): void {
