@@ -272,18 +272,20 @@ class NumberedChunk {
 
   /** Whether value `j` is `value`, read in place. */
   is(j: number, value: string): boolean {
-    const digits = value.length - this.prefix.length;
+    const prefix = this.prefix;
+    const from = prefix.length;
+    const digits = value.length - from;
     if (digits < 1 || digits > MAX_DIGITS || (this.width !== 0 && digits !== this.width)) return false;
-    if (!value.startsWith(this.prefix)) return false;
-    const from = this.prefix.length;
-    if (this.width === 0 && digits > 1 && value.charCodeAt(from) === ZERO) return false;
-    let n = 0;
-    for (let at = from; at < value.length; at++) {
-      const c = value.charCodeAt(at);
-      if (!isDigit(c)) return false;
-      n = n * 10 + (c - ZERO);
+    // The digits from the last, which differ first between neighbouring ids; then the prefix.
+    let n = this.numbers[j];
+    for (let at = value.length - 1; at >= from; at--) {
+      const c = value.charCodeAt(at) - ZERO;
+      if (c !== n % 10) return false;
+      n = (n - c) / 10;
     }
-    return n === this.numbers[j];
+    if (n !== 0 || (this.width === 0 && digits > 1 && value.charCodeAt(from) === ZERO)) return false;
+    for (let at = 0; at < from; at++) if (value.charCodeAt(at) !== prefix.charCodeAt(at)) return false;
+    return true;
   }
 
   get(j: number): string {
@@ -445,8 +447,11 @@ export class TextColumn {
     const k = i >>> CHUNK_BITS;
     const j = i & IN_CHUNK;
     if (k === this.text.length) return this.open[j] === value;
-    if (this.nulls[k]?.[j]) return false;
     const text = this.text[k];
+    if (text instanceof NumberedChunk) {
+      return this.nulls[k] === undefined ? text.is(j, value) : !this.nulls[k]![j] && text.is(j, value);
+    }
+    if (this.nulls[k]?.[j]) return false;
     if (typeof text === "string") {
       const ends = this.ends[k];
       if (ends.length === 0) return value === "";
