@@ -458,7 +458,7 @@ export class TextColumn {
       const start = j === 0 ? 0 : ends[j - 1];
       return ends[j] - start === value.length && text.startsWith(value, start);
     }
-    return text instanceof NumberedChunk ? text.is(j, value) : text[j] === value;
+    return text[j] === value;
   }
 
   private pack(): void {
