@@ -270,22 +270,10 @@ const MAX_JOINED = 1 << 27;
 class NumberedChunk {
   constructor(readonly prefix: string, readonly width: number, readonly numbers: Int32Array) {}
 
-  /** Whether value `j` is `value`, read in place. */
+  /** Whether value `j` is `value`, read in place (its digits first: they differ between neighbouring ids). */
   is(j: number, value: string): boolean {
-    const prefix = this.prefix;
-    const from = prefix.length;
-    const digits = value.length - from;
-    if (digits < 1 || digits > MAX_DIGITS || (this.width !== 0 && digits !== this.width)) return false;
-    // The digits from the last, which differ first between neighbouring ids; then the prefix.
-    let n = this.numbers[j];
-    for (let at = value.length - 1; at >= from; at--) {
-      const c = value.charCodeAt(at) - ZERO;
-      if (c !== n % 10) return false;
-      n = (n - c) / 10;
-    }
-    if (n !== 0 || (this.width === 0 && digits > 1 && value.charCodeAt(from) === ZERO)) return false;
-    for (let at = 0; at < from; at++) if (value.charCodeAt(at) !== prefix.charCodeAt(at)) return false;
-    return true;
+    const from = this.prefix.length;
+    return numberIn(value, from, value.length, this.width) === this.numbers[j] && value.startsWith(this.prefix);
   }
 
   get(j: number): string {
@@ -318,33 +306,40 @@ function numberedChunk(text: string, ends: Int32Array, count: number, nulls?: Ui
   if (width === 0 || width > MAX_DIGITS) return undefined;
   const prefix = text.slice(start0, digitsAt);
   const numbers = new Int32Array(count);
-  // Fixed width while every value has `width` digits; else, from the start again, digits without a leading zero.
-  let fixed = true;
-  for (let pass = 0; pass < 2; pass++) {
-    let ok = true;
-    for (let j = 0; j < count && ok; j++) {
+  // Every value of `width` digits; else (width 0), digits without a leading zero. A value that fits neither: text.
+  const fill = (width: number) => {
+    for (let j = 0; j < count; j++) {
       if (nulls?.[j]) continue;
       const start = j === 0 ? 0 : ends[j - 1];
-      const end = ends[j];
-      const digits = end - start - prefix.length;
-      if (digits < 1 || digits > MAX_DIGITS || (fixed && digits !== width) || !text.startsWith(prefix, start)) {
-        ok = false;
-        break;
-      }
-      const from = start + prefix.length;
-      if (!fixed && digits > 1 && text.charCodeAt(from) === ZERO) ok = false;
-      let n = 0;
-      for (let at = from; at < end && ok; at++) {
-        const c = text.charCodeAt(at);
-        if (isDigit(c)) n = n * 10 + (c - ZERO);
-        else ok = false;
-      }
+      const n = text.startsWith(prefix, start) ? numberIn(text, start + prefix.length, ends[j], width) : -1;
+      if (n === -1) return false;
       numbers[j] = n;
     }
-    if (ok) return new NumberedChunk(prefix, fixed ? width : 0, numbers);
-    fixed = false;
+    return true;
+  };
+  if (fill(width)) return new NumberedChunk(prefix, width, numbers);
+  return fill(0) ? new NumberedChunk(prefix, 0, numbers) : undefined;
+}
+
+/**
+ * The number `text` writes from `from` to `to`, when that is 1 to 9 digits
+ * and `width` of them (width 0: any count, without a leading zero, so that
+ * the number alone gives them back); else -1.
+ */
+function numberIn(text: string, from: number, to: number, width: number): number {
+  const digits = to - from;
+  if (
+    digits < 1 || digits > MAX_DIGITS || (width !== 0 ? digits !== width : digits > 1 && text.charCodeAt(from) === ZERO)
+  ) {
+    return -1;
   }
-  return undefined;
+  let n = 0;
+  for (let at = from; at < to; at++) {
+    const c = text.charCodeAt(at);
+    if (!isDigit(c)) return -1;
+    n = n * 10 + (c - ZERO);
+  }
+  return n;
 }
 
 function isDigit(c: number): boolean {
