@@ -18,6 +18,7 @@ import {
 import { isValidEmail, normalizeEmail } from "../normalize.ts";
 import { type Finding, finding, type FindingCode } from "../model/findings.ts";
 import { IdTable } from "../id-table.ts";
+import { IntList } from "../int-list.ts";
 import { UserFields, UserTable } from "../model/user-table.ts";
 import { nextTurn } from "../turn.ts";
 import { indexSource, type SourceIndex } from "./indexes.ts";
@@ -518,35 +519,32 @@ function* references(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: 
   return out;
 }
 
-/** Users a guardian-student pair's key can number (2^26: far more than a read can hold). */
-const PAIR_SPAN = 0x4000000;
-/** A pair's key: the guardian's number and the student's, in the source index. */
-const pairKey = (guardian: number, student: number) => guardian * PAIR_SPAN + student;
-const guardianOf = (key: number) => Math.floor(key / PAIR_SPAN);
-const studentOf = (key: number) => key % PAIR_SPAN;
-
 /** Agent links: resolvable, guardian↔student, both sides in 1.2, not too many. */
 function* guardians(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: string) => void): Pieces {
   const out: Finding[] = [];
   const users = src.users;
-  // Each guardian-student pair once, keyed by the two users' numbers in the index (no string per pair), with the
-  // sides that list it (1 the guardian's, 2 the student's); and each student's count of distinct guardians.
-  const sides = new Map<number, number>();
-  const guardianCount = new Int32Array(users.size);
+  // Field by field: a user is made whole only for a finding (user-table.ts). A table's index numbers its rows (the
+  // same user is the same number), so a number's role and id come from the table's columns too.
   const fields = new UserFields(roster.users);
-  // A table's rows are made afresh each time: its index numbers them by row, so the same user is the same number.
   const table = roster.users instanceof UserTable;
-  for (let i = 0; i < roster.users.length; i++) {
+  const roleOf = table ? (n: number) => fields.role(n) : (n: number) => users.at(n)!.role;
+  const idOf = table ? (n: number) => fields.sourcedId(n) : (n: number) => users.at(n)!.sourcedId;
+  // Every guardian-student link as listed, by the two users' numbers in the index and the side that lists it (1 the
+  // guardian's, 2 the student's): numbers in lists, not a Map keyed by pair (2.8 million links at 1,000,000
+  // students, each a Map entry and a boxed key).
+  const linked = { guardian: new IntList(), student: new IntList(), side: new IntList() };
+  for (let i = 0; i < fields.length; i++) {
     if (i % PIECE_ROWS === PIECE_ROWS - 1) yield;
-    if (fields.agents(i).length === 0) continue;
-    const u = roster.users.at(i)!;
+    const agents = fields.agents(i);
+    if (agents.length === 0) continue;
+    const role = fields.role(i);
+    const guardian = GUARDIAN_ROLES.has(role);
     let own = -1;
-    for (const a of u.agentSourcedIds) {
+    for (const a of agents) {
       const number = users.numberOf(a);
-      const other = number === -1 ? undefined : users.at(number)!;
-      const self = table ? number === i : other === u;
-      if (!other) {
+      if (number === -1) {
         if (!src.rejected.has(a) && fileMode(roster, "users") === "bulk") {
+          const u = fields.user(i);
           const f = finding({
             code: "guardian.unresolved_agent",
             entity: { sourcedId: u.sourcedId, agentSourcedId: a },
@@ -561,9 +559,12 @@ function* guardians(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: s
         }
         continue;
       }
-      const guardian = isGuardian(u) ? u : isGuardian(other) ? other : undefined;
-      const student = u.role === "student" ? u : other.role === "student" ? other : undefined;
-      if (!guardian || !student || guardian === student) {
+      // A guardian and a student, one on each side (a user listing itself is never both).
+      const otherRole = roleOf(number);
+      if (guardian ? otherRole !== "student" : role !== "student" || !GUARDIAN_ROLES.has(otherRole)) {
+        const u = fields.user(i);
+        const other = users.at(number)!;
+        const self = table ? number === i : other === u;
         out.push(finding({
           code: "guardian.not_guardian_student",
           entity: { sourcedId: u.sourcedId, agentSourcedId: a },
@@ -583,28 +584,25 @@ function* guardians(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: s
         }));
         continue;
       }
-      // One of the two is `u`, the other `other`. `u` is numbered by its id, as a repeated id's row is: its own index
-      // when the index holds this very row there (a read roster's users), without hashing its id again.
-      if (own === -1) own = users.at(i) === u ? i : users.numberOf(u.sourcedId);
-      if (own >= PAIR_SPAN || number >= PAIR_SPAN) throw new RangeError("more than 67,108,864 distinct users");
-      const key = u === guardian ? pairKey(own, number) : pairKey(number, own);
-      const side = u === guardian ? 1 : 2;
-      const had = sides.get(key);
-      if (had !== undefined) {
-        sides.set(key, had | side);
-        continue;
+      // The row's own number: its row in a table (a repeated id's row is numbered as its first), else by its id
+      // unless the index holds this very row at its place.
+      if (own === -1) {
+        own = !table && users.at(i) === fields.user(i) ? i : users.numberOf(fields.sourcedId(i));
       }
-      sides.set(key, side);
-      guardianCount[studentOf(key)]++;
+      linked.guardian.push(guardian ? own : number);
+      linked.student.push(guardian ? number : own);
+      linked.side.push(guardian ? 1 : 2);
     }
   }
-  const idOf = (n: number) => users.at(n)!.sourcedId;
+  yield;
+  const pairs = pairsOf(linked.guardian.view(), linked.student.view(), linked.side.view(), users.size);
   if (roster.source.version === "1.2") {
-    for (const [key, s] of sides) {
-      if (s === 3) continue;
+    for (let p = 0; p < pairs.sides.length; p++) {
+      const s = pairs.sides[p];
+      if (s === 0 || s === 3) continue;
       const side = s === 1 ? "guardian" : "student";
-      const guardian = idOf(guardianOf(key));
-      const student = idOf(studentOf(key));
+      const guardian = idOf(linked.guardian.at(p));
+      const student = idOf(linked.student.at(p));
       out.push(finding({
         code: "guardian.one_sided_link",
         entity: { guardianSourcedId: guardian, studentSourcedId: student },
@@ -615,37 +613,88 @@ function* guardians(roster: Roster, src: SourceIndex, excuse: (f: Finding, id: s
       }));
     }
   }
-  // The guardians of students with too many, in the order their pairs were first seen.
-  const crowded = new Map<number, string[]>();
-  for (let n = 0; n < guardianCount.length; n++) if (guardianCount[n] > MAX_GUARDIANS) crowded.set(n, []);
-  if (crowded.size) {
-    for (const key of sides.keys()) crowded.get(studentOf(key))?.push(idOf(guardianOf(key)));
-  }
-  for (const [n, set] of crowded) {
+  // The students with too many guardians, in the order of their numbers.
+  for (let n = 0; n < users.size; n++) {
+    if (pairs.count[n] <= MAX_GUARDIANS) continue;
     const student = idOf(n);
+    const set: string[] = [];
+    for (let q = pairs.start[n]; q < pairs.start[n + 1]; q++) {
+      const p = pairs.order[q];
+      if (pairs.sides[p] !== 0) set.push(idOf(linked.guardian.at(p)));
+    }
     out.push(finding({
       code: "guardian.too_many",
       entity: { sourcedId: student },
       message: `users.csv: student ${student} has ${set.length} guardians (more than ${MAX_GUARDIANS})`,
-      details: { guardians: [...set].sort() },
+      details: { guardians: set.sort() },
       resolution: FIX_IN_SIS("Check the SIS contacts: emergency contacts are often exported as guardians."),
     }));
   }
+  for (const list of Object.values(linked)) list.free();
   return out;
+}
+
+/** Guardian-student links (see {@link pairsOf}) grouped into pairs. */
+interface LinkPairs {
+  /** Per link: the sides (1 the guardian's, 2 the student's, 3 both) of its pair when it is the pair's first link, else 0. */
+  sides: Uint8Array;
+  /** Per student number: how many distinct guardians it has. */
+  count: Int32Array;
+  /** The links by student, each student's in the order listed: `order[start[n]]` to `order[start[n + 1] - 1]`. */
+  order: Int32Array;
+  start: Int32Array;
+}
+
+/**
+ * Groups links (a guardian's number, a student's and the side that lists it, by link) into pairs: by student with a
+ * counting sort (which keeps each student's links in the order they were listed), then each guardian's first link to
+ * the student at hand found by stamping the guardian with that student. Linear in links and users, whatever their
+ * counts (a student with 100,000 guardians included).
+ *
+ * @example
+ * pairsOf(Int32Array.of(0, 0), Int32Array.of(1, 1), Int32Array.of(1, 2), 2).sides // Uint8Array [3, 0]
+ */
+export function pairsOf(guardian: Int32Array, student: Int32Array, side: Int32Array, users: number): LinkPairs {
+  const links = side.length;
+  const start = new Int32Array(users + 1);
+  for (let p = 0; p < links; p++) start[student[p] + 1]++;
+  for (let n = 0; n < users; n++) start[n + 1] += start[n];
+  const order = new Int32Array(links);
+  const next = start.slice(0, users);
+  for (let p = 0; p < links; p++) order[next[student[p]]++] = p;
+  const sides = new Uint8Array(links);
+  const count = new Int32Array(users);
+  // stamp[g] is the student (plus one) whose links last met guardian g; first[g], g's first link to that student.
+  const stamp = new Int32Array(users);
+  const first = new Int32Array(users);
+  for (let n = 0; n < users; n++) {
+    for (let q = start[n]; q < start[n + 1]; q++) {
+      const p = order[q];
+      const g = guardian[p];
+      if (stamp[g] === n + 1) sides[first[g]] |= side[p];
+      else {
+        stamp[g] = n + 1;
+        first[g] = p;
+        sides[p] = side[p];
+        count[n]++;
+      }
+    }
+  }
+  return { sides, count, order, start };
 }
 
 /** Email syntax, guardians on a person's email, and emails on several guardians. */
 function* emails(roster: Roster): Pieces {
   const out: Finding[] = [];
-  // Emails numbered as first met; by number, the first student's or staff member's ("role id", or undefined),
-  // the first guardian's id, and every guardian's once there are two (no array for the usual one).
-  const numbers = new IdTable(roster.users.length);
-  const people: Array<string | undefined> = [];
-  const firstGuardian: Array<string | undefined> = [];
-  const moreGuardians = new Map<number, string[]>();
+  // Emails numbered as first met (kept packed: 2.4 million of them at 1,000,000 students); by number, the row of the
+  // first student or staff member and of the first guardian (-1: none), and every guardian's row once there are two.
+  const users = new UserFields(roster.users);
+  const numbers = IdTable.packed(users.length);
+  const person = new Int32Array(users.length).fill(-1);
+  const firstGuardian = new Int32Array(users.length).fill(-1);
+  const moreGuardians = new Map<number, number[]>();
   let rows = 0;
   // Field by field: a user is made whole only for a finding (user-table.ts).
-  const users = new UserFields(roster.users);
   for (let i = 0; i < users.length; i++) {
     if (++rows % PIECE_ROWS === 0) yield;
     const email = normalizeEmail(users.email(i));
@@ -669,32 +718,27 @@ function* emails(roster: Roster): Pieces {
     const role = users.role(i);
     const guardian = GUARDIAN_ROLES.has(role);
     if (!guardian && role !== "student" && !STAFF.has(role)) continue;
-    const sourcedId = users.sourcedId(i);
     const n = numbers.add(email);
-    if (n === people.length) {
-      // Grown one by one, so the arrays stay packed.
-      people.push(undefined);
-      firstGuardian.push(undefined);
-    }
     if (guardian) {
       const first = firstGuardian[n];
-      if (first === undefined) firstGuardian[n] = sourcedId;
+      if (first === -1) firstGuardian[n] = i;
       else {
         // Pushed, not copied: 100,000 guardians on one email must not cost 100,000 copies.
-        const ids = moreGuardians.get(n);
-        if (ids) ids.push(sourcedId);
-        else moreGuardians.set(n, [first, sourcedId]);
+        const more = moreGuardians.get(n);
+        if (more) more.push(i);
+        else moreGuardians.set(n, [first, i]);
       }
-    } else if (people[n] === undefined) people[n] = `${role} ${sourcedId}`;
+    } else if (person[n] === -1) person[n] = i;
   }
   for (let n = 0; n < numbers.size; n++) {
     if (n % PIECE_ROWS === PIECE_ROWS - 1) yield;
     const first = firstGuardian[n];
-    if (first === undefined) continue;
+    if (first === -1) continue;
     const email = numbers.at(n);
-    const ids = moreGuardians.get(n) ?? [first];
-    const person = people[n];
-    if (person) {
+    const ids = (moreGuardians.get(n) ?? [first]).map((row) => users.sourcedId(row));
+    const personRow = person[n];
+    if (personRow !== -1) {
+      const person = `${users.role(personRow)} ${users.sourcedId(personRow)}`;
       for (const id of ids) {
         out.push(finding({
           code: "email.guardian_shares_person_email",
