@@ -22,24 +22,29 @@ export interface EnrollmentColumns {
   count: number;
   /** Every row's sourcedId, one after the other, and each one's length. */
   ids: string;
-  idLengths: Int32Array;
+  idLengths: SmallNumbers;
   /** Each row's user, by number. */
   users: Int32Array;
-  /** Statuses, classes, schools, roles, dates and files, numbered in these columns. */
+  /** Statuses, classes, schools, roles, dates and files, numbered in these columns (-1: none). */
   values: readonly string[];
-  status: Int32Array;
-  classes: Int32Array;
-  schools: Int32Array;
-  roles: Int32Array;
-  begins: Int32Array;
-  ends: Int32Array;
-  files: Int32Array;
-  lines: Int32Array;
+  status: SmallNumbers;
+  classes: SmallNumbers;
+  schools: SmallNumbers;
+  roles: SmallNumbers;
+  begins: SmallNumbers;
+  ends: SmallNumbers;
+  files: SmallNumbers;
+  /** Each row's line, less its place among these rows and less `lineBase`: rows a line each are all 0. */
+  lines: SmallNumbers;
+  lineBase: number;
   /** -1 absent, 0 false, 1 true. */
   primary: Int8Array;
   /** The rare rows with extension columns: row number and columns. */
   extensions: ReadonlyArray<readonly [number, Record<string, string>]>;
 }
+
+/** Numbers in the narrowest typed array that holds them (see `narrowed` in enrollment-batches.ts). */
+export type SmallNumbers = Int8Array | Int16Array | Int32Array;
 
 /**
  * Enrollments kept as columns. `push` takes a read row apart; `at` and
@@ -154,7 +159,7 @@ export class EnrollmentTable extends ColumnTable<Enrollment> {
       this.primary.set(i, b.primary[r]);
       const file = b.files[r];
       this.files.set(i, number(file));
-      if (file !== NONE) this.lines.set(i, b.lines[r] - i);
+      if (file !== NONE) this.lines.set(i, b.lines[r] + b.lineBase + r - i);
       if (ext < b.extensions.length && b.extensions[ext][0] === r) this.extensions.set(i, b.extensions[ext++][1]);
     }
     this.count = start + b.count;

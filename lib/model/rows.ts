@@ -408,7 +408,7 @@ export class TextColumn {
    * @example
    * column.pushJoined("e-1e-22", Int32Array.of(3, 4), 2); // "e-1", "e-22"
    */
-  pushJoined(text: string, lengths: Int32Array, count: number): void {
+  pushJoined(text: string, lengths: ArrayLike<number>, count: number): void {
     if (this.open.length === 0 && count === CHUNK) {
       const ends = new Int32Array(CHUNK);
       let end = 0;

@@ -8,7 +8,7 @@
  * met, and is numbered after that.
  */
 import type { Enrollment, Status } from "../../model/roster.ts";
-import type { EnrollmentColumns, EnrollmentTable } from "../../model/enrollment-table.ts";
+import type { EnrollmentColumns, EnrollmentTable, SmallNumbers } from "../../model/enrollment-table.ts";
 import { IdTable } from "../../id-table.ts";
 import { detach } from "../detach.ts";
 
@@ -76,7 +76,8 @@ export class BatchPacker {
     this.#put(c.ends, i, e.endDate, p?.endDate);
     this.#put(c.files, i, e.origin?.file, p?.origin?.file);
     this.#primary[i] = e.primary === undefined ? NONE : e.primary ? 1 : 0;
-    c.lines[i] = e.origin === undefined ? 0 : e.origin.line;
+    // Less the row's place: rows a line each then have one number, whatever their lines.
+    c.lines[i] = e.origin === undefined ? 0 : e.origin.line - i;
     if (e.extensions !== undefined) this.#extensions.push([i, e.extensions]);
     if (++this.#count === BATCH_ROWS) this.flush();
   }
@@ -86,21 +87,26 @@ export class BatchPacker {
     const n = this.#count;
     if (n === 0) return;
     const c = this.#cols;
+    const lineBase = c.lines[0];
+    for (let i = 0; i < n; i++) c.lines[i] -= lineBase;
+    // Each column in the narrowest array that holds it: a batch waits on the main thread until the read of the other
+    // files is done (6.5 million rows at 1,000,000 students), and 41 bytes a row of 32-bit numbers came to 16.
     this.send({
       count: n,
       ids: this.#ids.join(""),
-      idLengths: this.#idLengths.slice(0, n),
+      idLengths: narrowed(this.#idLengths, n),
       users: this.#userNumbers.slice(0, n),
       newUsers: this.#newUsers,
       values: [...this.#values.keys()],
-      status: c.status.slice(0, n),
-      classes: c.classes.slice(0, n),
-      schools: c.schools.slice(0, n),
-      roles: c.roles.slice(0, n),
-      begins: c.begins.slice(0, n),
-      ends: c.ends.slice(0, n),
-      files: c.files.slice(0, n),
-      lines: c.lines.slice(0, n),
+      status: narrowed(c.status, n),
+      classes: narrowed(c.classes, n),
+      schools: narrowed(c.schools, n),
+      roles: narrowed(c.roles, n),
+      begins: narrowed(c.begins, n),
+      ends: narrowed(c.ends, n),
+      files: narrowed(c.files, n),
+      lines: narrowed(c.lines, n),
+      lineBase,
       primary: this.#primary.slice(0, n),
       extensions: this.#extensions,
     });
@@ -124,6 +130,31 @@ export class BatchPacker {
     if (n === undefined) this.#values.set(v, n = this.#values.size);
     return n;
   }
+}
+
+/**
+ * The first `n` numbers of `column`, copied into the narrowest of Int8Array, Int16Array and Int32Array that holds
+ * them all.
+ *
+ * @example
+ * narrowed(Int32Array.of(-1, 3, 200), 3) // Int16Array [-1, 3, 200]
+ */
+export function narrowed(column: Int32Array, n: number): SmallNumbers {
+  let min = 0;
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const v = column[i];
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  const values = column.subarray(0, n);
+  const out = min >= -0x80 && max < 0x80
+    ? new Int8Array(n)
+    : min >= -0x8000 && max < 0x8000
+    ? new Int16Array(n)
+    : new Int32Array(n);
+  out.set(values);
+  return out;
 }
 
 function newColumns() {
@@ -189,7 +220,7 @@ export class BatchUnpacker {
         beginDate: begin === NONE ? undefined : v[begin],
         endDate: end === NONE ? undefined : v[end],
         extensions,
-        origin: file === NONE ? undefined : { file: v[file], line: b.lines[i] },
+        origin: file === NONE ? undefined : { file: v[file], line: b.lines[i] + b.lineBase + i },
       }, b.users[i]);
     }
   }
