@@ -5,7 +5,10 @@
  * a few dozen given and family names, and each username is its email;
  * `distinct`: names and usernames all different, of the same lengths;
  * `agents`: as `alike`, and each user names the next two users as its agents; `username`: as `alike`, but each
- * username is not its email (the same length, a letter changed).
+ * username is not its email (the same length, a letter changed); `padded`: 5,000 users, each row 3,000 characters
+ * longer than what is kept (a password column, read and dropped), with its own long given name, an extension column,
+ * and the next user's id as its agent: whatever a user keeps that still points into the file's text shows as
+ * kilobytes a user.
  */
 import { join } from "node:path";
 import { readOneRosterCsv } from "../../lib/sources/oneroster-csv/read.ts";
@@ -13,12 +16,24 @@ import { readOneRosterCsv } from "../../lib/sources/oneroster-csv/read.ts";
 const [dir, mode] = Deno.args;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --v8-flags=--expose-gc");
-const USERS = 100_000;
+const USERS = mode === "padded" ? 5_000 : 100_000;
 const pad = (n: number) => String(n).padStart(6, "0");
 const lines = [
   "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,givenName,familyName,email,agentSourcedIds",
 ];
-for (let i = 0; i < USERS; i++) {
+if (mode === "padded") {
+  lines[0] += ",password,metadata.note";
+  const id = (i: number) => `guardian-account-${pad(i)}`;
+  for (let i = 0; i < USERS; i++) {
+    const email = `someone.${pad(i)}@district.example.org`;
+    lines.push(
+      `${id(i)},active,,true,sch-1,parent,${email},Given-name-${pad(i)},Family,${email},${id(i + 1)},${
+        "x".repeat(3000)
+      },a note of ${pad(i)} here`,
+    );
+  }
+}
+for (let i = 0; i < (mode === "padded" ? 0 : USERS); i++) {
   const email = `someone.${pad(i)}@district.example.org`;
   const [given, family, username] = mode !== "distinct"
     ? [`Given${pad(i % 50).slice(1)}`, `Family${pad(i % 40).slice(2)}`, email]
