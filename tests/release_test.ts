@@ -38,8 +38,9 @@ Deno.test("a diagnosis collects what each tool left behind before the next tool 
     const run = (tools: ToolName[]) =>
       runDiagnostics({ customer: "t", environment: "embedded", ...district, tools, onTool: (t) => (tool = t) });
     run(["missing-data", "student-mismatch", "parent-email", "campus-transfer"]);
-    // After each tool but the last (the report follows, and the process's own end).
-    assertEquals(calls, ["missing-data", "student-mismatch", "parent-email"]);
+    // After each tool but the last (the report follows, and the process's own end); those that read the enrollment
+    // indexes run first.
+    assertEquals(calls, ["missing-data", "campus-transfer", "student-mismatch"]);
     calls.length = 0;
     run(["parent-email"]);
     assertEquals(calls, []);

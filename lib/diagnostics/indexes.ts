@@ -352,6 +352,8 @@ export interface SourceIndex {
   classes: Keyed<Class>;
   /** Active student and teacher enrollments by class, user and role (use `get` for the first row of a key). */
   readonly activeEnrollments: EnrollmentIndex<Enrollment>;
+  /** Lets go of `activeEnrollments` (built again if asked for again): see {@link DiagnosticContext}. */
+  releaseEnrollments(): void;
   /** Ids of rows the reader rejected: never called absent. */
   rejected: Set<string>;
 }
@@ -371,7 +373,9 @@ export interface PlatformIndex {
    * Active enrollments (row, class and person all active, class and person
    * rostered) by class and person source id and role, in id order.
    */
-  activeEnrollments: EnrollmentIndex<PlatformEnrollment>;
+  readonly activeEnrollments: EnrollmentIndex<PlatformEnrollment>;
+  /** Lets go of `activeEnrollments` (built again if asked for again): see {@link DiagnosticContext}. */
+  releaseEnrollments(): void;
 }
 
 /** Indexes a roster (once per run: see {@link DiagnosticContext}); `ids` are shared with the platform's index. */
@@ -390,6 +394,9 @@ export function indexSource(roster: Roster, ids: EnrollmentIds = enrollmentIds()
           roster.enrollments,
           (e) => isActiveInSource(e) ? [e.classSourcedId, e.userSourcedId, e.role] : undefined,
         );
+    },
+    releaseEnrollments() {
+      active = undefined;
     },
     rejected: new Set(roster.rejected.map((r) => r.sourcedId)),
   };
@@ -428,7 +435,7 @@ function activeFromTable(ids: EnrollmentIds, table: EnrollmentTable): Enrollment
 
 /** Indexes a platform snapshot (once per run: see {@link DiagnosticContext}); `ids` are shared with the roster's index. */
 export function indexPlatform(platform: PlatformSnapshot, ids: EnrollmentIds = enrollmentIds()): PlatformIndex {
-  const index: Omit<PlatformIndex, "activeEnrollments"> = {
+  const index: Omit<PlatformIndex, "activeEnrollments" | "releaseEnrollments"> = {
     campusById: byId(platform.campuses),
     campusBySource: bySource(platform.campuses),
     studentById: byId(platform.students),
@@ -458,6 +465,9 @@ export function indexPlatform(platform: PlatformSnapshot, ids: EnrollmentIds = e
       if (active) return active;
       const table = PlatformEnrollmentTable.of(platform.enrollments);
       return active = EnrollmentIndex.buildPackedAt(ids, table, platformKeyAt(table, classes, people));
+    },
+    releaseEnrollments() {
+      active = undefined;
     },
   };
 }
