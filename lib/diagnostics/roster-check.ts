@@ -654,7 +654,7 @@ interface LinkPairs {
  * @example
  * pairsOf(Int32Array.of(0, 0), Int32Array.of(1, 1), Int32Array.of(1, 2), 2).sides // Uint8Array [3, 0]
  */
-export function pairsOf(guardian: Int32Array, student: Int32Array, side: Int32Array, users: number): LinkPairs {
+function pairsOf(guardian: Int32Array, student: Int32Array, side: Int32Array, users: number): LinkPairs {
   const links = side.length;
   const start = new Int32Array(users + 1);
   for (let p = 0; p < links; p++) start[student[p] + 1]++;
