@@ -2,7 +2,7 @@
  * The read-only support server: the same diagnoses and lookups as the CLI, as
  * GET endpoints and server-rendered pages. The app is composed here from small
  * middleware factories (server/middleware/) and sub-apps (server/routes/);
- * every diagnosis and lookup runs in its own worker with a memory budget and a
+ * every diagnosis and lookup runs in its own process with a memory budget and a
  * deadline, a few at a time (server/jobs/).
  */
 import { Hono } from "hono";

@@ -47,7 +47,7 @@ export interface ServerOptions {
   /** Sign-in protection. */
   signIn?: Partial<SignInOptions>;
   /**
-   * The run history: the server records its full diagnoses in it (from the job workers, which open it from
+   * The run history: the server records its full diagnoses in it (from the job processes, which open it from
    * `env`: CDT_STATE_DATABASE_URL or CDT_HISTORY_DIR), marks new findings, and serves the history and fleet
    * pages from `store`. Without it nothing is recorded and those pages are absent.
    */
@@ -56,22 +56,22 @@ export interface ServerOptions {
   chartWidth?: number;
   /**
    * Lookups from the customers' workspaces (CDT_WORKSPACE_DIR), answered in the server's process while a workspace
-   * holds the export as it is now; the caller closes them. Without it every lookup reads the export in a job worker.
+   * holds the export as it is now; the caller closes them. Without it every lookup reads the export in a job process.
    */
   workspaces?: WorkspaceLookups;
 }
 
-/** Diagnoses and lookups run one per worker, a few at a time, each with a memory budget and a deadline. */
+/** Diagnoses and lookups run one per process, a few at a time, each with a memory budget and a deadline. */
 export interface JobOptions {
   /** Diagnoses and lookups running at once; default 2. */
   concurrency: number;
   /** Waiting beyond those; more are refused with 503 and Retry-After; default 8. */
   queue: number;
-  /** The worker's JavaScript heap budget in MB; default 2048. */
+  /** A job process's JavaScript heap budget in MB; default 2048. */
   memoryMb: number;
-  /** How long one may run before its worker is stopped; default 110 s. */
+  /** How long one may run before its process is stopped; default 110 s. */
   deadlineMs: number;
-  /** Passed to the platform connections the workers open (statement_timeout). */
+  /** Passed to the platform connections the job processes open (statement_timeout). */
   statementTimeoutMs?: number;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The last line of defence of a long-running server: an exception or a
  * rejection nobody handled is logged (redacted) and the server keeps serving.
- * Diagnoses and lookups run in workers, so what reaches here is the server's
+ * Diagnoses and lookups run in job processes, so what reaches here is the server's
  * own plumbing (a socket reset, a stream torn down), after which it is safe to
  * go on; the requests concerned have already failed on their own.
  */

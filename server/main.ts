@@ -5,6 +5,8 @@ import { runMain } from "../lib/cli/main.ts";
 import { parseCli } from "../lib/cli/args.ts";
 import { appLog } from "../lib/log.ts";
 import { installCrashGuards } from "./crash-guards.ts";
+import { JOB_CHILD_ENV } from "./jobs/runner.ts";
+import { runChild } from "./jobs/child.ts";
 
 const HELP = `Usage: deno task serve [--host HOST] [--port PORT]
 
@@ -51,4 +53,8 @@ async function main(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-if (import.meta.main) await runMain("serve", main);
+if (import.meta.main) {
+  // A compiled server starts its job processes as itself (server/jobs/runner.ts): this one is a job.
+  if (Deno.env.get(JOB_CHILD_ENV) === "1") await runChild();
+  else await runMain("serve", main);
+}

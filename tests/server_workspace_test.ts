@@ -159,7 +159,7 @@ const paths: Record<LookupQuery["kind"], string> = {
 
 Deno.test({
   name:
-    "the server answers a lookup from the customer's workspace in its own process, exactly as the CLI would, and from a worker reading the export once the export changed",
+    "the server answers a lookup from the customer's workspace in its own process, exactly as the CLI would, and from a job process reading the export once the export changed",
   ...opts,
   fn: async () => {
     await withBuiltWorkspace(300, async (ctx) => {
@@ -189,11 +189,11 @@ Deno.test({
         const page = await (await get(app, `/customers/${CUSTOMER}/students/${student}`)).text();
         assertMatch(page, /Roster read from the workspace \(stored \d{4}-/);
 
-        // The export changes: the workspace no longer stands for it, and a job worker reads the export.
+        // The export changes: the workspace no longer stands for it, and a job process reads the export.
         const users = join(exportDir, "users.csv");
         await Deno.writeTextFile(users, await Deno.readTextFile(users) + "\n");
         const body = await (await get(app, `/api/customers/${CUSTOMER}/students/${student}`)).json();
-        // In the server's words (the session's own note would give CLI advice): proof the worker answered.
+        // In the server's words (the session's own note would give CLI advice): proof the job process answered.
         assertEquals(body.rosterFrom, { kind: "export", note: "the export changed since the workspace was built" });
         const direct = await lookupPerson({
           customerId: CUSTOMER,
@@ -216,7 +216,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a workspace that fails under a lookup (a table gone) is left for the export: the server's worker and the CLI answer and say why, and the file is let go",
+    "a workspace that fails under a lookup (a table gone) is left for the export: the server's job process and the CLI answer and say why, and the file is let go",
   ...opts,
   fn: async () => {
     await withBuiltWorkspace(200, async (ctx) => {
@@ -259,14 +259,15 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a lookup the workspace takes long to refuse gets what is left of its deadline in the worker, not a fresh one",
+  name:
+    "a lookup the workspace takes long to refuse gets what is left of its deadline in its job process, not a fresh one",
   ...opts,
   fn: async () => {
     await withDistrict(200, async (ctx) => {
       const { key } = studentQuery(ctx.planted);
       // Workspaces that spend 2 of the request's 3 seconds before they refuse.
       const SlowToRefuse = refusingAfter(2_000);
-      // The worker's platform read waits on the lock until its deadline stops it.
+      // The job's platform read waits on the lock until its deadline stops it.
       const lock = await lockStudents(ctx.env.STAGING_DATABASE_URL);
       try {
         await withWorkspaceServer(
@@ -285,7 +286,7 @@ Deno.test({
           undefined,
           SlowToRefuse,
         );
-        // Refused after the whole deadline: no worker is started for nobody.
+        // Refused after the whole deadline: no job process is started for nobody.
         await withWorkspaceServer(
           ctx,
           join(ctx.dir, "ws"),
@@ -293,7 +294,7 @@ Deno.test({
             const res = await ask(app, `/api/customers/${CUSTOMER}/students/${key}`);
             const text = await res.text();
             assertMatch(text, /limit\.exceeded/);
-            assertMatch(text, /went past its deadline \(1\.5 s\) before a worker could start/);
+            assertMatch(text, /went past its deadline \(1\.5 s\) before a job process could start/);
           },
           { concurrency: 2, queue: 8, deadlineMs: 1_500 },
           undefined,
@@ -337,7 +338,7 @@ Deno.test({
         return { outcome, seconds: (performance.now() - t0) / 1000 };
       };
       const query = { kind: "student", key: "x" } as const;
-      // The worker's platform read waits on the lock until its deadline stops it.
+      // The job's platform read waits on the lock until its deadline stops it.
       const lock = await lockStudents(ctx.env.STAGING_DATABASE_URL);
       const pool = new PlatformPool({ resolver: new CredentialResolver({ env: ctx.env }) });
       try {
@@ -454,7 +455,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "without a workspace for the customer, the server's lookup reads the export in a job worker and says why",
+  name: "without a workspace for the customer, the server's lookup reads the export in a job process and says why",
   ...opts,
   fn: async () => {
     await withDistrict(200, async (ctx) => {
@@ -608,7 +609,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "a lookup that reaches more rows than the server reads in its own process is answered by a job worker, under its heap budget",
+    "a lookup that reaches more rows than the server reads in its own process is answered by a job process, under its heap budget",
   ...opts,
   fn: async () => {
     await withBuiltWorkspace(200, async (ctx) => {

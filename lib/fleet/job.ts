@@ -11,6 +11,7 @@ import { type RunSummary, SourceCounts } from "../history/record.ts";
 import { recordDiagnosis } from "../history/run.ts";
 import type { HistoryStore } from "../history/store.ts";
 import { JobData } from "./queue.ts";
+import { readStreamBounded } from "../bounded-stream.ts";
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
@@ -114,8 +115,8 @@ export async function runJob(job: { id: string; data: unknown }, context: JobCon
     } catch { /* already gone */ }
   }, context.deadlineSeconds * 1000);
   const [stdout, stderr, status] = await Promise.all([
-    readBounded(child.stdout, MAX_OUTPUT, "head"),
-    readBounded(child.stderr, MAX_STDERR, "tail"),
+    readStreamBounded(child.stdout, MAX_OUTPUT, "head"),
+    readStreamBounded(child.stderr, MAX_STDERR, "tail"),
     child.status,
   ]).finally(() => clearTimeout(timer));
   try {
@@ -151,33 +152,4 @@ export async function runJob(job: { id: string; data: unknown }, context: JobCon
     jobId: job.id,
   });
   return outputOf(run!);
-}
-
-async function readBounded(
-  stream: ReadableStream<Uint8Array>,
-  max: number,
-  keep: "head" | "tail",
-): Promise<{ bytes: Uint8Array; truncated: boolean }> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-    size += chunk.length;
-    while (size > max && chunks.length) {
-      truncated = true;
-      if (keep === "head") {
-        size -= chunks.pop()!.length;
-      } else {
-        size -= chunks.shift()!.length;
-      }
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  return { bytes, truncated };
 }

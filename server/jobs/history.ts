@@ -1,5 +1,5 @@
 /**
- * The server's diagnoses in the run history (inside the job worker, where the
+ * The server's diagnoses in the run history (inside the job process, where the
  * roster is): a run is recorded when its source or its findings changed since
  * the customer's last recorded run (for a live source, when its findings
  * changed), so a page reloaded every minute does not

@@ -1,6 +1,6 @@
 /**
- * What the server sends a job worker and what comes back: plain, structured-
- * clonable data (a worker shares nothing with the server but these messages).
+ * What the server sends a job process and what comes back: plain JSON data
+ * (a job process shares nothing with the server but these messages).
  */
 import type { LoadedSettings } from "../../lib/settings/load.ts";
 import type { Report, ToolName } from "../../lib/model/findings.ts";
@@ -10,7 +10,7 @@ import type { Environment } from "../../lib/platform/connect.ts";
 import type { LookupQuery, LookupResult } from "../../lib/app/lookup.ts";
 import type { SearchIndex } from "../../lib/search.ts";
 
-/** Where the worker reads the platform: a URL resolved by the server (secrets and all) and a label for messages. */
+/** Where the job reads the platform: a URL resolved by the server (secrets and all) and a label for messages. */
 export interface PlatformTarget {
   environment: Environment;
   url: string;
@@ -22,7 +22,7 @@ export interface PlatformTarget {
 interface JobBase {
   customerId: string;
   settingsDir: string;
-  /** The customer's settings as the server loaded them (plain data, so it crosses to the worker). */
+  /** The customer's settings as the server loaded them (plain data, so it crosses to the job process). */
   loaded?: LoadedSettings;
   platform: PlatformTarget;
   /** Credentials the source names, resolved by the server. */
@@ -55,9 +55,7 @@ export interface DiagnoseResult {
 /** What a job answers. */
 export type JobResult = DiagnoseResult | { kind: "lookup"; result: LookupResult };
 
-/** Worker → server. */
-export type WorkerMessage =
+/** Job process → server. */
+export type JobMessage =
   | { type: "done"; result: JobResult }
-  | { type: "failed"; code: ErrorCode; message: string }
-  /** The heap reached its budget (Deno raises the limit and stalls the job instead of ending it). */
-  | { type: "memory" };
+  | { type: "failed"; code: ErrorCode; message: string };

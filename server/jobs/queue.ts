@@ -24,7 +24,7 @@ export class JobQueue {
    * before a slot comes.
    *
    * @example
-   * const report = await queue.run(() => runInWorker(job, limits));
+   * const report = await queue.run(() => runJobProcess(job, limits));
    */
   async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();

@@ -1,4 +1,4 @@
-/** Inside a job worker: one diagnosis or lookup over its own platform connection. */
+/** Inside a job process: one diagnosis or lookup over its own platform connection. */
 import { diagnoseCustomer } from "../../lib/app/diagnose.ts";
 import { lookupPerson } from "../../lib/app/lookup.ts";
 import { connectUrl } from "../../lib/platform/connect.ts";
@@ -10,7 +10,7 @@ import { redact } from "../../lib/credentials/redact.ts";
 import type { DiagnoseResult, Job, JobResult } from "./protocol.ts";
 import { recordServerRun } from "./history.ts";
 
-/** The credentials the server resolved, and nothing else: a worker never reads a vault or AWS itself. */
+/** The credentials the server resolved, and nothing else: a job never reads a vault or AWS itself. */
 class ResolvedCredentials extends CredentialResolver {
   constructor(readonly resolved: Record<string, Resolved>) {
     super({ env: {} });

@@ -1,84 +1,157 @@
 /**
- * Runs a job in its own worker (node:worker_threads) with a heap budget and a
- * deadline, and turns whatever ends it into a result or a coded error: the
- * worker's own error, `limit.exceeded` past the budget or the deadline,
- * `internal` for a crash. The server never shares a heap with a district's file.
+ * Runs a job in a process of its own (server/jobs/child.ts) with a V8 heap
+ * budget and a deadline, and turns whatever ends it into a result or a coded
+ * error: the job's own error, `limit.exceeded` past the budget or the
+ * deadline, `internal` for a crash. The server never shares a heap, or a
+ * process, with a district's file: V8 may meet a heap budget with a fatal
+ * error that ends the whole process (a worker thread's budget included, which
+ * is why jobs no longer run in one), and only the job's process ends.
  */
-import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
 import { CodedError, isErrorCode } from "../../lib/errors.ts";
 import { redact } from "../../lib/credentials/redact.ts";
-import type { Job, JobResult, WorkerMessage } from "./protocol.ts";
+import { readStreamBounded } from "../../lib/bounded-stream.ts";
+import type { Job, JobMessage, JobResult } from "./protocol.ts";
 
 /** A job's bounds. */
 export interface JobLimits {
-  /** The worker's JavaScript heap in MB (buffers outside the heap are the readers' own limits' business). */
+  /** The job process's JavaScript heap in MB (buffers outside the heap are the readers' own limits' business). */
   memoryMb: number;
   deadlineMs: number;
-  /** Of the deadline, what the request spent before the worker started (a lookup the workspace did not answer). */
+  /** Of the deadline, what the request spent before the job started (a lookup the workspace did not answer). */
   spentMs?: number;
 }
 
-const WORKER = new URL("./worker.ts", import.meta.url);
+const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
+const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
+/** Most bytes of a job's output read: a result past it fails the job. */
+const MAX_RESULT_BYTES = 1024 ** 3;
+/** The last bytes of a job's standard error kept, to tell why it died. */
+const MAX_STDERR_BYTES = 64 * 1024;
+/** How V8 says a heap ran out (its fatal error on standard error). */
+const OUT_OF_MEMORY = /out of memory|heap limit|allocation failed/i;
+/** Set in a job process started from a compiled server (server/main.ts runs the job instead of the server). */
+export const JOB_CHILD_ENV = "CDT_SERVER_JOB_CHILD";
 
 /**
- * Runs `job` in a new worker and ends the worker when it answers, fails or runs out of budget or time.
- * `module` (a URL exporting `runJob`) replaces server/jobs/run.ts, for tests of the isolation itself.
+ * The command that starts a job process with a heap of `memoryMb`: `deno run`
+ * of server/jobs/child.ts, or, in a compiled server (which has no `run`), the
+ * server's own binary told by {@link JOB_CHILD_ENV} to be a job.
  *
  * @example
- * const result = await runInWorker(job, { memoryMb: 2048, deadlineMs: 110_000 });
+ * const { command, args, env } = jobCommand(2048, Deno.build.standalone, Deno.execPath());
  */
-export function runInWorker(job: Job, limits: JobLimits, module?: URL): Promise<JobResult> {
-  return new Promise<JobResult>((resolve, reject) => {
-    const what = job.kind === "diagnose" ? "diagnosis" : "lookup";
-    const worker = new Worker(WORKER, { resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb } });
-    let settled = false;
-    const finish = (settle: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      worker.terminate().catch(() => {});
-      settle();
-    };
-    const overBudget = () =>
-      new CodedError(
+export function jobCommand(
+  memoryMb: number,
+  standalone: boolean,
+  executable: string,
+): { command: string; args: string[]; env: Record<string, string> } {
+  // The heap budget, and gc() for the diagnosis to collect between tools, as `deno task serve` gives the server.
+  const heap = `--max-old-space-size=${Math.max(1, Math.floor(memoryMb))},--expose-gc`;
+  if (standalone) return { command: executable, args: [], env: { [JOB_CHILD_ENV]: "1", DENO_V8_FLAGS: heap } };
+  return {
+    command: executable,
+    args: [
+      "run",
+      `--config=${CONFIG}`,
+      `--v8-flags=${heap}`,
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-net",
+      "--allow-sys",
+      "--allow-ffi",
+      "--no-prompt",
+      CHILD,
+    ],
+    env: {},
+  };
+}
+
+/**
+ * Runs `job` in a new process and ends the process when it answers, fails or
+ * runs out of budget or time. `module` (a URL exporting `runJob`) replaces
+ * server/jobs/run.ts, for tests of the isolation itself.
+ *
+ * @example
+ * const result = await runJobProcess(job, { memoryMb: 2048, deadlineMs: 110_000 });
+ */
+export async function runJobProcess(job: Job, limits: JobLimits, module?: URL): Promise<JobResult> {
+  const what = job.kind === "diagnose" ? "diagnosis" : "lookup";
+  const { command, args, env } = jobCommand(limits.memoryMb, Deno.build.standalone, Deno.execPath());
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, { args, env, stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
+  } catch (e) {
+    const hint = e instanceof Deno.errors.NotCapable ? " (the server needs --allow-run: `deno task serve` has it)" : "";
+    throw new CodedError(
+      "internal",
+      `the ${what} could not start its job process: ${redact((e as Error).message)}${hint}`,
+    );
+  }
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    kill(child);
+  }, Math.max(0, limits.deadlineMs - (limits.spentMs ?? 0)));
+  const marker = `cdt-job-result-${crypto.randomUUID()}:`;
+  const writer = child.stdin.getWriter();
+  // The job goes on standard input, never on the command line, where `ps` would show its credentials.
+  writer.write(new TextEncoder().encode(JSON.stringify({ job, module: module?.href, marker }) + "\n"))
+    .catch(() => {/* the process is gone: its status says why */});
+  try {
+    const [out, err, status] = await Promise.all([
+      readStreamBounded(child.stdout, MAX_RESULT_BYTES, "head"),
+      readStreamBounded(child.stderr, MAX_STDERR_BYTES, "tail"),
+      child.status,
+    ]);
+    if (timedOut) {
+      throw new CodedError(
+        "limit.exceeded",
+        `the ${what} of ${job.customerId} went past its deadline (${limits.deadlineMs / 1000} s) and was stopped` +
+          ` (CDT_SERVER_JOB_SECONDS sets it)`,
+      );
+    }
+    const message = resultIn(new TextDecoder().decode(out.bytes), marker);
+    if (message?.type === "done") return message.result;
+    if (message?.type === "failed") {
+      throw new CodedError(isErrorCode(message.code) ? message.code : "internal", redact(message.message));
+    }
+    const stderr = new TextDecoder().decode(err.bytes);
+    if (OUT_OF_MEMORY.test(stderr)) {
+      throw new CodedError(
         "limit.exceeded",
         `the ${what} of ${job.customerId} went past its memory budget (${limits.memoryMb} MB) and was stopped; ` +
           `the server is fine (raise CDT_SERVER_JOB_MEMORY_MB for a larger district)`,
       );
-    const deadline = setTimeout(
-      () =>
-        finish(() =>
-          reject(
-            new CodedError(
-              "limit.exceeded",
-              `the ${what} of ${job.customerId} went past its deadline (${
-                limits.deadlineMs / 1000
-              } s) and was stopped` +
-                ` (CDT_SERVER_JOB_SECONDS sets it)`,
-            ),
-          )
-        ),
-      Math.max(0, limits.deadlineMs - (limits.spentMs ?? 0)),
+    }
+    if (out.truncated) throw new CodedError("internal", `the ${what} of ${job.customerId} answered more than 1 GiB`);
+    const last = stderr.trim().split("\n").at(-1)?.slice(0, 500);
+    throw new CodedError(
+      "internal",
+      `the ${what} job stopped (exit ${status.code}${status.signal ? `, ${status.signal}` : ""}) before answering` +
+        (last ? `: ${redact(last)}` : ""),
     );
-    worker.on("message", (m: WorkerMessage) => {
-      if (m.type === "done") finish(() => resolve(m.result));
-      else if (m.type === "memory") finish(() => reject(overBudget()));
-      else if (m.type === "failed") {
-        finish(() => reject(new CodedError(isErrorCode(m.code) ? m.code : "internal", redact(m.message))));
-      }
-    });
-    worker.on("error", (e: Error & { code?: string }) => {
-      finish(() =>
-        reject(
-          e.code === "ERR_WORKER_OUT_OF_MEMORY"
-            ? overBudget()
-            : new CodedError("internal", `the ${what} worker failed: ${redact(e.message)}`),
-        )
-      );
-    });
-    worker.on("exit", (code: number) => {
-      finish(() => reject(new CodedError("internal", `the ${what} worker stopped (exit ${code}) before answering`)));
-    });
-    worker.postMessage({ job, module: module?.href });
-  });
+  } finally {
+    clearTimeout(deadline);
+    kill(child);
+    await writer.close().catch(() => {});
+  }
+}
+
+/** The message after the last `marker` in a job's output, if it is whole. */
+function resultIn(output: string, marker: string): JobMessage | undefined {
+  const at = output.lastIndexOf(marker);
+  if (at < 0) return undefined;
+  try {
+    return JSON.parse(output.slice(at + marker.length));
+  } catch {
+    return undefined;
+  }
+}
+
+function kill(child: Deno.ChildProcess): void {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* already gone */ }
 }

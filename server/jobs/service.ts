@@ -1,8 +1,8 @@
 /**
  * Diagnoses and lookups as the routes ask for them: a diagnosis reused for a
  * minute (concurrent requests share one run), each run a job in its own
- * worker, through the bounded queue. The server resolves where the platform is
- * and the source's credentials; the worker only reads.
+ * process, through the bounded queue. The server resolves where the platform is
+ * and the source's credentials; the job only reads.
  */
 import { join } from "node:path";
 import { ExpiringCache } from "./cache.ts";
@@ -16,7 +16,7 @@ import type { Settings } from "../../lib/settings/schema.ts";
 import { redactUrl } from "../../lib/platform/connect.ts";
 import type { DiagnoseResult, Job, PlatformTarget } from "./protocol.ts";
 import { JobQueue } from "./queue.ts";
-import { type JobLimits, runInWorker } from "./runner.ts";
+import { type JobLimits, runJobProcess } from "./runner.ts";
 import type { WorkspaceLookups } from "./workspace-lookups.ts";
 import { type NoWorkspaceReason, WorkspaceCannotAnswer } from "../../lib/workspace/cannot-answer.ts";
 import { appLog } from "../../lib/log.ts";
@@ -37,7 +37,7 @@ export interface JobServiceOptions {
   chartWidth?: number;
   /**
    * Lookups from the customers' workspaces (CDT_WORKSPACE_DIR), in the server's process, while a workspace holds the
-   * export as it is now; without it, or when the workspace cannot answer, a job worker reads the export.
+   * export as it is now; without it, or when the workspace cannot answer, a job process reads the export.
    */
   workspaces?: WorkspaceLookups;
 }
@@ -86,13 +86,13 @@ export class JobService {
 
   /**
    * One person or class, never cached: from the customer's workspace when it holds the export as it is now, else
-   * from a job worker that reads the export (its `rosterFrom.note` says why the workspace did not answer).
+   * from a job process that reads the export (its `rosterFrom.note` says why the workspace did not answer).
    *
    * @example
    * const result = await jobs.lookup(settings, "staging", { kind: "student", key: "stu-1" });
    */
   async lookup(settings: Settings, env: Environment, query: LookupQuery): Promise<LookupResult> {
-    // One deadline for the request, from when it is asked: a worker after the workspace gets what is left of it.
+    // One deadline for the request, from when it is asked: a job after the workspace gets what is left of it.
     const asked = performance.now();
     let note: string | undefined;
     const { workspaces, queue } = this.options;
@@ -130,7 +130,7 @@ export class JobService {
         "limit.exceeded",
         `the lookup of ${settings.customer_id} went past its deadline (${
           limits.deadlineMs / 1000
-        } s) before a worker could start (CDT_SERVER_JOB_SECONDS sets it)`,
+        } s) before a job process could start (CDT_SERVER_JOB_SECONDS sets it)`,
       );
     // A request with a deadline of its own (a lookup the workspace declined) leaves the queue when it passes.
     const controller = new AbortController();
@@ -143,7 +143,7 @@ export class JobService {
         ...what,
         customerId: settings.customer_id,
         settingsDir: this.options.settingsDir,
-        // Checked and loaded once, by authorize(): the worker does not read the file again.
+        // Checked and loaded once, by authorize(): the job does not read the file again.
         loaded: { settings, file: join(this.options.settingsDir, `${settings.customer_id}.json`), warnings: [] },
         platform: await this.#platform(env),
         credentials: await this.#credentials(settings),
@@ -151,18 +151,18 @@ export class JobService {
       // Measured last: resolving the platform and the credentials (a secrets store, say) counts too.
       const spentMs = asked === undefined ? 0 : performance.now() - asked;
       if (spentMs >= limits.deadlineMs) throw late();
-      return runInWorker(job, { ...limits, spentMs });
+      return runJobProcess(job, { ...limits, spentMs });
     }, controller.signal).finally(() => clearTimeout(timer));
   }
 
-  /** Where a worker reads `env`: the embedded demo's loopback socket, or the URL the resolver finds. */
+  /** Where a job reads `env`: the embedded demo's loopback socket, or the URL the resolver finds. */
   async #platform(env: Environment): Promise<PlatformTarget> {
     const statementTimeoutMs = this.options.statementTimeoutMs;
     if (env !== "embedded") {
       const { url } = await this.options.resolver.databaseUrl(env);
       return { environment: env, url, server: redactUrl(url), statementTimeoutMs };
     }
-    // The demo database lives in this process (PGlite behind a socket on 127.0.0.1): workers connect to it.
+    // The demo database lives in this process (PGlite behind a socket on 127.0.0.1): job processes connect to it.
     const conn = await this.options.pool.get("embedded");
     const o = conn.sql.options;
     const auth = `${encodeURIComponent(o.user)}${o.pass ? `:${encodeURIComponent(String(o.pass))}` : ""}`;
@@ -174,7 +174,7 @@ export class JobService {
     };
   }
 
-  /** The credentials the settings' source names, resolved here so the worker needs no vault or AWS access. */
+  /** The credentials the settings' source names, resolved here so the job needs no vault or AWS access. */
   async #credentials(settings: Settings): Promise<Record<string, Resolved>> {
     const name = (settings.source as { credentials?: string }).credentials;
     if (!name) return {};

@@ -1,13 +1,13 @@
 /**
  * The server's lookups from the customers' workspaces: one lookup session per
  * customer, environment and settings, held in the server's own process so a
- * lookup costs its queries and not a worker's start and an export's read.
+ * lookup costs its queries and not a job process's start and an export's read.
  * Only a workspace that holds the export as it is now answers here; anything
- * else ({@link WorkspaceCannotAnswer}) goes to a job worker, which reads the
+ * else ({@link WorkspaceCannotAnswer}) goes to a job process, which reads the
  * export in its own heap.
  *
  * One process, one DuckDB instance per file (lib/workspace/duckdb.ts): the
- * sessions live in the server's isolate, never in a worker (a worker stopped
+ * sessions live in the server's isolate, never in a worker thread (a worker stopped
  * while it holds a workspace would keep the file locked for the life of the
  * process), so a workspace is opened once however many sessions read it, and
  * is let go after each session's idle time for a diagnosis elsewhere to store
@@ -28,7 +28,7 @@ export const DEFAULT_MAX_ROWS = 5_000;
  * DuckDB's memory for each workspace file the server holds open, outside V8's heap. A lookup reads a few hundred rows:
  * at 200,000 students its median was the same (142–146 ms) with 64MB, 128MB or DuckDB's 512MB, and 32 sessions of
  * different customers now hold at most 4 GB there instead of 16. A query past it fails, and the lookup goes to a job
- * worker (`unavailable`).
+ * process (`unavailable`).
  */
 export const SESSION_MEMORY_LIMIT = "128MB";
 
@@ -58,7 +58,7 @@ export interface WorkspaceLookupsOptions {
   idleMs?: number;
   /**
    * The most rows one lookup reads in the server's process (people, a family, a class's members, enrollments, the
-   * export's orgs, issues and rejected rows); a larger one goes to a job worker, under its heap budget. Default
+   * export's orgs, issues and rejected rows); a larger one goes to a job process, under its heap budget. Default
    * {@link DEFAULT_MAX_ROWS}: a person and their family, or a class, are far below it.
    */
   maxRows?: number;

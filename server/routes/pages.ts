@@ -2,7 +2,7 @@
  * The pages: customers → a customer's summary (what to fix first, findings
  * grouped under their causes, charts, downloads) → search → a student,
  * parent, teacher or class, roster beside platform. Thin: the work is in the
- * job workers and lib/.
+ * job processes and lib/.
  */
 import { Hono } from "hono";
 import type { Context } from "hono";

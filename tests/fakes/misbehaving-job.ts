@@ -1,9 +1,10 @@
 /**
  * Jobs that fail the ways a district's data made the server fail, for the
- * tests of the job worker's isolation (server/jobs/runner.ts): the job's
- * `customerId` names the misbehaviour. Loaded only inside a worker.
+ * tests of the job process's isolation (server/jobs/runner.ts): the job's
+ * `customerId` names the misbehaviour. Loaded only inside a job process.
  */
 import { Readable, Transform } from "node:stream";
+import { getHeapStatistics } from "node:v8";
 import type { Job, JobResult } from "../../server/jobs/protocol.ts";
 
 const never = new Promise<never>(() => {});
@@ -16,6 +17,14 @@ export async function runJob(job: Job): Promise<JobResult> {
         kind: "diagnose",
         report: { customer: "healthy" } as never,
         charts: ["<svg></svg>"],
+        index: { entries: [], truncated: false },
+      };
+    case "heap":
+      // Where the job runs and with what heap, for the tests of how a job process is started.
+      return {
+        kind: "diagnose",
+        report: { customer: String(Deno.pid) } as never,
+        charts: [String(getHeapStatistics().heap_size_limit)],
         index: { entries: [], truncated: false },
       };
     case "throw-in-pipe": {
@@ -40,13 +49,18 @@ export async function runJob(job: Job): Promise<JobResult> {
       Promise.reject(new Error("a rejection nobody awaited"));
       return await never;
     case "exhaust-heap": {
-      // Inside a promise: where Deno raises the heap limit and stalls instead of ending the worker.
+      // Inside a promise: where Deno, in a worker thread, raised the heap limit and stalled instead of ending it.
       const kept: number[][] = [];
       for (let i = 0;; i++) {
         kept.push(new Array(100_000).fill(i));
         if (i % 10 === 0) await new Promise((r) => setTimeout(r, 0));
       }
     }
+    case "fatal":
+      // How V8 ends a process whose heap met a budget it could not keep (seen at 24 MB: "Fatal JavaScript out of
+      // memory: CALL_AND_RETRY_LAST"), worker threads' budgets included: SIGTRAP, for the whole process.
+      Deno.kill(Deno.pid, "SIGTRAP");
+      return await never;
     case "spin":
       await Promise.resolve();
       for (;;) { /* a loop that never yields */ }
