@@ -412,15 +412,29 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a job runs in a process of its own with the heap budget; a compiled server's job is its own entry told so",
+  name:
+    "a job runs in a process of its own with the heap budget and no server secret; a compiled server's job is its own entry told so",
   ...dbTest,
   fn: async () => {
     const heapOf = (r: unknown) => Number((r as { charts: string[] }).charts[0]);
+    const envOf = (r: unknown) => (r as { charts: string[] }).charts[1].split(" ");
     const pidOf = (r: unknown) => Number((r as { report: { customer: string } }).report.customer);
-    const small = await runJobProcess(jobNamed("heap"), { memoryMb: 100, deadlineMs: 30_000 }, MISBEHAVING);
-    const large = await runJobProcess(jobNamed("heap"), { memoryMb: 300, deadlineMs: 30_000 }, MISBEHAVING);
+    // The server's secrets stay with the server; its CDT_* settings (a reader's limits) reach the job.
+    Deno.env.set("PRODUCTION_DATABASE_URL", "postgres://ro:hunter2@db.example/platform");
+    Deno.env.set("OIDC_CLIENT_SECRET", "s3cret");
+    Deno.env.set("CDT_MAX_FILE_BYTES", "123456789");
+    let small, large;
+    try {
+      small = await runJobProcess(jobNamed("heap"), { memoryMb: 100, deadlineMs: 30_000 }, MISBEHAVING);
+      large = await runJobProcess(jobNamed("heap"), { memoryMb: 300, deadlineMs: 30_000 }, MISBEHAVING);
+    } finally {
+      for (const k of ["PRODUCTION_DATABASE_URL", "OIDC_CLIENT_SECRET", "CDT_MAX_FILE_BYTES"]) Deno.env.delete(k);
+    }
     assertNotEquals(pidOf(small), Deno.pid);
     assertEquals(heapOf(large) - heapOf(small), 200 * 2 ** 20, "the budget is the job's old-space size");
+    assert(envOf(small).includes("CDT_MAX_FILE_BYTES"), envOf(small).join(" "));
+    assert(envOf(small).includes("PATH"));
+    assertEquals(envOf(small).filter((k) => /DATABASE_URL|SECRET/.test(k)), []);
     // What a compiled server runs (no `deno run` there): server/main.ts as a job, its heap from DENO_V8_FLAGS.
     const { env } = jobCommand(100, true, Deno.execPath());
     const child = new Deno.Command(Deno.execPath(), {

@@ -33,6 +33,31 @@ const OUT_OF_MEMORY = /out of memory|heap limit|allocation failed/i;
 /** Set in a job process started from a compiled server (server/main.ts runs the job instead of the server). */
 export const JOB_CHILD_ENV = "CDT_SERVER_JOB_CHILD";
 
+/** Variables a job process is given, beside the CDT_* settings: what a process needs to run and to reach a source. */
+const PASSED_ENV =
+  /^(PATH|HOME|USER|TMPDIR|TMP|TEMP|LANG|LC_[A-Z]+|TZ|NO_COLOR|DENO_DIR|DENO_NO_UPDATE_CHECK|XDG_CACHE_HOME|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY)$/i;
+/** What a job never needs and should not hold: the server resolves secrets and hands the job only its own. */
+const SECRET_ENV = /SECRET|PASSWORD|PASSPHRASE|TOKEN|KEY|CREDENTIAL|_URL$/i;
+
+/**
+ * The environment of a job process: the server's CDT_* settings (limits,
+ * timeouts, logs) and what a process needs to run, without the server's
+ * secrets (database URLs, the audit key, the vault's passphrase, OIDC and
+ * AWS credentials): a job reads the platform and its source through what the
+ * server resolved and put in the job.
+ *
+ * @example
+ * jobEnv({ PATH: "/usr/bin", CDT_MAX_FILE_BYTES: "1e9", PRODUCTION_DATABASE_URL: "postgres://…" })
+ * // { PATH: "/usr/bin", CDT_MAX_FILE_BYTES: "1e9" }
+ */
+export function jobEnv(env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if ((PASSED_ENV.test(k) || k.startsWith("CDT_")) && !SECRET_ENV.test(k)) out[k] = v;
+  }
+  return out;
+}
+
 /**
  * The command that starts a job process with a heap of `memoryMb`: `deno run`
  * of server/jobs/child.ts, or, in a compiled server (which has no `run`), the
@@ -81,7 +106,14 @@ export async function runJobProcess(job: Job, limits: JobLimits, module?: URL): 
   const { command, args, env } = jobCommand(limits.memoryMb, Deno.build.standalone, Deno.execPath());
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(command, { args, env, stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
+    child = new Deno.Command(command, {
+      args,
+      env: { ...jobEnv(Deno.env.toObject()), ...env },
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
   } catch (e) {
     const hint = e instanceof Deno.errors.NotCapable ? " (the server needs --allow-run: `deno task serve` has it)" : "";
     throw new CodedError(
