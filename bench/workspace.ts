@@ -10,7 +10,7 @@
  *   later          diagnose with the stored roster current (the export parsed again, not stored; the platform read again)
  *   cached         diagnose --cached (nothing read but the workspace)
  *   lookup         whole `lookup` commands from the workspace, and in-process lookups
- *   server         the support server's lookup endpoint over HTTP on loopback, from the workspace and from a worker
+ *   server         the support server's lookup endpoint over HTTP on loopback, from the workspace and from a job process
  * Every diagnosis must report exactly the planted findings. Prints the figures
  * and the ratios against the floor; targets are reported, never asserted.
  */
@@ -223,7 +223,7 @@ async function diagnose(name: string, extra: string[]) {
 
 /**
  * The support server's student lookup over HTTP on loopback, request to response: `count` answered from the
- * workspace (the server's lookup sessions), and two from job workers reading the export (no workspace configured).
+ * workspace (the server's lookup sessions), and two from job processes reading the export (no workspace configured).
  */
 async function serverLookups(
   count: number,
@@ -268,7 +268,7 @@ async function serverLookups(
   log(
     `server lookup: ${Math.round(median(times))} ms median from the workspace (first ${Math.round(times[0])} ms), ${
       Math.round(median(workers))
-    } ms from a worker reading the export`,
+    } ms from a job process reading the export`,
   );
   return {
     workspace: Math.round(median(times)),
