@@ -8,7 +8,7 @@ WORKDIR /app
 COPY --chown=cdt:cdt . .
 USER cdt
 # Fetch the npm packages at build time, so the container starts without the registry.
-RUN deno install --entrypoint server/main.ts server/jobs/child.ts tools/worker.ts lib/fleet/child.ts \
+RUN deno install --entrypoint server/main.ts server/jobs/child.ts server/jobs/child-watch.ts tools/worker.ts lib/fleet/child.ts \
   lib/sources/oneroster-csv/enrollments-worker.ts
 ENV CDT_AUDIT_LOG=/app/logs/audit.jsonl CDT_APP_LOG=/app/logs/app.log
 EXPOSE 8787

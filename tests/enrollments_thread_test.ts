@@ -17,6 +17,9 @@ import { IssueCollector } from "../lib/model/issues.ts";
 import { DEFAULT_LIMITS, LimitError } from "../lib/sources/limits.ts";
 import { SourceError } from "../lib/sources/errors.ts";
 import type { Enrollment, Roster } from "../lib/model/roster.ts";
+import { runJob } from "../server/jobs/run.ts";
+import type { DiagnoseResult } from "../server/jobs/protocol.ts";
+import { diagnoseCustomer } from "../lib/app/diagnose.ts";
 
 const ROWS = 2 * BATCH_ROWS + 5_000;
 
@@ -541,4 +544,61 @@ Deno.test("a thread closed while waiting rows are handed over hands over no more
   assertEquals(taken, atClose);
   assert(atClose < 3 * BATCH_ROWS, `${atClose} rows handed over`);
   file.end();
+});
+
+Deno.test("a server job reads enrollments.csv on its own thread (its heap budget bounds one); a CLI diagnosis uses a second", async () => {
+  await withTempDir(async (dir) => {
+    const exportDir = join(dir, "export");
+    await Deno.mkdir(exportDir);
+    await writeExport(exportDir, dirtyExport());
+    const big = (await Deno.readTextFile(join(exportDir, "enrollments.csv"))).split("\r\n");
+    const rows = [big[0]];
+    for (let copy = 0; rows.length * 60 < THREAD_FROM_BYTES + 1_000_000; copy++) {
+      for (const line of big.slice(1, -3)) rows.push(line.replace(/^enr-/, `enr-${copy}-`));
+    }
+    await Deno.writeTextFile(join(exportDir, "enrollments.csv"), rows.join("\n") + "\n");
+    const settingsDir = join(dir, "settings");
+    await Deno.mkdir(settingsDir);
+    await Deno.writeTextFile(
+      join(settingsDir, "big-usd.json"),
+      JSON.stringify({
+        customer_id: "big-usd",
+        customer_name: "Big USD",
+        integration_type: "oneroster-csv",
+        oneshelf_environment: "staging",
+        source: { kind: "oneroster-csv", path: exportDir },
+      }),
+    );
+    // Count the threads started, as the reader starts its one (enrollments-thread.ts).
+    const RealWorker = globalThis.Worker;
+    let started = 0;
+    globalThis.Worker = class extends RealWorker {
+      constructor(...args: ConstructorParameters<typeof Worker>) {
+        super(...args);
+        started++;
+      }
+    };
+    try {
+      const job = {
+        kind: "diagnose",
+        tools: ["roster-check"],
+        customerId: "big-usd",
+        settingsDir,
+        platform: { environment: "staging", url: "postgres://nobody@127.0.0.1:1/none", server: "none" },
+        credentials: {},
+      } as const;
+      const served = await runJob(job) as DiagnoseResult;
+      assertEquals(started, 0, "a server job starts no thread");
+      const cli = await diagnoseCustomer({
+        customerId: "big-usd",
+        settingsDir,
+        tools: ["roster-check"],
+        auditor: null,
+      });
+      assertEquals(started, 1, "the CLI's diagnosis reads on a second thread");
+      assertEquals(served.report.findings, cli.report.findings);
+    } finally {
+      globalThis.Worker = RealWorker;
+    }
+  });
 });

@@ -423,18 +423,21 @@ Deno.test({
     Deno.env.set("PRODUCTION_DATABASE_URL", "postgres://ro:hunter2@db.example/platform");
     Deno.env.set("OIDC_CLIENT_SECRET", "s3cret");
     Deno.env.set("CDT_MAX_FILE_BYTES", "123456789");
+    Deno.env.set("CDT_VAULT_IDENTITY", "/home/cdt/.config/cdt/vault.key");
     let small, large;
     try {
       small = await runJobProcess(jobNamed("heap"), { memoryMb: 100, deadlineMs: 30_000 }, MISBEHAVING);
       large = await runJobProcess(jobNamed("heap"), { memoryMb: 300, deadlineMs: 30_000 }, MISBEHAVING);
     } finally {
-      for (const k of ["PRODUCTION_DATABASE_URL", "OIDC_CLIENT_SECRET", "CDT_MAX_FILE_BYTES"]) Deno.env.delete(k);
+      for (const k of ["PRODUCTION_DATABASE_URL", "OIDC_CLIENT_SECRET", "CDT_MAX_FILE_BYTES", "CDT_VAULT_IDENTITY"]) {
+        Deno.env.delete(k);
+      }
     }
     assertNotEquals(pidOf(small), Deno.pid);
     assertEquals(heapOf(large) - heapOf(small), 200 * 2 ** 20, "the budget is the job's old-space size");
     assert(envOf(small).includes("CDT_MAX_FILE_BYTES"), envOf(small).join(" "));
     assert(envOf(small).includes("PATH"));
-    assertEquals(envOf(small).filter((k) => /DATABASE_URL|SECRET/.test(k)), []);
+    assertEquals(envOf(small).filter((k) => /DATABASE_URL|SECRET|VAULT/.test(k)), []);
     // What a compiled server runs (no `deno run` there): server/main.ts as a job, its heap from DENO_V8_FLAGS.
     const { env } = jobCommand(100, true, Deno.execPath());
     const child = new Deno.Command(Deno.execPath(), {
@@ -452,6 +455,69 @@ Deno.test({
     assertEquals(heapOf(answer.result), heapOf(small));
   },
 });
+
+Deno.test({
+  name:
+    "a job's answer survives what the job prints; an answer JSON cannot carry, or its own words of memory, fail at once",
+  ...dbTest,
+  fn: async () => {
+    const limits = { memoryMb: 256, deadlineMs: 60_000 };
+    const noisy = await runJobProcess(jobNamed("noisy"), limits, MISBEHAVING);
+    assertEquals((noisy as { report: { customer: string } }).report.customer, "noisy");
+    const t0 = performance.now();
+    const unsendable = await failureOf(runJobProcess(jobNamed("unsendable"), limits, MISBEHAVING));
+    assertEquals(unsendable.code, "internal");
+    assertMatch(unsendable.message, /the job's answer could not be sent: .*BigInt/);
+    const words = await failureOf(runJobProcess(jobNamed("says-out-of-memory"), limits, MISBEHAVING));
+    assertEquals(words.code, "internal", words.message);
+    assertMatch(words.message, /stopped \(exit 3\) before answering/);
+    assert(performance.now() - t0 < 30_000, "failed at once, not at the deadline");
+  },
+});
+
+Deno.test({
+  name: "a job that never yields ends with the server: killed, the server takes its job's process along",
+  ...dbTest,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const pidFile = join(dir, "job.pid");
+      const server = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("./helpers/run-job.ts", import.meta.url).pathname,
+          JSON.stringify({ ...jobNamed("spin-orphan"), settingsDir: pidFile }),
+          MISBEHAVING.href,
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      let pid = 0;
+      for (let i = 0; i < 300 && !pid; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        pid = Number(await Deno.readTextFile(pidFile).catch(() => "0"));
+      }
+      assert(pid > 0, "the job started");
+      assert(alive(pid), "the job spins");
+      server.kill("SIGKILL");
+      await server.status;
+      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      assertEquals(alive(pid), false, "the job's process ended with its server");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Whether a process runs (a zombie waiting for its parent counts as ended). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
 
 Deno.test({
   name: "a job past its heap budget (inside a promise, or while its modules load) or its deadline is stopped",

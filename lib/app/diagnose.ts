@@ -55,6 +55,11 @@ export interface DiagnoseOptions {
   auditor?: Auditor | null;
   /** The credential resolver; default this machine's. */
   resolver?: CredentialResolver;
+  /**
+   * Whether a OneRoster CSV export's enrollments.csv may be read on a second thread ("auto", the default) or not
+   * ("never": a server job, whose heap budget would not bound the thread's heap).
+   */
+  enrollmentsThread?: "auto" | "never";
   /** An open platform connection to use (and leave open), e.g. a server's pool; default: open one for this call. */
   connection?: PlatformConnection;
   /** Keep the parsed roster, the platform snapshot and the report in this customer's workspace; `cached` compares with the stored snapshot. */
@@ -114,6 +119,7 @@ export async function diagnoseCustomer(options: DiagnoseOptions): Promise<Diagno
         onFetch: progress && ((p) => progress({ stage: "fetch", ...p })),
         tolerateMissing: tools.includes("roster-check"),
         onEnrollments: rosterCheck?.start,
+        enrollmentsThread: options.enrollmentsThread,
         env: options.env,
         resolver,
       });

@@ -17,6 +17,8 @@ export interface SourceReadOptions {
   tolerateMissing?: boolean;
   /** OneRoster CSV: hand enrollments over as they are read instead of keeping them (see ReadOptions.onEnrollments). */
   onEnrollments?: import("./oneroster-csv/read.ts").ReadOptions["onEnrollments"];
+  /** OneRoster CSV: whether enrollments.csv may be read on a second thread (see ReadOptions.enrollmentsThread). */
+  enrollmentsThread?: import("./oneroster-csv/read.ts").ReadOptions["enrollmentsThread"];
   /** Environment variables, for the credentials REST sources name. */
   env?: Record<string, string | undefined>;
   resolver?: import("../credentials/mod.ts").CredentialResolver;
@@ -37,6 +39,7 @@ export async function readSource(source: SourceSettings, options: SourceReadOpti
         onProgress: options.onProgress,
         tolerateMissing: options.tolerateMissing,
         onEnrollments: options.onEnrollments,
+        enrollmentsThread: options.enrollmentsThread,
       });
     case "custom-csv":
       return await readCustomCsv(source, resolve(source.path), { onProgress: options.onProgress });

@@ -6,35 +6,48 @@
  * exception thrown inside a stream pipe, a string too long for V8) ends this
  * process, never the server.
  *
- * Protocol: the first line of standard input is `{ job, module?, marker }`
- * (JSON); the result is printed on standard output as the marker followed by
- * a {@link JobMessage} (JSON) and a newline, so that whatever else the job
- * prints is never taken for it. End of input means the server is gone: the
- * process exits.
+ * Protocol: the first line of standard input is
+ * `{ job, module?, marker, deadlineMs? }` (JSON); the result is printed on
+ * standard output as the marker followed by a {@link JobMessage} (JSON) and
+ * a newline, and whatever the job itself prints goes to standard error. A
+ * watchdog on its own thread (./child-watch.ts) ends the process when
+ * standard input ends (the server is gone) or a little after the deadline,
+ * even while the job's thread never yields.
  */
 import { errorCode } from "../../lib/errors.ts";
 import { redact } from "../../lib/credentials/redact.ts";
 import type { Job, JobMessage, JobResult } from "./protocol.ts";
-
-/** The longest first line read (a job is its settings and resolved credentials: a few KB). */
-const MAX_JOB_BYTES = 16 * 1024 * 1024;
-/** The exit code when the server went away. */
-export const ORPHANED_EXIT = 70;
+import type { WatchMessage } from "./child-watch.ts";
 
 interface Envelope {
   job: Job;
   module?: string;
   marker: string;
+  /** What is left of the job's deadline when it is sent (the watchdog ends the process a little after it). */
+  deadlineMs?: number;
 }
 
 let marker = "";
 let answered = false;
 const encoder = new TextEncoder();
 
+/** Prints the job's answer after the marker and ends the process; an answer JSON cannot carry is a failure. */
 function post(message: JobMessage): void {
   if (answered || !marker) return;
+  let text: string;
+  try {
+    text = JSON.stringify(message);
+  } catch (e) {
+    text = JSON.stringify(
+      {
+        type: "failed",
+        code: "internal",
+        message: redact(`the job's answer could not be sent: ${(e as Error).message}`),
+      } satisfies JobMessage,
+    );
+  }
   answered = true;
-  const bytes = encoder.encode(`\n${marker}${JSON.stringify(message)}\n`);
+  const bytes = encoder.encode(`\n${marker}${text}\n`);
   for (let i = 0; i < bytes.length;) i += Deno.stdout.writeSync(bytes.subarray(i));
   Deno.exit(0);
 }
@@ -44,37 +57,23 @@ function failed(e: unknown): void {
   post({ type: "failed", code: errorCode(e), message: redact(message) });
 }
 
-/** Reads standard input's first line, then waits for its end in the background (the server gone: exit). */
-async function readEnvelope(): Promise<Envelope> {
-  const reader = Deno.stdin.readable.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let line: string | undefined;
-  while (line === undefined) {
-    const { done, value } = await reader.read();
-    if (done) Deno.exit(ORPHANED_EXIT);
-    const nl = value.indexOf(10);
-    chunks.push(nl < 0 ? value : value.subarray(0, nl));
-    size += nl < 0 ? value.length : nl;
-    if (size > MAX_JOB_BYTES) throw new Error(`the job is longer than ${MAX_JOB_BYTES} bytes`);
-    if (nl >= 0) {
-      const all = new Uint8Array(size);
-      let at = 0;
-      for (const c of chunks) {
-        all.set(c, at);
-        at += c.length;
+/** The job, as the watchdog read it from standard input (it reads on, and ends the process when the input ends). */
+function readEnvelope(): Promise<Envelope> {
+  const watchdog = new Worker(new URL("./child-watch.ts", import.meta.url).href, { type: "module" });
+  return new Promise((resolve, reject) => {
+    watchdog.onmessage = (event: MessageEvent<WatchMessage>) => {
+      if (event.data.type === "error") return reject(new Error(event.data.message));
+      try {
+        resolve(JSON.parse(event.data.line));
+      } catch (e) {
+        reject(e);
       }
-      line = new TextDecoder().decode(all);
-    }
-  }
-  (async () => {
-    try {
-      while (!(await reader.read()).done) { /* the server sends nothing more */ }
-    } finally {
-      Deno.exit(ORPHANED_EXIT);
-    }
-  })();
-  return JSON.parse(line);
+    };
+    watchdog.onerror = (event) => {
+      event.preventDefault();
+      reject(new Error(`the watchdog failed: ${event.message}`));
+    };
+  });
 }
 
 /**
@@ -102,6 +101,8 @@ export async function runChild(): Promise<void> {
     Deno.exit(2);
   }
   marker = envelope.marker;
+  // Standard output carries the answer alone: whatever the job prints goes to standard error.
+  for (const name of ["log", "info", "debug", "dir", "table"] as const) console[name] = console.error;
   try {
     // The module is the server's own (./run.ts) but for tests of this isolation, which bring a misbehaving one.
     const { runJob }: { runJob: (job: Job) => Promise<JobResult> } = envelope.module
@@ -111,6 +112,7 @@ export async function runChild(): Promise<void> {
   } catch (e) {
     failed(e);
   }
+  Deno.exit(1); // not reached: post() ends the process
 }
 
 if (import.meta.main) await runChild();

@@ -64,6 +64,8 @@ export async function runJob(job: Job): Promise<JobResult> {
       tools: job.tools,
       connection,
       resolver,
+      // One thread: the job's heap budget (--max-old-space-size) would not bound a second one's.
+      enrollmentsThread: "never",
       auditor: null,
     });
     const width = { width: job.chartWidth };

@@ -24,27 +24,68 @@ export interface JobLimits {
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
-/** Most bytes of a job's output read: a result past it fails the job. */
-const MAX_RESULT_BYTES = 1024 ** 3;
+/** Most bytes of a job's answer read (the server parses it in its own heap): past it, the job fails. */
+const MAX_RESULT_BYTES = 256 * 1024 ** 2;
 /** The last bytes of a job's standard error kept, to tell why it died. */
 const MAX_STDERR_BYTES = 64 * 1024;
-/** How V8 says a heap ran out (its fatal error on standard error). */
-const OUT_OF_MEMORY = /out of memory|heap limit|allocation failed/i;
+/** How V8 says, as it ends the process (SIGTRAP), that the heap ran out: the job's own words cannot pass for it. */
+const OUT_OF_MEMORY = /^# Fatal JavaScript out of memory|^FATAL ERROR: .*JavaScript heap out of memory/m;
+/** The longest timer (setTimeout's limit): a longer deadline is this one. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Set in a job process started from a compiled server (server/main.ts runs the job instead of the server). */
 export const JOB_CHILD_ENV = "CDT_SERVER_JOB_CHILD";
 
-/** Variables a job process is given, beside the CDT_* settings: what a process needs to run and to reach a source. */
-const PASSED_ENV =
-  /^(PATH|HOME|USER|TMPDIR|TMP|TEMP|LANG|LC_[A-Z]+|TZ|NO_COLOR|DENO_DIR|DENO_NO_UPDATE_CHECK|XDG_CACHE_HOME|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY)$/i;
-/** What a job never needs and should not hold: the server resolves secrets and hands the job only its own. */
-const SECRET_ENV = /SECRET|PASSWORD|PASSPHRASE|TOKEN|KEY|CREDENTIAL|_URL$/i;
+/** What a process needs to run and to reach a source (a proxy, a company's CA), passed to a job as they are. */
+const PASSED_ENV = new Set([
+  "PATH",
+  "HOME",
+  "USER",
+  "TMPDIR",
+  "TMP",
+  "TEMP",
+  "LANG",
+  "LC_ALL",
+  "LC_CTYPE",
+  "TZ",
+  "NO_COLOR",
+  "DENO_DIR",
+  "DENO_NO_UPDATE_CHECK",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NODE_EXTRA_CA_CERTS",
+  "XDG_CACHE_HOME",
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "HTTP_PROXY",
+  "HTTPS_PROXY",
+  "NO_PROXY",
+  "http_proxy",
+  "https_proxy",
+  "no_proxy",
+  // The settings a diagnosis or lookup reads: the readers' and clients' limits and timeouts, and the app log.
+  "CDT_APP_LOG",
+  "CDT_DEBUG",
+  "CDT_CONNECT_TIMEOUT_MS",
+  "CDT_STATEMENT_TIMEOUT_MS",
+  "CDT_HTTP_TIMEOUT_MS",
+  "CDT_MAX_EXPORT_BYTES",
+  "CDT_MAX_FILE_BYTES",
+  "CDT_MAX_RECORD_BYTES",
+  "CDT_MAX_ZIP_ENTRIES",
+  "CDT_MAX_ZIP_RATIO",
+  "CDT_REST_DEADLINE_MS",
+  "CDT_REST_MAX_BODY_BYTES",
+  "CDT_REST_MAX_PAGES",
+  "CDT_REST_MAX_RECORDS",
+]);
 
 /**
- * The environment of a job process: the server's CDT_* settings (limits,
- * timeouts, logs) and what a process needs to run, without the server's
- * secrets (database URLs, the audit key, the vault's passphrase, OIDC and
- * AWS credentials): a job reads the platform and its source through what the
- * server resolved and put in the job.
+ * The environment of a job process: the settings a diagnosis or lookup reads
+ * (the readers' limits, timeouts, the app log) and what a process needs to
+ * run, named one by one, so that none of the server's secrets (database URLs,
+ * the audit key, the vault's passphrase or identity file, OIDC and AWS
+ * credentials) reaches a job: a job reads the platform and its source through
+ * what the server resolved and put in the job.
  *
  * @example
  * jobEnv({ PATH: "/usr/bin", CDT_MAX_FILE_BYTES: "1e9", PRODUCTION_DATABASE_URL: "postgres://…" })
@@ -52,9 +93,7 @@ const SECRET_ENV = /SECRET|PASSWORD|PASSPHRASE|TOKEN|KEY|CREDENTIAL|_URL$/i;
  */
 export function jobEnv(env: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if ((PASSED_ENV.test(k) || k.startsWith("CDT_")) && !SECRET_ENV.test(k)) out[k] = v;
-  }
+  for (const [k, v] of Object.entries(env)) if (PASSED_ENV.has(k)) out[k] = v;
   return out;
 }
 
@@ -121,15 +160,18 @@ export async function runJobProcess(job: Job, limits: JobLimits, module?: URL): 
       `the ${what} could not start its job process: ${redact((e as Error).message)}${hint}`,
     );
   }
+  const remainingMs = Math.min(MAX_TIMER_MS, Math.max(0, limits.deadlineMs - (limits.spentMs ?? 0)));
   let timedOut = false;
   const deadline = setTimeout(() => {
     timedOut = true;
     kill(child);
-  }, Math.max(0, limits.deadlineMs - (limits.spentMs ?? 0)));
+  }, remainingMs);
   const marker = `cdt-job-result-${crypto.randomUUID()}:`;
   const writer = child.stdin.getWriter();
-  // The job goes on standard input, never on the command line, where `ps` would show its credentials.
-  writer.write(new TextEncoder().encode(JSON.stringify({ job, module: module?.href, marker }) + "\n"))
+  // The job goes on standard input, never on the command line, where `ps` would show its credentials. Standard input
+  // stays open: the job's process ends itself when it closes (the server gone).
+  const envelope = { job, module: module?.href, marker, deadlineMs: remainingMs };
+  writer.write(new TextEncoder().encode(JSON.stringify(envelope) + "\n"))
     .catch(() => {/* the process is gone: its status says why */});
   try {
     const [out, err, status] = await Promise.all([
@@ -137,6 +179,12 @@ export async function runJobProcess(job: Job, limits: JobLimits, module?: URL): 
       readStreamBounded(child.stderr, MAX_STDERR_BYTES, "tail"),
       child.status,
     ]);
+    // An answer given is the answer, even if the deadline struck as the process was ending.
+    const message = resultIn(out.bytes, marker);
+    if (message?.type === "done") return message.result;
+    if (message?.type === "failed") {
+      throw new CodedError(isErrorCode(message.code) ? message.code : "internal", redact(message.message));
+    }
     if (timedOut) {
       throw new CodedError(
         "limit.exceeded",
@@ -144,20 +192,20 @@ export async function runJobProcess(job: Job, limits: JobLimits, module?: URL): 
           ` (CDT_SERVER_JOB_SECONDS sets it)`,
       );
     }
-    const message = resultIn(new TextDecoder().decode(out.bytes), marker);
-    if (message?.type === "done") return message.result;
-    if (message?.type === "failed") {
-      throw new CodedError(isErrorCode(message.code) ? message.code : "internal", redact(message.message));
-    }
     const stderr = new TextDecoder().decode(err.bytes);
-    if (OUT_OF_MEMORY.test(stderr)) {
+    if (status.signal === "SIGTRAP" && OUT_OF_MEMORY.test(stderr)) {
       throw new CodedError(
         "limit.exceeded",
         `the ${what} of ${job.customerId} went past its memory budget (${limits.memoryMb} MB) and was stopped; ` +
           `the server is fine (raise CDT_SERVER_JOB_MEMORY_MB for a larger district)`,
       );
     }
-    if (out.truncated) throw new CodedError("internal", `the ${what} of ${job.customerId} answered more than 1 GiB`);
+    if (out.truncated) {
+      throw new CodedError(
+        "internal",
+        `the ${what} of ${job.customerId} answered more than ${MAX_RESULT_BYTES / 1024 ** 2} MiB`,
+      );
+    }
     const last = stderr.trim().split("\n").at(-1)?.slice(0, 500);
     throw new CodedError(
       "internal",
@@ -171,12 +219,18 @@ export async function runJobProcess(job: Job, limits: JobLimits, module?: URL): 
   }
 }
 
-/** The message after the last `marker` in a job's output, if it is whole. */
-function resultIn(output: string, marker: string): JobMessage | undefined {
-  const at = output.lastIndexOf(marker);
+/** The message after the last `marker` in a job's output, up to the line's end, if it is whole. */
+function resultIn(output: Uint8Array, marker: string): JobMessage | undefined {
+  const needle = new TextEncoder().encode(marker);
+  let at = output.lastIndexOf(needle[0]);
+  while (at >= 0 && !needle.every((b, i) => output[at + i] === b)) {
+    at = at === 0 ? -1 : output.lastIndexOf(needle[0], at - 1);
+  }
   if (at < 0) return undefined;
+  const from = at + needle.length;
+  const nl = output.indexOf(10, from);
   try {
-    return JSON.parse(output.slice(at + marker.length));
+    return JSON.parse(new TextDecoder().decode(output.subarray(from, nl < 0 ? output.length : nl)));
   } catch {
     return undefined;
   }

@@ -61,6 +61,34 @@ export async function runJob(job: Job): Promise<JobResult> {
       // memory: CALL_AND_RETRY_LAST"), worker threads' budgets included: SIGTRAP, for the whole process.
       Deno.kill(Deno.pid, "SIGTRAP");
       return await never;
+    case "unsendable":
+      // An answer JSON cannot carry.
+      return {
+        kind: "diagnose",
+        report: { customer: 1n } as never,
+        charts: [],
+        index: { entries: [], truncated: false },
+      };
+    case "noisy": {
+      // A job that prints (a district's text, a forged marker among it) before it answers.
+      const line = "cdt-job-result-00000000-0000-0000-0000-000000000000:" + JSON.stringify({ type: "done", result: 1 });
+      for (let i = 0; i < 20_000; i++) console.log(`${line} row ${i} of a district's file`);
+      return {
+        kind: "diagnose",
+        report: { customer: "noisy" } as never,
+        charts: [],
+        index: { entries: [], truncated: false },
+      };
+    }
+    case "says-out-of-memory":
+      // Its own words are not V8's: not the memory budget.
+      console.error("# Fatal JavaScript out of memory: the SIS said so");
+      Deno.exit(3);
+      return await never;
+    case "spin-orphan":
+      // Tells where it runs (the file its settingsDir names), then never yields: only the watchdog can end it.
+      Deno.writeTextFileSync(job.settingsDir, String(Deno.pid));
+      for (;;) { /* a loop that never yields */ }
     case "spin":
       await Promise.resolve();
       for (;;) { /* a loop that never yields */ }
