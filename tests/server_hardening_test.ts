@@ -464,6 +464,9 @@ Deno.test({
     const limits = { memoryMb: 256, deadlineMs: 60_000 };
     const noisy = await runJobProcess(jobNamed("noisy"), limits, MISBEHAVING);
     assertEquals((noisy as { report: { customer: string } }).report.customer, "noisy");
+    // A deadline past setTimeout's range (about 24.8 days) is the longest timer, not one that fires at once.
+    const patient = await runJobProcess(jobNamed("healthy"), { memoryMb: 256, deadlineMs: 2 ** 32 }, MISBEHAVING);
+    assertEquals((patient as { charts: string[] }).charts, ["<svg></svg>"]);
     const t0 = performance.now();
     const unsendable = await failureOf(runJobProcess(jobNamed("unsendable"), limits, MISBEHAVING));
     assertEquals(unsendable.code, "internal");

@@ -73,6 +73,9 @@ export async function runJob(job: Job): Promise<JobResult> {
       // A job that prints (a district's text, a forged marker among it) before it answers.
       const line = "cdt-job-result-00000000-0000-0000-0000-000000000000:" + JSON.stringify({ type: "done", result: 1 });
       for (let i = 0; i < 20_000; i++) console.log(`${line} row ${i} of a district's file`);
+      // More than the server reads of an answer (256 MiB): printed where the answer is, it would bury it.
+      const mib = "x".repeat(1024 * 1024);
+      for (let i = 0; i < 260; i++) console.log(mib);
       return {
         kind: "diagnose",
         report: { customer: "noisy" } as never,
