@@ -1,7 +1,7 @@
 import { assertEquals } from "./helpers/assert.ts";
 import { Readable } from "node:stream";
 import fc from "fast-check";
-import { csvRecords, csvRecordsContaining } from "../lib/sources/oneroster-csv/records.ts";
+import { csvRecordBatches, csvRecords, csvRecordsContaining } from "../lib/sources/oneroster-csv/records.ts";
 
 const stream = (text: string) => Readable.from([new TextEncoder().encode(text)]);
 async function all(gen: AsyncGenerator<{ line: number; fields: string[] }>) {
@@ -44,4 +44,28 @@ Deno.test("the skipping reader keeps the header and the records that contain a n
     { line: 4, fields: ["stu-2", "Ben"] },
     { line: 6, fields: ["stu-3", 'says "stu-2"'] },
   ]);
+});
+
+Deno.test("records come a piece of the file at a time, the same records, and those before a record past the limit come before its error", async () => {
+  const rows = Array.from({ length: 300 }, (_, i) => `stu-${i},Ana,${i % 7}`);
+  const text = `sourcedId,givenName,grade\n${rows.join("\n")}\n${"x".repeat(5000)}\nstu-after,Bo,1\n`;
+  const batches: { line: number; fields: string[] }[][] = [];
+  let error: Error | undefined;
+  try {
+    for await (const batch of csvRecordBatches("users.csv", stream(text), { maxRecordBytes: 4096 })) {
+      batches.push(batch);
+    }
+  } catch (e) {
+    error = e as Error;
+  }
+  assertEquals(error?.message.startsWith("users.csv:302: a record is longer than 4 KiB"), true, error?.message);
+  // One piece of text, one batch: every record before the long one, in order, with its line.
+  assertEquals(batches.length, 1);
+  assertEquals(batches[0].length, 301);
+  assertEquals(batches[0].at(-1), { line: 301, fields: ["stu-299", "Ana", "5"] });
+  let oneByOne = 0;
+  try {
+    for await (const _ of csvRecords("users.csv", stream(text), { maxRecordBytes: 4096 })) oneByOne++;
+  } catch { /* the same error */ }
+  assertEquals(oneByOne, 301);
 });

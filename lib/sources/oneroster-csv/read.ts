@@ -25,7 +25,7 @@ import type { ReadLimits } from "../limits.ts";
 import { type CsvFile, type OneRosterVersion, requiredColumns, specColumns } from "./columns.ts";
 import { mapHeader } from "./header.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
-import { csvRecords, csvRecordsContaining } from "./records.ts";
+import { csvRecordBatches, csvRecords, csvRecordsContaining } from "./records.ts";
 import {
   classRow,
   courseRow,
@@ -122,6 +122,11 @@ function mayStartWorker(): boolean {
   const url = new URL("./enrollments-worker.ts", import.meta.url);
   if (url.protocol !== "file:") return true;
   return Deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+}
+
+/** Records one at a time, as batches of one (a focused read's records are few). */
+async function* oneByOne<T>(records: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const record of records) yield [record];
 }
 
 /** The size of enrollments.csv from which `auto` reads it in a worker: below it, starting one costs more than it saves. */
@@ -644,9 +649,10 @@ class BundleReader {
     const known = version === "1.2" && stem === "users" ? [...spec, "role", "orgSourcedIds"] : spec;
     const needles = this.options.contains?.[stem];
     const input = await this.bundle.open(name);
-    const records = needles
-      ? csvRecordsContaining(name, input, needles, this.#csv)
-      : csvRecords(name, input, this.#csv);
+    // A batch of records per piece of the file: one promise per piece, not per row (see csvRecordBatches).
+    const batches = needles
+      ? oneByOne(csvRecordsContaining(name, input, needles, this.#csv))
+      : csvRecordBatches(name, input, this.#csv);
     const keep = this.options.keep?.[stem];
     let header: ReturnType<typeof mapHeader> | undefined;
     let width = 0;
@@ -668,80 +674,82 @@ class BundleReader {
       }
       return out;
     };
-    for await (const record of records) {
-      if (!header) {
-        header = mapHeader(record.fields, known);
-        width = record.fields.length;
-        for (const w of header.warnings) {
-          this.issues.add("warning", name, record.line, w.kind, w.message, {
-            column: w.column,
-            ...(w.intended ? { intended: w.intended } : {}),
-          });
-        }
-        for (const i of header.infos) {
-          this.issues.add("info", name, record.line, i.kind, i.message, { column: i.column });
-        }
-        const missing = requiredColumns(version, stem).filter((c) => !header!.index.has(c));
-        if (missing.length && this.options.tolerateMissing) {
-          for (const column of missing) {
+    for await (const batch of batches) {
+      for (const record of batch) {
+        if (!header) {
+          header = mapHeader(record.fields, known);
+          width = record.fields.length;
+          for (const w of header.warnings) {
+            this.issues.add("warning", name, record.line, w.kind, w.message, {
+              column: w.column,
+              ...(w.intended ? { intended: w.intended } : {}),
+            });
+          }
+          for (const i of header.infos) {
+            this.issues.add("info", name, record.line, i.kind, i.message, { column: i.column });
+          }
+          const missing = requiredColumns(version, stem).filter((c) => !header!.index.has(c));
+          if (missing.length && this.options.tolerateMissing) {
+            for (const column of missing) {
+              this.issues.add(
+                "error",
+                name,
+                record.line,
+                "required_column",
+                `required column "${column}" is missing; ${name} cannot be read`,
+                {
+                  column,
+                },
+              );
+            }
+            this.#unreadable.add(stem);
+            return;
+          }
+          if (missing.length) {
+            throw new SourceError(
+              `${name}:${record.line}: required column${missing.length > 1 ? "s" : ""} ${
+                missing.map((c) => `"${c}"`).join(", ")
+              } missing; ` +
+                `a OneRoster ${version} ${name} needs ${requiredColumns(version, stem).join(", ")}`,
+            );
+          }
+          const order = spec.filter((c) => header!.index.has(c)).map((c) => header!.index.get(c)!);
+          if (order.some((at, i) => i > 0 && at < order[i - 1])) {
             this.issues.add(
-              "error",
+              "warning",
               name,
               record.line,
-              "required_column",
-              `required column "${column}" is missing; ${name} cannot be read`,
+              "column_order",
+              `the columns of ${name} are not in the order of the OneRoster ${version} spec`,
               {
-                column,
+                file: name,
               },
             );
           }
-          this.#unreadable.add(stem);
-          return;
+          for (const column of spec.filter((c) => !header!.index.has(c))) {
+            this.issues.add("info", name, record.line, "missing_column", `optional column "${column}" is not present`, {
+              column,
+            });
+          }
+          for (const [k, v] of header.index) index[k] = v;
+          continue;
         }
-        if (missing.length) {
-          throw new SourceError(
-            `${name}:${record.line}: required column${missing.length > 1 ? "s" : ""} ${
-              missing.map((c) => `"${c}"`).join(", ")
-            } missing; ` +
-              `a OneRoster ${version} ${name} needs ${requiredColumns(version, stem).join(", ")}`,
-          );
-        }
-        const order = spec.filter((c) => header!.index.has(c)).map((c) => header!.index.get(c)!);
-        if (order.some((at, i) => i > 0 && at < order[i - 1])) {
+        fields = record.fields;
+        line = record.line;
+        if (keep && !keep(get)) continue;
+        if (fields.length !== width) {
           this.issues.add(
             "warning",
             name,
-            record.line,
-            "column_order",
-            `the columns of ${name} are not in the order of the OneRoster ${version} spec`,
-            {
-              file: name,
-            },
+            line,
+            "field_count",
+            `row has ${fields.length} fields, the header has ${width}; read by position`,
           );
         }
-        for (const column of spec.filter((c) => !header!.index.has(c))) {
-          this.issues.add("info", name, record.line, "missing_column", `optional column "${column}" is not present`, {
-            column,
-          });
-        }
-        for (const [k, v] of header.index) index[k] = v;
-        continue;
+        each(get, warn, line, extensions);
+        rows++;
+        if (rows % PROGRESS_EVERY === 0) this.options.onProgress?.({ file: name, rows, done: false });
       }
-      fields = record.fields;
-      line = record.line;
-      if (keep && !keep(get)) continue;
-      if (fields.length !== width) {
-        this.issues.add(
-          "warning",
-          name,
-          line,
-          "field_count",
-          `row has ${fields.length} fields, the header has ${width}; read by position`,
-        );
-      }
-      each(get, warn, line, extensions);
-      rows++;
-      if (rows % PROGRESS_EVERY === 0) this.options.onProgress?.({ file: name, rows, done: false });
     }
     if (!header) this.#empty(name, version, stem);
     this.options.onProgress?.({ file: name, rows, done: true });
