@@ -325,14 +325,7 @@ Deno.test("a failure past where the worker's read stopped is not met, as the mai
 
 Deno.test("a process that may read the export but not the worker's module reads enrollments.csv itself", async () => {
   await withTempDir(async (dir) => {
-    await writeExport(dir, dirtyExport());
-    // Large enough for `auto` to want a worker.
-    const big = (await Deno.readTextFile(join(dir, "enrollments.csv"))).split("\r\n");
-    const rows = [big[0]];
-    for (let copy = 0; rows.length * 60 < THREAD_FROM_BYTES + 1_000_000; copy++) {
-      for (const line of big.slice(1, -3)) rows.push(line.replace(/^enr-/, `enr-${copy}-`));
-    }
-    await Deno.writeTextFile(join(dir, "enrollments.csv"), rows.join("\n") + "\n");
+    const rows = await writeLargeExport(dir);
     assert((await Deno.stat(join(dir, "enrollments.csv"))).size >= THREAD_FROM_BYTES);
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", `--allow-read=${dir}`, new URL("./helpers/read-export.ts", import.meta.url).pathname, dir],
@@ -345,6 +338,21 @@ Deno.test("a process that may read the export but not the worker's module reads 
     assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)).enrollments, rows.length - 1 - rejectedIn(rows));
   });
 });
+
+/**
+ * The dirty export with its enrollments copied (fresh ids each time) until enrollments.csv is large enough for `auto`
+ * to want a worker; returns the file's lines.
+ */
+async function writeLargeExport(dir: string): Promise<string[]> {
+  await writeExport(dir, dirtyExport());
+  const big = (await Deno.readTextFile(join(dir, "enrollments.csv"))).split("\r\n");
+  const rows = [big[0]];
+  for (let copy = 0; rows.length * 60 < THREAD_FROM_BYTES + 1_000_000; copy++) {
+    for (const line of big.slice(1, -3)) rows.push(line.replace(/^enr-/, `enr-${copy}-`));
+  }
+  await Deno.writeTextFile(join(dir, "enrollments.csv"), rows.join("\n") + "\n");
+  return rows;
+}
 
 /** Rows the reader refuses or drops in the file `rows` makes (a role it does not know, or an id again). */
 function rejectedIn(rows: string[]): number {
@@ -550,13 +558,7 @@ Deno.test("a server job reads enrollments.csv on its own thread (its heap budget
   await withTempDir(async (dir) => {
     const exportDir = join(dir, "export");
     await Deno.mkdir(exportDir);
-    await writeExport(exportDir, dirtyExport());
-    const big = (await Deno.readTextFile(join(exportDir, "enrollments.csv"))).split("\r\n");
-    const rows = [big[0]];
-    for (let copy = 0; rows.length * 60 < THREAD_FROM_BYTES + 1_000_000; copy++) {
-      for (const line of big.slice(1, -3)) rows.push(line.replace(/^enr-/, `enr-${copy}-`));
-    }
-    await Deno.writeTextFile(join(exportDir, "enrollments.csv"), rows.join("\n") + "\n");
+    await writeLargeExport(exportDir);
     const settingsDir = join(dir, "settings");
     await Deno.mkdir(settingsDir);
     await Deno.writeTextFile(
