@@ -490,9 +490,10 @@ Deno.test({
           "run",
           "-A",
           new URL("./helpers/run-job.ts", import.meta.url).pathname,
-          JSON.stringify({ ...jobNamed("spin-orphan"), settingsDir: pidFile }),
+          JSON.stringify(jobNamed("spin-orphan")),
           MISBEHAVING.href,
         ],
+        env: { CDT_APP_LOG: pidFile },
         stdout: "null",
         stderr: "null",
       }).spawn();
@@ -509,6 +510,39 @@ Deno.test({
       assertEquals(alive(pid), false, "the job's process ended with its server");
     } finally {
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a job reads its code, its settings and its customer's export, and writes only the log: a secret in the server's home is out of its reach",
+  ...dbTest,
+  fn: async () => {
+    const home = await Deno.makeTempDir();
+    const saved = { HOME: Deno.env.get("HOME"), CDT_APP_LOG: Deno.env.get("CDT_APP_LOG") };
+    try {
+      await Deno.mkdir(join(home, ".aws"));
+      await Deno.writeTextFile(join(home, ".aws", "credentials"), "[default]\naws_secret_access_key = hunter2\n");
+      await Deno.mkdir(join(home, "exports"));
+      const exportFile = join(home, "exports", "lincoln.zip");
+      await Deno.writeTextFile(exportFile, "PK");
+      Deno.env.set("HOME", home);
+      Deno.env.set("CDT_APP_LOG", join(home, "app.log"));
+      const settings = { customer_id: "snoop", source: { kind: "oneroster-csv", path: exportFile } };
+      const job = { ...jobNamed("snoop"), loaded: { settings, file: join(home, "snoop.json"), warnings: [] } };
+      const answer = await runJobProcess(job as never, { memoryMb: 128, deadlineMs: 30_000 }, MISBEHAVING);
+      assertEquals(JSON.parse((answer as { report: { customer: string } }).report.customer), {
+        export: "allowed",
+        secret: "NotCapable",
+        listHome: "NotCapable",
+        plant: "NotCapable",
+        writeExport: "NotCapable",
+        log: "allowed",
+      });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
+      await Deno.remove(home, { recursive: true });
     }
   },
 });

@@ -8,9 +8,12 @@
  * is why jobs no longer run in one), and only the job's process ends.
  */
 import { fileURLToPath } from "node:url";
+import { dirname, join, resolve } from "node:path";
 import { CodedError, isErrorCode } from "../../lib/errors.ts";
 import { redact } from "../../lib/credentials/redact.ts";
 import { readStreamBounded } from "../../lib/bounded-stream.ts";
+import { LOGS_DIR } from "../../lib/audit.ts";
+import { resolveSettingsPath } from "../../lib/settings/load.ts";
 import type { Job, JobMessage, JobResult } from "./protocol.ts";
 
 /** A job's bounds. */
@@ -97,6 +100,42 @@ export function jobEnv(env: Record<string, string>): Record<string, string> {
   return out;
 }
 
+/** Where a job process may read and write (`deno run`'s --allow-read and --allow-write lists). */
+export interface JobPaths {
+  read: string[];
+  write: string[];
+}
+
+/** The code a job runs and the packages it loads (the readers', the platform's driver, PGlite's files). */
+const CODE_PATHS = ["../../lib", "../../server", "../../node_modules", "../../deno.json"]
+  .map((p) => fileURLToPath(new URL(p, import.meta.url)));
+
+/**
+ * What a job process may touch: it reads its code, the customers' settings
+ * and the export its customer's settings name, and writes the application log
+ * and the run history's folder; nothing else (a vault, `~/.aws`, the server's
+ * tokens file or TLS key stay out of its reach). `env` is the server's
+ * environment, `cwd` its folder (where relative log and history folders are).
+ *
+ * @example
+ * jobPaths(job, { CDT_APP_LOG: "/var/log/cdt/app.log" }, "/srv/cdt")
+ * // { read: [".../lib", …, "/srv/cdt/settings", "/exports/lincoln.zip"], write: ["/var/log/cdt/app.log"] }
+ */
+export function jobPaths(job: Job, env: Record<string, string>, cwd: string, module?: URL): JobPaths {
+  const read = [...CODE_PATHS, resolve(cwd, job.settingsDir)];
+  if (job.loaded) {
+    read.push(job.loaded.file);
+    const source = job.loaded.settings.source;
+    if ("path" in source && source.path) read.push(resolveSettingsPath(job.loaded, source.path));
+  }
+  if (module?.protocol === "file:") read.push(dirname(fileURLToPath(module)));
+  const write = [resolve(cwd, env.CDT_APP_LOG ?? join(LOGS_DIR, "app.log"))];
+  if (job.kind === "diagnose" && job.history && !job.history.CDT_STATE_DATABASE_URL) {
+    write.push(resolve(cwd, job.history.CDT_HISTORY_DIR?.trim() || "history"));
+  }
+  return { read, write };
+}
+
 /**
  * The command that starts a job process with a heap of `memoryMb`: `deno run`
  * of server/jobs/child.ts, or, in a compiled server (which has no `run`), the
@@ -109,6 +148,7 @@ export function jobCommand(
   memoryMb: number,
   standalone: boolean,
   executable: string,
+  paths: JobPaths = { read: [], write: [] },
 ): { command: string; args: string[]; env: Record<string, string> } {
   // The heap budget, and gc() for the diagnosis to collect between tools, as `deno task serve` gives the server.
   const heap = `--max-old-space-size=${Math.max(1, Math.floor(memoryMb))},--expose-gc`;
@@ -119,8 +159,8 @@ export function jobCommand(
       "run",
       `--config=${CONFIG}`,
       `--v8-flags=${heap}`,
-      "--allow-read",
-      "--allow-write",
+      `--allow-read=${paths.read.join(",")}`,
+      ...(paths.write.length ? [`--allow-write=${paths.write.join(",")}`] : []),
       "--allow-env",
       "--allow-net",
       "--allow-sys",
@@ -142,12 +182,14 @@ export function jobCommand(
  */
 export async function runJobProcess(job: Job, limits: JobLimits, module?: URL): Promise<JobResult> {
   const what = job.kind === "diagnose" ? "diagnosis" : "lookup";
-  const { command, args, env } = jobCommand(limits.memoryMb, Deno.build.standalone, Deno.execPath());
+  const serverEnv = Deno.env.toObject();
+  const paths = jobPaths(job, serverEnv, Deno.cwd(), module);
+  const { command, args, env } = jobCommand(limits.memoryMb, Deno.build.standalone, Deno.execPath(), paths);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(command, {
       args,
-      env: { ...jobEnv(Deno.env.toObject()), ...env },
+      env: { ...jobEnv(serverEnv), ...env },
       clearEnv: true,
       stdin: "piped",
       stdout: "piped",

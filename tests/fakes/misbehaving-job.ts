@@ -89,9 +89,37 @@ export async function runJob(job: Job): Promise<JobResult> {
       Deno.exit(3);
       return await never;
     case "spin-orphan":
-      // Tells where it runs (the file its settingsDir names), then never yields: only the watchdog can end it.
-      Deno.writeTextFileSync(job.settingsDir, String(Deno.pid));
+      // Tells where it runs (in the application log, which a job may write), then never yields: only the watchdog
+      // can end it.
+      Deno.writeTextFileSync(Deno.env.get("CDT_APP_LOG")!, String(Deno.pid));
       for (;;) { /* a loop that never yields */ }
+    case "snoop": {
+      // What a job can reach on disk: its export (the settings' source path), and a secret in the server's home.
+      const tryIt = async (f: () => Promise<unknown>) => {
+        try {
+          await f();
+          return "allowed";
+        } catch (e) {
+          return (e as Error).name;
+        }
+      };
+      const home = Deno.env.get("HOME")!;
+      const source = job.loaded!.settings.source as { path: string };
+      const reach = {
+        export: await tryIt(() => Deno.readTextFile(source.path)),
+        secret: await tryIt(() => Deno.readTextFile(`${home}/.aws/credentials`)),
+        listHome: await tryIt(() => Array.fromAsync(Deno.readDir(home))),
+        plant: await tryIt(() => Deno.writeTextFile(`${home}/planted.txt`, "x")),
+        writeExport: await tryIt(() => Deno.writeTextFile(source.path, "x")),
+        log: await tryIt(() => Deno.writeTextFile(Deno.env.get("CDT_APP_LOG")!, "x", { append: true })),
+      };
+      return {
+        kind: "diagnose",
+        report: { customer: JSON.stringify(reach) } as never,
+        charts: [],
+        index: { entries: [], truncated: false },
+      };
+    }
     case "spin":
       await Promise.resolve();
       for (;;) { /* a loop that never yields */ }
