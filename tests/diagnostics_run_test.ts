@@ -28,6 +28,7 @@ function watched(district: ReturnType<typeof demoDistrict>): { ctx: DiagnosticCo
       events.push("guardians");
       return real.guardians;
     },
+    people: real.people,
     releaseEnrollments() {
       events.push("release");
       real.releaseEnrollments();

@@ -5,16 +5,16 @@
  * (shared/findings.md, tool `campus-transfer`).
  */
 import { type DiagnosticContext, diagnosticContext } from "./context.ts";
-import type { Roster } from "../model/roster.ts";
+import type { Roster, User } from "../model/roster.ts";
 import type { Campus, PlatformClass, PlatformEnrollment, PlatformSnapshot, Student } from "../model/snapshot.ts";
 import type { Rows } from "../model/rows.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { activeUser, denseSlots, type PlatformIndex, type SourceIndex, tableOf } from "./indexes.ts";
+import { activeUser, denseSlots, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { PlatformEnrollmentTable } from "../model/platform-enrollment-table.ts";
 import { describeSourceUser } from "./describe.ts";
 import { IdTable } from "../id-table.ts";
 import { IntList } from "../int-list.ts";
-import { UserFields } from "../model/user-table.ts";
+import { UserFields, UserTable } from "../model/user-table.ts";
 import { readerOf } from "../model/platform-tables.ts";
 
 /**
@@ -34,15 +34,23 @@ export function findCampusTransfers(
 
   // The records the platform index's row places point into: the context's, which the index was built over.
   const indexed = ctx.platform.students;
-  const stale = staleEnrollments(source, plat, indexed, ctx.platform.classes, platform.enrollments);
+  // Each active source student's platform record and each platform record's active source student (people.ts).
+  const { platformRow, sourceStudent } = ctx.people;
+  const stale = staleEnrollments(
+    source,
+    plat,
+    { records: indexed, platformRow, sourceStudent, users: roster.users },
+    ctx.platform.classes,
+    platform.enrollments,
+  );
 
   const isSchool = (id: string) => source.orgs.get(id)?.type === "school";
   // Read field by field: a user is made whole only for a finding (user-table.ts).
   const users = new UserFields(roster.users);
   for (let i = 0; i < users.length; i++) {
-    if (users.role(i) !== "student" || !users.active(i)) continue;
-    const student = plat.studentBySource.get(users.sourcedId(i));
-    if (!student || student.deletedAt !== null) continue;
+    if (users.role(i) !== "student" || !users.active(i) || platformRow[i] === -1) continue;
+    const student = indexed.at(platformRow[i])!;
+    if (student.deletedAt !== null) continue;
     const campus = student.campusId === null ? undefined : plat.campusById.get(student.campusId);
     const left = stale.get(student.id);
     // Most students are at one of their schools in the roster, with nothing left behind: no finding, and no list
@@ -167,7 +175,6 @@ export function findCampusTransfers(
   // Read by the index's row places: from the records it was built over.
   const indexedNumber = readerOf(indexed, "studentNumber");
   const indexedDeleted = readerOf(indexed, "deletedAt");
-  const indexedSourceId = readerOf(indexed, "sourceId");
   const staleLinks = new Map<number, Set<number>>();
   for (let i = 0; i < links.length; i++) {
     if (linkDeleted(i) !== null) continue;
@@ -177,7 +184,7 @@ export function findCampusTransfers(
     const stale = plat.studentById.rowOf(studentId);
     if (stale === -1) continue;
     const number = (indexedNumber(stale) ?? "").trim();
-    if (!number || (indexedDeleted(stale) === null && isSourceStudent(indexedSourceId(stale), source))) continue;
+    if (!number || (indexedDeleted(stale) === null && sourceStudent[stale] !== -1)) continue;
     const parent = plat.parentById.get(parentId);
     if (!parent || parent.deletedAt !== null) continue;
     let set = staleLinks.get(parentId);
@@ -228,13 +235,9 @@ export function findCampusTransfers(
   return out;
 }
 
+/** Whether a platform record is an active source student's (read field by field where the users are a table). */
 function inSource(student: Student, source: SourceIndex): boolean {
-  return isSourceStudent(student.sourceId, source);
-}
-
-/** Whether `sourceId` is an active source student's (read field by field where the users are a table). */
-function isSourceStudent(sourceId: string | null, source: SourceIndex): boolean {
-  return sourceId !== null && activeUser(source.users, sourceId, "student") !== -1;
+  return student.sourceId !== null && activeUser(source.users, student.sourceId, "student") !== -1;
 }
 
 /** A platform enrollment the roster no longer has at a campus the student left. */
@@ -260,7 +263,15 @@ interface StaleEnrollment {
 function staleEnrollments(
   source: SourceIndex,
   plat: PlatformIndex,
-  platformStudents: Rows<Student>,
+  students: {
+    /** The platform's students the index was built over. */
+    records: Rows<Student>;
+    /** By row of the roster's users: its platform record's row (see PeopleJoin). */
+    platformRow: Int32Array;
+    /** By row of `records`: the row of its active source student (see PeopleJoin). */
+    sourceStudent: Int32Array;
+    users: Rows<User>;
+  },
   platformClasses: Rows<PlatformClass>,
   enrollments: Rows<PlatformEnrollment>,
 ): Map<number, StaleEnrollment[]> {
@@ -293,26 +304,23 @@ function staleEnrollments(
   // platform id need not fit in 32 bits.
   // Each record kept as its row among the platform's students, read field by field (and each source user likewise
   // where the users are a table): no record or user made whole.
+  const platformStudents = students.records;
   const sourceIdAt = readerOf(platformStudents, "sourceId");
-  const users = tableOf(source.users);
-  const studentOrgs = (sourceId: string): readonly string[] | undefined => {
-    const n = activeUser(source.users, sourceId, "student");
-    return n === -1 ? undefined : users ? users.orgsAt(n) : source.users.at(n)!.orgSourcedIds;
-  };
+  const userTable = students.users instanceof UserTable ? students.users : undefined;
+  const orgsOf = (user: number): readonly string[] =>
+    userTable ? userTable.orgsAt(user) : students.users.at(user)!.orgSourcedIds;
   const rows = new IntList(plat.studentById.size);
   const studentIds: number[] = [];
   const firstOrg = new IntList(plat.studentById.size);
   const moreOrgs = new Map<number, number[]>();
   for (const id of plat.studentById.keys()) {
     const row = plat.studentById.rowOf(id);
-    const sourceId = sourceIdAt(row);
-    if (!sourceId) continue;
-    const orgs = studentOrgs(sourceId);
-    // Not a twin: the very record the index by source id holds (the same place, or in a list built by hand the same
-    // record at two places).
-    const k = orgs ? plat.studentBySource.numberOf(sourceId) : -1;
-    if (k === -1) continue;
-    const kept = plat.studentBySource.rowAt(k);
+    const user = students.sourceStudent[row];
+    if (user === -1 || !sourceIdAt(row)) continue;
+    const orgs = orgsOf(user);
+    // Not a twin: the very record the index by source id holds for the student (the same place, or in a list built
+    // by hand the same record at two places).
+    const kept = students.platformRow[user];
     if (kept !== row && !(Array.isArray(platformStudents) && platformStudents[kept] === platformStudents[row])) {
       continue;
     }
@@ -320,7 +328,7 @@ function staleEnrollments(
     rows.push(row);
     studentIds.push(id);
     let first = -1;
-    for (const org of orgs!) {
+    for (const org of orgs) {
       const n = campusNumber(org);
       if (n === -1) continue;
       if (first === -1) first = n;

@@ -7,6 +7,7 @@ import type { Roster } from "../model/roster.ts";
 import type { PlatformSnapshot } from "../model/snapshot.ts";
 import { enrollmentIds, indexPlatform, indexSource, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import { type GuardianIndex, indexGuardians } from "./guardians.ts";
+import { type PeopleJoin, peopleJoin } from "./people.ts";
 
 /** The indexes of one run over one roster and one platform snapshot. */
 export interface DiagnosticContext {
@@ -15,6 +16,8 @@ export interface DiagnosticContext {
   readonly source: SourceIndex;
   readonly plat: PlatformIndex;
   readonly guardians: GuardianIndex;
+  /** Source and platform students and teachers joined by source id, as rows of `roster.users` and of `platform`'s people. */
+  readonly people: PeopleJoin;
   /**
    * Lets go of both sides' enrollment indexes, the largest part of a run's indexes (about 200 MB at 1,000,000
    * students), once no tool left to run reads them; asked for again, they are built again.
@@ -36,15 +39,19 @@ export function diagnosticContext(roster: Roster, platform: PlatformSnapshot): D
   let guardians: GuardianIndex | undefined;
   // One numbering of class and person ids for both sides' enrollment keys.
   const ids = enrollmentIds();
+  const sourceIndex = () => source ??= indexSource(roster, ids);
+  const platformIndex = () => plat ??= indexPlatform(platform, ids);
+  const people = peopleJoin(roster, platform, sourceIndex, platformIndex);
   return {
     roster,
     platform,
     get source() {
-      return source ??= indexSource(roster, ids);
+      return sourceIndex();
     },
     get plat() {
-      return plat ??= indexPlatform(platform, ids);
+      return platformIndex();
     },
+    people,
     get guardians() {
       return guardians ??= indexGuardians(roster, platform);
     },

@@ -8,7 +8,6 @@ import { ENTITY_FILES, fileMode, isActiveInSource, type Roster } from "../model/
 import type { PlatformSnapshot } from "../model/snapshot.ts";
 import { UserFields } from "../model/user-table.ts";
 import { readerOf } from "../model/platform-tables.ts";
-import { activeUser } from "./indexes.ts";
 import type { Rows } from "../model/rows.ts";
 import type { Notice } from "../model/findings.ts";
 
@@ -63,24 +62,25 @@ export function coverageNotices(
     let total = 0;
     let absent = 0;
     const n = indices ? indices.length : rows.length;
+    // Read field by field: no row made.
+    const deletedAt = readerOf(rows, "deletedAt");
+    const sourceIdAt = readerOf(rows, "sourceId");
     for (let k = 0; k < n; k++) {
       const i = indices ? indices[k] : k;
-      const r = rows.at(i)!;
-      if (r.deletedAt !== null || r.sourceId === null) continue;
+      const sourceId = sourceIdAt(i);
+      if (deletedAt(i) !== null || sourceId === null) continue;
       total++;
-      if (!present(i, r.sourceId)) absent++;
+      if (!present(i, sourceId)) absent++;
     }
     if (total >= MIN_GROUP && absent / total > ABSENT_SHARE) incomplete.push({ scope, absent, total });
   };
-  // Read field by field where the users are a table (a million students asked of it made a million users whole).
-  const activeUserOf = (role: string) => (_: number, id: string) => activeUser(source.users, id, role) !== -1;
   if (fileMode(roster, "users") === "bulk") {
-    // Each student asked of the roster once, for the district and again for its campus.
-    const students = platform.students;
-    const studentPresent = new Uint8Array(students.length);
-    const isStudent = activeUserOf("student");
-    check("students", students, (i, id) => (studentPresent[i] = isStudent(i, id) ? 1 : 0) === 1);
-    check("teachers", platform.teachers, activeUserOf("teacher"));
+    // Each platform person's active source user, joined once per run (people.ts), by the context's rows.
+    const students = ctx.platform.students;
+    const sourceStudent = ctx.people.sourceStudent;
+    const sourceTeacher = ctx.people.sourceTeacher;
+    check("students", students, (i) => sourceStudent[i] !== -1);
+    check("teachers", ctx.platform.teachers, (i) => sourceTeacher[i] !== -1);
     const byCampus = new Map<number, number[]>();
     const campusOf = readerOf(students, "campusId");
     for (let i = 0; i < students.length; i++) {
@@ -94,7 +94,7 @@ export function coverageNotices(
       check(
         `students of ${plat.campusById.get(campusId)?.name ?? `campus ${campusId}`}`,
         students,
-        (i) => studentPresent[i] === 1,
+        (i) => sourceStudent[i] !== -1,
         indices,
       );
     }

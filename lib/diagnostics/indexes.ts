@@ -347,9 +347,9 @@ function packKey(cls: number, role: number, user: number): number {
 /** Lookups over a roster. */
 export interface SourceIndex {
   /** The first row of each sourcedId (numbered in file order: see {@link Keyed}). */
-  orgs: Keyed<Org>;
-  users: Keyed<User>;
-  classes: Keyed<Class>;
+  orgs: KeyedRows<Org>;
+  users: KeyedRows<User>;
+  classes: KeyedRows<Class>;
   /** Active student and teacher enrollments by class, user and role (use `get` for the first row of a key). */
   readonly activeEnrollments: EnrollmentIndex<Enrollment>;
   /** Lets go of `activeEnrollments` (built again if asked for again): see {@link DiagnosticContext}. */
@@ -365,7 +365,7 @@ export interface PlatformIndex {
   studentById: ById<Student>;
   studentBySource: KeyedRows<Student>;
   teacherById: ById<Teacher>;
-  teacherBySource: Keyed<Teacher>;
+  teacherBySource: KeyedRows<Teacher>;
   classById: ById<PlatformClass>;
   classBySource: Keyed<PlatformClass>;
   parentById: ById<Parent>;
@@ -748,8 +748,8 @@ export function activeUser(users: Keyed<User>, sourcedId: string, role: string):
  * size is the table's rows, one key each as a reader keeps them (a table built by hand with an id twice numbers only
  * the first).
  */
-function usersView(users: UserTable): Keyed<User> {
-  const view: Keyed<User> = {
+function usersView(users: UserTable): KeyedRows<User> {
+  const view: KeyedRows<User> = {
     get(k) {
       const n = users.indexOf(k);
       return n === -1 ? undefined : users.at(n);
@@ -757,6 +757,7 @@ function usersView(users: UserTable): Keyed<User> {
     has: (k) => users.indexOf(k) !== -1,
     numberOf: (k) => users.indexOf(k),
     at: (n) => (Number.isInteger(n) && n >= 0 ? users.at(n) : undefined),
+    rowAt: (n) => n,
     get size() {
       return users.length;
     },
@@ -790,11 +791,14 @@ function keyedView<T>(ids: NumberedIds, byNumber: { at(n: number): T | undefined
  * @example
  * bySourcedId(roster.users).get("stu-000001")?.role // "student"
  */
-export function bySourcedId<T extends { sourcedId: string }>(rows: Rows<T>): Keyed<T> {
-  if (rows instanceof UserTable) return usersView(rows) as unknown as Keyed<T>;
+export function bySourcedId<T extends { sourcedId: string }>(rows: Rows<T>): KeyedRows<T> {
+  if (rows instanceof UserTable) return usersView(rows) as unknown as KeyedRows<T>;
   if (!Array.isArray(rows)) return keyedBy([...rows], (row) => row.sourcedId);
   const ids = numberedIds(rows);
-  return ids === undefined ? keyedBy(rows, (row) => row.sourcedId) : keyedView(ids, rows);
+  // The reader's table numbers the rows themselves: id n is row n.
+  return ids === undefined
+    ? keyedBy(rows, (row) => row.sourcedId)
+    : Object.assign(keyedView(ids, rows), { rowAt: (n: number) => n });
 }
 
 /**

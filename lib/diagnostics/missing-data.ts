@@ -8,7 +8,9 @@ import { type EntityFile, fileMode, isActiveInSource, type Roster, type User } f
 import type { PlatformSnapshot, Student, Teacher } from "../model/snapshot.ts";
 import { normalizeGrade, normalizeName } from "../normalize.ts";
 import { type Finding, finding } from "../model/findings.ts";
-import { activeUser, type PlatformIndex, type SourceIndex } from "./indexes.ts";
+import type { PlatformIndex, SourceIndex } from "./indexes.ts";
+import { readerOf } from "../model/platform-tables.ts";
+import type { Rows } from "../model/rows.ts";
 import { UserFields } from "../model/user-table.ts";
 import {
   describePlatformClass,
@@ -97,13 +99,16 @@ export function findMissingData(
   }
 
   // Students and teachers, their role and status read without making each user (user-table.ts)
+  // Each active source person's platform record, and each platform person's active source user: joined once per run
+  // by source id (people.ts), as rows of the records the context's indexes were built over.
   const users = new UserFields(roster.users);
+  const platformRow = ctx.people.platformRow;
   for (const kind of ["student", "teacher"] as const) {
-    const bySource = kind === "student" ? plat.studentBySource : plat.teacherBySource;
+    const people: Rows<Student | Teacher> = kind === "student" ? ctx.platform.students : ctx.platform.teachers;
     const missingCode = kind === "student" ? "student.missing_in_platform" : "teacher.missing_in_platform";
     for (let i = 0; i < users.length; i++) {
       if (users.role(i) !== kind || !users.active(i)) continue;
-      const person = bySource.get(users.sourcedId(i));
+      const person = platformRow[i] === -1 ? undefined : people.at(platformRow[i]);
       if (person && person.deletedAt === null) {
         if (kind === "student") studentFieldMismatches(out, users.user(i), person as Student, source, plat);
         continue;
@@ -134,15 +139,19 @@ export function findMissingData(
       }));
     }
     if (!canSayAbsent("users")) continue;
-    const rows: Iterable<Student | Teacher> = kind === "student" ? platform.students : platform.teachers;
     const goneCode = kind === "student" ? "student.not_in_source" : "teacher.not_in_source";
-    for (const person of rows) {
-      if (person.deletedAt !== null || person.sourceId === null || source.rejected.has(person.sourceId)) continue;
-      // Read field by field where the users are a table: made whole only when it is not the active person wanted.
-      if (activeUser(source.users, person.sourceId, kind) !== -1) continue;
-      const user = source.users.get(person.sourceId);
-      const entity = { platformId: person.id, sourcedId: person.sourceId };
-      goneUsers.set(person.sourceId, { code: goneCode, entity });
+    const activeSource = kind === "student" ? ctx.people.sourceStudent : ctx.people.sourceTeacher;
+    const deletedAt = readerOf(people, "deletedAt");
+    const sourceIdAt = readerOf(people, "sourceId");
+    for (let r = 0; r < people.length; r++) {
+      // Read field by field: a record is made whole only when it is not the active person wanted.
+      if (activeSource[r] !== -1 || deletedAt(r) !== null) continue;
+      const sourceId = sourceIdAt(r);
+      if (sourceId === null || source.rejected.has(sourceId)) continue;
+      const person = people.at(r)!;
+      const user = source.users.get(sourceId);
+      const entity = { platformId: person.id, sourcedId: sourceId };
+      goneUsers.set(sourceId, { code: goneCode, entity });
       out.push(finding({
         code: goneCode,
         entity,
