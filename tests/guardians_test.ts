@@ -92,6 +92,15 @@ Deno.test("the guardian index follows the rules: who is a guardian, their studen
       const ids = [...new Set(users.map((u) => u.sourcedId))];
       assertEquals(ids.map((id) => index.studentsOf(id)), ids.map((id) => spec.studentsOf.get(id) ?? []));
       assertEquals(ids.map((id) => index.has(id)), ids.map((id) => spec.guardians.includes(id)));
+      // The same by the numbers of the roster's ids, and each guardian's account by its row.
+      assertEquals(
+        ids.map((id) => index.userIds.indexOf(id)).map((n) => n !== -1 && index.hasNumber(n)),
+        ids.map((id) => spec.guardians.includes(id)),
+      );
+      assertEquals(
+        index.guardians.map((_, row) => index.accountAt(row)),
+        index.guardians.map((g) => index.accountOf(g.sourcedId)),
+      );
       assertEquals(
         ids.map((id) => index.accountOf(id)).map((a) => a && { parent: a.parent.id, by: a.by }),
         ids.map((id) => spec.accountOf.get(id)),

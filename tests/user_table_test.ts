@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import fc from "fast-check";
-import { PickedUsers, UserFields, UserTable } from "../lib/model/user-table.ts";
+import { PickedUsers, UserFields, UserIds, UserTable } from "../lib/model/user-table.ts";
 import { isActiveInSource, type User } from "../lib/model/roster.ts";
 
 /** A user with every field given, as a reader builds it (origin last, extensions present or undefined). */
@@ -150,6 +150,29 @@ Deno.test("fields read over an array of users answer as over a table of the same
       assertEquals(overTable[f](i), overArray[f](i), `${f} of row ${i}`);
     }
   }
+});
+
+Deno.test("the numbers of the users' ids, over a table or an array: one number an id, each row's sourcedId and agents in order", () => {
+  fc.assert(
+    fc.property(fc.array(arbitraryUser, { maxLength: 12 }), (users) => {
+      for (const rows of [users, UserTable.from(users)]) {
+        const numbered = UserIds.of(rows);
+        const all = [...new Set(users.flatMap((u) => [u.sourcedId, ...u.agentSourcedIds]))];
+        assertEquals(numbered.size, all.length);
+        // One number an id, and the way back.
+        assertEquals(new Set(all.map((id) => numbered.indexOf(id))).size, all.length);
+        for (const id of all) assertEquals(numbered.at(numbered.indexOf(id)), id);
+        assertEquals(numbered.indexOf("no-such-id"), -1);
+        users.forEach((u, i) => {
+          assertEquals(numbered.at(numbered.ofRow(i)), u.sourcedId);
+          const agents: string[] = [];
+          numbered.agentsOf(i, (n) => agents.push(numbered.at(n)));
+          assertEquals(agents, u.agentSourcedIds);
+        });
+      }
+    }),
+    { numRuns: 500 },
+  );
 });
 
 Deno.test("picked users are the rows picked, in the order picked, made only when asked for, and take no rows", () => {

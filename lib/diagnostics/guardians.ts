@@ -6,10 +6,9 @@
  * the active parent with the same normalized email.
  */
 import { GUARDIAN_ROLES, type Roster, type User } from "../model/roster.ts";
-import { PickedUsers, UserFields } from "../model/user-table.ts";
+import { PickedUsers, UserFields, UserIds } from "../model/user-table.ts";
 import type { Parent, PlatformSnapshot } from "../model/snapshot.ts";
 import { normalizeEmail } from "../normalize.ts";
-import { IdTable } from "../id-table.ts";
 import { IntList, NumberMap } from "../int-list.ts";
 import { release } from "../release.ts";
 import { groupBy, keyedByRow, type KeyedRows } from "./indexes.ts";
@@ -39,9 +38,11 @@ export class GuardianIndex {
   /** Platform parent ids that guardians map to, in the order first mapped. */
   readonly accounts: readonly number[];
   /** Guardian ids (a repeated id has one number). */
-  readonly #ids: IdTable;
+  readonly #ids: IdSubset;
   /** Active student ids: the numbers in #students. */
-  readonly #studentIds: IdTable;
+  readonly #studentIds: IdSubset;
+  /** By row of `guardians`: its number in #ids. */
+  readonly #numbers: Int32Array;
   /** Guardian number n's students: #students[#start[n] .. #start[n + 1]), in the order first linked. */
   readonly #start: Int32Array;
   readonly #students: Int32Array;
@@ -61,8 +62,8 @@ export class GuardianIndex {
   /** Use {@link indexGuardians}. */
   constructor(parts: {
     guardians: PickedUsers;
-    ids: IdTable;
-    studentIds: IdTable;
+    ids: IdSubset;
+    studentIds: IdSubset;
     /** Each guardian row's number in `ids`. */
     numbers: Int32Array;
     links: { guardians: ArrayLike<number>; students: ArrayLike<number> };
@@ -73,6 +74,7 @@ export class GuardianIndex {
     this.guardians = parts.guardians;
     this.#ids = parts.ids;
     this.#studentIds = parts.studentIds;
+    this.#numbers = parts.numbers;
     [this.#start, this.#students] = groupDistinct(parts.ids.size, parts.links.guardians, parts.links.students);
     this.#parents = parts.parents;
     this.#parentRow = parts.parentRow;
@@ -112,6 +114,18 @@ export class GuardianIndex {
     return this.#ids.indexOf(sourcedId) !== -1;
   }
 
+  /**
+   * True when the id numbered `n` in {@link userIds} is an active guardian's: {@link has} without asking a hash table.
+   */
+  hasNumber(n: number): boolean {
+    return this.#ids.ofNumber(n) !== -1;
+  }
+
+  /** The numbering of the roster's ids the index was built with (for {@link hasNumber}). */
+  get userIds(): UserIds {
+    return this.#ids.ids;
+  }
+
   /** The active students of a guardian (both directions), in the order first linked; empty for none. */
   studentsOf(sourcedId: string): string[] {
     const n = this.#ids.indexOf(sourcedId);
@@ -123,7 +137,15 @@ export class GuardianIndex {
 
   /** The account a guardian maps to, and how; undefined for none. */
   accountOf(sourcedId: string): GuardianAccount | undefined {
-    const n = this.#ids.indexOf(sourcedId);
+    return this.#accountOfNumber(this.#ids.indexOf(sourcedId));
+  }
+
+  /** {@link accountOf} the guardian at row `row` of `guardians` (its id's, as any row with that id maps it). */
+  accountAt(row: number): GuardianAccount | undefined {
+    return this.#accountOfNumber(this.#numbers[row]);
+  }
+
+  #accountOfNumber(n: number): GuardianAccount | undefined {
     const row = n === -1 ? -1 : this.#mappedRow[n];
     if (row === -1) return undefined;
     return { parent: this.#parents.at(this.#parentRow[row])!, by: this.#byEmail[row] ? "email" : "source_id" };
@@ -154,6 +176,56 @@ export class GuardianIndex {
   /** True when some guardian maps to the parent account. */
   hasGuardians(parentId: number): boolean {
     return this.#accountNumber.has(parentId);
+  }
+}
+
+/**
+ * Numbers for some of the ids a {@link UserIds} numbers (0, 1, 2… in the order added), with the way back: an id's
+ * number here found by its number there, an array read.
+ *
+ * @example
+ * const students = new IdSubset(UserIds.of(roster.users));
+ * students.add(7) // 0
+ * students.ofNumber(7) // 0
+ */
+class IdSubset {
+  /** By number in `ids`: the number here, or -1. */
+  readonly #of: Int32Array;
+  /** By number here: the number in `ids`. */
+  readonly #members = new IntList(1024);
+
+  constructor(readonly ids: UserIds) {
+    this.#of = new Int32Array(ids.size).fill(-1);
+  }
+
+  /** The number here of the id numbered `n` in `ids`, given one if it has none. */
+  add(n: number): number {
+    let here = this.#of[n];
+    if (here === -1) {
+      here = this.#of[n] = this.#members.length;
+      this.#members.push(n);
+    }
+    return here;
+  }
+
+  /** The number here of the id numbered `n` in `ids`, or -1. */
+  ofNumber(n: number): number {
+    return this.#of[n];
+  }
+
+  /** The number here of `id`, or -1. */
+  indexOf(id: string): number {
+    const n = this.ids.indexOf(id);
+    return n === -1 ? -1 : this.#of[n];
+  }
+
+  /** The id numbered `n` here. */
+  at(n: number): string {
+    return this.ids.at(this.#members.at(n));
+  }
+
+  get size(): number {
+    return this.#members.length;
   }
 }
 
@@ -206,44 +278,44 @@ function groupDistinct(
  * g.studentsOf("par-000001") // ["stu-000001", "stu-000002"]
  */
 export function indexGuardians(roster: Roster, platform: PlatformSnapshot): GuardianIndex {
-  // Sets of ids as IdTables: at 1,000,000 students, Sets and Maps of a million strings took seconds to fill.
+  // Ids as numbers (UserIds: a user table's own, or made once for an array) and sets of them as IdSubsets: at
+  // 1,000,000 students, asking hash tables for each student's, guardian's and agent's id took 1.5 s.
   // Read field by field: at 1,000,000 students, two million users made whole only to read their role (user-table.ts).
   const users = new UserFields(roster.users);
-  const activeStudents = new IdTable(users.length);
+  const userIds = UserIds.of(roster.users);
+  const activeStudents = new IdSubset(userIds);
   const picked = new IntList(users.length >> 1);
   for (let i = 0; i < users.length; i++) {
     if (!users.active(i)) continue;
     const role = users.role(i);
-    if (role === "student") activeStudents.add(users.sourcedId(i));
+    if (role === "student") activeStudents.add(userIds.ofRow(i));
     else if (GUARDIAN_ROLES.has(role)) picked.push(i);
   }
   const guardians = new PickedUsers(users, picked.view().slice());
   picked.free();
-  const ids = new IdTable(guardians.length);
+  const ids = new IdSubset(userIds);
   const rowNumber = new Int32Array(guardians.length);
-  for (let row = 0; row < guardians.length; row++) rowNumber[row] = ids.add(guardians.sourcedId(row));
+  for (let row = 0; row < guardians.length; row++) rowNumber[row] = ids.add(userIds.ofRow(guardians.rows[row]));
   // Each link as a pair of numbers, in the order found: the guardians' own lists first, then the students'.
   const links = { guardians: new IntList(guardians.length), students: new IntList(guardians.length) };
   for (let row = 0; row < guardians.length; row++) {
-    for (const s of users.agents(guardians.rows[row])) {
-      const student = activeStudents.indexOf(s);
-      if (student === -1) continue;
+    userIds.agentsOf(guardians.rows[row], (a) => {
+      const student = activeStudents.ofNumber(a);
+      if (student === -1) return;
       links.guardians.push(rowNumber[row]);
       links.students.push(student);
-    }
+    });
   }
   for (let i = 0; i < users.length; i++) {
     if (users.role(i) !== "student") continue;
-    const agents = users.agents(i);
-    if (agents.length === 0) continue;
-    const student = activeStudents.indexOf(users.sourcedId(i));
+    const student = activeStudents.ofNumber(userIds.ofRow(i));
     if (student === -1) continue;
-    for (const a of agents) {
-      const guardian = ids.indexOf(a);
-      if (guardian === -1) continue;
+    userIds.agentsOf(i, (a) => {
+      const guardian = ids.ofNumber(a);
+      if (guardian === -1) return;
       links.guardians.push(guardian);
       links.students.push(student);
-    }
+    });
   }
 
   // The first active parent of each source id and of each email.

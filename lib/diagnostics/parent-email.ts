@@ -89,8 +89,7 @@ export function findParentEmailConflicts(
   for (let i = 0; i < g.guardians.length; i++) {
     // The table holds each guardian's email as normalised: no array of a million more.
     const email = emailOf[i] === -1 ? "" : emails.at(emailOf[i]);
-    const sourcedId = g.guardians.sourcedId(i);
-    const account = g.accountOf(sourcedId);
+    const account = g.accountAt(i);
     const invalid = !isValidEmail(email);
     const differs = account?.by === "source_id" && normalizeEmail(account.parent.email) !== email;
     if (!invalid && !differs) continue;

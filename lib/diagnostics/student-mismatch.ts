@@ -13,7 +13,6 @@ import { groupBy, type PlatformIndex, type SourceIndex } from "./indexes.ts";
 import type { GuardianIndex } from "./guardians.ts";
 import { userName } from "./describe.ts";
 import { NumberMap } from "../int-list.ts";
-import { UserFields } from "../model/user-table.ts";
 import { readerOf } from "../model/platform-tables.ts";
 import type { Rows } from "../model/rows.ts";
 import { release } from "../release.ts";
@@ -65,7 +64,7 @@ export function findStudentMismatches(
   // Accounts whose guardian is absent from the source (shared/findings.md, clarified): a student naming that
   // guardian in agentSourcedIds still relates them, by sourcedId only; roster links to anyone else are
   // unexpected, caused by parent.not_in_source. Only a bulk users file can say a guardian is absent.
-  const absent = canSayAbsent ? absentGuardianAccounts(roster, platform, source, g) : new Map<number, AbsentAccount>();
+  const absent = canSayAbsent ? absentGuardianAccounts(platform, source, g) : new Map<number, AbsentAccount>();
   const accounts = [...g.accounts];
   for (const parentId of absent.keys()) if (!g.hasGuardians(parentId)) accounts.push(parentId);
 
@@ -345,23 +344,26 @@ interface AbsentAccount {
  * sourcedId only). Accounts whose id the reader could not read are left out.
  */
 function absentGuardianAccounts(
-  roster: Roster,
   platform: PlatformSnapshot,
   source: SourceIndex,
   g: GuardianIndex,
 ): Map<number, AbsentAccount> {
   const namedBy = new Map<string, Set<string>>();
-  const users = new UserFields(roster.users);
+  // The users the guardians' index was built over, and its numbers of their ids: an agent that is an active
+  // guardian (most are) is told by its number, not by asking a hash table for its id.
+  const users = g.guardians.fields;
+  const ids = g.userIds;
   for (let i = 0; i < users.length; i++) {
     if (users.role(i) !== "student" || !users.active(i)) continue;
-    for (const a of users.agents(i)) {
-      if (g.has(a)) continue;
+    ids.agentsOf(i, (n) => {
+      if (g.hasNumber(n)) return;
+      const a = ids.at(n);
       const agent = source.users.get(a);
-      if (agent && !isGuardian(agent)) continue;
+      if (agent && !isGuardian(agent)) return;
       let set = namedBy.get(a);
       if (!set) namedBy.set(a, set = new Set());
       set.add(users.sourcedId(i));
-    }
+    });
   }
   const out = new Map<number, AbsentAccount>();
   for (const parent of platform.parents) {
