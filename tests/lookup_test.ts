@@ -139,3 +139,36 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "a class looked up by a number too long to be a platform id is searched as a source id or code, never sent to the database as one",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const district = generateDistrict({ customerId: "look-usd", students: 60, seed: 7 });
+    const cls = district.roster.classes[0];
+    // A class whose source id is a long number (an SIS's own): found by it, though it is no platform id.
+    const long = "90071992547409930001";
+    district.roster.classes[0] = { ...cls, sourcedId: long };
+    district.roster.enrollments = district.roster.enrollments.map((e) =>
+      e.classSourcedId === cls.sourcedId ? { ...e, classSourcedId: long } : e
+    );
+    await withLookupCustomer(district, async (dir, db) => {
+      const lookup = (key: string) =>
+        lookupPerson({
+          customerId: "look-usd",
+          settingsDir: join(dir, "settings"),
+          query: { kind: "class", key },
+          env: { STAGING_DATABASE_URL: db.url },
+        });
+      // 1e+23 once made a number, and past bigint's range: the database refused both, an internal error.
+      for (const key of ["99999999999999999999999", "99999999999999999999", "9007199254740993"]) {
+        const result = await lookup(key);
+        assertEquals(result.platform.classes, [], key);
+      }
+      const found = await lookup(long);
+      assertEquals(found.roster.classes.map((c) => c.sourcedId), [long]);
+    });
+  },
+});

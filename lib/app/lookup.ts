@@ -217,7 +217,8 @@ async function lookupOnce(
       focus.teacherEmails = [key];
     } else if (query.kind === "parent") {
       focus.parentEmails!.push(key.toLowerCase());
-    } else if (/^\d+$/.test(key)) {
+    } else if (/^\d+$/.test(key) && Number.isSafeInteger(Number(key))) {
+      // A platform id only when it is one exactly: a longer number (1e+23, or one rounded) is a source id or a code.
       focus.classIds = [Number(key)];
     }
     // While the platform is read, a source that can (a workspace) reads the slice this lookup asks when the platform
