@@ -104,6 +104,15 @@ Deno.test({
       const r = await diagnose(["--customer", "nobody-here", "--compare", join(dir, "x.json")], {});
       assertEquals(r.code, 2, r.stderr);
       assertMatch(r.stderr, /--compare .*x\.json: not a cdt JSON report/);
+      // An endless device (its size says 0), a FIFO nobody writes to: refused before a byte is read, not read forever.
+      const zero = await diagnose(["--customer", "nobody-here", "--compare", "/dev/zero"], {});
+      assertEquals(zero.code, 2, zero.stderr);
+      assertMatch(zero.stderr, /--compare \/dev\/zero: not a regular file/);
+      const fifo = join(dir, "fifo.json");
+      await new Deno.Command("mkfifo", { args: [fifo] }).output();
+      const waiting = await diagnose(["--customer", "nobody-here", "--compare", fifo], {});
+      assertEquals(waiting.code, 2, waiting.stderr);
+      assertMatch(waiting.stderr, /fifo\.json: not a regular file/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -3,6 +3,7 @@
  * report before it is printed: `source.sudden_drop` and, with `--compare`,
  * the comparison with an earlier run.
  */
+import { FileRefusedError, readFileBounded } from "../bounded-stream.ts";
 import { type Report, Report as ReportSchema } from "../model/findings.ts";
 import { DEFAULT_TOOLS } from "../diagnostics/run.ts";
 import type { ErrorCode } from "../errors.ts";
@@ -125,16 +126,19 @@ export class CompareFileError extends Error {
  * const earlier = await readEarlierReport("lincoln-2026-11-25.json");
  */
 export async function readEarlierReport(path: string): Promise<EarlierRun> {
-  let size: number;
+  let bytes: Uint8Array;
   try {
-    size = (await Deno.stat(path)).size;
+    // A device or a FIFO (/dev/zero says its size is 0) is refused before it is read, and a file is read only to the cap.
+    bytes = await readFileBounded(path, MAX_REPORT_BYTES);
   } catch (e) {
-    throw new CompareFileError(`--compare ${path}: ${(e as Error).message}`, { cause: e });
+    if (e instanceof FileRefusedError && / larger than /.test(e.message)) {
+      throw new CompareFileError(`--compare ${path}: larger than 512 MiB; not a report`);
+    }
+    throw new CompareFileError(`--compare ${path}: ${(e as Error).message.replace(`${path}: `, "")}`, { cause: e });
   }
-  if (size > MAX_REPORT_BYTES) throw new CompareFileError(`--compare ${path}: larger than 512 MiB; not a report`);
   let json: unknown;
   try {
-    json = JSON.parse(await Deno.readTextFile(path));
+    json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new CompareFileError(`--compare ${path}: not JSON (${(e as Error).message}); give a --format json report`);
   }
