@@ -19,7 +19,7 @@ import { runMain } from "../lib/cli/main.ts";
 import { redact } from "../lib/credentials/redact.ts";
 import { envFlag, parseCli } from "../lib/cli/args.ts";
 import { progressPrinter } from "../lib/cli/progress.ts";
-import { requireDirectoryOf } from "../lib/cli/files.ts";
+import { requireDirectoryOf, requireNewDirectory } from "../lib/cli/files.ts";
 import { describeOutcome, workspaceFromFlags } from "../lib/workspace/use.ts";
 import { printable } from "../lib/text.ts";
 import { CompareFileError, type CompareWith, historyOfDiagnosis, readEarlierReport } from "../lib/history/run.ts";
@@ -43,6 +43,7 @@ Options:
                        of the one the settings name
   --snapshot DIR       also save the roster as read (e.g. fetched over REST) as a
                        OneRoster CSV bundle, to re-run offline or attach to a ticket
+                       (a new or empty folder: nothing is overwritten)
   --ticket N           the HubSpot ticket this investigates: read it first (warns
                        when it belongs to another company), record it as the
                        purpose in the audit log, and post a note with the summary
@@ -139,6 +140,7 @@ async function main(args: string[]): Promise<number> {
   for (const [flag, file] of [["--out", values.out], ["--fix-script", values["fix-script"]]] as const) {
     if (file !== undefined) await requireDirectoryOf(flag, file);
   }
+  if (values.snapshot !== undefined) await requireNewDirectory("--snapshot", values.snapshot);
 
   if (values.ticket !== undefined && !/^\d+$/.test(values.ticket)) {
     throw new UsageError(`--ticket "${values.ticket}" must be a HubSpot ticket number`);
