@@ -18,9 +18,9 @@ export interface HeaderMap {
   index: Map<string, number>;
   /** `metadata.*`, `ext_*` and unknown columns, kept as extensions. */
   extensions: Array<{ name: string; index: number }>;
-  /** Warnings (misspelt, duplicate, padded names). */
+  /** Warnings (misspelt, duplicate, padded names); past {@link MAX_HEADER_NOTES} of a kind, the rest told as one. */
   warnings: HeaderNote[];
-  /** Unknown columns that are not metadata.* or ext_*. */
+  /** Unknown columns that are not metadata.* or ext_*; past {@link MAX_HEADER_NOTES}, the rest told as one. */
   infos: HeaderNote[];
 }
 
@@ -105,5 +105,48 @@ export function mapHeader(header: readonly string[], known: readonly string[]): 
       }
     }
   }
+  map.warnings = capNotes(map.warnings);
+  map.infos = capNotes(map.infos);
   return map;
+}
+
+/** Notes of one kind past this many are told as one: a header of 100,000 unknown columns gave 100,000 findings. */
+export const MAX_HEADER_NOTES = 20;
+
+/** What the columns told together in one note have in common, by kind. */
+const TOGETHER: Record<HeaderNote["kind"], string> = {
+  unknown_column: "are not OneRoster columns; kept as extensions",
+  misspelt_column: "are not OneRoster columns; each read as the one it resembles",
+  duplicate_column: "appear again; the first of each is read",
+  header_spaces: "have surrounding spaces; read without them",
+};
+
+/**
+ * The first {@link MAX_HEADER_NOTES} notes of each kind as they are, and the rest of that kind as one note naming how
+ * many, the first and the last.
+ *
+ * @example
+ * capNotes(hundredUnknownColumns).length // 21
+ */
+export function capNotes(notes: HeaderNote[]): HeaderNote[] {
+  const seen = new Map<HeaderNote["kind"], number>();
+  const rest = new Map<HeaderNote["kind"], HeaderNote[]>();
+  const out: HeaderNote[] = [];
+  for (const note of notes) {
+    const n = (seen.get(note.kind) ?? 0) + 1;
+    seen.set(note.kind, n);
+    if (n <= MAX_HEADER_NOTES) out.push(note);
+    else if (rest.has(note.kind)) rest.get(note.kind)!.push(note);
+    else rest.set(note.kind, [note]);
+  }
+  for (const [kind, more] of rest) {
+    const first = more[0].column;
+    const last = more[more.length - 1].column;
+    out.push({
+      kind,
+      column: first,
+      message: `${more.length.toLocaleString("en-US")} more columns ${TOGETHER[kind]} ("${first}" … "${last}")`,
+    });
+  }
+  return out;
 }
