@@ -4,17 +4,36 @@
  * {@link redact} before it leaves the process.
  */
 import { databaseUrlSecrets } from "./database-url.ts";
+import { printable, safeJson } from "../text.ts";
 
 const known = new Set<string>();
 const REDACTED = "[REDACTED]";
 
-/** Remembers a secret value (ignored when too short to be one). */
+/**
+ * Every text a secret can take in a message: as it is; with its control
+ * characters shown as escapes (`printable`, as the shells print) or turned
+ * into spaces (server and network text in HTTP errors); and each of those
+ * inside a JSON line (a log, an audit line: `"` as `\"`, a line break as
+ * `\n`, C1 and bidi controls as `\u`).
+ *
+ * @example
+ * secretForms("ab\r\ncd-secret") // includes "ab\\r\\ncd-secret" and "ab cd-secret"
+ */
+export function secretForms(value: string): Set<string> {
+  // deno-lint-ignore no-control-regex -- the control characters a message turns into spaces
+  const spaced = value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
+  const forms = new Set([value, printable(value), spaced, spaced.trim()]);
+  for (const form of [...forms]) {
+    forms.add(JSON.stringify(form).slice(1, -1));
+    forms.add(safeJson(form).slice(1, -1));
+  }
+  return forms;
+}
+
+/** Remembers a secret value, in every form a message may show it (ignored when too short to be one). */
 export function registerSecret(value: string | undefined): void {
   if (!value || value.length < 6) return;
-  known.add(value);
-  // The same secret inside a JSON line (a log, an audit line) is escaped: `"` as `\"`, a line break as `\n`.
-  const inJson = JSON.stringify(value).slice(1, -1);
-  if (inJson !== value) known.add(inJson);
+  for (const form of secretForms(value)) if (form.length >= 6) known.add(form);
 }
 
 /**

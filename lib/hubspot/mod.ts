@@ -268,7 +268,8 @@ export class HubSpot {
           redirect: "manual",
         });
         text = await readBounded(response, this.budget.maxBodyBytes, "POST /files/v3/files", {
-          setting: "CDT_HUBSPOT_MAX_BODY_BYTES",
+          advice:
+            "HubSpot answers an upload in a few kilobytes: raise CDT_HUBSPOT_MAX_BODY_BYTES only if it is really so",
         });
       } catch (e) {
         const err = e as Error;
@@ -361,7 +362,7 @@ export async function connectHubSpot(
           redirect: "manual",
         });
         const text = await readBounded(response, 1024 * 1024, "POST /oauth/v1/token", {
-          setting: "CDT_HUBSPOT_MAX_BODY_BYTES",
+          advice: "A token response is a few kilobytes: check that the HubSpot token URL is HubSpot's own",
         });
         let body: { access_token?: unknown } = {};
         try {

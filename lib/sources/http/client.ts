@@ -105,9 +105,12 @@ export class HttpClient {
       let reason: string;
       let delay = Math.min(o.maxDelayMs, o.backoffMs * 2 ** attempt);
       if (this.remainingMs <= 0) throw new DeadlineExceeded(where, o.deadlineMs!);
+      // Outside the retried block: credentials that cannot be sent stay unsendable, and a token request has its own
+      // timeout and errors. Only what the server does is retried.
+      const headers = { accept: "application/json", ...(await this.auth?.headers("GET", url, refreshed) ?? {}) };
+      checkHeaders(where, headers, this.auth);
       const deadline = AbortSignal.timeout(Math.max(0, Math.min(this.remainingMs, 2 ** 31 - 1)));
       try {
-        const headers = { accept: "application/json", ...(await this.auth?.headers("GET", url, refreshed) ?? {}) };
         this.requests++;
         const signal = AbortSignal.any([AbortSignal.timeout(o.timeoutMs), deadline]);
         const response = await o.fetch(url, { headers, signal, redirect: "manual" });
@@ -160,6 +163,30 @@ export class HttpClient {
   }
 }
 
+/**
+ * Whether a string can be sent as an HTTP header value as it is: visible
+ * ASCII, with spaces and tabs only between visible characters. A line break
+ * would start another header; a character past Latin-1 cannot be sent at all.
+ *
+ * @example
+ * isHeaderValue("Bearer abc.def") // true
+ * isHeaderValue("Bearer abc\r\nX-Evil: 1") // false
+ */
+export function isHeaderValue(value: string): boolean {
+  return /^[\x21-\x7e]([\x20\x21-\x7e\t]*[\x21-\x7e])?$/.test(value);
+}
+
+/** Refuses, before anything is sent, a header an authenticator made that fetch would refuse (naming it, not its value). */
+function checkHeaders(where: string, headers: Record<string, string>, auth: Authenticator | undefined): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (isHeaderValue(value)) continue;
+    throw new SourceError(
+      `${where}: the ${name} header holds a line break, a control character or a character outside ASCII, so it ` +
+        `cannot be sent and was not.${auth ? ` Check ${auth.describe()}` : ""}`,
+    );
+  }
+}
+
 /** The next URL of a redirect, when it stays on the origin the request went to. */
 function sameOriginRedirect(where: string, from: URL, location: string | null, hops: number): URL {
   if (!location) throw new SourceError(`${where}: the server redirected without a Location`);
@@ -209,7 +236,9 @@ export function describeUrl(url: URL | string): string {
  * Reads a response body as text through a size cap, streaming, so an endless
  * or enormous body never lands in memory. With `truncate`, the first
  * `maxBytes` are returned instead of an error (error bodies, for messages);
- * `setting` names the variable that raises the cap, for the message.
+ * `setting` names the variable that raises the cap, for the message, and
+ * `advice` replaces the message's advice (pages and that variable) where it
+ * does not fit (a token response).
  *
  * @example
  * const text = await readBounded(response, 64 * 1024 * 1024, "GET https://sis.example/users");
@@ -218,13 +247,18 @@ export async function readBounded(
   response: Response,
   maxBytes: number,
   where: string,
-  { truncate = false, setting = "CDT_REST_MAX_BODY_BYTES" }: { truncate?: boolean; setting?: string } = {},
+  { truncate = false, setting = "CDT_REST_MAX_BODY_BYTES", advice }: {
+    truncate?: boolean;
+    setting?: string;
+    advice?: string;
+  } = {},
 ): Promise<string> {
   if (!response.body) return "";
   const declared = Number(response.headers.get("content-length"));
+  const what = advice ?? `Ask for smaller pages (pageSize) or raise ${setting}`;
   if (!truncate && Number.isFinite(declared) && declared > maxBytes) {
     await response.body.cancel();
-    throw tooLarge(where, maxBytes, setting, declared);
+    throw tooLarge(where, maxBytes, what, declared);
   }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -234,7 +268,7 @@ export async function readBounded(
       const { done, value } = await reader.read();
       if (done) break;
       if (size + value.length > maxBytes) {
-        if (!truncate) throw tooLarge(where, maxBytes, setting);
+        if (!truncate) throw tooLarge(where, maxBytes, what);
         chunks.push(value.subarray(0, maxBytes - size));
         size = maxBytes;
         break;
@@ -254,11 +288,11 @@ export async function readBounded(
   return new TextDecoder().decode(all);
 }
 
-function tooLarge(where: string, maxBytes: number, setting: string, declared?: number): SourceError {
+function tooLarge(where: string, maxBytes: number, advice: string, declared?: number): SourceError {
   return new SourceError(
     `${where}: the answer is larger than ${mib(maxBytes)}${
       declared !== undefined ? ` (Content-Length ${declared})` : ""
-    }; refusing to read it. Ask for smaller pages (pageSize) or raise ${setting}`,
+    }; refusing to read it. ${advice}`,
   );
 }
 
@@ -304,7 +338,20 @@ function statusText(status: number, body: string, auth: Authenticator | undefine
   }
 }
 
-/** The imsx_StatusInfo codes of an error body, wherever the server put them. */
+/** How far {@link imsxCodes} looks into an error body: servers put imsx_StatusInfo a level or two down. */
+const IMSX_MAX_DEPTH = 16;
+const IMSX_MAX_NODES = 10_000;
+
+/**
+ * The imsx_StatusInfo codes of an error body, wherever the server put them
+ * (the shallowest first), looking at most {@link IMSX_MAX_DEPTH} levels and
+ * {@link IMSX_MAX_NODES} values deep, without recursion: the body is the
+ * server's, and so is its depth.
+ *
+ * @example
+ * imsxCodes('{"imsx_statusInfo":{"imsx_codeMajor":"failure","imsx_description":"bad credentials"}}')
+ * // { major: "failure", minor: undefined, description: "bad credentials" }
+ */
 export function imsxCodes(body: string): { major?: string; minor?: string; description?: string } | undefined {
   let json: unknown;
   try {
@@ -312,24 +359,37 @@ export function imsxCodes(body: string): { major?: string; minor?: string; descr
   } catch {
     return undefined;
   }
-  const find = (v: unknown): Record<string, unknown> | undefined => {
-    if (!v || typeof v !== "object") return undefined;
-    const o = v as Record<string, unknown>;
-    if ("imsx_codeMajor" in o) return o;
-    for (const child of Object.values(o)) {
-      const hit = Array.isArray(child) ? child.map(find).find(Boolean) : find(child);
-      if (hit) return hit;
+  let info: Record<string, unknown> | undefined;
+  // Breadth first, by a queue read from an index: no call stack grows with the body.
+  const queue: Array<[unknown, number]> = [[json, 0]];
+  for (let at = 0; at < queue.length && at < IMSX_MAX_NODES; at++) {
+    const [v, depth] = queue[at];
+    if (!v || typeof v !== "object") continue;
+    if (!Array.isArray(v) && "imsx_codeMajor" in v) {
+      info = v as Record<string, unknown>;
+      break;
     }
-    return undefined;
-  };
-  const info = find(json);
+    if (depth >= IMSX_MAX_DEPTH) continue;
+    for (const child of Object.values(v)) {
+      if (child && typeof child === "object") queue.push([child, depth + 1]);
+      if (queue.length >= IMSX_MAX_NODES) break;
+    }
+  }
   if (!info) return undefined;
-  const minor = info.imsx_CodeMinor as Record<string, unknown> | undefined;
-  const field = minor?.imsx_codeMinorField as Array<Record<string, unknown>> | Record<string, unknown> | undefined;
+  const minor = info.imsx_CodeMinor;
+  const field = minor && typeof minor === "object" ? (minor as Record<string, unknown>).imsx_codeMinorField : undefined;
   const first = Array.isArray(field) ? field[0] : field;
+  const minorValue = first && typeof first === "object"
+    ? scalarText((first as Record<string, unknown>).imsx_codeMinorFieldValue)
+    : undefined;
   return {
-    major: String(info.imsx_codeMajor ?? ""),
-    minor: first?.imsx_codeMinorFieldValue ? String(first.imsx_codeMinorFieldValue) : undefined,
-    description: info.imsx_description ? String(info.imsx_description) : undefined,
+    major: scalarText(info.imsx_codeMajor) ?? "",
+    minor: minorValue || undefined,
+    description: scalarText(info.imsx_description) || undefined,
   };
+}
+
+/** A JSON string, number or boolean as text; undefined for anything else (String() of an array recurses). */
+function scalarText(v: unknown): string | undefined {
+  return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
 }

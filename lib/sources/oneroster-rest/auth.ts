@@ -4,7 +4,7 @@
  * token (ClassLink's proxy). No secret ever appears in a message.
  */
 import { encodeBase64 } from "../../encoding.ts";
-import type { ClientCredentials } from "../../credentials/env.ts";
+import { type ClientCredentials, CredentialError } from "../../credentials/env.ts";
 import { type Authenticator, describeUrl, readBounded } from "../http/client.ts";
 import { SourceError } from "../errors.ts";
 import { registerSecret } from "../../credentials/redact.ts";
@@ -163,7 +163,10 @@ export function oauth2ClientCredentials(
         signal: AbortSignal.timeout(timeoutMs),
         redirect: "manual",
       });
-      text = await readBounded(response, 1024 * 1024, where);
+      text = await readBounded(response, 1024 * 1024, where, {
+        advice:
+          "A token response is a few kilobytes: check that tokenUrl in the settings is the OAuth 2 token endpoint",
+      });
     } catch (e) {
       if (e instanceof SourceError) throw e;
       const err = e as Error;
@@ -190,20 +193,67 @@ export function oauth2ClientCredentials(
     } catch {
       throw new SourceError(`${where}: the token response is not JSON`);
     }
-    if (!body.access_token || typeof body.access_token !== "string") {
+    if (!body || !body.access_token || typeof body.access_token !== "string") {
       throw new SourceError(`${where}: the token response has no access_token`);
     }
     registerSecret(body.access_token);
+    const value = trimHeaderSpace(body.access_token);
+    const problem = tokenProblem(value);
+    if (problem) {
+      // Not retried: the same endpoint would hand out the same kind of token. Never quoted, not even in part.
+      throw new SourceError(
+        `${where}: the access_token the token endpoint returned ${problem}, so it cannot be sent in an ` +
+          `Authorization header; not used. Report it to the vendor (credential "${credentials.name}")`,
+      );
+    }
     // A lifetime from 10 s to a day, whatever the server says.
     const lifetime = Math.min(86_400, Math.max(10, Number(body.expires_in) || 3600)) * 1000;
     // Renew a minute early (or at half-life for short tokens) so a token never expires mid-request.
-    return { value: body.access_token, expiresAt: Date.now() + Math.max(lifetime / 2, lifetime - 60_000) };
+    return { value, expiresAt: Date.now() + Math.max(lifetime / 2, lifetime - 60_000) };
   }
   return provider;
 }
 
-/** A static bearer token (ClassLink's proxy). */
+/**
+ * Why a token cannot be a bearer token in an Authorization header, in words
+ * that quote none of it; undefined when it can. A token is visible ASCII
+ * (RFC 6750's b64token and every real server's tokens are): a line break
+ * would start another header, a space or a character past ASCII is no token.
+ *
+ * @example
+ * tokenProblem("eyJhbGciOi.J9.x") // undefined
+ * tokenProblem("abc\r\nX-Evil: 1") // "holds a line break"
+ */
+export function tokenProblem(token: string): string | undefined {
+  if (token.length === 0) return "is empty";
+  if (/[\r\n]/.test(token)) return "holds a line break";
+  // deno-lint-ignore no-control-regex -- finding control characters is the point
+  if (/[\x00-\x1f\x7f]/.test(token)) return "holds a control character";
+  if (/[^\t\x20-\x7e]/.test(token)) return "holds a character outside ASCII";
+  if (/[ ]/.test(token)) return "holds a space";
+  return undefined;
+}
+
+/** What fetch strips from a header value anyway (a token file's final line break), so a token may end with it. */
+const trimHeaderSpace = (s: string) => s.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+
+/**
+ * A static bearer token (ClassLink's proxy), refused here, before any
+ * request, when it cannot be sent as one (see {@link tokenProblem}).
+ *
+ * @example
+ * const auth = staticBearer("lincoln-usd/classlink", Deno.env.get("LINCOLN_USD_CLASSLINK_TOKEN")!);
+ */
 export function staticBearer(name: string, token: string): Authenticator {
+  token = trimHeaderSpace(token);
+  registerSecret(token);
+  const problem = tokenProblem(token);
+  if (problem) {
+    throw new CredentialError(
+      `credential "${name}": the bearer token ${problem}, so it cannot be sent in an Authorization header; ` +
+        "nothing was sent. Set it to the token alone, as the vendor issued it",
+    );
+  }
   return {
     headers: () => Promise.resolve({ authorization: `Bearer ${token}` }),
     describe: () => `the bearer token of credential "${name}"`,

@@ -274,27 +274,36 @@ export async function readOneRosterRest(source: RestSource, options: RestReadOpt
       for await (const page of pages) {
         for (const record of page) {
           index++;
-          if (!record || typeof record !== "object") continue;
+          const line = index;
+          if (!record || typeof record !== "object" || Array.isArray(record)) {
+            sink.reject(line, "", `the record is ${Array.isArray(record) ? "an array" : "not a JSON object"}`);
+            continue;
+          }
           const rec = record as Record<string, unknown>;
           const get = jsonGet(rec);
-          const line = index;
           const warn: Warn = warnInto(issues, endpoint, () => line);
-          if (name === "users" && version === "1.2") {
-            const id = get("sourcedId").trim();
-            roles.set(
-              id,
-              restRoles(rec.roles, today, warn, (reason, column) => {
-                // As a refused roles.csv row: an error naming the user, who is then never called absent.
-                issues.add("error", endpoint, line, "bad_row", `user "${id}": roles: ${reason}; role skipped`, {
-                  line: String(line),
-                  column,
-                  sourcedId: id,
-                });
-                if (id) rejected.push({ file: endpoint, line, sourcedId: id });
-              }),
-            );
+          try {
+            if (name === "users" && version === "1.2") {
+              const id = get("sourcedId").trim();
+              roles.set(
+                id,
+                restRoles(rec.roles, today, warn, (reason, column) => {
+                  // As a refused roles.csv row: an error naming the user, who is then never called absent.
+                  issues.add("error", endpoint, line, "bad_row", `user "${id}": roles: ${reason}; role skipped`, {
+                    line: String(line),
+                    column,
+                    sourcedId: id,
+                  });
+                  if (id) rejected.push({ file: endpoint, line, sourcedId: id });
+                }),
+              );
+            }
+            sink.add(get, warn, line, () => undefined);
+          } catch (e) {
+            // A field that is no text refuses its record, as a bad CSV cell refuses its row.
+            if (!(e instanceof NotText)) throw e;
+            sink.reject(line, recordId(rec), e.message, e.column);
           }
-          sink.add(get, warn, line, () => undefined);
         }
       }
       // A user's agents name other users: the same strings, not copies (see RowSink.shareIds).
@@ -400,19 +409,24 @@ export async function* fetchCollection(
         );
       }
       // Offsets are made as pages are launched, never all up front.
-      const inFlight: Array<Promise<unknown[]>> = [];
+      const inFlight: Array<Promise<{ offset: number; records: unknown[] }>> = [];
       let nextOffset = step;
+      let lastFirstId = firstId(firstRecords);
       const launch = () => {
         const offset = nextOffset;
         nextOffset += step;
-        inFlight.push(client.getJson(page(offset)).then((r) => envelope(r.body, name, endpoint)));
+        inFlight.push(
+          client.getJson(page(offset)).then((r) => ({ offset, records: envelope(r.body, name, endpoint) })),
+        );
       };
       try {
         while (nextOffset < total && inFlight.length < concurrency) launch();
         while (inFlight.length) {
-          const records = await inFlight.shift()!;
-          if (nextOffset < total) launch();
+          const { offset, records } = await inFlight.shift()!;
           if (records.length === 0 && rows < total) throw incomplete(endpoint, rows, total);
+          // A server that ignores offset would fill X-Total-Count with copies of its first page.
+          lastFirstId = checkProgress(endpoint, offset, records, lastFirstId);
+          if (nextOffset < total) launch();
           count(records);
           report(false, total);
           yield records;
@@ -445,14 +459,7 @@ export async function* fetchCollection(
       current = target;
       const response = await client.getJson(target);
       const records = envelope(response.body, name, endpoint);
-      const id = firstId(records);
-      if (!link && records.length && id !== undefined && id === lastFirstId) {
-        throw new SourceError(
-          `${endpoint}: the page at offset ${offset} starts with the same record as the one before ` +
-            `(sourcedId ${JSON.stringify(id.slice(0, 80))}): the server ignores offset; refusing to loop`,
-        );
-      }
-      lastFirstId = id;
+      lastFirstId = checkProgress(endpoint, link ? undefined : offset, records, lastFirstId);
       count(records);
       offset += records.length;
       last = records.length;
@@ -474,6 +481,33 @@ export async function* fetchCollection(
   }
 }
 
+/**
+ * The first id of a page, checked against the page before's: a page that
+ * starts with the record the previous one started with makes no progress (the
+ * server ignores offset, or its next link leads back), and reading on would
+ * count copies as the rest of the collection. `offset` is unset for a page
+ * reached by a next link.
+ */
+function checkProgress(
+  endpoint: string,
+  offset: number | undefined,
+  records: unknown[],
+  previousFirstId: string | undefined,
+): string | undefined {
+  const id = firstId(records);
+  if (records.length && id !== undefined && id === previousFirstId) {
+    throw new SourceError(
+      `${endpoint}: the page ${
+        offset === undefined ? "the server's next link leads to" : `at offset ${offset}`
+      } starts with the same record as the one before (sourcedId ${quoted(shorten(id, 80))}): ` +
+        `the server ${
+          offset === undefined ? "pages in a loop" : "ignores offset"
+        }, so reading on would count the same records again; refusing to read further. Report it to the vendor`,
+    );
+  }
+  return id;
+}
+
 /** A next-page link, resolved, when it stays on the collection's origin; our credentials go nowhere else. */
 function sameOriginLink(endpoint: string, link: string, current: URL, origin: string): URL {
   let next: URL;
@@ -491,9 +525,12 @@ function sameOriginLink(endpoint: string, link: string, current: URL, origin: st
   return next;
 }
 
+/** The first record's sourcedId when it is a string or number (never String() of a district's array: it recurses). */
 const firstId = (records: unknown[]): string | undefined => {
   const r = records[0];
-  return r && typeof r === "object" && "sourcedId" in r ? String((r as { sourcedId: unknown }).sourcedId) : undefined;
+  if (!r || typeof r !== "object") return undefined;
+  const id = (r as { sourcedId?: unknown }).sourcedId;
+  return typeof id === "string" ? id : typeof id === "number" ? String(id) : undefined;
 };
 const quoted = (s: string) => JSON.stringify(shorten(s, 200));
 const minutes = (ms: number) => (ms >= 120_000 ? `${+(ms / 60_000).toFixed(1)} min` : `${+(ms / 1000).toFixed(1)} s`);
@@ -547,59 +584,109 @@ function nextLink(headers: Headers): string | undefined {
   return undefined;
 }
 
+/**
+ * A field of a REST record that holds no text where text is expected (an
+ * array inside an array, an object that is no GUIDRef, a GUIDRef whose
+ * sourcedId is not a string): the record is refused, never read as it comes.
+ */
+class NotText extends Error {
+  override name = "NotText";
+  constructor(readonly field: string, readonly column: string, value: unknown) {
+    super(`field "${field}" is ${Array.isArray(value) ? "an array" : "an object"} where text is expected`);
+  }
+}
+
+// The readers below look one level into a value and no further: a record is the district's, and so is its depth.
+
+/** A JSON scalar as text, or undefined for anything else (an array or object is never turned into text here). */
+function scalar(v: unknown): string | undefined {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return undefined;
+}
+
 /** A GUIDRef's sourcedId: `{href, sourcedId, type}` or a bare id. */
-function ref(v: unknown): string {
+function ref(v: unknown, field: string, column: string): string {
   if (typeof v === "string") return v.trim();
+  if (Array.isArray(v)) throw new NotText(field, column, v);
   if (v && typeof v === "object" && "sourcedId" in v) {
-    return String((v as { sourcedId: unknown }).sourcedId ?? "").trim();
+    const id = (v as { sourcedId: unknown }).sourcedId;
+    const s = scalar(id);
+    if (s === undefined) throw new NotText(`${field}.sourcedId`, column, id);
+    return s.trim();
   }
   return "";
 }
 
-function refs(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(ref).filter(Boolean);
+function refs(v: unknown, field: string, column: string): string[] {
+  if (Array.isArray(v)) {
+    const out: string[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const id = ref(v[i], `${field}[${i}]`, column);
+      if (id) out.push(id);
+    }
+    return out;
+  }
   if (typeof v === "string") return v.split(",").map((s) => s.trim()).filter(Boolean);
-  const one = ref(v);
+  const one = ref(v, field, column);
   return one ? [one] : [];
 }
 
-function text(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  if (Array.isArray(v)) return v.map(text).join(",");
-  if (typeof v === "object" && "sourcedId" in v) return ref(v);
-  return "";
+/** Text: a scalar, a GUIDRef's id, or a list of those joined by commas (as a CSV cell holds it). */
+function text(v: unknown, field: string, column = field): string {
+  const s = scalar(v);
+  if (s !== undefined) return s;
+  if (Array.isArray(v)) {
+    const parts: string[] = [];
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      const one = scalar(item);
+      if (one !== undefined) parts.push(one);
+      else if (item && typeof item === "object" && !Array.isArray(item) && "sourcedId" in item) {
+        parts.push(ref(item, `${field}[${i}]`, column));
+      } else throw new NotText(`${field}[${i}]`, column, item);
+    }
+    return parts.join(",");
+  }
+  if (typeof v === "object" && "sourcedId" in v!) return ref(v, field, column);
+  throw new NotText(field, column, v);
 }
 
-/** Presents a JSON record as a CSV row addressed by OneRoster column names. */
+/** The record's sourcedId when it is text, for a refusal; "" otherwise. */
+function recordId(rec: Record<string, unknown>): string {
+  const id = rec.sourcedId;
+  return typeof id === "string" ? id.trim() : typeof id === "number" ? String(id) : "";
+}
+
+/** Presents a JSON record as a CSV row addressed by OneRoster column names; a field that is no text throws NotText. */
 function jsonGet(rec: Record<string, unknown>): Get {
   return (column) => {
     switch (column) {
       case "orgSourcedIds":
-        return refs(rec.orgs).join(",");
+        return refs(rec.orgs, "orgs", column).join(",");
       case "agentSourcedIds":
-        return refs(rec.agents).join(",");
+        return refs(rec.agents, "agents", column).join(",");
       case "termSourcedIds":
-        return refs(rec.terms).join(",");
+        return refs(rec.terms, "terms", column).join(",");
       case "schoolSourcedId":
-        return ref(rec.school);
+        return ref(rec.school, "school", column);
       case "courseSourcedId":
-        return ref(rec.course);
+        return ref(rec.course, "course", column);
       case "classSourcedId":
-        return ref(rec.class);
+        return ref(rec.class, "class", column);
       case "userSourcedId":
-        return ref(rec.user);
+        return ref(rec.user, "user", column);
       case "parentSourcedId":
-        return ref(rec.parent);
+        return ref(rec.parent, "parent", column);
       case "orgSourcedId":
-        return ref(rec.org);
+        return ref(rec.org, "org", column);
       case "schoolYearSourcedId":
-        return ref(rec.schoolYear);
+        return ref(rec.schoolYear, "schoolYear", column);
       case "primaryOrgSourcedId":
-        return ref(rec.primaryOrg);
+        return ref(rec.primaryOrg, "primaryOrg", column);
       default:
-        return text(rec[column]);
+        return text(rec[column], column);
     }
   };
 }
@@ -617,16 +704,26 @@ function restRoles(
 ): RoleAssignment[] {
   if (!Array.isArray(v)) return [];
   const out: RoleAssignment[] = [];
-  for (const r of v) {
+  for (let i = 0; i < v.length; i++) {
+    const r = v[i];
     if (!r || typeof r !== "object") continue;
     const o = r as Record<string, unknown>;
-    const read = readRoleAssignment({
-      role: text(o.role),
-      roleType: text(o.roleType),
-      orgSourcedId: ref(o.org),
-      beginDate: text(o.beginDate),
-      endDate: text(o.endDate),
-    }, warn);
+    const at = `roles[${i}]`;
+    let fields;
+    try {
+      fields = {
+        role: text(o.role, `${at}.role`, "role"),
+        roleType: text(o.roleType, `${at}.roleType`, "roleType"),
+        orgSourcedId: ref(o.org, `${at}.org`, "orgSourcedId"),
+        beginDate: text(o.beginDate, `${at}.beginDate`, "beginDate"),
+        endDate: text(o.endDate, `${at}.endDate`, "endDate"),
+      };
+    } catch (e) {
+      if (!(e instanceof NotText)) throw e;
+      reject(e.message, e.column);
+      continue;
+    }
+    const read = readRoleAssignment(fields, warn);
     if (!read.ok) {
       reject(read.reason, read.column);
       continue;
