@@ -17,7 +17,7 @@ import {
   platformStudent,
   platformTeacher,
 } from "./helpers/literals.ts";
-import { withTempDir } from "./helpers/bundle.ts";
+import { withBundle, withTempDir } from "./helpers/bundle.ts";
 
 const CUSTOM = new URL("./fixtures/custom-csv", import.meta.url).pathname;
 const TWIN = new URL("./fixtures/custom-csv-twin", import.meta.url).pathname;
@@ -146,5 +146,98 @@ Deno.test("bad custom rows are rejected with file, line and column, as in a OneR
     assertEquals(bad.file, "rosters.csv");
     assertEquals(bad.lines, [2]);
     assertMatch(bad.message, /column "role" has "pupil"; expected one of administrator, proctor, student, teacher/);
+  });
+});
+
+/** A copy of the custom-CSV fixture in `dir`. */
+async function copyFixture(dir: string): Promise<void> {
+  for await (const f of Deno.readDir(CUSTOM)) await Deno.copyFile(join(CUSTOM, f.name), join(dir, f.name));
+}
+
+Deno.test("a custom file that is a FIFO is refused by name, never opened and waited on", async () => {
+  await withTempDir(async (dir) => {
+    await copyFixture(dir);
+    const fifo = join(dir, "students.csv");
+    await Deno.remove(fifo);
+    assert((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
+    // A writer, so that a reader that opens the FIFO gets a header and fails this test rather than hang it.
+    let opened = false;
+    const writer = (async () => {
+      using out = await Deno.open(fifo, { write: true });
+      opened = true;
+      await out.write(new TextEncoder().encode("Read From A Pipe\n"));
+    })();
+    const err = await assertRejects(() => readCustomCsv(MAPPING, dir), SourceError);
+    // The reader never opened it: open it here, so the writer ends.
+    if (!opened) {
+      using drain = await Deno.open(fifo, { read: true });
+      for await (const _ of drain.readable) { /* drained */ }
+    }
+    await writer;
+    assertMatch(
+      err.message,
+      /students\.csv is not a regular file \(a pipe, socket or device\); only regular files inside/,
+    );
+  });
+});
+
+Deno.test("a custom file that is a symbolic link, or lies behind a folder link out of the export, is refused by name", async () => {
+  await withTempDir(async (outside) => {
+    const secret = join(outside, "passwd");
+    await Deno.writeTextFile(secret, "root:x:0:0:root:/root:/bin/bash\n");
+    await withTempDir(async (dir) => {
+      await copyFixture(dir);
+      await Deno.remove(join(dir, "students.csv"));
+      await Deno.symlink(secret, join(dir, "students.csv"));
+      const link = await assertRejects(() => readCustomCsv(MAPPING, dir), SourceError);
+      assertMatch(
+        link.message,
+        /students\.csv is a symbolic link; only regular files inside the export folder are read/,
+      );
+      assert(!link.message.includes("root:x"), link.message);
+
+      // A folder on the way that leads out of the export: the file itself is regular, where it is is not.
+      await Deno.copyFile(join(CUSTOM, "students.csv"), join(outside, "students.csv"));
+      await Deno.symlink(outside, join(dir, "elsewhere"));
+      const [students, ...others] = MAPPING.files.users as Array<{ file: string }>;
+      const behind = {
+        ...MAPPING,
+        files: { ...MAPPING.files, users: [{ ...students, file: "elsewhere/students.csv" }, ...others] },
+      };
+      const err = await assertRejects(() => readCustomCsv(CustomCsvSource.parse(behind), dir), SourceError);
+      assertMatch(err.message, /elsewhere\/students\.csv is outside the export folder/);
+    });
+  });
+});
+
+Deno.test("a custom file in a folder of the export is still read", async () => {
+  await withTempDir(async (dir) => {
+    await copyFixture(dir);
+    await Deno.mkdir(join(dir, "people"));
+    await Deno.rename(join(dir, "students.csv"), join(dir, "people", "students.csv"));
+    const [students, ...others] = MAPPING.files.users as Array<{ file: string }>;
+    const moved = {
+      ...MAPPING,
+      files: { ...MAPPING.files, users: [{ ...students, file: "people/students.csv" }, ...others] },
+    };
+    const roster = await readCustomCsv(CustomCsvSource.parse(moved), dir);
+    assert(roster.users.some((u) => u.sourcedId === "s-1"));
+  });
+});
+
+Deno.test("a OneRoster directory's .csv that is a symbolic link or a FIFO is not read, and the read says which and why", async () => {
+  await withTempDir(async (outside) => {
+    await Deno.writeTextFile(join(outside, "users.csv"), "root:x:0:0:root:/root:/bin/bash\n");
+    await withBundle({ "users.csv": null, "courses.csv": null }, async (dir) => {
+      await Deno.symlink(join(outside, "users.csv"), join(dir, "users.csv"));
+      assert((await new Deno.Command("mkfifo", { args: [join(dir, "courses.csv")] }).output()).success, "mkfifo");
+      const roster = await readOneRosterCsv(dir, { tolerateMissing: true });
+      const layout = roster.issues.filter((i) => i.kind === "layout").map((i) => i.message);
+      assertEquals(layout, [
+        "courses.csv is not a regular file (a pipe, socket or device); not read (only the export's regular files are)",
+        "users.csv is a symbolic link; not read (only the export's regular files are)",
+      ]);
+      assert(roster.issues.some((i) => i.kind === "missing_file" && i.file === "users.csv"));
+    });
   });
 });

@@ -4,7 +4,7 @@
  * validation and file:line errors as a OneRoster export.
  */
 import { EnrollmentTable } from "../../model/enrollment-table.ts";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { Readable } from "node:stream";
 import type { z } from "zod";
 import {
@@ -20,7 +20,7 @@ import {
 import type { CustomCsvSource, CustomFile } from "../../settings/schema.ts";
 import { SourceError } from "../errors.ts";
 import { IssueCollector } from "../../model/issues.ts";
-import { csvRecords } from "../oneroster-csv/records.ts";
+import { csvRecords, invalidUtf8Into } from "../oneroster-csv/records.ts";
 import { formatBytes, LIMIT_ENV, LimitError, resolveLimits } from "../limits.ts";
 import {
   classRow,
@@ -83,7 +83,7 @@ export async function readCustomCsv(
     for (const file of Array.isArray(entry) ? entry : [entry]) {
       const sink = new RowSink(file.file, schema, build, { issues, rejected });
       await readMapped(
-        join(dir, file.file),
+        dir,
         file,
         (get, warn, line) => sink.add(get, warn, line, () => undefined),
         issues,
@@ -126,20 +126,14 @@ export async function readCustomCsv(
 
 /** Streams one custom file, presenting each row by OneRoster column name through the mapping. */
 async function readMapped(
-  path: string,
+  dir: string,
   mapping: CustomFile,
   each: (get: Get, warn: Warn, line: number) => void,
   issues: IssueCollector,
   options: CustomReadOptions,
 ): Promise<void> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path);
-  } catch (e) {
-    throw new SourceError(
-      `${path}: cannot be opened (${(e as Error).message}); check "files" in the custom-csv settings`,
-    );
-  }
+  const path = join(dir, mapping.file);
+  const file = await openInside(dir, mapping.file);
   const name = mapping.file;
   const limits = resolveLimits();
   const { size } = await file.stat();
@@ -167,7 +161,7 @@ async function readMapped(
     const record of csvRecords(
       name,
       Readable.fromWeb(file.readable as import("node:stream/web").ReadableStream),
-      { maxRecordBytes: limits.maxRecordBytes },
+      { maxRecordBytes: limits.maxRecordBytes, onInvalidUtf8: invalidUtf8Into(issues, name) },
     )
   ) {
     if (!header) {
@@ -209,4 +203,39 @@ async function readMapped(
     throw new SourceError(`${path} is empty (no header row); the custom-csv settings name it: write it out again`);
   }
   options.onProgress?.({ file: name, rows, done: true });
+}
+
+/**
+ * Opens `name` of the export folder `dir` if it is a regular file inside it, as a OneRoster export's files are: a
+ * FIFO or a device would block the read forever (so the file's type is checked before it is opened), and a symbolic
+ * link, or a folder on the way that is one, could lead anywhere on this machine.
+ */
+async function openInside(dir: string, name: string): Promise<Deno.FsFile> {
+  const path = join(dir, name);
+  const refuse = (what: string) =>
+    new SourceError(
+      `${path} ${what}; only regular files inside the export folder are read: put the file itself in ${dir}`,
+    );
+  let file: Deno.FsFile | undefined;
+  try {
+    const info = await Deno.lstat(path);
+    if (info.isSymlink) throw refuse("is a symbolic link");
+    if (info.isDirectory) throw refuse("is a folder");
+    if (!info.isFile) throw refuse("is not a regular file (a pipe, socket or device)");
+    const [real, root] = await Promise.all([Deno.realPath(path), Deno.realPath(dir)]);
+    if (!real.startsWith(root.endsWith(sep) ? root : root + sep)) throw refuse("is outside the export folder");
+    file = await Deno.open(real);
+    // Replaced between the check and the opening: what was checked is not what is open.
+    const opened = await file.stat();
+    if (!opened.isFile || opened.ino !== info.ino || opened.dev !== info.dev) {
+      throw refuse("was replaced while it was opened");
+    }
+    return file;
+  } catch (e) {
+    file?.close();
+    if (e instanceof SourceError) throw e;
+    throw new SourceError(
+      `${path}: cannot be opened (${(e as Error).message}); check "files" in the custom-csv settings`,
+    );
+  }
 }

@@ -24,7 +24,7 @@ export interface Bundle {
   location: string;
   /** File names as the bundle spells them, e.g. `users.csv`. */
   files: readonly string[];
-  /** Warnings about the bundle's layout (a zip with a folder inside). */
+  /** Warnings about the bundle's layout (a zip with a folder inside, a directory's `.csv` that is not a file). */
   warnings: string[];
   /** The limits its files are read under. */
   limits: ReadLimits;
@@ -73,15 +73,27 @@ export { DEFAULT_LIMITS } from "../limits.ts";
 
 async function openDirectory(path: string, limits: ReadLimits): Promise<Bundle> {
   const files: string[] = [];
+  const warnings: string[] = [];
   for await (const entry of Deno.readDir(path)) {
-    if (entry.isFile && entry.name.toLowerCase().endsWith(".csv")) files.push(entry.name);
+    if (!entry.name.toLowerCase().endsWith(".csv")) continue;
+    // Only regular files are read: a link may lead out of the export, a FIFO or device would block the read.
+    if (entry.isFile) files.push(entry.name);
+    else {
+      const what = entry.isSymlink
+        ? "a symbolic link"
+        : entry.isDirectory
+        ? "a folder"
+        : "not a regular file (a pipe, socket or device)";
+      warnings.push(`${printableName(entry.name)} is ${what}; not read (only the export's regular files are)`);
+    }
   }
   files.sort();
+  warnings.sort();
   const budget = new ByteBudget(limits, path);
   return {
     location: path,
     files,
-    warnings: [],
+    warnings,
     limits,
     readBytes: FILE_READ_BYTES,
     open: async (name, options) => {

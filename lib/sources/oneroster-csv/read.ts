@@ -25,7 +25,7 @@ import type { ReadLimits } from "../limits.ts";
 import { type CsvFile, type OneRosterVersion, requiredColumns, specColumns } from "./columns.ts";
 import { mapHeader } from "./header.ts";
 import { type Manifest, parseManifest } from "./manifest.ts";
-import { csvRecordBatches, csvRecords, csvRecordsContaining } from "./records.ts";
+import { type CsvOptions, csvRecordBatches, csvRecords, csvRecordsContaining, invalidUtf8Into } from "./records.ts";
 import {
   classRow,
   courseRow,
@@ -208,9 +208,9 @@ class BundleReader {
   /** roles.csv rows, to name those whose user is not in users.csv. */
   #roleRows: Array<{ sourcedId: string; userSourcedId: string; line: number }> = [];
 
-  /** Record limits for the CSV reader, from the bundle's. */
-  get #csv() {
-    return { maxRecordBytes: this.bundle.limits.maxRecordBytes };
+  /** The CSV reader's options for one file: record limits from the bundle's; bytes that are not UTF-8 warned of. */
+  #csv(name: string): CsvOptions {
+    return { maxRecordBytes: this.bundle.limits.maxRecordBytes, onInvalidUtf8: invalidUtf8Into(this.issues, name) };
   }
 
   constructor(readonly bundle: Bundle, readonly issues: IssueCollector, readonly options: ReadOptions) {
@@ -430,7 +430,7 @@ class BundleReader {
       );
       return undefined;
     }
-    return await parseManifest(csvRecords(name, await this.bundle.open(name), this.#csv), this.issues);
+    return await parseManifest(csvRecords(name, await this.bundle.open(name), this.#csv(name)), this.issues);
   }
 
   #version(manifest: Manifest | undefined): OneRosterVersion {
@@ -651,8 +651,8 @@ class BundleReader {
     const input = await this.bundle.open(name);
     // A batch of records per piece of the file: one promise per piece, not per row (see csvRecordBatches).
     const batches = needles
-      ? oneByOne(csvRecordsContaining(name, input, needles, this.#csv))
-      : csvRecordBatches(name, input, this.#csv);
+      ? oneByOne(csvRecordsContaining(name, input, needles, this.#csv(name)))
+      : csvRecordBatches(name, input, this.#csv(name));
     const keep = this.options.keep?.[stem];
     let header: ReturnType<typeof mapHeader> | undefined;
     let width = 0;

@@ -2,13 +2,17 @@
  * Streams the records of one CSV file (RFC 4180, UTF-8 with or without BOM,
  * CRLF or LF) with the line each record starts on. A record (and a physical
  * line) longer than the record limit stops the read with one error naming
- * the file and line; so does anything that goes wrong inside the parser.
+ * the file and line; so does anything that goes wrong inside the parser, and
+ * a file in UTF-16. Bytes that are not UTF-8 read as U+FFFD and are told
+ * once per file (`onInvalidUtf8`).
  */
+import { isUtf8 } from "node:buffer";
 import { Readable, type Transform } from "node:stream";
 import { parse } from "csv-parse";
 import { parse as parseSync } from "csv-parse/sync";
 import { SourceError } from "../errors.ts";
 import { formatBytes, LIMIT_ENV, LimitError, resolveLimits } from "../limits.ts";
+import type { IssueCollector } from "../../model/issues.ts";
 
 /** One CSV record and the 1-based line where it starts. */
 export interface CsvRecord {
@@ -20,6 +24,102 @@ export interface CsvRecord {
 export interface CsvOptions {
   /** Bytes one record may take; default the read limits' `maxRecordBytes` (1 MiB). */
   maxRecordBytes?: number;
+  /**
+   * Called once, with the line of the first, when the file holds bytes that are not UTF-8 (each reads as U+FFFD);
+   * see {@link invalidUtf8Into}.
+   */
+  onInvalidUtf8?: (line: number) => void;
+}
+
+/**
+ * The reader's warning for a file with bytes that are not UTF-8, as {@link CsvOptions.onInvalidUtf8}.
+ *
+ * @example
+ * csvRecords("users.csv", input, { onInvalidUtf8: invalidUtf8Into(issues, "users.csv") });
+ */
+export function invalidUtf8Into(issues: IssueCollector, file: string): (line: number) => void {
+  return (line) =>
+    issues.add(
+      "warning",
+      file,
+      line,
+      "encoding",
+      `${file} is not valid UTF-8 (first at line ${line}; a Latin-1 or Windows-1252 export?): ` +
+        `such bytes read as "\uFFFD"; export the file again as UTF-8`,
+      { file },
+    );
+}
+
+/**
+ * Refuses a file that starts with a UTF-16 byte order mark: read as UTF-8, its header would be noise and every
+ * column missing. Refused rather than decoded, so that every byte the readers see is UTF-8 (and csv-parse, which
+ * decodes little-endian only, never sees one).
+ */
+function refuseUtf16(file: string, bytes: Uint8Array): void {
+  if (bytes.length < 2) return;
+  const order = bytes[0] === 0xff && bytes[1] === 0xfe
+    ? "little-endian"
+    : bytes[0] === 0xfe && bytes[1] === 0xff
+    ? "big-endian"
+    : undefined;
+  if (order) {
+    throw new SourceError(
+      `${file}: the file is in UTF-16 (${order}, with a byte order mark), which is not read; ` +
+        `export it again as UTF-8 (in Excel: "CSV UTF-8")`,
+    );
+  }
+}
+
+/**
+ * Where in `text`, the whole of `bytes` decoded, the first U+FFFD is that stands for bytes that are not UTF-8
+ * (one the file spells EF BF BD is its own character); -1 when there is none.
+ */
+function invalidIndex(text: string, bytes: Uint8Array): number {
+  let from = 0;
+  let at = 0;
+  for (let i = text.indexOf("\uFFFD"); i !== -1; i = text.indexOf("\uFFFD", i + 1)) {
+    // Everything before `i` decoded cleanly, so its length in bytes says where `i` starts.
+    at += utf8Length(text, from, i);
+    if (bytes[at] !== 0xef || bytes[at + 1] !== 0xbf || bytes[at + 2] !== 0xbd) return i;
+    at += 3;
+    from = i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Finds the first byte of a stream that is not UTF-8, chunk by chunk (a character may be cut between two), for
+ * csv-parse, which decodes the bytes itself. Checks the bytes without decoding them; decodes once, to place the
+ * first bad byte.
+ */
+class Utf8Watch {
+  /** The stream offset of the first byte that is not UTF-8; Infinity while there is none. */
+  invalidAt = Infinity;
+  #seen = 0;
+  #tail: Uint8Array | undefined;
+
+  take(chunk: Uint8Array): void {
+    if (this.invalidAt !== Infinity) return;
+    const bytes = this.#tail ? concat(this.#tail, chunk) : chunk;
+    const start = this.#seen - (this.#tail?.length ?? 0);
+    this.#seen += chunk.length;
+    const cut = completeLength(bytes);
+    this.#tail = cut < bytes.length ? bytes.slice(cut) : undefined;
+    this.#check(bytes.subarray(0, cut), start);
+  }
+
+  /** At the stream's end: a character cut short there is not UTF-8 either. */
+  end(): void {
+    if (this.#tail && this.invalidAt === Infinity) this.#check(this.#tail, this.#seen - this.#tail.length);
+    this.#tail = undefined;
+  }
+
+  #check(bytes: Uint8Array, start: number): void {
+    if (isUtf8(bytes)) return;
+    const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+    const i = invalidIndex(text, bytes);
+    this.invalidAt = start + (i === -1 ? 0 : utf8Length(text, 0, i));
+  }
 }
 
 /** Counts line breaks in a string, CRLF as one. */
@@ -31,6 +131,17 @@ function lineBreaks(s: string): number {
     else if (c === 13 && s.charCodeAt(i + 1) !== 10) n++;
   }
   return n;
+}
+
+/** The line breaks a record holds before its first U+FFFD: where the first line with one is, from the record's. */
+function linesBeforeReplacement(fields: string[]): number {
+  let n = 0;
+  for (const field of fields) {
+    const at = field.indexOf("\uFFFD");
+    if (at !== -1) return n + lineBreaks(field.slice(0, at));
+    n += lineBreaks(field);
+  }
+  return 0;
 }
 
 /** Counts CRLF pairs, which csv-parse counts as two lines inside quoted fields. */
@@ -65,10 +176,21 @@ class LineTooLong extends Error {
  * uncaught exception. Also stops a line longer than `max` bytes (a record of
  * a million empty fields is short by csv-parse's count but not in memory).
  */
-async function feed(input: Readable, parser: Transform, max: number): Promise<void> {
+async function feed(
+  input: Readable,
+  parser: Transform,
+  max: number,
+  check: { file: string; start: boolean; utf8?: Utf8Watch },
+): Promise<void> {
   let sinceBreak = 0;
+  let first = check.start;
   try {
     for await (const chunk of input as AsyncIterable<Uint8Array>) {
+      if (first && chunk.length) {
+        first = false;
+        refuseUtf16(check.file, chunk);
+      }
+      check.utf8?.take(chunk);
       // Slices no longer than the limit: a line inside one cannot pass it unseen, and the parser has read up
       // to the long line when the check below trips, so its line count names that line.
       for (let at = 0; at < chunk.length; at += max) {
@@ -84,6 +206,7 @@ async function feed(input: Readable, parser: Transform, max: number): Promise<vo
         if (!parser.write(part)) await drained(parser);
       }
     }
+    check.utf8?.end();
     if (!parser.destroyed) parser.end();
   } catch (e) {
     parser.destroy(e as Error);
@@ -160,6 +283,8 @@ export async function* csvRecordBatches(
   let nextQuote = -1;
   let bomBytes = 0;
   let batch: CsvRecord[] = [];
+  // Told once per file, so looked for only until then.
+  let onInvalid = options.onInvalidUtf8;
   try {
     while (true) {
       // Records of the text read so far; `pos` stays at the start of the first one not yet taken.
@@ -245,11 +370,15 @@ export async function* csvRecordBatches(
         carry = undefined;
       } else {
         chunk = carry ? concat(carry, step.value) : step.value;
+        if (!started) refuseUtf16(file, chunk);
         const cut = completeLength(chunk);
         carry = cut < chunk.length ? chunk.slice(cut) : undefined;
         chunk = chunk.subarray(0, cut);
       }
       let more = decoder.decode(chunk);
+      const decoded = more.length;
+      // The decoder reads bytes that are not UTF-8 as U+FFFD: only a piece with one can hold any.
+      const invalid = onInvalid && more.indexOf("\uFFFD") !== -1 ? invalidIndex(more, chunk) : -1;
       if (!started && more.length > 0) {
         started = true;
         if (more.charCodeAt(0) === 0xfeff) {
@@ -261,6 +390,10 @@ export async function* csvRecordBatches(
       text = pos < text.length ? text.slice(pos) + more : more;
       pos = 0;
       nextCr = nextQuote = -1;
+      if (invalid !== -1) {
+        onInvalid!(line + lineBreaks(text.slice(0, text.length - decoded + invalid)));
+        onInvalid = undefined;
+      }
     }
   } catch (e) {
     // The records before the error are read first, as they would have been one by one.
@@ -289,7 +422,10 @@ export async function* csvRecordBatches(
       input.destroy();
     }
   }
-  const parsed = csvRecordsWithCsvParse(file, Readable.from(remaining(), { objectMode: false }), options, {
+  const parsed = csvRecordsWithCsvParse(file, Readable.from(remaining(), { objectMode: false }), {
+    ...options,
+    onInvalidUtf8: onInvalid,
+  }, {
     line,
     delimiter: delimiter || undefined,
     bom: !started || bomBytes > 0,
@@ -420,9 +556,12 @@ export async function* csvRecordsWithCsvParse(
   // quoted field twice; correct both so messages name the record's first line.
   let overcount = 0;
   let previous = 0;
-  const feeding = feed(input, parser, max);
+  let utf8 = options.onInvalidUtf8 ? new Utf8Watch() : undefined;
+  const feeding = feed(input, parser, max, { file, start: resume.bom, utf8 });
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (
+      const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>
+    ) {
       let inner = 0;
       // Only a record that ends more than one line after the last one can hold line breaks: scan just those.
       if (info.lines - previous > 1) {
@@ -434,7 +573,13 @@ export async function* csvRecordsWithCsvParse(
         }
       }
       previous = info.lines;
-      yield { line: info.lines - overcount - inner + offset, fields: record };
+      const line = info.lines - overcount - inner + offset;
+      // The watch has seen every byte of the record (the feeder checks a chunk before the parser has it).
+      if (utf8 && info.bytes > utf8.invalidAt) {
+        options.onInvalidUtf8!(line + linesBeforeReplacement(record));
+        utf8 = undefined;
+      }
+      yield { line, fields: record };
     }
   } catch (e) {
     if (e instanceof SourceError) throw e;
@@ -479,11 +624,29 @@ export async function* csvRecordsContaining(
   options: CsvOptions = {},
 ): AsyncGenerator<CsvRecord> {
   const max = options.maxRecordBytes ?? resolveLimits().maxRecordBytes;
-  const decoder = new TextDecoder();
+  // Whole characters at a time (as csvRecordBatches reads), so that each piece of text is exactly its bytes decoded.
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   let pending = "";
   let line = 1;
   let first = true;
   let started = false;
+  let carry: Uint8Array | undefined;
+  let onInvalid = options.onInvalidUtf8;
+  /** `bytes` (whole characters) as text, the byte order mark dropped; bytes that are not UTF-8 told once. */
+  function decode(bytes: Uint8Array): string {
+    let text = decoder.decode(bytes);
+    const invalid = onInvalid && text.indexOf("\uFFFD") !== -1 ? invalidIndex(text, bytes) : -1;
+    if (invalid !== -1) {
+      // `pending` starts on `line`.
+      onInvalid!(line + lineBreaks(pending + text.slice(0, invalid)));
+      onInvalid = undefined;
+    }
+    if (!started && text.length > 0) {
+      started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    return text;
+  }
   function* take(records: string[]): Generator<CsvRecord> {
     for (const record of records) {
       const startLine = line;
@@ -509,19 +672,19 @@ export async function* csvRecordsContaining(
     for await (const chunk of input as AsyncIterable<Uint8Array>) {
       // In slices no longer than the limit, so a runaway record is stopped within twice the limit.
       for (let at = 0; at < chunk.length; at += max) {
-        let text = pending + decoder.decode(chunk.subarray(at, at + max), { stream: true });
-        if (!started && text.length > 0) {
-          started = true;
-          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        }
+        let bytes = chunk.subarray(at, at + max);
+        if (carry) bytes = concat(carry, bytes);
+        if (!started) refuseUtf16(file, bytes);
+        const cut = completeLength(bytes);
+        carry = cut < bytes.length ? bytes.slice(cut) : undefined;
+        const text = pending + decode(bytes.subarray(0, cut));
         const { records, rest } = splitRecords(text, false);
         yield* take(records);
         pending = rest;
         if (pending.length > max) throw recordTooLong(file, line, max);
       }
     }
-    let text = pending + decoder.decode();
-    if (!started && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const text = pending + (carry ? decode(carry) : "");
     yield* take(splitRecords(text, true).records);
   } finally {
     input.destroy();
