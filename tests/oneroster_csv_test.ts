@@ -233,14 +233,16 @@ Deno.test("without a manifest the version is inferred and the gap is warned abou
   });
 });
 
-Deno.test("an unclosed quote is reported with the file and line", async () => {
-  await withBundle({
-    "orgs.csv":
-      'sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\nsch-1,active,,"Lincoln,school,1,\n',
-  }, async (dir) => {
-    const err = await assertRejects(() => readOneRosterCsv(dir), SourceError);
-    assertMatch(err.message, /^orgs\.csv:\d+: not readable as CSV/);
-  });
+Deno.test("an unclosed quote is reported with the file and the line it opens on, in a CRLF file as in an LF one", async () => {
+  // The quote opens on line 3 of a file of 12 lines; csv-parse named its end, counting each CRLF after it twice.
+  const rows = ["sch-1,active,,Lincoln,school,1,", 'sch-2,active,,"Adams,school,2,'];
+  for (let i = 3; i <= 11; i++) rows.push(`sch-${i},active,,School ${i},school,${i},`);
+  for (const eol of ["\r\n", "\n"]) {
+    await withBundle({ "orgs.csv": [HEADERS.orgs, ...rows].join(eol) + eol }, async (dir) => {
+      const err = await assertRejects(() => readOneRosterCsv(dir), SourceError);
+      assertMatch(err.message, /^orgs\.csv:3: a quote opened in the row that starts on line 3 is never closed/);
+    });
+  }
 });
 
 Deno.test("bad rows are counted and named, duplicates keep the first row, short rows are read by position", async () => {

@@ -100,7 +100,10 @@ export function findStudentMismatches(
       });
       if (student.sourceId !== null) visible.add(student.sourceId);
       if (link.origin !== "roster") otherLinks.push({ ...ref(), origin: link.origin });
-      else if (student.sourceId === null || !expected.has(student.sourceId)) {
+      // A student whose row the reader could not read is not said to be unrelated: the roster cannot tell.
+      else if (
+        student.sourceId === null || (!expected.has(student.sourceId) && !source.rejected.has(student.sourceId))
+      ) {
         unexpected.push(unexpectedCause ? { ...ref(), causedBy: unexpectedCause } : ref());
       }
     }

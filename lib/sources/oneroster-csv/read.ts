@@ -738,6 +738,23 @@ class BundleReader {
         line = record.line;
         if (keep && !keep(get)) continue;
         if (fields.length !== width) {
+          const runOn = swallowedLines(fields, index.sourcedId);
+          if (runOn) {
+            // A quote opened in a value and closed lines later (or at the end): the lines between are one record.
+            // Read by position it would be nonsense, and the rows it swallowed would be reported absent.
+            const last = line + runOn.breaks;
+            this.#reject(
+              name,
+              line,
+              (fields[index.sourcedId] ?? "").trim(),
+              `a quote opened on line ${line} runs on to line ${last}: lines ${line}–${last} read as one row of ` +
+                `${fields.length} fields (the header has ${width}); look for a stray " on line ${line}`,
+            );
+            for (const { offset, id } of runOn.rows) {
+              this.#reject(name, line + offset, id, `this row is inside a quote opened on an earlier line`);
+            }
+            continue;
+          }
           this.issues.add(
             "warning",
             name,
@@ -754,4 +771,34 @@ class BundleReader {
     if (!header) this.#empty(name, version, stem);
     this.options.onProgress?.({ file: name, rows, done: true });
   }
+}
+
+/**
+ * The rows a stray quote swallowed into one record: for a record that spans
+ * several lines, how many line breaks it holds and, for each line after its
+ * first, the line's offset and the id in its `idColumn`-th field (read from
+ * the line's own text, up to where the record's fields split it), when there
+ * is one; undefined for a record of one line.
+ *
+ * @example
+ * swallowedLines(["stu-1", 'Ana,Ruiz\nstu-2,Bo,Li\nstu-3,Cy'], 0)
+ * // { breaks: 2, rows: [{ offset: 1, id: "stu-2" }, { offset: 2, id: "stu-3" }] }
+ */
+export function swallowedLines(
+  fields: readonly string[],
+  idColumn: number | undefined,
+): { breaks: number; rows: Array<{ offset: number; id: string }> } | undefined {
+  let breaks = 0;
+  const rows: Array<{ offset: number; id: string }> = [];
+  for (const field of fields) {
+    if (field.indexOf("\n") === -1 && field.indexOf("\r") === -1) continue;
+    const lines = field.split(/\r\n|\n|\r/);
+    for (let k = 1; k < lines.length; k++) {
+      breaks++;
+      if (idColumn === undefined) continue;
+      const id = lines[k].split(",")[idColumn]?.replace(/^\s*"?|"?\s*$/g, "");
+      if (id) rows.push({ offset: breaks, id });
+    }
+  }
+  return breaks === 0 ? undefined : { breaks, rows };
 }

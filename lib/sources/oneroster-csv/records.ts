@@ -122,6 +122,54 @@ class Utf8Watch {
   }
 }
 
+/** Records a parser holds past which it is paused until they are taken. */
+const QUEUED = 1024;
+
+/**
+ * A parser's records, every one it emitted before it failed, then its error: a stream's own async iterator throws
+ * as soon as the stream fails, and the records parsed just before are lost (and with them the line an unclosed
+ * quote opened on).
+ */
+async function* everyRecord<R>(parser: Transform): AsyncGenerator<R> {
+  let queue: R[] = [];
+  let at = 0;
+  let failure: { error: unknown } | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  parser.on("data", (r: R) => {
+    queue.push(r);
+    if (queue.length - at >= QUEUED) parser.pause();
+    notify();
+  });
+  parser.on("error", (error) => {
+    failure = { error };
+    notify();
+  });
+  parser.on("end", () => {
+    ended = true;
+    notify();
+  });
+  for (;;) {
+    if (at < queue.length) {
+      const r = queue[at++];
+      if (at === queue.length) {
+        queue = [];
+        at = 0;
+        if (!failure && !ended) parser.resume();
+      }
+      yield r;
+      continue;
+    }
+    if (failure) throw failure.error;
+    if (ended) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
 /** Counts line breaks in a string, CRLF as one. */
 function lineBreaks(s: string): number {
   let n = 0;
@@ -556,11 +604,15 @@ export async function* csvRecordsWithCsvParse(
   // quoted field twice; correct both so messages name the record's first line.
   let overcount = 0;
   let previous = 0;
+  // Empty lines skipped up to the last record: those after it come before the next one's first line.
+  let emptyBefore = 0;
   let utf8 = options.onInvalidUtf8 ? new Utf8Watch() : undefined;
   const feeding = feed(input, parser, max, { file, start: resume.bom, utf8 });
   try {
     for await (
-      const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>
+      const { record, info } of everyRecord<
+        { record: string[]; info: { lines: number; bytes: number; empty_lines: number } }
+      >(parser)
     ) {
       let inner = 0;
       // Only a record that ends more than one line after the last one can hold line breaks: scan just those.
@@ -573,6 +625,7 @@ export async function* csvRecordsWithCsvParse(
         }
       }
       previous = info.lines;
+      emptyBefore = info.empty_lines;
       const line = info.lines - overcount - inner + offset;
       // The watch has seen every byte of the record (the feeder checks a chunk before the parser has it).
       if (utf8 && info.bytes > utf8.invalidAt) {
@@ -593,6 +646,17 @@ export async function* csvRecordsWithCsvParse(
       : (parser as unknown as { info: { lines: number } }).info.lines;
     const line = Math.max(1, at - overcount) + offset;
     if (e instanceof LineTooLong || err.code === "CSV_MAX_RECORD_SIZE") throw recordTooLong(file, line, max);
+    if (err.code === "CSV_QUOTE_NOT_CLOSED") {
+      // The quote opened in the record after the last one read: csv-parse names the file's end, counting each CRLF
+      // after it twice (line 22,449 of an 11,225-line file for a quote on line 2).
+      const skipped = (parser as unknown as { info: { empty_lines: number } }).info.empty_lines - emptyBefore;
+      const opened = previous - overcount + 1 + skipped + offset;
+      throw new SourceError(
+        `${file}:${opened}: a quote opened in the row that starts on line ${opened} is never closed, so the rest of ` +
+          `the file would be one value; look for a stray " on that line`,
+        { cause: e },
+      );
+    }
     const where = `${file}:${line}`;
     // csv-parse's own message counts lines from where it took over.
     const message = offset
