@@ -356,3 +356,41 @@ Deno.test("a token answer over 1 MiB is refused as a token response, not told to
     assertEquals(hits.data, 0);
   });
 });
+
+Deno.test("a server that sends records without end is stopped with an error before they fill the heap, not by V8 ending the process", async () => {
+  // Ten million users announced, each page of 5,000 made on request: far below the record and page caps.
+  await withServer((url) => {
+    const name = collection(url);
+    if (name === "orgs") return paged(name, [ORG], url);
+    if (name !== "users") return paged(name, [], url);
+    const offset = Number(url.searchParams.get("offset") ?? 0);
+    const records = Array.from({ length: 5000 }, (_, i) => user(`u${offset + i}`));
+    return new Response(`{"users":[${records.join(",")}]}`, {
+      headers: { "content-type": "application/json", "x-total-count": "10000000" },
+    });
+  }, async (origin) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        "--v8-flags=--max-old-space-size=96",
+        new URL("./helpers/rest-heap.ts", import.meta.url).pathname,
+        origin,
+      ],
+      env: bearerEnv,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assertEquals(
+      out.code,
+      0,
+      `the process ended (${out.code}, ${out.signal}): ${new TextDecoder().decode(out.stderr).slice(-500)}`,
+    );
+    const ended = JSON.parse(stdout);
+    assertMatch(
+      ended.error,
+      /^GET \/users: after \d+ pages and \d+ records, the read fills \d+ MiB of the \d+ MiB this process may use; refusing/,
+    );
+  });
+});

@@ -5,6 +5,7 @@
  * the same leniency. Every collection is fetched completely or not at all:
  * a short read fails loudly instead of reading as mass withdrawals.
  */
+import { getHeapStatistics } from "node:v8";
 import { EnrollmentTable } from "../../model/enrollment-table.ts";
 import type { z } from "zod";
 import {
@@ -388,6 +389,7 @@ export async function* fetchCollection(
           "refusing to read further. Raise pageSize or CDT_REST_MAX_PAGES",
       );
     }
+    checkHeap(endpoint, pages, rows);
   };
 
   try {
@@ -479,6 +481,31 @@ export async function* fetchCollection(
     }
     throw e;
   }
+}
+
+/** Of the heap this process may use, the share past which a read stops: records of a few bytes each fill it first. */
+const HEAP_SHARE = 0.9;
+/**
+ * What V8's heap_size_limit counts beyond the old generation (`--max-old-space-size`): the young generation's
+ * reserve, 96 MiB with Deno 2.9's defaults (measured: a limit of 192 MiB at 96, of 2,144 MiB at 2,048).
+ */
+const YOUNG_RESERVE = 96 * 2 ** 20;
+
+/**
+ * Stops a read whose records fill the heap (a server sending millions of
+ * tiny records, or paging without end) with an error, where V8 would end the
+ * whole process at its limit with a fatal error; the record and page caps are
+ * far above what some heaps hold.
+ */
+function checkHeap(endpoint: string, pages: number, rows: number): void {
+  const { used_heap_size: used, heap_size_limit: total } = getHeapStatistics();
+  const limit = Math.max(total - YOUNG_RESERVE, total / 2);
+  if (used < HEAP_SHARE * limit) return;
+  throw new SourceError(
+    `${endpoint}: after ${pages} pages and ${rows} records, the read fills ${Math.round(used / 2 ** 20)} MiB of ` +
+      `the ${Math.round(limit / 2 ** 20)} MiB this process may use; refusing to read further (a district's ` +
+      `REST read needs a few hundred bytes a record: check the server's paging, or run with a larger heap)`,
+  );
 }
 
 /**
