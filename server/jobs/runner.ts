@@ -112,8 +112,8 @@ const CODE_PATHS = ["../../lib", "../../server", "../../node_modules", "../../de
 
 /**
  * What a job process may touch: it reads its code, the customers' settings
- * and the export its customer's settings name, and writes the application log
- * and the run history's folder; nothing else (a vault, `~/.aws`, the server's
+ * and the export its customer's settings name, reads and writes the run
+ * history's folder, and writes the application log; nothing else (a vault, `~/.aws`, the server's
  * tokens file or TLS key stay out of its reach). `env` is the server's
  * environment, `cwd` its folder (where relative log and history folders are).
  *
@@ -131,7 +131,10 @@ export function jobPaths(job: Job, env: Record<string, string>, cwd: string, mod
   if (module?.protocol === "file:") read.push(dirname(fileURLToPath(module)));
   const write = [resolve(cwd, env.CDT_APP_LOG ?? join(LOGS_DIR, "app.log"))];
   if (job.kind === "diagnose" && job.history && !job.history.CDT_STATE_DATABASE_URL) {
-    write.push(resolve(cwd, job.history.CDT_HISTORY_DIR?.trim() || "history"));
+    // A folder history reads its index as it adds to it.
+    const history = resolve(cwd, job.history.CDT_HISTORY_DIR?.trim() || "history");
+    read.push(history);
+    write.push(history);
   }
   return { read, write };
 }
