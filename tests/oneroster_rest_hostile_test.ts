@@ -373,7 +373,7 @@ Deno.test("a server that sends records without end is stopped with an error befo
       args: [
         "run",
         "--allow-all",
-        "--v8-flags=--max-old-space-size=96",
+        "--v8-flags=--max-old-space-size=96,--expose-gc",
         new URL("./helpers/rest-heap.ts", import.meta.url).pathname,
         origin,
       ],

@@ -524,9 +524,12 @@ Deno.test({
     try {
       await Deno.mkdir(join(home, ".aws"));
       await Deno.writeTextFile(join(home, ".aws", "credentials"), "[default]\naws_secret_access_key = hunter2\n");
-      await Deno.mkdir(join(home, "exports"));
-      const exportFile = join(home, "exports", "lincoln.zip");
-      await Deno.writeTextFile(exportFile, "PK");
+      // The export in a folder whose name has a comma (which a permission list cannot name), reached through a
+      // folder link (a mounted volume), as the settings name it.
+      await Deno.mkdir(join(home, "volumes", "Lincoln, USD"), { recursive: true });
+      await Deno.writeTextFile(join(home, "volumes", "Lincoln, USD", "users.csv"), "sourcedId\n");
+      await Deno.symlink(join(home, "volumes", "Lincoln, USD"), join(home, "exports"));
+      const exportFile = join(home, "exports");
       Deno.env.set("HOME", home);
       Deno.env.set("CDT_APP_LOG", join(home, "app.log"));
       const settings = { customer_id: "snoop", source: { kind: "oneroster-csv", path: exportFile } };
@@ -540,6 +543,15 @@ Deno.test({
         writeExport: "NotCapable",
         log: "allowed",
       });
+      // A path with a comma at the top of the disk cannot be granted: refused, not widened to the whole disk.
+      const top = { ...settings, source: { kind: "oneroster-csv", path: "/a,b/export" } };
+      const refused = await failureOf(
+        runJobProcess({ ...job, loaded: { ...job.loaded, settings: top } } as never, {
+          memoryMb: 128,
+          deadlineMs: 30_000,
+        }, MISBEHAVING),
+      );
+      assertEquals(refused.code, "settings.invalid");
     } finally {
       for (const [k, v] of Object.entries(saved)) v === undefined ? Deno.env.delete(k) : Deno.env.set(k, v);
       await Deno.remove(home, { recursive: true });

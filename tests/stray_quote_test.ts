@@ -43,12 +43,17 @@ Deno.test("a stray quote that swallows the rows after it refuses them by line an
   });
 });
 
-Deno.test("the rows a record swallowed are found line by line, with their ids where the id column says", () => {
-  assertEquals(swallowedLines(["a", "b"], 0), undefined);
-  assertEquals(swallowedLines(["stu-1", 'Ana,Ruiz\nstu-2,Bo\r\n"stu-3",Cy\rstu-4'], 0), {
+Deno.test("the rows a record swallowed are found line by line, with their ids where the id column says; a value of several lines is no row", () => {
+  assertEquals(swallowedLines(["a", "b"], 0, 2), undefined);
+  assertEquals(swallowedLines(["stu-1", 'Ana,Ruiz\nstu-2,Bo,Li\r\n"stu-3",Cy,Do\rstu-4,Ed,Fa'], 0, 3), {
     breaks: 3,
     rows: [{ offset: 1, id: "stu-2" }, { offset: 2, id: "stu-3" }, { offset: 3, id: "stu-4" }],
   });
-  assertEquals(swallowedLines(["x", "a\nactive,stu-9", "b\n"], 1), { breaks: 2, rows: [{ offset: 1, id: "stu-9" }] });
-  assert(swallowedLines(["x\ny"], undefined)!.rows.length === 0);
+  assertEquals(swallowedLines(["x", "a\nactive,stu-9,z", "b\n"], 1, 3), {
+    breaks: 2,
+    rows: [{ offset: 1, id: "stu-9" }],
+  });
+  // An address of three lines in a row with a field too many: a lenient read by position, not a run-on.
+  assertEquals(swallowedLines(["stu-1", "1 Main St\nApt 4\nSpringfield", "x", "y"], 0, 3), undefined);
+  assert(swallowedLines(["x\ny,z,w"], undefined, 3)!.rows.length === 0);
 });

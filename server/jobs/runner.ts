@@ -121,12 +121,25 @@ const CODE_PATHS = ["../../lib", "../../server", "../../node_modules", "../../de
  * jobPaths(job, { CDT_APP_LOG: "/var/log/cdt/app.log" }, "/srv/cdt")
  * // { read: [".../lib", …, "/srv/cdt/settings", "/exports/lincoln.zip"], write: ["/var/log/cdt/app.log"] }
  */
-export function jobPaths(job: Job, env: Record<string, string>, cwd: string, module?: URL): JobPaths {
+export function jobPaths(
+  job: Job,
+  env: Record<string, string>,
+  cwd: string,
+  module?: URL,
+  realPath: (path: string) => string | undefined = realPathOf,
+): JobPaths {
   const read = [...CODE_PATHS, resolve(cwd, job.settingsDir)];
   if (job.loaded) {
     read.push(job.loaded.file);
     const source = job.loaded.settings.source;
-    if ("path" in source && source.path) read.push(resolveSettingsPath(job.loaded, source.path));
+    if ("path" in source && source.path) {
+      const path = resolveSettingsPath(job.loaded, source.path);
+      read.push(path);
+      // Deno checks a path's permission where its links lead: an export behind a folder link (a mounted volume) is
+      // read there.
+      const real = realPath(path);
+      if (real !== undefined && real !== path) read.push(real);
+    }
   }
   if (module?.protocol === "file:") read.push(dirname(fileURLToPath(module)));
   const write = [resolve(cwd, env.CDT_APP_LOG ?? join(LOGS_DIR, "app.log"))];
@@ -136,7 +149,32 @@ export function jobPaths(job: Job, env: Record<string, string>, cwd: string, mod
     read.push(history);
     write.push(history);
   }
-  return { read, write };
+  return { read: read.map(nameable), write: write.map(nameable) };
+}
+
+/**
+ * A path as a permission list can name it: Deno's lists are split at commas and have no escape, so a path with one
+ * (an export folder "Lincoln, USD") is granted as its nearest folder without one; never the whole disk.
+ */
+function nameable(path: string): string {
+  let p = path;
+  while (p.includes(",") && dirname(p) !== p) p = dirname(p);
+  if (p.includes(",") || dirname(p) === p) {
+    throw new CodedError(
+      "settings.invalid",
+      `${path}: a server job cannot be given this path (a comma in it, at the top of the disk): rename the folder`,
+    );
+  }
+  return p;
+}
+
+/** Where `path`'s links lead, or undefined when it is not there (yet). */
+function realPathOf(path: string): string | undefined {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -106,11 +106,16 @@ export async function runJob(job: Job): Promise<JobResult> {
       const home = Deno.env.get("HOME")!;
       const source = job.loaded!.settings.source as { path: string };
       const reach = {
-        export: await tryIt(() => Deno.readTextFile(source.path)),
+        // The export a folder: one of its files, opened and checked as a reader does (Deno checks an open file's
+        // stat where the path's links lead).
+        export: await tryIt(async () => {
+          using file = await Deno.open(`${source.path}/users.csv`);
+          return await file.stat();
+        }),
         secret: await tryIt(() => Deno.readTextFile(`${home}/.aws/credentials`)),
         listHome: await tryIt(() => Array.fromAsync(Deno.readDir(home))),
         plant: await tryIt(() => Deno.writeTextFile(`${home}/planted.txt`, "x")),
-        writeExport: await tryIt(() => Deno.writeTextFile(source.path, "x")),
+        writeExport: await tryIt(() => Deno.writeTextFile(`${source.path}/users.csv`, "x")),
         log: await tryIt(() => Deno.writeTextFile(Deno.env.get("CDT_APP_LOG")!, "x", { append: true })),
       };
       return {

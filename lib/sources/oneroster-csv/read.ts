@@ -738,7 +738,7 @@ class BundleReader {
         line = record.line;
         if (keep && !keep(get)) continue;
         if (fields.length !== width) {
-          const runOn = swallowedLines(fields, index.sourcedId);
+          const runOn = swallowedLines(fields, index.sourcedId, width);
           if (runOn) {
             // A quote opened in a value and closed lines later (or at the end): the lines between are one record.
             // Read by position it would be nonsense, and the rows it swallowed would be reported absent.
@@ -774,31 +774,36 @@ class BundleReader {
 }
 
 /**
- * The rows a stray quote swallowed into one record: for a record that spans
- * several lines, how many line breaks it holds and, for each line after its
- * first, the line's offset and the id in its `idColumn`-th field (read from
- * the line's own text, up to where the record's fields split it), when there
- * is one; undefined for a record of one line.
+ * The rows a stray quote swallowed into one record of `width` columns: for a
+ * record that spans several lines of which at least one reads as a row (half
+ * the header's commas or more: a value of several lines, an address, holds
+ * none), how many line breaks it holds and, for each line after its first that
+ * reads as a row, the line's offset and the id in its `idColumn`-th field;
+ * undefined for any other record.
  *
  * @example
- * swallowedLines(["stu-1", 'Ana,Ruiz\nstu-2,Bo,Li\nstu-3,Cy'], 0)
+ * swallowedLines(["stu-1", 'Ana,Ruiz\nstu-2,Bo,Li\nstu-3,Cy,Do'], 0, 3)
  * // { breaks: 2, rows: [{ offset: 1, id: "stu-2" }, { offset: 2, id: "stu-3" }] }
  */
 export function swallowedLines(
   fields: readonly string[],
   idColumn: number | undefined,
+  width: number,
 ): { breaks: number; rows: Array<{ offset: number; id: string }> } | undefined {
   let breaks = 0;
+  let rowLike = false;
   const rows: Array<{ offset: number; id: string }> = [];
   for (const field of fields) {
     if (field.indexOf("\n") === -1 && field.indexOf("\r") === -1) continue;
     const lines = field.split(/\r\n|\n|\r/);
     for (let k = 1; k < lines.length; k++) {
       breaks++;
-      if (idColumn === undefined) continue;
-      const id = lines[k].split(",")[idColumn]?.replace(/^\s*"?|"?\s*$/g, "");
+      const cells = lines[k].split(",");
+      if (cells.length - 1 < (width - 1) / 2) continue;
+      rowLike = true;
+      const id = idColumn === undefined ? undefined : cells[idColumn]?.replace(/^\s*"?|"?\s*$/g, "");
       if (id) rows.push({ offset: breaks, id });
     }
   }
-  return breaks === 0 ? undefined : { breaks, rows };
+  return rowLike ? { breaks, rows } : undefined;
 }
