@@ -26,6 +26,8 @@ export interface Bundle {
   files: readonly string[];
   /** Warnings about the bundle's layout (a zip with a folder inside, a directory's `.csv` that is not a file). */
   warnings: string[];
+  /** A directory's `.csv` entries that are not read, by lower-case name: what each is (`a symbolic link`, …). */
+  notRead?: ReadonlyMap<string, string>;
   /** The limits its files are read under. */
   limits: ReadLimits;
   /**
@@ -74,6 +76,7 @@ export { DEFAULT_LIMITS } from "../limits.ts";
 async function openDirectory(path: string, limits: ReadLimits): Promise<Bundle> {
   const files: string[] = [];
   const warnings: string[] = [];
+  const notRead = new Map<string, string>();
   for await (const entry of Deno.readDir(path)) {
     if (!entry.name.toLowerCase().endsWith(".csv")) continue;
     // Only regular files are read: a link may lead out of the export, a FIFO or device would block the read.
@@ -85,6 +88,7 @@ async function openDirectory(path: string, limits: ReadLimits): Promise<Bundle> 
         ? "a folder"
         : "not a regular file (a pipe, socket or device)";
       warnings.push(`${printableName(entry.name)} is ${what}; not read (only the export's regular files are)`);
+      notRead.set(entry.name.toLowerCase(), what);
     }
   }
   files.sort();
@@ -94,6 +98,7 @@ async function openDirectory(path: string, limits: ReadLimits): Promise<Bundle> 
     location: path,
     files,
     warnings,
+    notRead,
     limits,
     readBytes: FILE_READ_BYTES,
     open: async (name, options) => {

@@ -256,20 +256,25 @@ class BundleReader {
         const required = REQUIRED_FILES.includes(stem) ||
           (stem === "roles" && manifest?.files.get("users") !== "absent");
         if (declared || required) {
+          // There, but not read (a link, a pipe): said as it is, not as missing.
+          const notRead = this.bundle.notRead?.get(`${stem}.csv`);
+          const missing = notRead
+            ? `is ${notRead}, which is not read (only the export's regular files are)`
+            : "is missing";
           if (required && this.options.tolerateMissing) {
             this.issues.add(
               "error",
               `${stem}.csv`,
               0,
               "missing_file",
-              `${stem}.csv is missing${
+              `${stem}.csv ${missing}${
                 declared ? ` but manifest.csv declares it ${declared}` : ""
               }; a OneRoster ${version} export needs it`,
               { file: `${stem}.csv` },
             );
           } else if (required) {
             throw new SourceError(
-              `${this.bundle.location}: ${stem}.csv is missing${
+              `${this.bundle.location}: ${stem}.csv ${missing}${
                 declared ? ` but manifest.csv declares it ${declared}` : ""
               }; ` +
                 `a OneRoster ${version} export needs it (declare it "absent" in manifest.csv if it is left out on purpose)`,
