@@ -10,7 +10,6 @@ import type { Context } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { bodyLimit } from "hono/body-limit";
 import { timeout } from "hono/timeout";
-import { requestId } from "hono/request-id";
 import { CodedError } from "../lib/errors.ts";
 import { RateLimiter, SessionStore } from "./auth.ts";
 import type { AppEnv, JobOptions, ServerOptions, SignInOptions } from "./context.ts";
@@ -61,7 +60,18 @@ export function createApp(options: ServerOptions): Hono<AppEnv> {
     authenticate({ tokens: options.tokens, sessions, limiter, unauthenticated });
 
   const app = new Hono<AppEnv>();
-  app.use("*", requestId());
+  // Made here, never taken from the client's X-Request-Id (a client could then give two audit lines one id); sent back.
+  app.use("*", async (c, next) => {
+    const id = crypto.randomUUID();
+    c.set("requestId", id);
+    c.header("X-Request-Id", id);
+    await next();
+  });
+  // Every answer may hold a district's students: no browser or proxy keeps one (the back button after sign-out).
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+  });
   app.use("*", requestLog());
   app.use(
     "*",

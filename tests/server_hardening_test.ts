@@ -342,6 +342,10 @@ Deno.test({
           ["/api/customers/lincoln-usd/diagnose?sevrity=error", /unknown query parameter "sevrity"/],
           ["/api/customers/lincoln-usd/diagnose?fresh=yes", /fresh must be 0 or 1/],
           [`/api/customers/lincoln-usd/students/${"x".repeat(201)}`, /key must be 1 to 200 characters/],
+          // A NUL reached the database, which refused it: a 500.
+          ["/api/customers/lincoln-usd/students/a%00b", /key must not hold control characters/],
+          ["/api/customers/lincoln-usd/parents/a%01b%40x.org", /email must not hold control characters/],
+          ["/customers/lincoln-usd/search?q=a%00", /q must not hold control characters/],
         ] as const
       ) {
         const r = await app.request(url, bearer(ENGINEER));
@@ -352,6 +356,12 @@ Deno.test({
       }
       const filtered = await app.request("/customers/lincoln-usd?severity=warning&tool=&code=", bearer(ENGINEER));
       assertEquals(filtered.status, 200);
+      // Every answer is kept by no browser or proxy; its request id is the server's own, whatever the client sends.
+      const asked = "5d06917e-0000-4000-8000-000000000000";
+      const r = await app.request("/customers/lincoln-usd", bearer(ENGINEER, { "x-request-id": asked }));
+      assertEquals(r.headers.get("cache-control"), "no-store");
+      assertNotEquals(r.headers.get("x-request-id"), asked);
+      assertMatch(r.headers.get("x-request-id")!, /^[0-9a-f-]{36}$/);
     }),
 });
 

@@ -71,7 +71,15 @@ async function main(args: string[]): Promise<number> {
     throw new UsageError(`give exactly one of --student, --parent, --teacher, --class\n\n${HELP}`);
   }
   const query = LookupQuery.safeParse({ kind: kinds[0], key: values[kinds[0]] });
-  if (!query.success) throw new UsageError(`--${kinds[0]} needs a non-empty value`);
+  if (!query.success) {
+    throw new UsageError(
+      `--${kinds[0]} ${
+        query.error.issues[0].message === "must not hold control characters"
+          ? "must not hold control characters"
+          : "needs a non-empty value"
+      }`,
+    );
+  }
   const environment = envFlag(values.env);
   const format = formatFlag(
     values.format,

@@ -26,12 +26,21 @@ import {
 import { type LookupWorkspace, openLookupWorkspace } from "../workspace/use.ts";
 import { WorkspaceCannotAnswer } from "../workspace/cannot-answer.ts";
 
+/**
+ * A lookup key: text without control characters (a NUL reached the database as an internal error; no id, email,
+ * number or name holds one).
+ */
+// deno-lint-ignore no-control-regex -- finding control characters is the point
+export const LookupKey = z.string().trim().min(1).refine((k) => !/[\u0000-\u001f\u007f]/.test(k), {
+  message: "must not hold control characters",
+});
+
 /** Who to look up. */
 export const LookupQuery = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("student"), key: z.string().trim().min(1) }),
-  z.object({ kind: z.literal("parent"), key: z.string().trim().min(1) }),
-  z.object({ kind: z.literal("teacher"), key: z.string().trim().min(1) }),
-  z.object({ kind: z.literal("class"), key: z.string().trim().min(1) }),
+  z.object({ kind: z.literal("student"), key: LookupKey }),
+  z.object({ kind: z.literal("parent"), key: LookupKey }),
+  z.object({ kind: z.literal("teacher"), key: LookupKey }),
+  z.object({ kind: z.literal("class"), key: LookupKey }),
 ]);
 export type LookupQuery = z.infer<typeof LookupQuery>;
 
