@@ -188,12 +188,21 @@ export interface SessionPolicy {
 }
 
 /** Browser sessions, in memory. */
+/** Sessions one principal (a token, a company sign-in) may hold at once: the oldest goes past it. */
+export const MAX_SESSIONS_PER_PRINCIPAL = 20;
+/** Sessions the server holds at once. */
+export const MAX_SESSIONS = 10_000;
+
 export class SessionStore {
   #sessions = new Map<string, { principal: Principal; created: number; seen: number }>();
 
   constructor(readonly policy: SessionPolicy, readonly now: () => number = Date.now) {}
 
-  /** Opens a session and returns its id (the cookie's value). */
+  /**
+   * Opens a session and returns its id (the cookie's value). A principal keeps at most
+   * {@link MAX_SESSIONS_PER_PRINCIPAL} sessions and the store {@link MAX_SESSIONS}: past either, the oldest goes (a
+   * valid token signing in forty thousand times held forty thousand sessions, and slowed every sign-in).
+   */
   open(principal: Principal): string {
     const id = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
     const t = this.now();
@@ -203,8 +212,24 @@ export class SessionStore {
         if (t - s.seen > this.policy.idleMs || t - s.created > this.policy.absoluteMs) this.#sessions.delete(k);
       }
     }
+    // The map keeps the order sessions were opened in: the first found are the oldest.
+    let own = 0;
+    for (const s of this.#sessions.values()) if (s.principal.name === principal.name) own++;
+    for (const [k, s] of this.#sessions) {
+      if (own < MAX_SESSIONS_PER_PRINCIPAL) break;
+      if (s.principal.name === principal.name) {
+        this.#sessions.delete(k);
+        own--;
+      }
+    }
+    while (this.#sessions.size >= MAX_SESSIONS) this.#sessions.delete(this.#sessions.keys().next().value!);
     this.#sessions.set(id, { principal: { ...principal, via: "session" }, created: t, seen: t });
     return id;
+  }
+
+  /** How many sessions are open (for tests and the health of the store). */
+  get size(): number {
+    return this.#sessions.size;
   }
 
   /** The session's principal, or undefined when unknown, idle too long, or too old. */

@@ -56,5 +56,10 @@ async function main(args: string[]): Promise<number> {
 if (import.meta.main) {
   // A compiled server starts its job processes as itself (server/jobs/runner.ts): this one is a job.
   if (Deno.env.get(JOB_CHILD_ENV) === "1") await runChild();
-  else await runMain("serve", main);
+  else {
+    await runMain("serve", main);
+    // Whatever ended the server (a signal, or its listener failing: out of file descriptors), the process ends with
+    // it, so that a supervisor starts another; the signal listeners and the demo database would keep it alive.
+    Deno.exit(Deno.exitCode);
+  }
 }
