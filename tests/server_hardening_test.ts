@@ -601,3 +601,23 @@ Deno.test({
     assertMatch(spin.message, /spin went past its deadline \(0\.3 s\)/);
   },
 });
+
+Deno.test({
+  name: "the API's JSON writes C1 and bidi controls from a district's text as escapes, as the report's download does",
+  ...dbTest,
+  fn: () =>
+    withServer(async ({ app, settingsDir }) => {
+      const file = join(settingsDir, "lincoln-usd.json");
+      const settings = JSON.parse(await Deno.readTextFile(file));
+      await Deno.writeTextFile(
+        file,
+        JSON.stringify({ ...settings, customer_name: "Lincoln \u202eDSU\u202c \u0085USD" }),
+      );
+      const r = await app.request("/api/customers", bearer(ENGINEER));
+      assertEquals(r.status, 200);
+      const text = await r.text();
+      assert(!/[\u0085\u202c\u202e]/.test(text), "no raw control reaches the client");
+      assert(text.includes("Lincoln \\u202eDSU\\u202c \\u0085USD"), text);
+      assertEquals(JSON.parse(text).customers[0].customer_name, "Lincoln \u202eDSU\u202c \u0085USD");
+    }),
+});

@@ -5,6 +5,7 @@ import { Auditor } from "../../lib/audit.ts";
 import { DEFAULT_TOOLS } from "../../lib/diagnostics/run.ts";
 import type { LookupQuery, LookupResult } from "../../lib/app/lookup.ts";
 import { renderReport } from "../../lib/report/mod.ts";
+import { safeJson } from "../../lib/text.ts";
 import { listCustomerIds, loadSettings } from "../../lib/settings/load.ts";
 import type { Principal } from "../auth.ts";
 import type { AppEnv } from "../context.ts";
@@ -105,7 +106,7 @@ export function apiRoutes(options: ApiOptions): Hono<AppEnv> {
       oneshelf_environment: s.oneshelf_environment,
       source_kind: s.source.kind,
     }));
-    return c.json({ customers });
+    return json(c, { customers });
   });
 
   api.get(
@@ -124,7 +125,7 @@ export function apiRoutes(options: ApiOptions): Hono<AppEnv> {
         records: { findings: report.findings.length },
         route: c.req.routePath,
       });
-      if (format === "json") return c.json(report);
+      if (format === "json") return json(c, report);
       return c.body(renderReport(report, format), 200, {
         "content-type": format === "csv" ? "text/csv; charset=utf-8" : "text/markdown; charset=utf-8",
       });
@@ -137,7 +138,7 @@ export function apiRoutes(options: ApiOptions): Hono<AppEnv> {
     validate("query", EnvQuery),
     authorize({ settingsDir }),
     async (c) =>
-      c.json(lookupJson(await auditedLookup(c, options, { kind: "student", key: c.req.valid("param").key }))),
+      json(c, lookupJson(await auditedLookup(c, options, { kind: "student", key: c.req.valid("param").key }))),
   );
   api.get(
     "/customers/:id/parents/:email",
@@ -145,7 +146,7 @@ export function apiRoutes(options: ApiOptions): Hono<AppEnv> {
     validate("query", EnvQuery),
     authorize({ settingsDir }),
     async (c) =>
-      c.json(lookupJson(await auditedLookup(c, options, { kind: "parent", key: c.req.valid("param").email }))),
+      json(c, lookupJson(await auditedLookup(c, options, { kind: "parent", key: c.req.valid("param").email }))),
   );
   api.get(
     "/customers/:id/teachers/:key",
@@ -153,7 +154,7 @@ export function apiRoutes(options: ApiOptions): Hono<AppEnv> {
     validate("query", EnvQuery),
     authorize({ settingsDir }),
     async (c) =>
-      c.json(lookupJson(await auditedLookup(c, options, { kind: "teacher", key: c.req.valid("param").key }))),
+      json(c, lookupJson(await auditedLookup(c, options, { kind: "teacher", key: c.req.valid("param").key }))),
   );
   api.get(
     "/customers/:id/classes/:class",
@@ -161,7 +162,18 @@ export function apiRoutes(options: ApiOptions): Hono<AppEnv> {
     validate("query", EnvQuery),
     authorize({ settingsDir }),
     async (c) =>
-      c.json(lookupJson(await auditedLookup(c, options, { kind: "class", key: c.req.valid("param").class }))),
+      json(c, lookupJson(await auditedLookup(c, options, { kind: "class", key: c.req.valid("param").class }))),
   );
   return api;
+}
+
+/**
+ * A JSON answer with the characters JSON leaves raw but a terminal or an editor acts on (C1, bidi controls, line
+ * separators) written as `\u` escapes, as the report's download has them: a district's names hold such characters.
+ *
+ * @example
+ * return json(c, report);
+ */
+function json(c: Context, value: unknown): Response {
+  return c.body(safeJson(value), 200, { "content-type": "application/json; charset=UTF-8" });
 }
