@@ -780,3 +780,37 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "lookups past the queue's room are refused at once with 503 and Retry-After, though a customer's session would take them all",
+  ...opts,
+  fn: async () => {
+    await withBuiltWorkspace(200, async (ctx) => {
+      const { key } = studentQuery(ctx.planted);
+      // The platform's student queries wait on a lock: the lookups taken pile up in the session.
+      const lock = await lockStudents(ctx.env.STAGING_DATABASE_URL);
+      try {
+        await withWorkspaceServer(
+          ctx,
+          ctx.workspace.dir,
+          async (app) => {
+            const asked = Array.from({ length: 8 }, () => ask(app, `/api/customers/${CUSTOMER}/students/${key}`));
+            await sleep(1_000);
+            await lock.release();
+            const answers = await Promise.all(asked);
+            const statuses = answers.map((r) => r.status).sort();
+            // One running and one waiting are taken; the other six are told to come back.
+            assertEquals(statuses, [200, 200, 503, 503, 503, 503, 503, 503], JSON.stringify(statuses));
+            const refused = answers.find((r) => r.status === 503)!;
+            assert(Number(refused.headers.get("retry-after")) >= 1);
+            for (const r of answers) await r.body?.cancel();
+          },
+          { concurrency: 1, queue: 1, deadlineMs: 30_000 },
+        );
+      } finally {
+        await lock.release();
+      }
+    });
+  },
+});

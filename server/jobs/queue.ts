@@ -20,6 +20,25 @@ export class JobQueue {
   }
 
   /**
+   * The error that refuses work past the queue (`server.busy`, with a Retry-After from the recent jobs' mean time).
+   *
+   * @example
+   * if (tooMany) throw queue.busy();
+   */
+  busy(): CodedError {
+    const waiting = Math.max(this.#waiting.length, this.limits.queue);
+    const retryAfter = Math.min(
+      300,
+      Math.max(1, Math.ceil(this.#meanSeconds * (waiting + 1) / this.limits.concurrency)),
+    );
+    return new CodedError(
+      "server.busy",
+      `${this.#running} diagnoses or lookups are running and ${waiting} waiting; try again in ${retryAfter} s`,
+      { retryAfter },
+    );
+  }
+
+  /**
    * Runs `fn` when a slot is free; throws `server.busy` when the queue is full, and the signal's reason when it aborts
    * before a slot comes.
    *
@@ -29,17 +48,7 @@ export class JobQueue {
   async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
     if (this.#running >= this.limits.concurrency) {
-      if (this.#waiting.length >= this.limits.queue) {
-        const retryAfter = Math.min(
-          300,
-          Math.max(1, Math.ceil(this.#meanSeconds * (this.#waiting.length + 1) / this.limits.concurrency)),
-        );
-        throw new CodedError(
-          "server.busy",
-          `${this.#running} diagnoses are running and ${this.#waiting.length} waiting; try again in ${retryAfter} s`,
-          { retryAfter },
-        );
-      }
+      if (this.#waiting.length >= this.limits.queue) throw this.busy();
       // The slot is handed over by the job that ends (see finally), so #running stays as it is. A job whose signal
       // aborts while it waits leaves the queue: it never runs, and takes no slot.
       await new Promise<void>((resolve, reject) => {

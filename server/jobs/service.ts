@@ -57,6 +57,8 @@ export const CACHE_ENTRIES = 64;
 
 /** Runs the server's diagnoses and lookups. */
 export class JobService {
+  /** Lookups taken by the workspace's sessions and not yet answered (see {@link lookup}). */
+  #lookupsWaiting = 0;
   #cache = new ExpiringCache<string, Promise<DiagnoseResult>>(CACHE_ENTRIES);
 
   constructor(readonly options: JobServiceOptions) {}
@@ -97,6 +99,10 @@ export class JobService {
     let note: string | undefined;
     const { workspaces, queue } = this.options;
     if (workspaces) {
+      // A customer's lookups wait their turn in its session before they reach the queue: counted here, so that past
+      // the queue's room they are refused as any work is (60 lookups at once were all taken and kept waiting).
+      if (this.#lookupsWaiting >= queue.limits.concurrency + queue.limits.queue) throw queue.busy();
+      this.#lookupsWaiting++;
       try {
         // The job slot is taken when the lookup's turn comes, and kept until its queries end.
         return await workspaces.lookup(settings, env, query, (run) => queue.run(run));
@@ -109,6 +115,8 @@ export class JobService {
             error: e.message,
           });
         }
+      } finally {
+        this.#lookupsWaiting--;
       }
     }
     const { result } = await this.#run(settings, env, { kind: "lookup", query }, asked) as { result: LookupResult };
