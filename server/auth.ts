@@ -187,12 +187,12 @@ export interface SessionPolicy {
   absoluteMs: number;
 }
 
-/** Browser sessions, in memory. */
 /** Sessions one principal (a token, a company sign-in) may hold at once: the oldest goes past it. */
 export const MAX_SESSIONS_PER_PRINCIPAL = 20;
 /** Sessions the server holds at once. */
 export const MAX_SESSIONS = 10_000;
 
+/** Browser sessions, in memory. */
 export class SessionStore {
   #sessions = new Map<string, { principal: Principal; created: number; seen: number }>();
 
