@@ -100,3 +100,18 @@ export function safeJson(value: unknown, indent?: number): string {
 export function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
+
+/**
+ * Whether text holds a C0 control character or DEL: no id, email, number or name a user types holds one (a NUL reached
+ * the database as an internal error).
+ *
+ * @example
+ * hasControl("stu-1") // false
+ * hasControl("a\u0000b") // true
+ */
+export function hasControl(text: string): boolean {
+  return CONTROL.test(text);
+}
+
+// deno-lint-ignore no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;

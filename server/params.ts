@@ -4,6 +4,7 @@ import { FindingCode, Severity, TOOL_NAMES } from "../lib/model/findings.ts";
 import { Environment } from "../lib/platform/connect.ts";
 import { CustomerId } from "../lib/settings/schema.ts";
 import { quoted } from "./middleware/validate.ts";
+import { hasControl } from "../lib/text.ts";
 
 const oneOf = (name: string, values: readonly string[]) => (issue: { input?: unknown }) =>
   `${name} ${quoted(issue.input)} is not one of ${values.join(", ")}`;
@@ -22,14 +23,10 @@ const Id = z.string().superRefine((v, ctx) => {
   if (!parsed.success) ctx.addIssue({ code: "custom", message: `customer id: ${parsed.error.issues[0].message}` });
 });
 
-/** Control characters, which no lookup key or search holds (a NUL reached the database as an internal error). */
-// deno-lint-ignore no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /** A lookup key: 1 to 200 characters once trimmed, no control character. */
 const key = (name: string) =>
   z.string().trim().min(1, `${name} must be 1 to 200 characters`).max(200, `${name} must be 1 to 200 characters`)
-    .refine((v) => !CONTROL.test(v), `${name} must not hold control characters`);
+    .refine((v) => !hasControl(v), `${name} must not hold control characters`);
 
 /** `/customers/:id`. */
 export const CustomerParam = z.object({ id: Id });
@@ -69,7 +66,7 @@ export const SummaryQuery = z.object({
 export const SearchQuery = z.object({
   env: Env.optional(),
   q: z.string().max(200, "q must be at most 200 characters")
-    .refine((v) => !CONTROL.test(v), "q must not hold control characters").default(""),
+    .refine((v) => !hasControl(v), "q must not hold control characters").default(""),
 }).strict();
 
 /** `GET /customers/:id/report?format=`: a download of the report. */
@@ -83,5 +80,5 @@ export const FixScriptQuery = z.object({
   env: Env.optional(),
   person: z.string({ error: () => "person is required: a sourcedId, an email or a student number" }).trim()
     .min(1, "person must be 1 to 200 characters").max(200, "person must be 1 to 200 characters")
-    .refine((v) => !CONTROL.test(v), "person must not hold control characters"),
+    .refine((v) => !hasControl(v), "person must not hold control characters"),
 }).strict();

@@ -13,6 +13,7 @@ import { SourceError } from "../lib/sources/errors.ts";
 import type { Roster } from "../lib/model/roster.ts";
 import { CustomCsvSource } from "../lib/settings/schema.ts";
 import { HEADERS, withBundle, withTempDir } from "./helpers/bundle.ts";
+import { chunked } from "./helpers/chunked.ts";
 
 const CUSTOM = new URL("./fixtures/custom-csv", import.meta.url).pathname;
 
@@ -161,18 +162,6 @@ Deno.test("a custom file with bytes that are not UTF-8 warns once, naming the fi
     assertEquals(roster.users.find((u) => u.sourcedId === "s-2")?.givenName, "Ben\uFFFD");
   });
 });
-
-/** `bytes` cut at `cuts`, as a stream. */
-function chunked(bytes: Uint8Array, cuts: number[]): Readable {
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const c of cuts) {
-    parts.push(bytes.subarray(from, c));
-    from = c;
-  }
-  parts.push(bytes.subarray(from));
-  return Readable.from(parts.filter((p) => p.length > 0));
-}
 
 Deno.test("the line of the first byte that is not UTF-8 is the same wherever the input is cut, on every reader", async () => {
   const texts = [

@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import fc from "fast-check";
 import { csvRecords, csvRecordsWithCsvParse } from "../lib/sources/oneroster-csv/records.ts";
 import { LimitError } from "../lib/sources/limits.ts";
+import { chunked } from "./helpers/chunked.ts";
 
 /**
  * The records, then the error if any. csv-parse names the line a record grew
@@ -25,18 +26,6 @@ async function collect(records: AsyncIterable<unknown>): Promise<unknown[]> {
     out.push({ error: (e as Error).constructor.name, message });
   }
   return out;
-}
-
-function chunked(bytes: Uint8Array, cuts: number[]): Readable {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const c of at) {
-    parts.push(bytes.subarray(from, c));
-    from = c;
-  }
-  parts.push(bytes.subarray(from));
-  return Readable.from(parts.filter((p) => p.length > 0));
 }
 
 const piece = fc.constantFrom("a", "stu-1", ",", '"', "\n", "\r\n", "\r", " ", "é", "Nguyễn", "", "\uFEFF");

@@ -26,6 +26,7 @@ import { DEFAULT_LIMITS, LimitError, limitsFromEnv, parseBytes } from "../lib/so
 import { SettingsError } from "../lib/settings/load.ts";
 import { CustomCsvSource } from "../lib/settings/schema.ts";
 import { readCustomCsv } from "../lib/sources/custom-csv/read.ts";
+import { chunked } from "./helpers/chunked.ts";
 
 const RSS_LIMIT = 1024 ** 3;
 const dbTest = { sanitizeOps: false, sanitizeResources: false };
@@ -155,19 +156,6 @@ Deno.test("an input stream that fails midway ends the read as one SourceError na
   }, SourceError);
   assertMatch(e.message, /^users\.csv:\d+: not readable as CSV \(disk went away\)/);
 });
-
-/** A stream of `bytes` cut at the given positions (mid CRLF and mid UTF-8 character included). */
-function chunked(bytes: Uint8Array, cuts: number[]): Readable {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const c of at) {
-    parts.push(bytes.subarray(from, c));
-    from = c;
-  }
-  parts.push(bytes.subarray(from));
-  return Readable.from(parts.filter((p) => p.length > 0));
-}
 
 const field = fc.oneof(
   fc.constantFrom("", "a", "stu-1", "Zoë", "Nguyễn", "O'Brien"),

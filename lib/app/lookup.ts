@@ -5,6 +5,7 @@
  * seconds on a large district; the slice is closed over the person's family
  * and classes so the findings match a full diagnosis.
  */
+import { hasControl } from "../text.ts";
 import { z } from "zod";
 import { GUARDIAN_ROLES, type Roster } from "../model/roster.ts";
 import type { PlatformSnapshot } from "../model/snapshot.ts";
@@ -30,8 +31,7 @@ import { WorkspaceCannotAnswer } from "../workspace/cannot-answer.ts";
  * A lookup key: text without control characters (a NUL reached the database as an internal error; no id, email,
  * number or name holds one).
  */
-// deno-lint-ignore no-control-regex -- finding control characters is the point
-export const LookupKey = z.string().trim().min(1).refine((k) => !/[\u0000-\u001f\u007f]/.test(k), {
+export const LookupKey = z.string().trim().min(1).refine((k) => !hasControl(k), {
   message: "must not hold control characters",
 });
 
